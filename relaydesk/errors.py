@@ -1,0 +1,368 @@
+"""The one exception tree of RelayDesk.
+
+Every error RelayDesk raises on purpose derives from :class:`RelayDeskError`.
+Errors carry structured attributes (field, status, tracking id, AADSTS code…)
+and a one-line ``__str__`` that states the *cause*; the *remedy* wording for
+users lives at the edges (``relaydesk.cli``, ``relaydesk.gui.errors``), except
+where a remedy is a fixed fact of the protocol (``remedy`` attributes below).
+
+No exception text ever contains a secret, a key or a raw token.
+
+Tree::
+
+    RelayDeskError
+    ├── InvalidInput (ValueError)          something a user typed or pasted
+    │   ├── InvalidAddress                 hybrid connection address
+    │   ├── InvalidConnectionString        connection string
+    │   ├── InvalidTokenFormat             a SAS token / JWT that does not parse
+    │   └── InvalidField                   a profile or form field
+    ├── RemoteProtocolViolation            the peer broke the HC protocol (§4.4)
+    ├── TokenRejected                      a token failed validation (SAS §9.4,
+    │                                      JWT §10.4); status 401 or 403
+    ├── AuthError                          getting a token failed
+    │   ├── EntraError                     MSAL/Entra answered with an error
+    │   └── AuthNetworkError               the authority could not be reached
+    ├── SecretStoreError
+    │   └── SecretStoreUnavailable         no usable OS keyring backend
+    ├── ProfileError                       profile file missing/corrupt/exists
+    ├── RelayError                         talking to the relay failed
+    │   ├── HandshakeFailed                upgrade/HTTP refused with a status
+    │   │   ├── Unauthorized               401
+    │   │   ├── Forbidden                  403
+    │   │   ├── EntityNotFound             404
+    │   │   ├── NoListener                 502
+    │   │   ├── ListenerTimeout            504
+    │   │   └── ListenerRejected           the listener's own status (§5.3)
+    │   ├── ConnectionClosed               established channel closed (§4.3)
+    │   └── RelayUnreachable               TCP/TLS level failure
+    └── EmulatorError                      the local emulator could not start
+
+Some classes also subclass the matching built-in (``ValueError``) so that
+generic callers can still catch them, as websockets does.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "AuthNetworkError",
+    "ConnectionClosed",
+    "EmulatorError",
+    "EntityNotFound",
+    "EntraError",
+    "Forbidden",
+    "HandshakeFailed",
+    "InvalidAddress",
+    "InvalidConnectionString",
+    "InvalidField",
+    "InvalidInput",
+    "InvalidTokenFormat",
+    "ListenerRejected",
+    "ListenerTimeout",
+    "NoListener",
+    "ProfileError",
+    "RelayDeskError",
+    "RelayError",
+    "RelayUnreachable",
+    "RemoteProtocolViolation",
+    "SecretStoreError",
+    "SecretStoreUnavailable",
+    "TokenRejected",
+    "Unauthorized",
+    "handshake_error_for_status",
+]
+
+
+class RelayDeskError(Exception):
+    """Root of every error RelayDesk raises on purpose."""
+
+
+# --- input -----------------------------------------------------------------
+
+
+class InvalidInput(RelayDeskError, ValueError):
+    """Something the user typed or pasted is not valid.
+
+    Attributes:
+        field: the name of the field (``"address"``, ``"tenant_id"`` …).
+        reason: why it is invalid, one sentence, no secret in it.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(field, reason)
+        self.field = field
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class InvalidAddress(InvalidInput):
+    """A hybrid connection address cannot be parsed (protocol §1)."""
+
+
+class InvalidConnectionString(InvalidInput):
+    """A connection string cannot be parsed (protocol §9.1)."""
+
+
+class InvalidTokenFormat(InvalidInput):
+    """A SAS token or JWT is not well formed (protocol §9.2, §10.4)."""
+
+
+class InvalidField(InvalidInput):
+    """A profile or form field is invalid."""
+
+
+# --- protocol ----------------------------------------------------------------
+
+
+class RemoteProtocolViolation(RelayDeskError):
+    """The peer sent something the Hybrid Connections protocol does not allow.
+
+    Raised for malformed control messages (protocol §4.4), never as a bare
+    ``KeyError``/``TypeError``.
+    """
+
+
+class TokenRejected(RelayDeskError):
+    """A token failed validation the way the service validates it.
+
+    Attributes:
+        status: 401 (missing, malformed, expired, bad signature, wrong
+            audience) or 403 (valid, but lacks the right on this entity).
+        code: a short machine code, e.g. ``"TokenExpired"``,
+            ``"InvalidSignature"``, ``"InvalidAudience"``, ``"MissingRight"``.
+        message: the human text, without any token material.
+    """
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(status, code, message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+
+# --- auth ----------------------------------------------------------------------
+
+
+class AuthError(RelayDeskError):
+    """Getting a token failed.
+
+    Attributes:
+        message: what happened, one line.
+        remedy: what the user can do about it, one line (may be empty).
+    """
+
+    def __init__(self, message: str, *, remedy: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.remedy = remedy
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EntraError(AuthError):
+    """Microsoft Entra ID refused to issue a token (protocol §10.6).
+
+    Attributes:
+        error: the OAuth2 ``error`` value (``invalid_client`` …).
+        aadsts_code: the first AADSTS code (``7000215`` …) or ``None``.
+        trace_id, correlation_id: Entra's ids for a support ticket.
+        http_status: the HTTP status, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        remedy: str = "",
+        error: str = "",
+        aadsts_code: int | None = None,
+        trace_id: str | None = None,
+        correlation_id: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message, remedy=remedy)
+        self.error = error
+        self.aadsts_code = aadsts_code
+        self.trace_id = trace_id
+        self.correlation_id = correlation_id
+        self.http_status = http_status
+
+    def __str__(self) -> str:
+        code = f"AADSTS{self.aadsts_code}: " if self.aadsts_code else ""
+        return f"{code}{self.message}"
+
+
+class AuthNetworkError(AuthError):
+    """The authority (token endpoint) could not be reached."""
+
+
+# --- secrets and profiles ------------------------------------------------------
+
+
+class SecretStoreError(RelayDeskError):
+    """The OS keyring failed."""
+
+
+class SecretStoreUnavailable(SecretStoreError):
+    """No usable OS keyring backend exists on this machine.
+
+    The caller may keep the secret in memory for the session; it must never be
+    written to disk in plain text.
+    """
+
+
+class ProfileError(RelayDeskError):
+    """A profile could not be loaded, saved, renamed or deleted."""
+
+
+# --- relay ---------------------------------------------------------------------
+
+
+class RelayError(RelayDeskError):
+    """Talking to the relay failed."""
+
+
+class HandshakeFailed(RelayError):
+    """The relay (or the listener) refused a WebSocket upgrade or HTTP request.
+
+    Attributes:
+        status: the HTTP status of the refusal.
+        reason: the service's reason text (status description), which usually
+            carries ``TrackingId:``; never contains a token.
+        tracking_id: the TrackingId parsed from the reason or body, if any.
+        remedy: a one-line remedy (protocol facts; wording may be refined at
+            the edges).
+    """
+
+    default_remedy = ""
+
+    def __init__(
+        self,
+        status: int,
+        reason: str = "",
+        *,
+        tracking_id: str | None = None,
+        remedy: str | None = None,
+    ) -> None:
+        super().__init__(status, reason)
+        self.status = status
+        self.reason = reason
+        self.tracking_id = tracking_id
+        self.remedy = self.default_remedy if remedy is None else remedy
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status}: {self.reason}" if self.reason else f"HTTP {self.status}"
+
+
+class Unauthorized(HandshakeFailed):
+    """401: the token is missing, malformed, expired, wrongly signed or for
+    another audience (protocol §4.2)."""
+
+    default_remedy = (
+        "Check the token: it may be expired, signed with the wrong key, or issued "
+        "for another namespace or audience (Entra tokens must be for "
+        "https://relay.azure.net)."
+    )
+
+
+class Forbidden(HandshakeFailed):
+    """403: the token is valid but lacks the right on this entity."""
+
+    default_remedy = (
+        "Give this identity the Azure Relay Listener/Sender role (or a SAS rule "
+        "with Listen/Send) on this hybrid connection or its namespace; role "
+        "assignments can take about 5 minutes to apply."
+    )
+
+
+class EntityNotFound(HandshakeFailed):
+    """404: no such hybrid connection, or no listener matched the pin."""
+
+    default_remedy = (
+        "Check the namespace and hybrid connection name; if you pinned listeners, "
+        "check that a pinned listener is online."
+    )
+
+
+class NoListener(HandshakeFailed):
+    """502: no listener is online for this hybrid connection."""
+
+    default_remedy = "Start a listener on this hybrid connection, then try again."
+
+
+class ListenerTimeout(HandshakeFailed):
+    """504: the listener did not answer within 60 seconds (protocol §7.1)."""
+
+    default_remedy = (
+        "The listener is online but did not answer within 60 s; check the "
+        "listener application."
+    )
+
+
+class ListenerRejected(HandshakeFailed):
+    """The listener rejected the connection with its own status (§5.3)."""
+
+    default_remedy = "The listener refused this connection; see its status text."
+
+
+class ConnectionClosed(RelayError):
+    """An established channel was closed (protocol §4.3, §5.2).
+
+    Attributes:
+        code: the WebSocket close code (1000, 1001, 1008, 1011 …), or 1006 when
+            the connection dropped without a close frame.
+        reason: the close reason text.
+    """
+
+    def __init__(self, code: int, reason: str = "") -> None:
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"closed with {self.code}" + (f": {self.reason}" if self.reason else "")
+
+
+class RelayUnreachable(RelayError):
+    """The relay could not be reached at the TCP or TLS level."""
+
+
+class EmulatorError(RelayDeskError):
+    """The local emulator could not start or was misconfigured."""
+
+
+_STATUS_CLASSES: dict[int, type[HandshakeFailed]] = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: EntityNotFound,
+    502: NoListener,
+    504: ListenerTimeout,
+}
+
+
+def handshake_error_for_status(
+    status: int,
+    reason: str = "",
+    *,
+    tracking_id: str | None = None,
+    from_listener: bool = False,
+) -> HandshakeFailed:
+    """Return the typed error for a refused handshake or HTTP request.
+
+    Args:
+        status: the HTTP status.
+        reason: the status description / error message.
+        tracking_id: TrackingId, if known.
+        from_listener: the status came from the listener (rejection, §5.3),
+            not from the service.
+    """
+    if from_listener:
+        return ListenerRejected(status, reason, tracking_id=tracking_id)
+    cls = _STATUS_CLASSES.get(status, HandshakeFailed)
+    return cls(status, reason, tracking_id=tracking_id)

@@ -1,0 +1,11 @@
+"""Test-wide setup.
+
+Qt must be told to render offscreen before anything imports it, or pytest-qt's
+``qapp`` aborts the run on a machine without a display (platform notes).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
