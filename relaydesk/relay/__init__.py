@@ -1,0 +1,1 @@
+"""asyncio relay client: listener, sender, events, retry policy (Qt-free)."""

@@ -1,0 +1,247 @@
+"""Immutable events published by listeners, senders and the connectivity check.
+
+The relay client reports everything through ``async for event in x.events()``
+so that the CLI, the tests and the GUI consume one stream (design.md). Events
+are frozen dataclasses holding display-safe values only: never a raw token,
+key or secret (tokens appear as :class:`TokenInfo`, decoded and untrusted).
+
+Every event carries ``at`` (wall-clock seconds since the epoch, for display)
+and ``side`` (``"listener"`` or ``"sender"``), so one timeline can merge both.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = [
+    "ChannelClosed",
+    "ChannelOpened",
+    "ConnectionAccepted",
+    "ConnectionEnded",
+    "ConnectionRejected",
+    "ConnectionState",
+    "ErrorInfo",
+    "ErrorOccurred",
+    "Event",
+    "EventsDropped",
+    "HttpRequestReceived",
+    "HttpResponseReceived",
+    "HttpResponseSent",
+    "MessageReceived",
+    "MessageSent",
+    "Side",
+    "StateChanged",
+    "TokenAcquired",
+    "TokenInfo",
+    "TokenRenewed",
+]
+
+Side = Literal["listener", "sender", "check"]
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+class ConnectionState(enum.Enum):
+    """Listener/sender life cycle (protocol §11, like .NET's Connecting/Online/Offline)."""
+
+    OFFLINE = "offline"
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    RECONNECTING = "reconnecting"
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """A display-safe description of an error: cause, remedy, ids; no secrets.
+
+    Attributes:
+        kind: the error class name (``"Forbidden"``, ``"EntraError"`` …).
+        message: the cause, one line.
+        remedy: what to do about it, one line (may be empty).
+        status: HTTP status or WebSocket close code, when there is one.
+        tracking_id: the relay's TrackingId or Entra's trace id, when known.
+    """
+
+    kind: str
+    message: str
+    remedy: str = ""
+    status: int | None = None
+    tracking_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown about a token: never the token itself.
+
+    Attributes:
+        kind: ``"entra"``, ``"sas"`` or ``"anonymous"``.
+        identity: who the token is for (client id, SAS rule name …).
+        expires_at: expiry, seconds since the epoch (``None`` for anonymous).
+        claims: decoded, untrusted claims for display (JWT: aud, iss, tid,
+            appid/azp, oid, roles, iat, nbf, exp; SAS: sr, skn, se).
+        from_cache: the provider served it from its cache (MSAL).
+    """
+
+    kind: str
+    identity: str
+    expires_at: float | None
+    claims: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    from_cache: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every event."""
+
+    at: float
+    side: Side
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateChanged(Event):
+    """The listener or sender changed state.
+
+    ``attempt`` and ``next_try_in`` describe the reconnect schedule when
+    ``state`` is RECONNECTING; ``error`` is the last error (cleared on ONLINE).
+    """
+
+    state: ConnectionState
+    attempt: int = 0
+    next_try_in: float | None = None
+    error: ErrorInfo | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelOpened(Event):
+    """A control channel (listener) or sender WebSocket completed its handshake."""
+
+    url: str  # display-safe: no sb-hc-token in it
+    channel_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelClosed(Event):
+    """A control channel or sender WebSocket closed; ``code`` 1006 = dropped (§4.3)."""
+
+    channel_id: str
+    code: int
+    reason: str = ""
+    by_peer: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenAcquired(Event):
+    """A token was obtained (for a handshake or a reconnect)."""
+
+    token: TokenInfo
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRenewed(Event):
+    """A ``renewToken`` was sent on the control channel (§4.6)."""
+
+    token: TokenInfo
+    renewals: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionAccepted(Event):
+    """A rendezvous WebSocket with a sender is established (§5.2)."""
+
+    connection_id: str
+    remote_address: str | None = None
+    remote_port: int | None = None
+    headers: Mapping[str, str] = _EMPTY
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionRejected(Event):
+    """The accept policy rejected a sender (§5.3)."""
+
+    connection_id: str
+    status: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionEnded(Event):
+    """A rendezvous (listener) or sender connection closed."""
+
+    connection_id: str
+    code: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageReceived(Event):
+    """A WebSocket message arrived on a connection."""
+
+    connection_id: str
+    data: str | bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageSent(Event):
+    """A WebSocket message was sent on a connection."""
+
+    connection_id: str
+    data: str | bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpRequestReceived(Event):
+    """The listener received an HTTP request (§7.2), inline or via rendezvous."""
+
+    request_id: str
+    method: str
+    target: str
+    headers: Mapping[str, str]
+    body: bytes
+    via_rendezvous: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpResponseSent(Event):
+    """The listener answered an HTTP request (§7.3)."""
+
+    request_id: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    via_rendezvous: bool
+    elapsed: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpResponseReceived(Event):
+    """The HTTP sender got a response (from the listener or the service)."""
+
+    method: str
+    url: str  # display-safe
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorOccurred(Event):
+    """An error the user should see (handshake refusal, close code, auth failure)."""
+
+    error: ErrorInfo
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventsDropped(Event):
+    """The consumer was too slow; ``count`` message events were dropped.
+
+    Only message/HTTP-content events are ever dropped; state, token and error
+    events are always delivered (the bounded queue makes room for them).
+    """
+
+    count: int
