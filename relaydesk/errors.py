@@ -300,8 +300,7 @@ class ListenerTimeout(HandshakeFailed):
     """504: the listener did not answer within 60 seconds (protocol §7.1)."""
 
     default_remedy = (
-        "The listener is online but did not answer within 60 s; check the "
-        "listener application."
+        "The listener is online but did not answer within 60 s; check the listener application."
     )
 
 

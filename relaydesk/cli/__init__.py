@@ -22,8 +22,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("relaydesk.cli.emulator_command", "run the local Azure Relay + Entra emulator"),
     "listen": ("relaydesk.cli.listen_command", "run a listener on a hybrid connection"),
     "send": ("relaydesk.cli.send_command", "send WebSocket messages to a hybrid connection"),
-    "request": ("relaydesk.cli.request_command", "send one HTTP request through a hybrid connection"),
-    "check": ("relaydesk.cli.check_command", "one-shot connectivity check (token, listener, sender, round trips)"),
+    "request": (
+        "relaydesk.cli.request_command",
+        "send one HTTP request through a hybrid connection",
+    ),
+    "check": (
+        "relaydesk.cli.check_command",
+        "one-shot connectivity check (token, listener, sender, round trips)",
+    ),
     "token": ("relaydesk.cli.token_command", "acquire a token and show its claims and expiry"),
 }
 
