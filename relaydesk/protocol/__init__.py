@@ -14,6 +14,19 @@ from relaydesk.protocol.address import (
     split_host_port,
     strip_sb_hc_params,
 )
+from relaydesk.protocol.connection_string import ConnectionString, parse_connection_string
+from relaydesk.protocol.messages import (
+    INLINE_BODY_LIMIT,
+    AcceptCommand,
+    ControlMessage,
+    RemoteEndpoint,
+    RenewTokenCommand,
+    RequestCommand,
+    ResponseCommand,
+    UnknownCommand,
+    encode_control_message,
+    parse_control_message,
+)
 from relaydesk.protocol.sas import (
     SAS_KEYWORD,
     SasToken,
@@ -24,11 +37,23 @@ from relaydesk.protocol.sas import (
 
 __all__ = [
     "ENTITY_PATH_MAX_LENGTH",
+    "INLINE_BODY_LIMIT",
     "SAS_KEYWORD",
+    "AcceptCommand",
+    "ConnectionString",
+    "ControlMessage",
     "HybridConnectionAddress",
+    "RemoteEndpoint",
+    "RenewTokenCommand",
+    "RequestCommand",
+    "ResponseCommand",
     "SasToken",
+    "UnknownCommand",
     "build_sas_token",
     "check_entity_path",
+    "encode_control_message",
+    "parse_connection_string",
+    "parse_control_message",
     "parse_sas_token",
     "split_entity_path",
     "split_host_port",
