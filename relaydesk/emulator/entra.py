@@ -1,0 +1,505 @@
+"""The emulated Microsoft Entra ID: OIDC discovery, JWKS, client credentials.
+
+Serves what MSAL Python needs against a local authority (§12, platform notes
+"MSAL against a local authority") on the emulator's TLS port:
+
+* ``GET /{tenant}/v2.0/.well-known/openid-configuration`` (§10.5)
+* ``GET /{tenant}/discovery/v2.0/keys`` (§10.5)
+* ``POST /{tenant}/oauth2/v2.0/token``, client-credentials grant (§10.6)
+
+``{tenant}`` is the tenant GUID or the world's verified domain
+(``relaydesk.localhost`` by default).
+
+Token version: the emulator issues **v1.0 access tokens** (§10.4, default of
+§13), the kind Azure first-party resources are widely seen to receive:
+``iss = https://sts.windows.net/{tid}/``, ``ver = "1.0"``,
+``aud = "https://relay.azure.net"``, ``appid`` (and, for convenience, the
+v2-style ``azp``) = client id, ``oid = sub`` = the service principal's object
+id, ``idtyp = "app"``. The discovery document's ``issuer`` is the v2 issuer
+``https://host:port/{tid}/v2.0`` (as in real Entra, where id-token issuer and
+v1 access-token issuer differ); :class:`JwtValidator` accepts exactly what is
+issued here.
+
+Errors use Entra's JSON shape and the AADSTS codes of §10.6. Secrets and
+tokens are never logged nor echoed in an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+import jwt
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from relaydesk.emulator.world import Identity, World
+from relaydesk.errors import EmulatorError, TokenRejected
+
+__all__ = [
+    "ACCEPTED_AUDIENCES",
+    "ACCEPTED_SCOPES",
+    "RELAY_AUDIENCE",
+    "EntraService",
+    "JwtPrincipal",
+    "JwtValidator",
+    "issue_token_for",
+    "v1_issuer",
+]
+
+_log = logging.getLogger(__name__)
+
+RELAY_AUDIENCE = "https://relay.azure.net"
+#: §13: both trailing-slash forms are accepted as the Relay audience.
+ACCEPTED_AUDIENCES = (RELAY_AUDIENCE, RELAY_AUDIENCE + "/")
+#: §10.1: SDKs send the double-slash form, azure-relay-bridge the single one.
+ACCEPTED_SCOPES = ("https://relay.azure.net/.default", "https://relay.azure.net//.default")
+
+_GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_MAX_TOKEN_CHARS = 16384
+_NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
+
+
+def v1_issuer(tenant_id: str) -> str:
+    """The ``iss`` of a v1.0 access token (§10.4)."""
+    return f"https://sts.windows.net/{tenant_id}/"
+
+
+def _clip(value: str, limit: int = 80) -> str:
+    """User input echoed in an error text, bounded (never a secret)."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def issue_token_for(
+    world: World,
+    identity_name: str,
+    *,
+    lifetime: float = 3600,
+    now: float | None = None,
+    audience: str = RELAY_AUDIENCE,
+    issuer: str | None = None,
+    tenant_id: str | None = None,
+    signing_key: rsa.RSAPrivateKey | None = None,
+) -> str:
+    """Mint an access token for ``identity_name`` as the token endpoint would.
+
+    Tests use the keyword arguments to mint expired tokens (``now`` in the
+    past), tokens for another audience, or tokens signed with another key.
+
+    Raises:
+        EmulatorError: no such identity.
+    """
+    identity = world.identities.get(identity_name)
+    if identity is None:
+        raise EmulatorError(f"unknown identity {identity_name!r}")
+    return _mint(
+        world,
+        identity,
+        issued_at=time.time() if now is None else now,
+        lifetime=lifetime,
+        audience=audience,
+        issuer=issuer,
+        tenant_id=tenant_id,
+        signing_key=signing_key,
+    )
+
+
+def _mint(
+    world: World,
+    identity: Identity,
+    *,
+    issued_at: float,
+    lifetime: float,
+    audience: str = RELAY_AUDIENCE,
+    issuer: str | None = None,
+    tenant_id: str | None = None,
+    signing_key: rsa.RSAPrivateKey | None = None,
+) -> str:
+    tid = tenant_id or world.tenant_id
+    iss = issuer or v1_issuer(tid)
+    iat = int(issued_at)
+    claims: dict[str, Any] = {
+        "aud": audience,
+        "iss": iss,
+        "idp": iss,
+        "iat": iat,
+        "nbf": iat,
+        "exp": int(issued_at + lifetime),
+        "appid": identity.client_id,
+        "appidacr": "1",
+        "azp": identity.client_id,
+        "azpacr": "1",
+        "idtyp": "app",
+        "oid": identity.object_id,
+        "sub": identity.object_id,
+        "tid": tid,
+        "uti": secrets.token_urlsafe(16),
+        "ver": "1.0",
+    }
+    key = signing_key or world.signing_key.private_key
+    headers = {"kid": world.signing_key.kid, "typ": "JWT"}
+    return jwt.encode(claims, key, algorithm="RS256", headers=headers)
+
+
+@dataclass(frozen=True)
+class JwtPrincipal:
+    """The principal of a validated access token (§10.4)."""
+
+    object_id: str
+    app_id: str
+    tenant_id: str
+    expires_at: float
+
+
+class JwtValidator:
+    """Validates the emulator's access tokens the way the relay would (§13).
+
+    Checks, in order: size and structure, ``kid`` and RS256 signature with the
+    world's signing key, ``aud`` in :data:`ACCEPTED_AUDIENCES`, ``iss`` = the
+    v1 issuer of the world's tenant, ``tid``, then ``nbf``/``exp`` against
+    ``now()`` with ``leeway`` seconds of skew.
+    """
+
+    def __init__(
+        self, world: World, *, leeway: float = 5.0, now: Callable[[], float] = time.time
+    ) -> None:
+        self._world = world
+        self._leeway = leeway
+        self._now = now
+
+    def validate(self, token: str) -> JwtPrincipal:
+        """Return the token's principal or raise :class:`TokenRejected` (401)."""
+        claims = self._verified_claims(token)
+        now = self._now()
+        expires_at = float(claims["exp"])
+        if now - self._leeway >= expires_at:
+            stamp = datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            raise TokenRejected(
+                401, "TokenExpired", f"The token is expired. Expiration time: {stamp}"
+            )
+        if now + self._leeway < float(claims["nbf"]):
+            raise TokenRejected(401, "TokenNotYetValid", "The token is not yet valid.")
+        if claims["tid"] != self._world.tenant_id:
+            raise TokenRejected(401, "InvalidTenant", "The token was issued by another tenant.")
+        return JwtPrincipal(
+            object_id=str(claims["oid"]).lower(),
+            app_id=str(claims["appid"]).lower(),
+            tenant_id=str(claims["tid"]),
+            expires_at=expires_at,
+        )
+
+    def _verified_claims(self, token: str) -> dict[str, Any]:
+        if len(token) > _MAX_TOKEN_CHARS or token.count(".") != 2:
+            raise TokenRejected(401, "MalformedToken", "The token is missing or malformed.")
+        key = self._world.signing_key
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("kid") != key.kid:
+                raise jwt.InvalidSignatureError("unknown kid")
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.private_key.public_key(),
+                algorithms=["RS256"],
+                audience=list(ACCEPTED_AUDIENCES),
+                issuer=v1_issuer(self._world.tenant_id),
+                options={
+                    "require": ["exp", "nbf", "iat", "aud", "iss", "tid", "oid", "appid"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+        except jwt.PyJWTError as exc:
+            raise _rejection(exc) from None
+        if not all(isinstance(claims[k], (int, float)) for k in ("exp", "nbf")):
+            raise TokenRejected(401, "MalformedToken", "The token is missing or malformed.")
+        return claims
+
+
+def _rejection(exc: jwt.PyJWTError) -> TokenRejected:
+    """Map a PyJWT error to the service-like 401 (§4.2 live texts)."""
+    if isinstance(exc, (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError)):
+        return TokenRejected(401, "InvalidSignature", "The token has an invalid signature.")
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return TokenRejected(
+            401,
+            "InvalidAudience",
+            "The authorization header contains a token with a wrong audience.",
+        )
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return TokenRejected(401, "InvalidIssuer", "The token has an untrusted issuer.")
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return TokenRejected(401, "MalformedToken", f"The token lacks the claim '{exc.claim}'.")
+    return TokenRejected(401, "MalformedToken", "The token is missing or malformed.")
+
+
+class _EntraFailure(Exception):
+    """An AADSTS error to answer with (status, error, code, description)."""
+
+    def __init__(self, status: int, error: str, code: int, text: str) -> None:
+        super().__init__(code)
+        self.status, self.error, self.code, self.text = status, error, code, text
+
+
+class EntraService:
+    """aiohttp handlers of the emulated Entra tenant (§10.5, §10.6).
+
+    Args:
+        world: the emulated tenant.
+        token_lifetime: seconds an access token is valid (default 3600).
+        now: clock, seconds since the epoch.
+    """
+
+    def __init__(
+        self, world: World, *, token_lifetime: float = 3600, now: Callable[[], float] = time.time
+    ) -> None:
+        if token_lifetime <= 0:
+            raise EmulatorError("token_lifetime must be positive")
+        self.world = world
+        self.token_lifetime = token_lifetime
+        self._now = now
+
+    def routes(self) -> list[web.RouteDef]:
+        """The route definitions; add them with ``app.add_routes(...)``."""
+        return [
+            web.get("/{tenant}/v2.0/.well-known/openid-configuration", self.discovery),
+            web.get("/{tenant}/discovery/v2.0/keys", self.keys),
+            web.post("/{tenant}/oauth2/v2.0/token", self.token),
+        ]
+
+    def add_routes(self, app: web.Application) -> None:
+        """Register the Entra endpoints on ``app``."""
+        app.add_routes(self.routes())
+
+    # --- handlers ------------------------------------------------------------
+
+    async def discovery(self, request: web.Request) -> web.Response:
+        """OIDC discovery document of the v2 endpoint (§10.5, §12.4)."""
+        try:
+            tid = self._tenant(request.match_info["tenant"], discovery=True)
+        except _EntraFailure as failure:
+            return self._error(request, failure)
+        base = f"https://{request.host}/{tid}"
+        document = _discovery_document(base, tid)
+        headers = {"Cache-Control": "max-age=86400, private", "Access-Control-Allow-Origin": "*"}
+        return web.json_response(document, headers=headers)
+
+    async def keys(self, request: web.Request) -> web.Response:
+        """JWKS with the world's signing key (§10.5)."""
+        try:
+            tid = self._tenant(request.match_info["tenant"], discovery=True)
+        except _EntraFailure as failure:
+            return self._error(request, failure)
+        key = self.world.signing_key
+        jwk: dict[str, Any] = jwt.algorithms.RSAAlgorithm.to_jwk(
+            key.private_key.public_key(), as_dict=True
+        )
+        jwk.update(use="sig", kid=key.kid, issuer=v1_issuer(tid))
+        return web.json_response({"keys": [jwk]})
+
+    async def token(self, request: web.Request) -> web.Response:
+        """Client-credentials grant (§10.6); unknown form fields are ignored."""
+        try:
+            self._tenant(request.match_info["tenant"], discovery=False)
+            form = await request.post()
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            identity = self._authenticate(fields, request.headers.get("Authorization"))
+        except _EntraFailure as failure:
+            _log.info("token request refused: AADSTS%d (%s)", failure.code, failure.error)
+            return self._error(request, failure)
+        now = self._now()
+        token = _mint(self.world, identity, issued_at=now, lifetime=self.token_lifetime)
+        expires_in = int(self.token_lifetime)
+        _log.info("issued a token for identity %r, valid %d s", identity.name, expires_in)
+        body = {
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "ext_expires_in": expires_in,
+            "access_token": token,
+        }
+        return web.json_response(body, headers=_NO_STORE)
+
+    # --- checks --------------------------------------------------------------
+
+    def _tenant(self, tenant: str, *, discovery: bool) -> str:
+        if self.world.knows_tenant(tenant):
+            return self.world.tenant_id
+        if not (_GUID_RE.fullmatch(tenant) or _DOMAIN_RE.fullmatch(tenant)):
+            raise _EntraFailure(
+                400,
+                "invalid_request",
+                900023,
+                f"Specified tenant identifier '{_clip(tenant)}' is neither a valid DNS "
+                "name, nor a valid external domain.",
+            )
+        raise _EntraFailure(
+            400,
+            "invalid_tenant" if discovery else "invalid_request",
+            90002,
+            f"Tenant '{_clip(tenant)}' not found. Check to make sure you have the correct "
+            "tenant ID and are signing into the correct cloud.",
+        )
+
+    def _authenticate(self, fields: Mapping[str, str], authorization: str | None) -> Identity:
+        grant = _required(fields, "grant_type")
+        if grant != "client_credentials":
+            raise _EntraFailure(
+                400,
+                "unsupported_grant_type",
+                70003,
+                f"The app requested an unsupported grant type '{_clip(grant)}'.",
+            )
+        basic_id, basic_secret = _basic_credentials(authorization)
+        client_id = fields.get("client_id") or basic_id
+        if not client_id:
+            raise _missing("client_id")
+        identity = self.world.identity_by_client_id(client_id)
+        if identity is None:
+            raise _EntraFailure(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{_clip(client_id)}' was not found in the "
+                f"directory '{self.world.tenant_id}'. This can happen if the application "
+                "has not been installed by the administrator of the tenant or consented "
+                "to by any user in the tenant. You may have sent your authentication "
+                "request to the wrong tenant.",
+            )
+        _check_scope(_required(fields, "scope"))
+        _check_secret(identity, fields.get("client_secret") or basic_secret)
+        return identity
+
+    def _error(self, request: web.Request, failure: _EntraFailure) -> web.Response:
+        """Entra's error JSON (§10.6): description with trace/correlation ids."""
+        trace_id = str(uuid.uuid4())
+        correlation_id = _correlation_id(request.headers.get("client-request-id"))
+        stamp = datetime.fromtimestamp(self._now(), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        description = (
+            f"AADSTS{failure.code}: {failure.text} \r\nTrace ID: {trace_id}\r\n"
+            f"Correlation ID: {correlation_id}\r\nTimestamp: {stamp}"
+        )
+        body = {
+            "error": failure.error,
+            "error_description": description,
+            "error_codes": [failure.code],
+            "timestamp": stamp,
+            "trace_id": trace_id,
+            "correlation_id": correlation_id,
+            "error_uri": f"https://login.microsoftonline.com/error?code={failure.code}",
+        }
+        return web.json_response(body, status=failure.status, headers=_NO_STORE)
+
+
+def _discovery_document(base: str, tid: str) -> dict[str, Any]:
+    """The §10.5 discovery keys, pointing at this emulator."""
+    return {
+        "token_endpoint": f"{base}/oauth2/v2.0/token",
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "private_key_jwt",
+            "client_secret_basic",
+        ],
+        "jwks_uri": f"{base}/discovery/v2.0/keys",
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": f"{base}/v2.0",
+        "request_uri_parameter_supported": False,
+        "userinfo_endpoint": f"{base}/openid/userinfo",
+        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+        "http_logout_supported": True,
+        "frontchannel_logout_supported": True,
+        "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "oid", "tid", "ver"],
+        "kerberos_endpoint": f"{base}/kerberos",
+        "tenant_region_scope": "EU",
+        "cloud_instance_name": "relaydesk.localhost",
+        "cloud_graph_host_name": "graph.relaydesk.localhost",
+        "msgraph_host": "graph.relaydesk.localhost",
+        "rbac_url": "https://rbac.relaydesk.localhost",
+    }
+
+
+def _required(fields: Mapping[str, str], name: str) -> str:
+    value = fields.get(name, "").strip()
+    if not value:
+        raise _missing(name)
+    return value
+
+
+def _missing(name: str) -> _EntraFailure:
+    return _EntraFailure(
+        400,
+        "invalid_request",
+        900144,
+        f"The request body must contain the following parameter: '{name}'.",
+    )
+
+
+def _check_scope(scope: str) -> None:
+    if scope.lower() not in ACCEPTED_SCOPES:
+        raise _EntraFailure(
+            400,
+            "invalid_scope",
+            70011,
+            "The provided request must include a 'scope' input parameter. The provided "
+            f"value for the input parameter 'scope' is not valid. The scope {_clip(scope)} "
+            f"is not valid. This emulator issues tokens for {ACCEPTED_SCOPES[0]} only.",
+        )
+
+
+def _check_secret(identity: Identity, secret: str | None) -> None:
+    if not secret:
+        # §10.6 [UNKNOWN] status: answered like a failed client authentication.
+        # Client assertions (certificates) are not supported and land here too.
+        raise _EntraFailure(
+            401,
+            "invalid_client",
+            7000216,
+            "'client_assertion', 'client_secret' or 'request' is required for the "
+            "'client_credentials' grant type.",
+        )
+    if not secrets.compare_digest(secret.encode("utf-8"), identity.client_secret.encode("utf-8")):
+        raise _EntraFailure(
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the request "
+            "is the client secret value, not the client secret ID, for a secret added to "
+            f"app '{identity.client_id}'.",
+        )
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str | None, str | None]:
+    """client_id and secret from HTTP Basic (RFC 6749 §2.3.1), if present."""
+    if not authorization or authorization[:6].lower() != "basic ":
+        return None, None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    user, sep, password = decoded.partition(":")
+    if not sep:
+        return None, None
+    return unquote_plus(user) or None, unquote_plus(password) or None
+
+
+def _correlation_id(client_request_id: str | None) -> str:
+    """Entra echoes MSAL's ``client-request-id`` as the correlation id."""
+    if client_request_id and _GUID_RE.fullmatch(client_request_id.strip()):
+        return client_request_id.strip().lower()
+    return str(uuid.uuid4())
