@@ -36,6 +36,7 @@ ENTITY_PATH_MAX_LENGTH = 260
 _SCHEMES = frozenset({"sb", "https", "wss", "http", "ws"})
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+_HALF_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:/(?!/)")
 _SEGMENT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?$")
 _HOSTNAME_RE = re.compile(
     r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*$"
@@ -233,7 +234,7 @@ def _strip_scheme(text: str) -> str:
     """Remove and check a ``scheme://`` prefix; bare addresses pass through."""
     match = _SCHEME_RE.match(text)
     if match is None:
-        if "://" in text:
+        if "://" in text or _HALF_SCHEME_RE.match(text):
             raise _invalid(f"the address scheme is not valid ({_EXAMPLE})")
         return text
     scheme = match.group(1).lower()
