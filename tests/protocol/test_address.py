@@ -204,7 +204,7 @@ def test_split_entity_path_keeps_known_spelling() -> None:
 
 # --- properties --------------------------------------------------------------------
 
-_ALPHABET = st.sampled_from(list("abAZ09.-_/:[]@?#%$ \t") + ["sb://", "https://", "$hc", "é"])
+_ALPHABET = st.sampled_from([*"abAZ09.-_/:[]@?#%$ \t", "sb://", "https://", "$hc", "é"])
 
 
 @given(st.one_of(st.text(), st.lists(_ALPHABET, max_size=40).map("".join)))
