@@ -1,0 +1,172 @@
+"""The HTTP client MSAL uses: explicit TLS trust and explicit proxies.
+
+Why not MSAL's own ``verify=``: ``requests`` lets ``REQUESTS_CA_BUNDLE`` /
+``CURL_CA_BUNDLE`` from the environment override ``Session.verify`` (platform
+notes, protocol §12 item 6), and CI machines set both. So we hand MSAL an
+``http_client`` built on a ``requests.Session`` with ``trust_env=False`` and
+pass ``verify=`` on every call.
+
+Trust: by default the base bundle is what the environment asked for
+(``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``, else certifi's), so a
+corporate CA configured that way keeps working. An extra CA file (the
+emulator's CA, a TLS-intercepting proxy's CA) is *added* to that bundle in a
+combined temporary PEM file (public certificates only, deleted on close), or
+used alone when ``trust_system_cas=False`` (the emulator).
+
+Proxies: ``trust_env=False`` also turns off requests' reading of
+``HTTPS_PROXY``/``NO_PROXY``; we re-apply them per request with
+``requests.utils.get_environ_proxies`` (which honours ``NO_PROXY``), and never
+send loopback traffic (the local emulator) through a proxy.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tempfile
+import weakref
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import certifi
+import requests
+import requests.adapters
+import requests.utils
+
+from relaydesk.errors import InvalidField
+
+__all__ = ["AuthorityHttpClient", "CaBundle", "base_ca_bundle", "proxies_for"]
+
+
+def base_ca_bundle() -> str:
+    """The CA bundle requests would use: the env's choice, else certifi's."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        value = os.environ.get(name, "").strip()
+        if value and Path(value).is_file():
+            return value
+    return certifi.where()
+
+
+class CaBundle:
+    """A CA bundle path for ``verify=``, combined with an extra CA when asked.
+
+    Args:
+        extra_ca: an extra PEM file to trust, or ``None``.
+        trust_system_cas: keep the base bundle (:func:`base_ca_bundle`) and add
+            ``extra_ca`` to it; ``False`` trusts only ``extra_ca``.
+
+    Raises:
+        InvalidField: ``field="ca_file"`` when the extra CA cannot be read.
+    """
+
+    def __init__(
+        self, extra_ca: Path | str | None = None, *, trust_system_cas: bool = True
+    ) -> None:
+        self._temp: Path | None = None
+        if extra_ca is None:
+            self.path = base_ca_bundle()
+            return
+        extra = _read_pem(Path(extra_ca))
+        if not trust_system_cas:
+            self.path = str(Path(extra_ca))
+            return
+        base = Path(base_ca_bundle()).read_text(encoding="utf-8", errors="replace")
+        handle, name = tempfile.mkstemp(prefix="relaydesk-ca-", suffix=".pem")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(base.rstrip("\n") + "\n" + extra.rstrip("\n") + "\n")
+        self._temp = Path(name)
+        self.path = name
+        self._finalizer = weakref.finalize(self, _unlink, self._temp)
+
+    def close(self) -> None:
+        """Delete the combined bundle file, if one was written."""
+        if self._temp is not None:
+            self._finalizer()
+            self._temp = None
+
+    def __repr__(self) -> str:
+        return f"CaBundle({self.path!r})"
+
+
+def _unlink(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _read_pem(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidField("ca_file", f"cannot read the CA file {str(path)!r}: {exc}") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise InvalidField("ca_file", f"{str(path)!r} holds no PEM certificate")
+    return text
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def proxies_for(url: str) -> dict[str, str]:
+    """Proxies for ``url`` from the environment, honouring ``NO_PROXY``; none for loopback."""
+    if _is_loopback(urlsplit(url).hostname):
+        return {}
+    return dict(requests.utils.get_environ_proxies(url))
+
+
+class AuthorityHttpClient:
+    """The minimal ``get``/``post``/``close`` client MSAL accepts as ``http_client``.
+
+    Args:
+        verify: CA bundle path passed as ``verify=`` on every request.
+        timeout: seconds for connect and for read.
+    """
+
+    def __init__(self, verify: str, *, timeout: float = 30.0) -> None:
+        self._verify = verify
+        self._timeout = timeout
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self._session.verify = verify
+        # One retry on connection errors, as MSAL's own default session does.
+        adapter = requests.adapters.HTTPAdapter(max_retries=1)
+        self._session.mount("https://", adapter)
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self._timeout)
+        kwargs["verify"] = self._verify
+        kwargs["proxies"] = proxies_for(url)
+        return self._session.request(method, url, **kwargs)
+
+    def post(
+        self,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        return self._request("POST", url, params=params, data=data, headers=headers, **kwargs)
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        return self._request("GET", url, params=params, headers=headers, **kwargs)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __repr__(self) -> str:
+        return f"AuthorityHttpClient(verify={self._verify!r})"
