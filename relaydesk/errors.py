@@ -67,6 +67,7 @@ __all__ = [
     "RemoteProtocolViolation",
     "SecretStoreError",
     "SecretStoreUnavailable",
+    "TokenNotRenewable",
     "TokenRejected",
     "Unauthorized",
     "handshake_error_for_status",
@@ -365,3 +366,33 @@ def handshake_error_for_status(
         return ListenerRejected(status, reason, tracking_id=tracking_id)
     cls = _STATUS_CLASSES.get(status, HandshakeFailed)
     return cls(status, reason, tracking_id=tracking_id)
+
+
+# --- appended by the auth/secrets/profiles work ----------------------------------
+
+
+class TokenNotRenewable(AuthError):
+    """The provider cannot (yet) give a token that expires later than asked.
+
+    Raised by ``TokenProvider.get_token(expires_after=…)`` (and for a
+    ``min_valid_for`` a fixed token cannot meet) so that renewal logic learns
+    that asking again now would return the same token (protocol §4.6).
+
+    Attributes:
+        expires_at: expiry of the best token the provider has, seconds since
+            the epoch, or ``None``.
+        retry_after: seconds after which asking again may succeed, or ``None``
+            when it never will (a fixed SharedAccessSignature).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        remedy: str = "",
+        expires_at: float | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, remedy=remedy)
+        self.expires_at = expires_at
+        self.retry_after = retry_after
