@@ -20,9 +20,8 @@ are ``NaN``/``Infinity`` (not JSON).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from relaydesk.errors import RemoteProtocolViolation
@@ -31,6 +30,7 @@ __all__ = [
     "INLINE_BODY_LIMIT",
     "AcceptCommand",
     "ControlMessage",
+    "Headers",
     "RemoteEndpoint",
     "RenewTokenCommand",
     "RequestCommand",
@@ -44,12 +44,44 @@ __all__ = [
 #: control channel; larger ones need the rendezvous socket (§7.2, §7.3, §8).
 INLINE_BODY_LIMIT = 65536
 
-_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+class Headers(Mapping[str, str]):
+    """An immutable, hashable string→string mapping for header fields.
+
+    Unlike ``MappingProxyType`` it can be copied, pickled and hashed, so the
+    frozen messages holding it work with ``dataclasses.asdict``/``replace``
+    and can be put in sets. Compares equal to any mapping with the same items.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        self._items: dict[str, str] = dict(items or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._items == dict(other.items())
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
 
 
-def _frozen_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+def _frozen_headers(headers: Mapping[str, str]) -> Headers:
     """A read-only copy, so a frozen message cannot change under its owner."""
-    return MappingProxyType(dict(headers))
+    return headers if isinstance(headers, Headers) else Headers(headers)
 
 
 @dataclass(frozen=True)
@@ -216,17 +248,17 @@ class _Fields:
             return value
         raise self._fail(name, "true or false")
 
-    def headers(self, name: str) -> Mapping[str, str]:
+    def headers(self, name: str) -> Headers:
         value = self.values.get(name)
         if value is None:
-            return _EMPTY
+            return Headers()
         if not isinstance(value, dict):
             raise self._fail(name, "an object of strings")
         for key, item in value.items():
             if not isinstance(item, str):
                 # Name only the header, never its value (it may be a token).
                 raise _violation(f"{self.command}.{name}[{key!r}] must be a string")
-        return MappingProxyType(value)
+        return Headers(value)
 
     def endpoint(self, name: str) -> RemoteEndpoint | None:
         value = self.values.get(name)

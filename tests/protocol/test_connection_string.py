@@ -1,0 +1,120 @@
+"""Connection strings (protocol §9.1)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relaydesk.errors import InvalidConnectionString
+from relaydesk.protocol import ConnectionString, HybridConnectionAddress, parse_connection_string
+
+DATA: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "data" / "connection_strings.json").read_text("utf-8")
+)
+
+
+@pytest.mark.parametrize("case", DATA["valid"], ids=lambda c: c["text"][:50])
+def test_valid(case: dict[str, Any]) -> None:
+    parsed = parse_connection_string(case["text"])
+    expected = case["expected"]
+    assert parsed == ConnectionString(**expected)
+    if case["address"] is None:
+        with pytest.raises(InvalidConnectionString) as info:
+            parsed.address()
+        assert info.value.field == "EntityPath"
+    else:
+        assert parsed.address().sb_uri == case["address"]
+
+
+@pytest.mark.parametrize("case", DATA["invalid"], ids=lambda c: c["text"][:60] or "<empty>")
+def test_invalid(case: dict[str, Any]) -> None:
+    with pytest.raises(InvalidConnectionString) as info:
+        parse_connection_string(case["text"])
+    assert info.value.field == case["field"]
+    assert info.value.reason
+
+
+def test_unknown_key_is_named() -> None:
+    with pytest.raises(InvalidConnectionString) as info:
+        parse_connection_string("Endpoint=sb://ns/;Colour=blue")
+    assert "Colour" in str(info.value)
+
+
+def test_secrets_never_shown() -> None:
+    text = (
+        "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=r;"
+        "SharedAccessKey=SUPERSECRETKEY=;EntityPath=hyco"
+    )
+    parsed = parse_connection_string(text)
+    assert "SUPERSECRETKEY" not in repr(parsed)
+    assert parsed.key == "SUPERSECRETKEY="
+    sas = "SharedAccessSignature sr=a&sig=SECRETSIG&se=1&skn=r"
+    parsed = parse_connection_string(f"Endpoint=sb://ns/;SharedAccessSignature={sas}")
+    assert "SECRETSIG" not in repr(parsed)
+    with pytest.raises(InvalidConnectionString) as info:
+        parse_connection_string(
+            "Endpoint=sb://ns/;SharedAccessSignature=SharedAccessSignature sig=SECRETSIG"
+        )
+    assert "SECRETSIG" not in str(info.value)
+    with pytest.raises(InvalidConnectionString) as info:
+        parse_connection_string("Endpoint=sb://ns/;SUPERSECRETKEY")
+    assert "SUPERSECRETKEY" not in str(info.value)
+
+
+def test_address_override_and_validation() -> None:
+    parsed = parse_connection_string("Endpoint=sb://ns.servicebus.windows.net/;EntityPath=hyco")
+    assert parsed.address() == HybridConnectionAddress("ns.servicebus.windows.net", None, "hyco")
+    assert parsed.address("/other/x/").entity_path == "other/x"
+    with pytest.raises(InvalidConnectionString) as info:
+        parsed.address("bad name")
+    assert info.value.field == "EntityPath"
+    with pytest.raises(InvalidConnectionString):
+        parsed.address("  ")
+
+
+def test_non_text_is_refused() -> None:
+    with pytest.raises(InvalidConnectionString) as info:
+        parse_connection_string(None)  # type: ignore[arg-type]
+    assert info.value.field == "connection_string"
+
+
+_PARTS = st.sampled_from(
+    [
+        "Endpoint=sb://ns.servicebus.windows.net/",
+        "Endpoint=",
+        "SharedAccessKeyName=r",
+        "SharedAccessKey=k=",
+        "EntityPath=hyco",
+        "EntityPath=a//b",
+        "SharedAccessSignature=SharedAccessSignature sr=a&sig=b&se=1&skn=c",
+        "OperationTimeout=00:01:00",
+        "Authentication=Managed Identity",
+        "x=y",
+        "",
+        " ",
+        "=",
+    ]
+)
+
+
+@given(st.one_of(st.text(), st.lists(_PARTS, max_size=6).map(";".join)))
+def test_any_text(text: str) -> None:
+    try:
+        parsed = parse_connection_string(text)
+    except InvalidConnectionString as exc:
+        assert exc.field and exc.reason
+        return
+    assert parsed.endpoint.startswith("sb://") and parsed.endpoint.endswith("/")
+    assert (parsed.key_name is None) == (parsed.key is None)
+    assert parsed.shared_access_signature is None or parsed.key is None
+    try:
+        address = parsed.address()
+    except InvalidConnectionString as exc:
+        assert exc.field == "EntityPath"
+    else:
+        assert address.entity_path == parsed.entity_path
