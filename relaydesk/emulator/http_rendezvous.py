@@ -1,0 +1,92 @@
+"""The listener's HTTP rendezvous socket, ``sb-hc-action=request`` (§7.4).
+
+For a rendezvous-only request the emulator first sends the full ``request``
+(+ body) over this socket; for an inline request the listener uses it only
+to send a large response. Either way the listener answers with ``response``
+(+ one binary body message). The emulator then closes the socket (1000):
+each sender request is routed on its own, which the .NET SDK's
+close-after-response behaviour shows to be safe (§7.4, §14 item 8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import WSMsgType, web
+
+from relaydesk.emulator.context import HybridConnectionInfo, RelayContext
+from relaydesk.emulator.control import reply_from
+from relaydesk.emulator.hub import HttpExchange, RendezvousRefused
+from relaydesk.emulator.replies import error_response
+from relaydesk.emulator.wsclose import close_reason
+from relaydesk.errors import RemoteProtocolViolation
+from relaydesk.protocol.messages import ResponseCommand, parse_control_message
+
+__all__ = ["handle_request_rendezvous"]
+
+RENDEZVOUS_MAX_MESSAGE = 0  # bodies of any size (§7.4)
+
+
+async def handle_request_rendezvous(
+    ctx: RelayContext, request: web.Request, info: HybridConnectionInfo
+) -> web.StreamResponse:
+    """Serve a listener's upgrade of a request address (§7.4)."""
+    try:
+        rendezvous = ctx.hub.claim(request.query.get("sb-hc-id", ""), "request")
+    except RendezvousRefused as exc:
+        ctx.logger.info("rendezvous refused: entity=%s status=403 reason=%s", info.name, exc.reason)
+        return error_response(
+            403, "RendezvousInvalid", exc.reason, namespace=ctx.namespace, path=info.name
+        )
+    exchange = rendezvous.exchange
+    assert exchange is not None
+    exchange.rendezvous_used = True
+    ws = web.WebSocketResponse(compress=False, max_msg_size=RENDEZVOUS_MAX_MESSAGE)
+    await ws.prepare(request)
+    ctx.sockets.add(ws)
+    try:
+        if exchange.reply.done():
+            await ws.close(code=1001, message=close_reason("The sender is gone."))
+            return ws
+        if not exchange.inline_sent:
+            await ws.send_str(_json(exchange))
+            if exchange.body is not None:
+                await ws.send_bytes(exchange.body)
+        try:
+            async with asyncio.timeout(ctx.settings.http_response_timeout):
+                problem = await _receive_response(ws, exchange)
+        except TimeoutError:
+            problem = "The listener did not respond in the required time."
+        await ws.close(code=1000 if problem is None else 1002, message=close_reason(problem or ""))
+    except ConnectionError:
+        pass
+    finally:
+        ctx.sockets.discard(ws)
+    return ws
+
+
+def _json(exchange: HttpExchange) -> str:
+    return json.dumps(exchange.command, separators=(",", ":"))
+
+
+async def _receive_response(ws: web.WebSocketResponse, exchange: HttpExchange) -> str | None:
+    """Read ``response`` + body and deliver it; return a problem text or None."""
+    msg = await ws.receive()
+    if msg.type is not WSMsgType.TEXT:
+        return "Expected a response message." if msg.type is WSMsgType.BINARY else None
+    try:
+        command = parse_control_message(msg.data)
+    except RemoteProtocolViolation as exc:
+        return f"Invalid response message: {exc}"
+    if not isinstance(command, ResponseCommand):
+        return "Expected a response message."
+    body = b""
+    if command.body:
+        body_msg = await ws.receive()
+        if body_msg.type is not WSMsgType.BINARY:
+            return "Expected the binary response body."
+        body = body_msg.data
+    if not exchange.reply.done():
+        exchange.reply.set_result(reply_from(command, body))
+    return None

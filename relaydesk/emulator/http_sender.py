@@ -1,0 +1,237 @@
+"""HTTP senders on ``https://ns/{hc}[/suffix][?query]`` (§7.1, §7.2).
+
+The request goes to a random listener either inline on its control channel
+(body length known and ≤ 65,536 bytes, header JSON ≤ 32 KiB) or as a
+rendezvous-only ``{"request":{"address":…}}`` whose full request travels
+over the listener's rendezvous socket (§7.2, §7.4). The listener has
+``http_response_timeout`` seconds (60 s like the service) to answer, else
+504; no listener is 502; an unknown entity is 404 (§7.1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
+from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize, http_token
+from relaydesk.emulator.hub import ControlChannel, HttpExchange, HttpReply, ListenerGone
+from relaydesk.emulator.replies import error_response, reason_phrase
+from relaydesk.emulator.routing import pick_listener, remote_endpoint, rendezvous_url
+from relaydesk.errors import TokenRejected
+from relaydesk.protocol.address import strip_sb_hc_params
+from relaydesk.protocol.messages import INLINE_BODY_LIMIT
+
+__all__ = ["HEADER_JSON_LIMIT", "handle_http_sender"]
+
+HEADER_JSON_LIMIT = 32 * 1024
+#: Connection-level headers never forwarded in either direction (§7.2, §7.3).
+#: ``Host`` is kept on requests ([EMU], §14 item 6).
+CONNECTION_HEADERS = frozenset(
+    {
+        "connection",
+        "content-length",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "close",
+        "keep-alive",
+        "proxy-connection",
+    }
+)
+
+
+async def handle_http_sender(
+    ctx: RelayContext, request: web.Request, info: HybridConnectionInfo, raw_suffix: str
+) -> web.StreamResponse:
+    """Relay one HTTP request to a listener and its response back (§7)."""
+    if request.method.upper() == "CONNECT":
+        return _refuse(ctx, info, 405, "MethodNotAllowed", "CONNECT is not supported.")
+    token = http_token(request)
+    if info.requires_client_authorization:
+        try:
+            authorize(ctx, token.token, info.name, SEND)
+        except TokenRejected as exc:
+            ctx.logger.info(
+                "http sender refused: entity=%s status=%d code=%s reason=%s",
+                info.name,
+                exc.status,
+                exc.code,
+                exc.message,
+            )
+            return _refuse(ctx, info, exc.status, exc.code, exc.message)
+    picked = pick_listener(ctx, request, info, no_listener_status=502)
+    if isinstance(picked, web.Response):
+        return picked
+    body = await request.read()
+    drop_authorization = token.from_authorization and info.requires_client_authorization
+    command = _request_command(ctx, request, info, raw_suffix, drop_authorization)
+    exchange = await _dispatch(ctx, request, info, raw_suffix, picked, command, body)
+    if exchange is None:
+        return _refuse(ctx, info, 502, "ListenerGone", "The listener disconnected.")
+    return await _await_reply(ctx, info, exchange, picked)
+
+
+def _refuse(
+    ctx: RelayContext, info: HybridConnectionInfo, status: int, code: str, text: str
+) -> web.Response:
+    response = error_response(status, code, text, namespace=ctx.namespace, path=info.name)
+    response.headers["Via"] = f"1.1 {ctx.namespace}"
+    return response
+
+
+def _request_command(
+    ctx: RelayContext,
+    request: web.Request,
+    info: HybridConnectionInfo,
+    raw_suffix: str,
+    drop_authorization: bool,
+) -> dict[str, Any]:
+    """Build the full ``request`` fields except ``address``/``body`` (§7.2)."""
+    query = strip_sb_hc_params(request.url.raw_query_string)
+    target = f"/{info.name}{raw_suffix}" + (f"?{query}" if query else "")
+    return {
+        "id": f"{uuid.uuid4()}_G0",
+        "requestTarget": target,
+        "method": request.method,
+        "requestHeaders": _request_headers(ctx, request, drop_authorization),
+        "remoteEndpoint": remote_endpoint(request),
+    }
+
+
+def _request_headers(
+    ctx: RelayContext, request: web.Request, drop_authorization: bool
+) -> dict[str, str]:
+    """Sender headers minus connection-level and auth headers, plus ``Via`` (§3, §7.1)."""
+    hidden = CONNECTION_HEADERS | {SB_AUTH_HEADER.lower()}
+    if drop_authorization:
+        hidden = hidden | {"authorization"}
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():
+        if name.lower() in hidden:
+            continue
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    via = f"1.1 {ctx.namespace}"
+    existing = next((k for k in headers if k.lower() == "via"), None)
+    if existing is not None:
+        headers[existing] = f"{headers[existing]}, {via}"
+    else:
+        headers["Via"] = via
+    return headers
+
+
+def _is_inline(request: web.Request, fields: dict[str, Any], body: bytes) -> bool:
+    """Inline iff the body length was announced and small, and headers fit (§7.2 [EMU])."""
+    if body and request.headers.get("Content-Length") is None:
+        return False  # chunked: size not known up front
+    if len(body) > INLINE_BODY_LIMIT:
+        return False
+    return len(json.dumps(fields["requestHeaders"])) <= HEADER_JSON_LIMIT
+
+
+async def _dispatch(
+    ctx: RelayContext,
+    request: web.Request,
+    info: HybridConnectionInfo,
+    raw_suffix: str,
+    channel: ControlChannel,
+    fields: dict[str, Any],
+    body: bytes,
+) -> HttpExchange | None:
+    """Send the request to ``channel`` inline or as rendezvous-only (§7.2)."""
+    inline = _is_inline(request, fields, body)
+    rendezvous = ctx.hub.mint(
+        "request",
+        info.name,
+        rendezvous_url(ctx, request, info, raw_suffix, "request"),
+        ctx.settings.http_response_timeout,
+    )
+    full = {"address": rendezvous.address, **fields, "body": bool(body)}
+    exchange = HttpExchange(
+        request_id=fields["id"],
+        command={"request": full},
+        body=body or None,
+        inline_sent=inline,
+        reply=asyncio.get_running_loop().create_future(),
+    )
+    rendezvous.exchange = exchange
+    channel.pending[exchange.request_id] = exchange
+    try:
+        if inline:
+            await channel.send_command(exchange.command, exchange.body)
+        else:
+            await channel.send_command({"request": {"address": rendezvous.address}})
+    except ConnectionError:
+        channel.pending.pop(exchange.request_id, None)
+        ctx.hub.withdraw(rendezvous, "The listener disconnected.")
+        return None
+    ctx.logger.info(
+        "http request relayed: entity=%s method=%s listener=%s mode=%s bytes=%d",
+        info.name,
+        request.method,
+        channel.listener_id,
+        "inline" if inline else "rendezvous",
+        len(body),
+    )
+    return exchange
+
+
+async def _await_reply(
+    ctx: RelayContext, info: HybridConnectionInfo, exchange: HttpExchange, channel: ControlChannel
+) -> web.StreamResponse:
+    """Wait for the listener's response within the deadline (§7.3)."""
+    try:
+        async with asyncio.timeout(ctx.settings.http_response_timeout):
+            reply = await exchange.reply
+            delay = ctx.settings.response_delay
+            if delay:
+                await asyncio.sleep(delay)
+    except TimeoutError:
+        ctx.logger.info("http request timed out: entity=%s status=504", info.name)
+        return _refuse(
+            ctx,
+            info,
+            504,
+            "GatewayTimeout",
+            "The request was routed to the listener but the listener did not "
+            "respond in the required time.",
+        )
+    except ListenerGone:
+        return _refuse(
+            ctx, info, 502, "ListenerGone", "The listener disconnected before it responded."
+        )
+    finally:
+        channel.pending.pop(exchange.request_id, None)
+    return _sender_response(ctx, info, reply)
+
+
+def _sender_response(
+    ctx: RelayContext, info: HybridConnectionInfo, reply: HttpReply
+) -> web.StreamResponse:
+    """Turn the listener's answer into the sender's response, adding ``Via`` (§7.1)."""
+    if not 100 <= reply.status <= 999 or 100 <= reply.status < 200:
+        return _refuse(
+            ctx,
+            info,
+            502,
+            "BadGateway",
+            f"The listener sent an invalid status code {reply.status}.",
+        )
+    response = web.Response(
+        status=reply.status,
+        reason=reason_phrase(reply.description) if reply.description else None,
+        body=reply.body,
+    )
+    for name, value in reply.headers.items():
+        if name.lower() not in CONNECTION_HEADERS:
+            response.headers[name] = value
+    via = f"1.1 {ctx.namespace}"
+    response.headers["Via"] = (
+        f"{response.headers['Via']}, {via}" if "Via" in response.headers else via
+    )
+    return response

@@ -1,0 +1,333 @@
+"""The emulator: world + certificates + Entra + relay + admin on one TLS port.
+
+``Emulator(EmulatorOptions(...))`` is an async context manager (or call
+:meth:`Emulator.start` / :meth:`Emulator.stop`). It binds 127.0.0.1 by
+default; any other host needs ``allow_non_loopback=True`` and logs a
+warning, because the emulator's secrets are printed in its ready line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from relaydesk.emulator.admin import ADMIN_PREFIX, AdminApi
+from relaydesk.emulator.authz import Authorizer, loopback_host_check
+from relaydesk.emulator.certs import ensure_certificates, server_ssl_context
+from relaydesk.emulator.context import HybridConnectionInfo, RelayContext, RelaySettings
+from relaydesk.emulator.entra import EntraService, JwtValidator
+from relaydesk.emulator.faults import Faults
+from relaydesk.emulator.relay import Relay
+from relaydesk.emulator.world import World, load_world
+from relaydesk.errors import EmulatorError
+
+__all__ = ["Emulator", "EmulatorOptions", "default_data_dir"]
+
+LOGGER_NAME = "relaydesk.emulator"
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+#: Largest HTTP sender body the emulator reads (rendezvous carries any size).
+MAX_REQUEST_BODY = 256 * 1024 * 1024
+
+
+def default_data_dir() -> Path:
+    """``platformdirs.user_data_dir("relaydesk")/emulator``."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("relaydesk")) / "emulator"
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """How to run the emulator.
+
+    Attributes:
+        host: address to bind; loopback unless ``allow_non_loopback``.
+        port: TCP port, 0 = any free port.
+        data_dir: where certificates, secrets and keys live (default:
+            :func:`default_data_dir`).
+        config_file: optional world configuration (see ``world.py``).
+        token_lifetime: seconds an Entra access token is valid.
+        allow_non_loopback: permit binding a non-loopback host.
+        token_expiry_grace: seconds a control channel outlives its token (§4.6).
+        http_response_timeout: listener deadline for HTTP requests (§7.3: 60 s).
+        rendezvous_timeout: validity of accept addresses and how long a
+            WebSocket sender waits for the listener (§5.2: 30 s).
+        max_listeners: listeners per hybrid connection (§4.7: 25).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    data_dir: Path | None = None
+    config_file: Path | None = None
+    token_lifetime: float = 3600
+    allow_non_loopback: bool = False
+    token_expiry_grace: float = 0.0
+    http_response_timeout: float = 60.0
+    rendezvous_timeout: float = 30.0
+    max_listeners: int = 25
+
+
+class _WorldCatalog:
+    """Adapts :class:`World` to the relay's :class:`EntityCatalog`."""
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+
+    def names(self) -> list[str]:
+        return list(self._world.hybrid_connections)
+
+    def get(self, name: str) -> HybridConnectionInfo | None:
+        hc = self._world.hybrid_connection(name)
+        if hc is None:
+            return None
+        return HybridConnectionInfo(hc.name, hc.requires_client_authorization)
+
+
+def _check_options(options: EmulatorOptions) -> None:
+    """Refuse options that make no sense or expose the emulator."""
+    if not 0 <= options.port <= 65535:
+        raise EmulatorError(f"port {options.port} is out of range 0-65535")
+    for name in ("token_lifetime", "http_response_timeout", "rendezvous_timeout"):
+        if not getattr(options, name) > 0:
+            raise EmulatorError(f"{name} must be positive")
+    if options.token_expiry_grace < 0:
+        raise EmulatorError("token_expiry_grace must be >= 0")
+    if options.max_listeners < 1:
+        raise EmulatorError("max_listeners must be >= 1")
+    if not _is_loopback(options.host) and not options.allow_non_loopback:
+        raise EmulatorError(
+            f"refusing to bind non-loopback host {options.host!r}; "
+            "pass allow_non_loopback=True (--allow-non-loopback) to expose the emulator"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _namespace(host: str, port: int) -> str:
+    bare = host.strip("[]")
+    return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
+
+
+class Emulator:
+    """A running (or startable) emulator.
+
+    Attributes (after :meth:`start`): ``port``, ``namespace``
+    (``"127.0.0.1:PORT"``), ``ca_file``, ``authority``
+    (``"https://127.0.0.1:PORT/<tenant>"``), ``tenant_id``, ``world``,
+    ``faults``, ``admin_url``, ``admin_key``.
+    """
+
+    def __init__(self, options: EmulatorOptions | None = None) -> None:
+        self.options = options or EmulatorOptions()
+        self.logger = logging.getLogger(LOGGER_NAME)
+        self.admin_key = secrets.token_urlsafe(24)
+        self._runner: web.AppRunner | None = None
+        self._relay: Relay | None = None
+        self._world: World | None = None
+        self._faults: Faults | None = None
+        self._ca_file: Path | None = None
+        self.port = 0
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Load the world and certificates, then listen.
+
+        Raises:
+            EmulatorError: bad options, unusable data dir/config, port in use.
+        """
+        if self._runner is not None:
+            raise EmulatorError("the emulator is already running")
+        options = self.options
+        _check_options(options)
+        if not _is_loopback(options.host):
+            self.logger.warning(
+                "binding non-loopback host %s: the emulator is reachable from other machines",
+                options.host,
+            )
+        data_dir = options.data_dir or default_data_dir()
+        world, files = await asyncio.to_thread(self._prepare, data_dir)
+        sock = self._bind()
+        self.port = sock.getsockname()[1]
+        app = self._build_app(world)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        await runner.setup()
+        site = web.SockSite(runner, sock, ssl_context=server_ssl_context(files))
+        await site.start()
+        self._runner, self._world, self._ca_file = runner, world, files.ca_file
+        self.logger.info(
+            "emulator listening on https://%s (tenant %s)", self.namespace, world.tenant_id
+        )
+
+    def _prepare(self, data_dir: Path) -> tuple[World, Any]:
+        """Blocking part of start: world (keys, secrets) and TLS files."""
+        extra = [] if _is_loopback(self.options.host) else [self.options.host]
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EmulatorError(f"{data_dir}: cannot create the data dir: {exc.strerror}") from exc
+        world = load_world(data_dir, self.options.config_file)
+        files = ensure_certificates(data_dir, extra_names=extra)
+        return world, files
+
+    def _bind(self) -> socket.socket:
+        """Bind the listening socket ourselves so port 0 yields a known port."""
+        host = self.options.host.strip("[]")
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, self.options.port))
+            sock.listen(128)
+        except OSError as exc:
+            sock.close()
+            raise EmulatorError(
+                f"cannot listen on {host}:{self.options.port}: {exc.strerror}"
+            ) from exc
+        sock.setblocking(False)
+        return sock
+
+    def _build_app(self, world: World) -> web.Application:
+        """Compose Entra, admin and relay routes on one aiohttp application."""
+        options = self.options
+        settings = RelaySettings(
+            rendezvous_timeout=options.rendezvous_timeout,
+            http_response_timeout=options.http_response_timeout,
+            max_listeners=options.max_listeners,
+            token_expiry_grace=options.token_expiry_grace,
+        )
+        extra = [] if _is_loopback(options.host) else [options.host]
+        authorizer = Authorizer(
+            world,
+            namespace_host_check=loopback_host_check(extra),
+            jwt_validator=JwtValidator(world),
+        )
+        ctx = RelayContext(
+            settings=settings,
+            catalog=_WorldCatalog(world),
+            authorizer=authorizer,
+            logger=self.logger,
+            namespace=_namespace(options.host, self.port),
+        )
+        self._relay = Relay(ctx)
+        self._faults = Faults(ctx, world)
+        app = web.Application(client_max_size=MAX_REQUEST_BODY)
+        EntraService(world, token_lifetime=options.token_lifetime).add_routes(app)
+        AdminApi(ctx, self._faults, self.admin_key).add_routes(app)
+        self._relay.add_routes(app)
+        return app
+
+    async def stop(self) -> None:
+        """Close every WebSocket with 1001 "going away", then stop listening."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        if self._relay is not None:
+            await self._relay.close_all()
+        await runner.cleanup()
+        self.logger.info("emulator stopped")
+
+    # --- facts -------------------------------------------------------------------
+
+    def _require(self) -> tuple[World, Faults, Path]:
+        if self._world is None or self._faults is None or self._ca_file is None:
+            raise EmulatorError("the emulator is not running")
+        return self._world, self._faults, self._ca_file
+
+    @property
+    def world(self) -> World:
+        """The emulated tenant and namespace."""
+        return self._require()[0]
+
+    @property
+    def faults(self) -> Faults:
+        """The fault controls."""
+        return self._require()[1]
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA certificate clients must trust."""
+        return self._require()[2]
+
+    @property
+    def namespace(self) -> str:
+        """``host:port`` of the emulated namespace."""
+        return _namespace(self.options.host, self.port)
+
+    @property
+    def tenant_id(self) -> str:
+        """The emulated tenant's GUID."""
+        return self.world.tenant_id
+
+    @property
+    def authority(self) -> str:
+        """The Entra authority URL (for MSAL, §12)."""
+        return f"https://{self.namespace}/{self.tenant_id}"
+
+    @property
+    def admin_url(self) -> str:
+        """Base URL of the admin endpoint."""
+        return f"https://{self.namespace}{ADMIN_PREFIX}"
+
+    def ready_info(self) -> dict[str, Any]:
+        """The ready line's JSON: everything a client needs, secrets included."""
+        world = self.world
+        return {
+            "namespace": self.namespace,
+            "ca_file": str(self.ca_file),
+            "authority": self.authority,
+            "tenant_id": world.tenant_id,
+            "hybrid_connections": [
+                {"name": hc.name, "requires_client_authorization": hc.requires_client_authorization}
+                for hc in world.hybrid_connections.values()
+            ],
+            "identities": [
+                {
+                    "name": i.name,
+                    "client_id": i.client_id,
+                    "client_secret": i.client_secret,
+                    "roles": [{"role": r.role, "scope": r.scope} for r in i.roles],
+                }
+                for i in world.identities.values()
+            ],
+            "sas_rules": [
+                {
+                    "name": r.name,
+                    "key": r.primary_key,
+                    "rights": sorted(right.value for right in r.rights),
+                    "scope": r.scope,
+                }
+                for r in world.sas_rules.values()
+            ],
+            "token_lifetime": self.options.token_lifetime,
+            "admin_url": self.admin_url,
+            "admin_key": self.admin_key,
+        }

@@ -1,0 +1,247 @@
+"""WebSocket senders and the accept rendezvous (§5, §6).
+
+A sender's upgrade (``sb-hc-action=connect``) is held open while the chosen
+listener gets an ``accept`` command with a one-time address. When the
+listener upgrades that address, both 101s complete (the sender's with the
+subprotocol the listener chose) and frames are piped without
+interpretation, close codes and reasons included (§5.2). A listener that
+adds ``sb-hc-statusCode``/``sb-hc-statusDescription`` (or the Node
+``statusCode``/``statusDescription`` variant, §14 item 3) rejects: it gets
+410, the sender gets that status and description (§5.3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
+from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize, websocket_token
+from relaydesk.emulator.hub import Rendezvous, RendezvousRefused, WsOutcome
+from relaydesk.emulator.pipe import pipe
+from relaydesk.emulator.replies import error_response, reason_phrase
+from relaydesk.emulator.routing import pick_listener, remote_endpoint, rendezvous_url
+from relaydesk.emulator.wsclose import close_reason
+from relaydesk.errors import TokenRejected
+
+__all__ = ["handle_accept", "handle_connect"]
+
+#: Pipes carry messages of any size (the service's limit is [UNKNOWN], §15.7).
+PIPE_MAX_MESSAGE = 0
+_POLL = 0.25
+# Extensions are not negotiated through the relay (§5.2 [EMU]).
+_HIDDEN_CONNECT_HEADERS = {SB_AUTH_HEADER.lower(), "sec-websocket-extensions"}
+
+
+async def handle_connect(
+    ctx: RelayContext, request: web.Request, info: HybridConnectionInfo, suffix: str
+) -> web.StreamResponse:
+    """Serve ``sb-hc-action=connect`` (§6)."""
+    if info.requires_client_authorization:
+        try:
+            authorize(ctx, websocket_token(request), info.name, SEND)
+        except TokenRejected as exc:
+            ctx.logger.info(
+                "sender refused: entity=%s status=%d code=%s reason=%s",
+                info.name,
+                exc.status,
+                exc.code,
+                exc.message,
+            )
+            return error_response(
+                exc.status, exc.code, exc.message, namespace=ctx.namespace, path=info.name
+            )
+    picked = pick_listener(ctx, request, info, no_listener_status=404)
+    if isinstance(picked, web.Response):
+        return picked
+    rendezvous = ctx.hub.mint(
+        "accept",
+        info.name,
+        rendezvous_url(ctx, request, info, suffix, "accept"),
+        ctx.settings.rendezvous_timeout,
+    )
+    rendezvous.outcome = asyncio.get_running_loop().create_future()
+    connection_id = request.query.get("sb-hc-id") or str(uuid.uuid4())
+    command = {
+        "accept": {
+            "address": rendezvous.address,
+            "id": connection_id,
+            "connectHeaders": _connect_headers(request),
+            "remoteEndpoint": remote_endpoint(request),
+        }
+    }
+    try:
+        await picked.send_command(command)
+    except ConnectionError:
+        ctx.hub.withdraw(rendezvous, "The listener disconnected.")
+        return error_response(
+            502,
+            "ListenerGone",
+            "The listener disconnected.",
+            namespace=ctx.namespace,
+            path=info.name,
+        )
+    ctx.logger.info(
+        "sender connecting: entity=%s connection=%s listener=%s",
+        info.name,
+        connection_id,
+        picked.listener_id,
+    )
+    return await _complete_connect(ctx, request, info, rendezvous)
+
+
+def _connect_headers(request: web.Request) -> dict[str, str]:
+    """The sender's upgrade headers for ``accept.connectHeaders`` (§5.1)."""
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():
+        if name.lower() in _HIDDEN_CONNECT_HEADERS:
+            continue
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+async def _complete_connect(
+    ctx: RelayContext, request: web.Request, info: HybridConnectionInfo, rendezvous: Rendezvous
+) -> web.StreamResponse:
+    """Wait for the listener's answer, then finish the sender's handshake and pipe."""
+    outcome = await _await_outcome(ctx, request, rendezvous)
+    if outcome is None:
+        return error_response(
+            504,
+            "GatewayTimeout",
+            "The listener did not accept the connection in the required time.",
+            namespace=ctx.namespace,
+            path=info.name,
+        )
+    if outcome.ws is None:
+        ctx.logger.info(
+            "sender rejected by listener: entity=%s status=%d reason=%s",
+            info.name,
+            outcome.status,
+            outcome.description,
+        )
+        return web.Response(status=outcome.status, reason=reason_phrase(outcome.description))
+    listener_ws, done = outcome.ws, outcome.done
+    assert done is not None
+    ws = _pipe_socket(outcome.protocol)
+    try:
+        await ws.prepare(request)
+    except (ConnectionError, RuntimeError):
+        await listener_ws.close(code=1001, message=close_reason("The sender disconnected."))
+        done.set()
+        return ws
+    ctx.sockets.add(ws)
+    ctx.logger.info("rendezvous established: entity=%s", info.name)
+    try:
+        await pipe(ws, listener_ws)
+    finally:
+        ctx.sockets.discard(ws)
+        done.set()
+    return ws
+
+
+async def _await_outcome(
+    ctx: RelayContext, request: web.Request, rendezvous: Rendezvous
+) -> WsOutcome | None:
+    """Wait for the listener, noticing a sender that disappears meanwhile.
+
+    Returns ``None`` on timeout. A vanished sender withdraws the rendezvous,
+    so the listener's later upgrade gets 403 with that reason.
+    """
+    assert rendezvous.outcome is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.settings.rendezvous_timeout
+    while True:
+        try:
+            return await asyncio.wait_for(asyncio.shield(rendezvous.outcome), _POLL)
+        except TimeoutError:
+            pass
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            ctx.hub.withdraw(rendezvous, "The sender disconnected before the rendezvous.")
+            ctx.logger.info("sender vanished during rendezvous: entity=%s", rendezvous.entity)
+            return None
+        if loop.time() >= deadline:
+            ctx.hub.withdraw(rendezvous, "The rendezvous address has expired.")
+            ctx.logger.info("listener did not accept in time: entity=%s", rendezvous.entity)
+            return None
+
+
+def _pipe_socket(protocol: str | None) -> web.WebSocketResponse:
+    """A WebSocket end for piping: no auto close (the pipe relays closes)."""
+    return web.WebSocketResponse(
+        protocols=(protocol,) if protocol else (),
+        autoclose=False,
+        autoping=True,
+        compress=False,
+        max_msg_size=PIPE_MAX_MESSAGE,
+    )
+
+
+async def handle_accept(
+    ctx: RelayContext, request: web.Request, info: HybridConnectionInfo
+) -> web.StreamResponse:
+    """Serve a listener's upgrade of an accept address (§5.2, §5.3)."""
+    rejection = _rejection(request)
+    if isinstance(rejection, str):
+        return error_response(400, "BadRequest", rejection, namespace=ctx.namespace, path=info.name)
+    try:
+        rendezvous = ctx.hub.claim(request.query.get("sb-hc-id", ""), "accept")
+    except RendezvousRefused as exc:
+        ctx.logger.info("rendezvous refused: entity=%s status=403 reason=%s", info.name, exc.reason)
+        return error_response(
+            403, "RendezvousInvalid", exc.reason, namespace=ctx.namespace, path=info.name
+        )
+    assert rendezvous.outcome is not None
+    if rejection is not None:
+        status, description = rejection
+        if not rendezvous.outcome.done():
+            rendezvous.outcome.set_result(WsOutcome(status=status, description=description))
+        return web.Response(status=410, reason="Gone")
+    return await _accept_upgrade(ctx, request, rendezvous)
+
+
+async def _accept_upgrade(
+    ctx: RelayContext, request: web.Request, rendezvous: Rendezvous
+) -> web.StreamResponse:
+    """Upgrade the listener's rendezvous and hand it to the waiting sender."""
+    assert rendezvous.outcome is not None
+    offered = request.headers.get("Sec-WebSocket-Protocol", "")
+    protocol = offered.split(",")[0].strip() or None
+    ws = _pipe_socket(protocol)
+    await ws.prepare(request)
+    if rendezvous.outcome.done():
+        await ws.close(code=1001, message=close_reason("The sender disconnected."))
+        return ws
+    done = asyncio.Event()
+    ctx.sockets.add(ws)
+    rendezvous.outcome.set_result(WsOutcome(ws=ws, protocol=protocol, done=done))
+    try:
+        await done.wait()
+    finally:
+        ctx.sockets.discard(ws)
+    return ws
+
+
+def _rejection(request: web.Request) -> tuple[int, str] | str | None:
+    """Parse a rejection from the accept URL (§5.3, §14 item 3).
+
+    Returns ``(status, description)``, ``None`` when accepting, or an error
+    text for an invalid status. Statuses must be 200–999: a 1xx cannot end a
+    handshake (narrower than the MS test double's 100–999, on purpose).
+    """
+    query: Any = request.query
+    raw = query.get("sb-hc-statusCode") or query.get("statusCode")
+    if raw is None:
+        return None
+    description = query.get("sb-hc-statusDescription") or query.get("statusDescription") or ""
+    try:
+        status = int(raw)
+    except ValueError:
+        return "sb-hc-statusCode must be an integer."
+    if not 200 <= status <= 999:
+        return "sb-hc-statusCode must be between 200 and 999."
+    return status, description or "Rejected by the listener"
