@@ -133,6 +133,8 @@ class AuthorityHttpClient:
     def __init__(self, verify: str, *, timeout: float = 30.0) -> None:
         self._verify = verify
         self._timeout = timeout
+        #: HTTP status of the last response (MSAL's error dicts lack it).
+        self.last_status: int | None = None
         self._session = requests.Session()
         self._session.trust_env = False
         self._session.verify = verify
@@ -144,7 +146,10 @@ class AuthorityHttpClient:
         kwargs.setdefault("timeout", self._timeout)
         kwargs["verify"] = self._verify
         kwargs["proxies"] = proxies_for(url)
-        return self._session.request(method, url, **kwargs)
+        self.last_status = None
+        response = self._session.request(method, url, **kwargs)
+        self.last_status = response.status_code
+        return response
 
     def post(
         self,

@@ -94,6 +94,7 @@ class EntraTokenProvider:
         self._bundle = CaBundle(ca_file, trust_system_cas=trust_system_cas)
         self._http = AuthorityHttpClient(self._bundle.path, timeout=timeout)
         self._app: Any = None
+        self._last: AccessToken | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -186,6 +187,7 @@ class EntraTokenProvider:
             raise error_from_result(
                 result if isinstance(result, Mapping) else {},
                 secret=self._secret.reveal(),
+                http_status=self._http.last_status,
             )
         return self._token_from_result(result, started)
 
@@ -197,18 +199,33 @@ class EntraTokenProvider:
             raise EntraError(
                 "The token response has no valid expires_in", error="invalid_response"
             ) from None
-        try:
-            claims = decode_jwt_claims(value)
-        except InvalidTokenFormat:
-            claims = MappingProxyType({})  # an opaque (non-JWT) token: nothing to show
-        return AccessToken(
+        last = self._last
+        if last is not None and last.value.reveal() == value:
+            # The same token again (MSAL cache hit): keep its first-computed
+            # expiry. Recomputing "now + expires_in" would drift by clock
+            # jitter and make a cached token look like a renewal.
+            expires_at = last.expires_at
+            claims = last.claims
+        else:
+            expires_at = started + expires_in
+            claims = _display_claims(value)
+        token = AccessToken(
             value=Secret(value),
-            expires_at=started + expires_in,
+            expires_at=expires_at,
             kind="entra",
             identity=self._client_id,
             from_cache=result.get("token_source") == "cache",
             claims=claims,
         )
+        self._last = token
+        return token
+
+
+def _display_claims(value: str) -> Mapping[str, object]:
+    try:
+        return decode_jwt_claims(value)
+    except InvalidTokenFormat:
+        return MappingProxyType({})  # an opaque (non-JWT) token: nothing to show
 
 
 def _require(field: str, value: str, reason: str) -> None:
