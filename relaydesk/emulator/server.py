@@ -75,6 +75,10 @@ class EmulatorOptions:
     rendezvous_timeout: float = 30.0
     max_listeners: int = 25
 
+    def validate(self) -> None:
+        """Raise :class:`EmulatorError` for options that make no sense or expose the emulator."""
+        _check_options(self)
+
 
 class _WorldCatalog:
     """Adapts :class:`World` to the relay's :class:`EntityCatalog`."""
@@ -167,7 +171,7 @@ class Emulator:
         if self._runner is not None:
             raise EmulatorError("the emulator is already running")
         options = self.options
-        _check_options(options)
+        options.validate()
         if not _is_loopback(options.host):
             self.logger.warning(
                 "binding non-loopback host %s: the emulator is reachable from other machines",
