@@ -1,0 +1,172 @@
+"""The protocol timeline: a table model, a side/severity filter, and the export.
+
+Rows come from :func:`~relaydesk.gui.models.timeline_entries.describe`; the
+model keeps the events behind them so the whole session can be exported with
+:func:`export_jsonl` (redacted, see ``session_export.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from relaydesk.gui.models.formatting import format_clock
+from relaydesk.gui.models.session_export import export_jsonl
+from relaydesk.gui.models.timeline_entries import Severity, TimelineEntry, describe
+from relaydesk.relay.events import Event
+
+__all__ = [
+    "ENTRY_ROLE",
+    "TIMELINE_COLUMNS",
+    "Severity",
+    "TimelineEntry",
+    "TimelineFilterProxy",
+    "TimelineModel",
+    "describe",
+    "export_jsonl",
+]
+
+TIMELINE_COLUMNS = ("Time", "Side", "Severity", "Event", "Details")
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
+_SEVERITY_MARK = {Severity.INFO: "info", Severity.WARNING: "⚠ warning", Severity.ERROR: "✖ error"}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class TimelineModel(QAbstractTableModel):
+    """Protocol-level events from both sides, oldest first, at most ``cap`` rows."""
+
+    def __init__(self, cap: int = 10000, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cap = max(1, cap)
+        self._entries: list[TimelineEntry] = []
+        self._events: list[Event] = []
+
+    def append_event(self, event: Event) -> TimelineEntry | None:
+        """Add a row for ``event`` when it is protocol-level; return the entry or ``None``."""
+        entry = describe(event)
+        if entry is None:
+            return None
+        if len(self._entries) >= self._cap:
+            self.beginRemoveRows(QModelIndex(), 0, 0)
+            del self._entries[0]
+            del self._events[0]
+            self.endRemoveRows()
+        row = len(self._entries)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._entries.append(entry)
+        self._events.append(event)
+        self.endInsertRows()
+        return entry
+
+    def clear(self) -> None:
+        """Remove every row."""
+        self.beginResetModel()
+        self._entries.clear()
+        self._events.clear()
+        self.endResetModel()
+
+    def events(self) -> list[Event]:
+        """Return the events behind the rows (for export)."""
+        return list(self._events)
+
+    def entry(self, row: int) -> TimelineEntry:
+        """Return the entry shown in ``row``."""
+        return self._entries[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(TIMELINE_COLUMNS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self._entries[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cells(entry)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(part for part in (entry.text, entry.detail) if part)
+        if role == Qt.ItemDataRole.ForegroundRole and entry.severity is not Severity.INFO:
+            return _severity_brush(entry.severity)
+        if role == ENTRY_ROLE:
+            return entry
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return TIMELINE_COLUMNS[section]
+        return None
+
+
+def _cells(entry: TimelineEntry) -> tuple[str, ...]:
+    return (
+        format_clock(entry.at),
+        entry.side,
+        _SEVERITY_MARK[entry.severity],
+        entry.text,
+        entry.detail,
+    )
+
+
+def _severity_brush(severity: Severity) -> QColor:
+    # Text colour only (never a background), chosen per palette so dark themes stay
+    # readable; severity is also spelled out in its own column, not colour alone.
+    palette = QApplication.palette()
+    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    if severity is Severity.ERROR:
+        return QColor("#ff6b6b" if dark else "#b00020")
+    return QColor("#f0b429" if dark else "#8a5300")
+
+
+class TimelineFilterProxy(QSortFilterProxyModel):
+    """Filter timeline rows by side (``both``/``listener``/``sender``) and minimum severity."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._side = "both"
+        self._min_severity = Severity.INFO
+
+    @property
+    def side(self) -> str:
+        """The side shown: ``"both"``, ``"listener"`` or ``"sender"``."""
+        return self._side
+
+    @property
+    def min_severity(self) -> Severity:
+        """The least severe entries shown."""
+        return self._min_severity
+
+    def set_side(self, side: str) -> None:
+        """Show only one side's entries (``"both"`` shows everything, check included)."""
+        self.beginFilterChange()
+        self._side = side
+        self.endFilterChange()
+
+    def set_min_severity(self, severity: Severity | str) -> None:
+        """Hide entries less severe than ``severity``."""
+        self.beginFilterChange()
+        self._min_severity = Severity(severity)
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        model = self.sourceModel()
+        entry = model.data(model.index(source_row, 0, source_parent), ENTRY_ROLE)
+        if not isinstance(entry, TimelineEntry):
+            return False
+        if self._side != "both" and entry.side != self._side:
+            return False
+        return entry.severity.rank >= self._min_severity.rank

@@ -1,0 +1,114 @@
+"""What the token badge says about a token at a given time (Qt-free).
+
+The countdown is local UI state (architecture §4.8): the core reports
+``expires_at`` once, the badge re-renders every second. State is never
+conveyed by colour alone: the text says "Expiring soon" / "Expired" too.
+Claims are shown from a fixed allow-list, so a raw token or signature can
+never reach the screen through this path.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from relaydesk.gui.models.formatting import format_clock, format_countdown
+from relaydesk.relay.events import TokenInfo
+
+WARN_SECONDS = 300.0
+
+JWT_CLAIMS = ("aud", "iss", "tid", "appid", "azp", "oid", "roles", "iat", "nbf", "exp")
+SAS_CLAIMS = ("sr", "skn", "se")
+_TIME_CLAIMS = frozenset({"iat", "nbf", "exp", "se"})
+KIND_NAMES = {"entra": "Entra ID app", "sas": "SAS key", "anonymous": "Anonymous"}
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    """The badge's rendering at one instant.
+
+    Attributes:
+        level: ``"none"`` (no token), ``"ok"``, ``"warn"`` (< 5 min) or ``"expired"``.
+        text: the countdown sentence (``"Expires in 04:51"`` …).
+        remaining: seconds left (``None`` when the token does not expire).
+        fraction: remaining share of the lifetime, 0.0 – 1.0.
+    """
+
+    level: str
+    text: str
+    remaining: float | None
+    fraction: float
+
+
+def token_status(info: TokenInfo | None, now: float, issued_at: float | None = None) -> TokenStatus:
+    """Return level, countdown text and remaining fraction for ``info`` at ``now``.
+
+    Args:
+        info: the token, or ``None`` when there is none.
+        now: the current time, seconds since the epoch.
+        issued_at: when the lifetime started; the ``iat``/``nbf`` claim wins when present.
+    """
+    if info is None:
+        return TokenStatus("none", "No token", None, 0.0)
+    if info.expires_at is None:
+        return TokenStatus("ok", "No expiry (anonymous)", None, 1.0)
+    remaining = info.expires_at - now
+    start = _claim_time(info.claims, "iat") or _claim_time(info.claims, "nbf") or issued_at
+    lifetime = info.expires_at - start if start is not None else 0.0
+    fraction = max(0.0, min(1.0, remaining / lifetime)) if lifetime > 0 else 1.0
+    if remaining <= 0:
+        return TokenStatus("expired", "Expired", remaining, 0.0)
+    countdown = format_countdown(remaining)
+    if remaining < WARN_SECONDS:
+        return TokenStatus("warn", f"Expiring soon: {countdown}", remaining, fraction)
+    return TokenStatus("ok", f"Expires in {countdown}", remaining, fraction)
+
+
+def expiry_text(info: TokenInfo | None) -> str:
+    """Return ``"expires 14:32:10"`` (local time) or an empty string."""
+    if info is None or info.expires_at is None:
+        return ""
+    return f"expires {format_clock(info.expires_at)}"
+
+
+def identity_text(info: TokenInfo | None) -> str:
+    """Return ``"Entra ID app · listener"`` for the badge's first line."""
+    if info is None:
+        return "No token"
+    kind = KIND_NAMES.get(info.kind, info.kind)
+    return f"{kind} · {info.identity}" if info.identity else kind
+
+
+def claim_rows(info: TokenInfo) -> list[tuple[str, str]]:
+    """Return the displayable claims as (name, value) pairs, times in local time."""
+    names = SAS_CLAIMS if info.kind == "sas" else JWT_CLAIMS
+    rows = []
+    for name in names:
+        if name in info.claims:
+            rows.append((name, _claim_value(name, info.claims[name])))
+    return rows
+
+
+def _claim_value(name: str, value: object) -> str:
+    if name in _TIME_CLAIMS:
+        seconds = _as_number(value)
+        if seconds is not None:
+            return f"{format_clock(seconds)} ({int(seconds)})"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "(none)"
+    return str(value)
+
+
+def _claim_time(claims: Mapping[str, object], name: str) -> float | None:
+    return _as_number(claims.get(name))
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, str) and value.isdigit():
+        return float(value)
+    return None

@@ -1,0 +1,140 @@
+"""The connectivity check's step list: icon + words, duration, remedy.
+
+Statuses are spelled out ("passed", "failed" …) next to the icon, so colour is
+never the only cue; the ``status`` dynamic property is there for the stylesheet.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from relaydesk.gui.models.formatting import format_duration
+from relaydesk.gui.widgets.repolish import set_style_property
+
+DEFAULT_STEPS = (
+    ("token", "Token"),
+    ("listener_online", "Listener online"),
+    ("sender_connected", "Sender connected"),
+    ("message_round_trip", "Message round trip"),
+    ("http_round_trip", "HTTP round trip"),
+)
+STATUS_ICONS = {
+    "pending": "○",
+    "running": "◔",
+    "passed": "✓",
+    "failed": "✗",
+    "skipped": "–",
+}
+STATUS_WORDS = {
+    "pending": "pending",
+    "running": "running…",
+    "passed": "passed",
+    "failed": "failed",
+    "skipped": "skipped",
+}
+_LOCAL_STYLE = """
+QLabel[status="passed"] { color: #2e7d32; }
+QLabel[status="failed"] { color: #c62828; }
+QLabel[status="running"] { color: #b26a00; }
+"""
+_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse
+
+
+def step_key(name: str) -> str:
+    """Normalise a step name: ``"Listener online"`` → ``listener_online``."""
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+class _StepRow:
+    """The labels of one step in the grid."""
+
+    def __init__(self, grid: QGridLayout, row: int, title: str) -> None:
+        self.icon = QLabel()
+        self.title = QLabel(title)
+        self.status = QLabel()
+        self.duration = QLabel()
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(_SELECTABLE)
+        top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        cells = (self.icon, self.title, self.status, self.duration, self.detail)
+        for column, label in enumerate(cells):
+            label.setAlignment(top_left)
+            grid.addWidget(label, row, column)
+        self.duration.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.detail.setAccessibleName(f"{title} details")
+        self.status.setAccessibleName(f"{title} status")
+
+
+class CheckPanel(QWidget):
+    """Show the check steps with their status, duration and remedy."""
+
+    def __init__(
+        self, parent: QWidget | None = None, *, steps: tuple[tuple[str, str], ...] = DEFAULT_STEPS
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("checkPanel")
+        self.setAccessibleName("Connectivity check")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self._grid = QGridLayout()
+        outer.addLayout(self._grid)
+        outer.addStretch(1)
+        self._grid.setHorizontalSpacing(10)
+        self._grid.setColumnStretch(4, 1)
+        self._grid.setColumnMinimumWidth(3, self.fontMetrics().horizontalAdvance("0000.0 ms"))
+        self._rows: dict[str, _StepRow] = {}
+        self._statuses: dict[str, str] = {}
+        self.setStyleSheet(_LOCAL_STYLE)
+        for key, title in steps:
+            self._add_row(key, title)
+        self.reset()
+
+    def step_names(self) -> list[str]:
+        """Return the step keys in display order."""
+        return list(self._rows)
+
+    def status(self, name: str) -> str:
+        """Return the status of step ``name`` (``pending``/``running``/``passed``/…)."""
+        return self._statuses[step_key(name)]
+
+    def row_text(self, name: str) -> str:
+        """Return the row as one line of text (for tests and accessibility)."""
+        row = self._rows[step_key(name)]
+        parts = (row.icon, row.title, row.status, row.duration, row.detail)
+        return " ".join(label.text() for label in parts if label.text())
+
+    def set_step(
+        self, name: str, status: str, duration: float | None = None, detail: str = ""
+    ) -> None:
+        """Show ``status`` for step ``name``; unknown names get a new row at the end.
+
+        Args:
+            name: step key or title (``"token"``, ``"Listener online"`` …).
+            status: ``pending``, ``running``, ``passed``, ``failed`` or ``skipped``.
+            duration: seconds the step took, when finished.
+            detail: cause and remedy (failed) or a note (passed).
+        """
+        key = step_key(name)
+        if key not in self._rows:
+            self._add_row(key, name.strip().replace("_", " ").capitalize())
+        row = self._rows[key]
+        self._statuses[key] = status
+        row.icon.setText(STATUS_ICONS.get(status, "?"))
+        row.status.setText(STATUS_WORDS.get(status, status))
+        row.duration.setText("" if duration is None else format_duration(duration))
+        row.detail.setText(detail)
+        row.detail.setToolTip(detail)
+        for label in (row.icon, row.status):
+            set_style_property(label, "status", status)
+        row.title.setAccessibleDescription(f"{row.title.text()}: {row.status.text()}")
+
+    def reset(self) -> None:
+        """Set every step back to pending and clear durations and details."""
+        for key in self._rows:
+            self.set_step(key, "pending")
+
+    def _add_row(self, key: str, title: str) -> None:
+        self._rows[key] = _StepRow(self._grid, len(self._rows), title)
+        self._statuses[key] = "pending"
