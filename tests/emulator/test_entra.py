@@ -1,0 +1,602 @@
+"""Tests for relaydesk.emulator.entra over real HTTPS, and with MSAL (§10, §12)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import certifi
+import jwt
+import msal
+import pytest
+import pytest_asyncio
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from relaydesk.emulator.entra import (
+    RELAY_AUDIENCE,
+    EntraService,
+    JwtValidator,
+    issue_token_for,
+    v1_issuer,
+)
+from relaydesk.emulator.world import load_world
+from relaydesk.errors import EmulatorError, TokenRejected
+
+from .helpers_identity import TIMEOUT, EntraServer, serve_entra
+
+SCOPE = "https://relay.azure.net/.default"
+GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+DESCRIPTION = re.compile(
+    rf"^AADSTS(\d+): .+ \r\nTrace ID: ({GUID})\r\nCorrelation ID: ({GUID})\r\n"
+    r"Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$",
+    re.DOTALL,
+)
+
+
+@pytest_asyncio.fixture
+async def entra(tmp_path: Path) -> AsyncIterator[EntraServer]:
+    async with serve_entra(tmp_path) as server:
+        yield server
+
+
+async def _request(
+    server: EntraServer,
+    method: str,
+    path: str,
+    *,
+    data: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], Any]:
+    async with (
+        asyncio.timeout(TIMEOUT),
+        aiohttp.ClientSession() as session,
+        session.request(
+            method,
+            server.base_url + path,
+            data=data,
+            headers=headers,
+            ssl=server.client_context(),
+        ) as response,
+    ):
+        return response.status, dict(response.headers), await response.json()
+
+
+def _form(server: EntraServer, identity: str = "sender", **overrides: str | None) -> dict[str, str]:
+    ident = server.world.identities[identity]
+    form: dict[str, str | None] = {
+        "client_id": ident.client_id,
+        "client_secret": ident.client_secret,
+        "grant_type": "client_credentials",
+        "scope": SCOPE,
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+# --- discovery and keys ------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("by", ["guid", "GUID", "domain"])
+async def test_discovery_document(entra: EntraServer, by: str) -> None:
+    tid = entra.world.tenant_id
+    tenant = {"guid": tid, "GUID": tid.upper(), "domain": "relaydesk.localhost"}[by]
+    status, headers, doc = await _request(
+        entra, "GET", f"/{tenant}/v2.0/.well-known/openid-configuration"
+    )
+    assert status == 200
+    base = f"{entra.base_url}/{tid}"
+    assert doc["issuer"] == f"{base}/v2.0"
+    assert doc["token_endpoint"] == f"{base}/oauth2/v2.0/token"
+    assert doc["authorization_endpoint"] == f"{base}/oauth2/v2.0/authorize"
+    assert doc["jwks_uri"] == f"{base}/discovery/v2.0/keys"
+    assert "client_secret_post" in doc["token_endpoint_auth_methods_supported"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    for key in ("device_authorization_endpoint", "response_types_supported", "scopes_supported"):
+        assert key in doc
+    assert headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.asyncio
+async def test_jwks_verifies_issued_tokens(entra: EntraServer) -> None:
+    status, _, body = await _request(entra, "GET", f"/{entra.world.tenant_id}/discovery/v2.0/keys")
+    assert status == 200
+    (key,) = body["keys"]
+    assert key["kid"] == entra.world.signing_key.kid
+    assert (key["kty"], key["use"], key["e"]) == ("RSA", "sig", "AQAB")
+    assert "d" not in key and "p" not in key  # public half only
+    token = issue_token_for(entra.world, "owner")
+    public = jwt.PyJWK(key).key
+    claims = jwt.decode(token, public, algorithms=["RS256"], audience=RELAY_AUDIENCE)
+    assert claims["oid"] == entra.world.identities["owner"].object_id
+
+
+# --- token endpoint: success ---------------------------------------------------------
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("scope", [SCOPE, "https://relay.azure.net//.default"])
+async def test_client_credentials(entra: EntraServer, scope: str) -> None:
+    before = int(time.time())
+    form = _form(entra, scope=scope, client_info="1", unknown_field="ignored")
+    status, headers, body = await _request(
+        entra, "POST", f"/{entra.world.tenant_id}/oauth2/v2.0/token", data=form
+    )
+    assert status == 200
+    assert set(body) == {"token_type", "expires_in", "ext_expires_in", "access_token"}
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == body["ext_expires_in"] == 3600
+    assert "no-store" in headers["Cache-Control"]
+    token = body["access_token"]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "RS256" and header["kid"] == entra.world.signing_key.kid
+    claims = jwt.decode(token, options={"verify_signature": False})
+    ident = entra.world.identities["sender"]
+    tid = entra.world.tenant_id
+    assert claims["aud"] == RELAY_AUDIENCE
+    assert claims["iss"] == f"https://sts.windows.net/{tid}/" == v1_issuer(tid)
+    assert claims["tid"] == tid
+    assert claims["appid"] == claims["azp"] == ident.client_id
+    assert claims["oid"] == claims["sub"] == ident.object_id
+    assert (claims["idtyp"], claims["ver"]) == ("app", "1.0")
+    assert before <= claims["iat"] == claims["nbf"] <= int(time.time())
+    assert claims["exp"] == claims["iat"] + 3600
+    principal = JwtValidator(entra.world).validate(token)
+    assert (principal.object_id, principal.app_id) == (ident.object_id, ident.client_id)
+
+
+@pytest.mark.asyncio
+async def test_http_basic_client_auth_and_domain_tenant(entra: EntraServer) -> None:
+    ident = entra.world.identities["owner"]
+    basic = f"{quote(ident.client_id)}:{quote(ident.client_secret)}"
+    headers = {"Authorization": "Basic " + base64.b64encode(basic.encode()).decode()}
+    form = {"grant_type": "client_credentials", "scope": SCOPE}
+    status, _, body = await _request(
+        entra, "POST", "/relaydesk.localhost/oauth2/v2.0/token", data=form, headers=headers
+    )
+    assert status == 200
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert claims["oid"] == ident.object_id
+
+
+@pytest.mark.asyncio
+async def test_token_lifetime_is_configurable(tmp_path: Path) -> None:
+    async with serve_entra(tmp_path, token_lifetime=90) as server:
+        status, _, body = await _request(
+            server, "POST", f"/{server.world.tenant_id}/oauth2/v2.0/token", data=_form(server)
+        )
+    assert status == 200 and body["expires_in"] == 90
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 90
+
+
+def test_token_lifetime_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(EmulatorError, match="positive"):
+        EntraService(load_world(tmp_path), token_lifetime=0)
+
+
+# --- token endpoint: errors -----------------------------------------------------------
+
+
+def _wrong_secret(s: EntraServer) -> dict[str, str]:
+    return _form(s, client_secret="not-the-secret")
+
+
+def _unknown_client(s: EntraServer) -> dict[str, str]:
+    return _form(s, client_id="00000000-0000-0000-0000-000000000000")
+
+
+ERROR_CASES: list[tuple[str, Any, str, int, str, int]] = [
+    # (case id, form builder, tenant, status, error, AADSTS code)
+    ("wrong secret", _wrong_secret, "tid", 401, "invalid_client", 7000215),
+    ("unknown client", _unknown_client, "tid", 400, "unauthorized_client", 700016),
+    (
+        "unknown tenant guid",
+        _form,
+        "9" * 8 + "-0000-0000-0000-" + "0" * 12,
+        400,
+        "invalid_request",
+        90002,
+    ),
+    ("unknown tenant domain", _form, "contoso.example", 400, "invalid_request", 90002),
+    ("malformed tenant", _form, "not_a_tenant!", 400, "invalid_request", 900023),
+    ("single-label tenant", _form, "common", 400, "invalid_request", 900023),
+    (
+        "graph scope",
+        lambda s: _form(s, scope="https://graph.microsoft.com/.default"),
+        "tid",
+        400,
+        "invalid_scope",
+        70011,
+    ),
+    (
+        "resource without .default",
+        lambda s: _form(s, scope=RELAY_AUDIENCE),
+        "tid",
+        400,
+        "invalid_scope",
+        70011,
+    ),
+    (
+        "two scopes",
+        lambda s: _form(s, scope=SCOPE + " offline_access"),
+        "tid",
+        400,
+        "invalid_scope",
+        70011,
+    ),
+    ("no grant_type", lambda s: _form(s, grant_type=None), "tid", 400, "invalid_request", 900144),
+    ("no client_id", lambda s: _form(s, client_id=None), "tid", 400, "invalid_request", 900144),
+    ("no scope", lambda s: _form(s, scope=None), "tid", 400, "invalid_request", 900144),
+    (
+        "password grant",
+        lambda s: _form(s, grant_type="password"),
+        "tid",
+        400,
+        "unsupported_grant_type",
+        70003,
+    ),
+    ("no secret", lambda s: _form(s, client_secret=None), "tid", 401, "invalid_client", 7000216),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("build", "tenant", "status", "error", "code"),
+    [case[1:] for case in ERROR_CASES],
+    ids=[case[0] for case in ERROR_CASES],
+)
+async def test_token_errors(
+    entra: EntraServer, build: Any, tenant: str, status: int, error: str, code: int
+) -> None:
+    tenant = entra.world.tenant_id if tenant == "tid" else tenant
+    correlation = "0f0e0d0c-0b0a-4908-8706-050403020100"
+    got, headers, body = await _request(
+        entra,
+        "POST",
+        f"/{tenant}/oauth2/v2.0/token",
+        data=build(entra),
+        headers={"client-request-id": correlation},
+    )
+    assert (got, body["error"], body["error_codes"]) == (status, error, [code])
+    match = DESCRIPTION.match(body["error_description"])
+    assert match, body["error_description"]
+    assert int(match.group(1)) == code
+    assert match.group(2) == body["trace_id"]
+    assert match.group(3) == body["correlation_id"] == correlation
+    assert body["error_description"].endswith(body["timestamp"])
+    assert body["error_uri"] == f"https://login.microsoftonline.com/error?code={code}"
+    assert "no-store" in headers["Cache-Control"]
+    _assert_no_secrets(entra, str(body))
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("tenant", "error", "code"),
+    [
+        ("11111111-2222-3333-4444-555555555555", "invalid_tenant", 90002),
+        ("other.localhost", "invalid_tenant", 90002),
+        ("bad_tenant", "invalid_request", 900023),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v2.0/.well-known/openid-configuration", "/discovery/v2.0/keys"])
+async def test_discovery_errors(
+    entra: EntraServer, tenant: str, error: str, code: int, path: str
+) -> None:
+    status, _, body = await _request(entra, "GET", f"/{tenant}{path}")
+    assert (status, body["error"], body["error_codes"]) == (400, error, [code])
+    assert DESCRIPTION.match(body["error_description"])
+    assert re.fullmatch(GUID, body["correlation_id"])
+
+
+@pytest.mark.asyncio
+async def test_long_input_is_clipped_in_errors(entra: EntraServer) -> None:
+    huge = "x" * 5000
+    _, _, body = await _request(
+        entra,
+        "POST",
+        f"/{entra.world.tenant_id}/oauth2/v2.0/token",
+        data=_form(entra, client_id=huge),
+    )
+    assert body["error_codes"] == [700016]
+    assert len(body["error_description"]) < 1000
+
+
+def _assert_no_secrets(server: EntraServer, text: str) -> None:
+    for ident in server.world.identities.values():
+        assert ident.client_secret not in text
+    assert "not-the-secret" not in text
+
+
+@pytest.mark.asyncio
+async def test_never_logs_secrets_or_tokens(
+    entra: EntraServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    path = f"/{entra.world.tenant_id}/oauth2/v2.0/token"
+    _, _, ok = await _request(entra, "POST", path, data=_form(entra))
+    await _request(entra, "POST", path, data=_wrong_secret(entra))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "issued a token" in logged and "7000215" in logged
+    _assert_no_secrets(entra, logged)
+    assert ok["access_token"] not in logged
+    assert ok["access_token"].split(".")[2] not in logged
+
+
+# --- MSAL (§12) ------------------------------------------------------------------------
+
+
+def _session(ca_file: Path) -> requests.Session:
+    """An http_client that trusts the emulator CA whatever the environment says."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(ca_file)
+    return session
+
+
+def _msal_app(
+    server: EntraServer,
+    identity: str = "sender",
+    *,
+    secret: str | None = None,
+    client_id: str | None = None,
+    tenant: str | None = None,
+) -> msal.ConfidentialClientApplication:
+    ident = server.world.identities[identity]
+    return msal.ConfidentialClientApplication(
+        client_id or ident.client_id,
+        client_credential=secret or ident.client_secret,
+        authority=server.authority(tenant),
+        instance_discovery=False,
+        http_client=_session(server.ca_file),
+    )
+
+
+@pytest.fixture
+def ci_ca_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI machines export these (platform notes); they override verify=."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    monkeypatch.setenv("CURL_CA_BUNDLE", certifi.where())
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("ci_ca_environment")
+async def test_msal_success_then_cache(entra: EntraServer) -> None:
+    async with asyncio.timeout(TIMEOUT):
+        app = await asyncio.to_thread(_msal_app, entra)
+        first = await asyncio.to_thread(app.acquire_token_for_client, [SCOPE])
+        second = await asyncio.to_thread(app.acquire_token_for_client, [SCOPE])
+    assert first["token_source"] == "identity_provider", first.get("error_description")
+    assert second["token_source"] == "cache"
+    assert second["access_token"] == first["access_token"]
+    assert 3500 <= int(first["expires_in"]) <= 3600
+    principal = JwtValidator(entra.world).validate(first["access_token"])
+    assert principal.object_id == entra.world.identities["sender"].object_id
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("ci_ca_environment")
+async def test_msal_domain_authority_and_double_slash_scope(entra: EntraServer) -> None:
+    async with asyncio.timeout(TIMEOUT):
+        app = await asyncio.to_thread(_msal_app, entra, "owner", tenant="relaydesk.localhost")
+        result = await asyncio.to_thread(
+            app.acquire_token_for_client, ["https://relay.azure.net//.default"]
+        )
+    assert "access_token" in result, result.get("error_description")
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("ci_ca_environment")
+async def test_msal_wrong_secret(entra: EntraServer) -> None:
+    async with asyncio.timeout(TIMEOUT):
+        app = await asyncio.to_thread(_msal_app, entra, secret="wrong-secret")
+        result = await asyncio.to_thread(app.acquire_token_for_client, [SCOPE])
+    assert result["error"] == "invalid_client"
+    assert result["error_codes"] == [7000215]
+    assert "AADSTS7000215" in result["error_description"]
+    assert "access_token" not in result
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("ci_ca_environment")
+async def test_msal_unknown_client(entra: EntraServer) -> None:
+    async with asyncio.timeout(TIMEOUT):
+        app = await asyncio.to_thread(
+            _msal_app, entra, client_id="12345678-1234-1234-1234-123456789abc"
+        )
+        result = await asyncio.to_thread(app.acquire_token_for_client, [SCOPE])
+    assert result["error"] == "unauthorized_client"
+    assert result["error_codes"] == [700016]
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("ci_ca_environment")
+async def test_msal_unknown_tenant_fails_at_construction(entra: EntraServer) -> None:
+    async with asyncio.timeout(TIMEOUT):
+        with pytest.raises(ValueError) as info:
+            await asyncio.to_thread(_msal_app, entra, tenant="99999999-9999-9999-9999-999999999999")
+    chain = f"{info.value} {info.value.__cause__} {info.value.__context__}"
+    assert "90002" in chain
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("ci_ca_environment")
+async def test_msal_verify_alone_loses_to_the_environment(entra: EntraServer) -> None:
+    """Why the http_client is needed: with the CI variables set, verify= is ignored."""
+    ident = entra.world.identities["sender"]
+
+    def build() -> object:
+        return msal.ConfidentialClientApplication(
+            ident.client_id,
+            client_credential=ident.client_secret,
+            authority=entra.authority(),
+            instance_discovery=False,
+            verify=str(entra.ca_file),
+        )
+
+    async with asyncio.timeout(TIMEOUT):
+        with pytest.raises(requests.exceptions.SSLError):
+            await asyncio.to_thread(build)
+
+
+# --- JwtValidator ------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _validator(tmp_path: Path, now: float = 1_800_000_000.0) -> tuple[JwtValidator, Any, Clock]:
+    world = load_world(tmp_path)
+    clock = Clock(now)
+    return JwtValidator(world, leeway=5.0, now=clock), world, clock
+
+
+def test_validator_accepts_and_respects_expiry(tmp_path: Path) -> None:
+    validator, world, clock = _validator(tmp_path)
+    token = issue_token_for(world, "listener", lifetime=60, now=clock.now)
+    principal = validator.validate(token)
+    assert principal.expires_at == clock.now + 60
+    assert principal.tenant_id == world.tenant_id
+    clock.now += 64  # inside the skew
+    validator.validate(token)
+    clock.now += 1
+    with pytest.raises(TokenRejected) as info:
+        validator.validate(token)
+    assert (info.value.status, info.value.code) == (401, "TokenExpired")
+    assert "The token is expired" in info.value.message
+
+
+def test_validator_not_yet_valid(tmp_path: Path) -> None:
+    validator, world, clock = _validator(tmp_path)
+    token = issue_token_for(world, "listener", now=clock.now + 60)
+    with pytest.raises(TokenRejected) as info:
+        validator.validate(token)
+    assert info.value.code == "TokenNotYetValid"
+
+
+def test_validator_accepts_trailing_slash_audience(tmp_path: Path) -> None:
+    validator, world, clock = _validator(tmp_path)
+    validator.validate(
+        issue_token_for(world, "owner", now=clock.now, audience=RELAY_AUDIENCE + "/")
+    )
+
+
+def _forged_hs256(world: Any, clock: Clock) -> str:
+    good = issue_token_for(world, "owner", now=clock.now)
+    claims = jwt.decode(good, options={"verify_signature": False})
+    return jwt.encode(
+        claims,
+        "a-shared-secret-of-32-bytes-or-more!!",
+        algorithm="HS256",
+        headers={"kid": world.signing_key.kid},
+    )
+
+
+def _unsigned(world: Any, clock: Clock) -> str:
+    good = issue_token_for(world, "owner", now=clock.now)
+    _, payload, _ = good.split(".")
+    none_header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    return f"{none_header}.{payload}."
+
+
+def _other_kid(world: Any, clock: Clock) -> str:
+    good = issue_token_for(world, "owner", now=clock.now)
+    claims = jwt.decode(good, options={"verify_signature": False})
+    return jwt.encode(
+        claims, world.signing_key.private_key, algorithm="RS256", headers={"kid": "x"}
+    )
+
+
+def _missing_oid(world: Any, clock: Clock) -> str:
+    good = issue_token_for(world, "owner", now=clock.now)
+    claims = jwt.decode(good, options={"verify_signature": False})
+    del claims["oid"]
+    return jwt.encode(
+        claims,
+        world.signing_key.private_key,
+        algorithm="RS256",
+        headers={"kid": world.signing_key.kid},
+    )
+
+
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+REJECTIONS: list[tuple[str, Any, str]] = [
+    (
+        "other key",
+        lambda w, c: issue_token_for(w, "owner", now=c.now, signing_key=OTHER_KEY),
+        "InvalidSignature",
+    ),
+    ("hs256 forgery", _forged_hs256, "InvalidSignature"),
+    ("alg none", _unsigned, "InvalidSignature"),
+    ("unknown kid", _other_kid, "InvalidSignature"),
+    (
+        "graph audience",
+        lambda w, c: issue_token_for(w, "owner", now=c.now, audience="https://graph.microsoft.com"),
+        "InvalidAudience",
+    ),
+    (
+        "v2 issuer",
+        lambda w, c: issue_token_for(
+            w, "owner", now=c.now, issuer=f"https://login.microsoftonline.com/{w.tenant_id}/v2.0"
+        ),
+        "InvalidIssuer",
+    ),
+    (
+        "other tenant",
+        lambda w, c: issue_token_for(
+            w, "owner", now=c.now, tenant_id="11111111-1111-1111-1111-111111111111"
+        ),
+        "InvalidIssuer",
+    ),
+    (
+        "tid mismatch",
+        lambda w, c: issue_token_for(
+            w,
+            "owner",
+            now=c.now,
+            issuer=v1_issuer(w.tenant_id),
+            tenant_id="11111111-1111-1111-1111-111111111111",
+        ),
+        "InvalidTenant",
+    ),
+    ("missing oid", _missing_oid, "MalformedToken"),
+    ("garbage", lambda w, c: "abc.def.ghi", "MalformedToken"),
+    ("two parts", lambda w, c: "abc.def", "MalformedToken"),
+    ("huge", lambda w, c: "a." + "b" * 20000 + ".c", "MalformedToken"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "code"), [r[1:] for r in REJECTIONS], ids=[r[0] for r in REJECTIONS]
+)
+def test_validator_rejections(tmp_path: Path, make: Any, code: str) -> None:
+    validator, world, clock = _validator(tmp_path)
+    token = make(world, clock)
+    with pytest.raises(TokenRejected) as info:
+        validator.validate(token)
+    assert (info.value.status, info.value.code) == (401, code)
+    assert token not in str(info.value)
+    if code == "InvalidAudience":
+        assert str(info.value) == (
+            "401 InvalidAudience: The authorization header contains a token with a wrong audience."
+        )
+
+
+def test_issue_token_for_unknown_identity(tmp_path: Path) -> None:
+    with pytest.raises(EmulatorError, match="unknown identity"):
+        issue_token_for(load_world(tmp_path), "ghost")
