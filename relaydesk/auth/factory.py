@@ -1,0 +1,64 @@
+"""Build the token provider a profile's identity calls for.
+
+Kept out of ``relaydesk.auth.__init__`` on purpose: it imports
+:mod:`relaydesk.profiles`, which itself imports :mod:`relaydesk.auth.clouds`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from relaydesk.auth.anonymous import AnonymousTokenProvider
+from relaydesk.auth.entra_provider import EntraTokenProvider
+from relaydesk.auth.provider import TokenProvider
+from relaydesk.auth.sas_provider import DEFAULT_SAS_TTL, SasTokenProvider
+from relaydesk.errors import InvalidField
+from relaydesk.profiles import Profile, Role
+from relaydesk.secrets import Secret
+
+__all__ = ["provider_for"]
+
+
+def provider_for(
+    profile: Profile,
+    role: Role,
+    secret: Secret | None,
+    *,
+    sas_ttl: float = DEFAULT_SAS_TTL,
+    clock: Callable[[], float] = time.time,
+) -> TokenProvider:
+    """Return the provider for ``role`` of ``profile``.
+
+    Args:
+        profile: a valid profile (see :func:`relaydesk.profiles.validate`).
+        role: ``"listener"`` or ``"sender"``.
+        secret: the identity's client secret or SAS key
+            (``ProfileStore.get_secret``); ignored for anonymous.
+
+    Raises:
+        InvalidField: the secret is missing (``field="<role>.secret"``), or
+            an anonymous listener was asked for.
+    """
+    identity = profile.identity(role)
+    if identity.kind == "anonymous":
+        if role == "listener":
+            raise InvalidField("listener.kind", "a listener always needs a token")
+        return AnonymousTokenProvider()
+    if secret is None or not secret:
+        what = "client secret" if identity.kind == "entra" else "SAS key"
+        raise InvalidField(f"{role}.secret", f"enter the {what} for this identity")
+    if identity.kind == "sas":
+        return SasTokenProvider(
+            profile.parsed_address(), identity.sas_key_name, secret, ttl=sas_ttl, clock=clock
+        )
+    return EntraTokenProvider(
+        identity.tenant_id,
+        identity.client_id,
+        secret,
+        cloud=identity.cloud,
+        authority_host=identity.authority_host,
+        ca_file=identity.ca_file,
+        scope=identity.scope,
+        clock=clock,
+    )
