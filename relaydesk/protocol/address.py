@@ -21,6 +21,7 @@ __all__ = [
     "ENTITY_PATH_MAX_LENGTH",
     "HybridConnectionAddress",
     "check_entity_path",
+    "reject_url",
     "split_entity_path",
     "split_host_port",
     "strip_sb_hc_params",
@@ -69,7 +70,7 @@ def check_entity_path(path: str) -> str | None:
     for segment in path.split("/"):
         if not _SEGMENT_RE.match(segment):
             return (
-                f"the hybrid connection name {path!r} is not valid: use letters, "
+                f"the hybrid connection name {_shown(path)} is not valid: use letters, "
                 "digits, '.', '-', '_' and '/', and start and end every "
                 "'/'-separated part with a letter or digit"
             )
@@ -88,9 +89,9 @@ def split_host_port(netloc: str) -> tuple[str, int | None]:
             raise _invalid("the IPv6 host is missing its closing ']'")
         host, rest = netloc[1:end].lower(), netloc[end + 1 :]
         if not host or not _IPV6_RE.match(host) or ":" not in host:
-            raise _invalid(f"{netloc[: end + 1]!r} is not a valid IPv6 address")
+            raise _invalid(f"{_shown(netloc[: end + 1])} is not a valid IPv6 address")
         if rest and not rest.startswith(":"):
-            raise _invalid(f"unexpected text {rest!r} after the IPv6 host")
+            raise _invalid(f"unexpected text {_shown(rest)} after the IPv6 host")
         port_text = rest[1:] if rest else None
     else:
         host, sep, port_text_raw = netloc.partition(":")
@@ -99,7 +100,7 @@ def split_host_port(netloc: str) -> tuple[str, int | None]:
         if not host:
             raise _invalid(f"the namespace host is missing ({_EXAMPLE})")
         if not _HOSTNAME_RE.match(host):
-            raise _invalid(f"{host!r} is not a valid host name ({_EXAMPLE})")
+            raise _invalid(f"the host {_shown(host)} is not a valid host name ({_EXAMPLE})")
     return host, _parse_port(port_text)
 
 
@@ -108,9 +109,20 @@ def _parse_port(text: str | None) -> int | None:
     if text is None:
         return None
     if not _PORT_RE.match(text) or not 1 <= int(text) <= 65535:
-        raise _invalid(f"the port {text!r} is not a number from 1 to 65535")
+        raise _invalid(f"the port {_shown(text)} is not a number from 1 to 65535")
     port = int(text)
     return None if port == 443 else port
+
+
+def _shown(text: str) -> str:
+    """Quote user input for an error message only when it cannot be a secret.
+
+    A pasted token or key must never reach an exception text, so long text or
+    text with ``=``, ``&``, ``%`` or whitespace is described, not echoed.
+    """
+    if len(text) <= 64 and not re.search(r"[=&%\s]", text):
+        return repr(text)
+    return "(not shown)"
 
 
 def _invalid(reason: str) -> InvalidAddress:
@@ -142,7 +154,10 @@ class HybridConnectionAddress:
         (the ``$hc`` infix, query and fragment are dropped), bare ``ns/hc``,
         ``host:port/hc``, ``[::1]:port/hc``; multi-segment names, trailing
         slashes and surrounding whitespace. The query is dropped entirely:
-        an address names the entity, not one request to it.
+        an address names the entity, not one request to it. A path suffix
+        after the entity cannot be told apart from a multi-segment name
+        without asking the service, so the whole path is taken as the name.
+        Port 443 is normalised to ``None``.
 
         Raises:
             InvalidAddress: with ``field="address"`` and a reason that says
@@ -153,6 +168,14 @@ class HybridConnectionAddress:
         stripped = text.strip()
         if not stripped:
             raise _invalid(f"the address is empty ({_EXAMPLE})")
+        if stripped.lower().startswith("sharedaccesssignature"):
+            raise _invalid(f"this looks like a SAS token, not an address ({_EXAMPLE})")
+        if ";" in stripped and "=" in stripped and "endpoint" in stripped.lower():
+            # Never echo it: a connection string carries the key.
+            raise _invalid(
+                "this looks like a connection string; paste it as a connection string, "
+                f"or give the address alone ({_EXAMPLE})"
+            )
         rest = _strip_scheme(stripped)
         rest = re.split(r"[?#]", rest, maxsplit=1)[0]
         netloc, _, path = rest.partition("/")
@@ -240,7 +263,8 @@ def _strip_scheme(text: str) -> str:
     scheme = match.group(1).lower()
     if scheme not in _SCHEMES:
         raise _invalid(
-            f"the scheme {scheme!r} is not supported; use sb://, https:// or wss:// ({_EXAMPLE})"
+            f"the scheme {_shown(scheme)} is not supported; "
+            f"use sb://, https:// or wss:// ({_EXAMPLE})"
         )
     return text[match.end() :]
 
@@ -268,6 +292,20 @@ def _suffix(suffix: str) -> str:
 def _token_param(token: str | None) -> str:
     """``&sb-hc-token=<token>`` with every reserved character encoded (§2)."""
     return "" if token is None else f"&sb-hc-token={quote(token, safe='')}"
+
+
+def reject_url(accept_address: str, status_code: int, status_description: str) -> str:
+    """The URL a listener connects to in order to *reject* an ``accept`` (§5.3).
+
+    ``accept.address`` + ``&sb-hc-statusCode=<code>&sb-hc-statusDescription=<enc>``
+    (the .NET/Java form; the service answers that handshake with 410 Gone on
+    success). ``?`` is used instead of ``&`` if the address has no query.
+    """
+    separator = "&" if "?" in accept_address else "?"
+    return (
+        f"{accept_address}{separator}sb-hc-statusCode={int(status_code)}"
+        f"&sb-hc-statusDescription={quote(status_description, safe='')}"
+    )
 
 
 def strip_sb_hc_params(query: str) -> str:

@@ -30,6 +30,7 @@ _KNOWN = {
     for name in (_ENDPOINT, _KEY_NAME, _KEY, _ENTITY, _SAS, _TIMEOUT, _AUTHENTICATION)
 }
 _ENDPOINT_RE = re.compile(r"^(?:(sb|https|wss)://)?([^/?#]*)/?$", re.IGNORECASE)
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _.\-]{0,39}$")
 _EXAMPLE = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=…;SharedAccessKey=…"
 
 
@@ -90,10 +91,11 @@ def _segments(text: str) -> dict[str, str]:
         name = raw_name.strip()
         canonical = _KNOWN.get(name.lower())
         if not sep or canonical is None:
-            shown = name[:40] if sep else "a part without '='"
+            # Echo the setting name only if it looks like one (never key material).
+            plain = bool(sep) and _NAME_RE.match(name) is not None
             raise _invalid(
-                name[:40] if sep and name else "connection_string",
-                f"unknown setting {shown!r}; expected {_EXAMPLE}",
+                name if plain else "connection_string",
+                f"unknown setting {repr(name) if plain else '(not shown)'}; expected {_EXAMPLE}",
             )
         if canonical in values:
             raise _invalid(canonical, f"{canonical} appears more than once")

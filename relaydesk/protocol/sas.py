@@ -105,7 +105,7 @@ def _split_fields(body: str) -> dict[str, str]:
             continue
         name, sep, value = segment.partition("=")
         if not sep:
-            raise _malformed(f"the token part {name[:20]!r}… has no '='")
+            raise _malformed("a part of the token has no '='")
         name = name.lower()
         if name in _FIELDS:
             if name in values:

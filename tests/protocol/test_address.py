@@ -15,6 +15,7 @@ from relaydesk.errors import InvalidAddress
 from relaydesk.protocol import (
     HybridConnectionAddress,
     check_entity_path,
+    reject_url,
     split_entity_path,
     split_host_port,
     strip_sb_hc_params,
@@ -242,3 +243,37 @@ def test_strip_sb_hc_params_never_keeps_sb_hc_assignments(query: str) -> None:
     result = strip_sb_hc_params(query)
     for segment in result.split("&"):
         assert not (segment.lower().startswith("sb-hc-") and "=" in segment)
+
+
+def test_reject_url() -> None:
+    address = "wss://node7:443/$hc/hyco/sub?x=1&sb-hc-action=accept&sb-hc-id=ab_G3"
+    assert reject_url(address, 401, "Not you & me") == (
+        address + "&sb-hc-statusCode=401&sb-hc-statusDescription=Not%20you%20%26%20me"
+    )
+    assert reject_url("wss://h/$hc/x", 400, "") == (
+        "wss://h/$hc/x?sb-hc-statusCode=400&sb-hc-statusDescription="
+    )
+
+
+def test_connection_string_pasted_as_address_is_not_echoed() -> None:
+    with pytest.raises(InvalidAddress) as info:
+        HybridConnectionAddress.parse("Endpoint=sb://ns/;SharedAccessKey=S3CRET=;EntityPath=h")
+    assert "S3CRET" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "SharedAccessSignature sr=http%3A%2F%2Fns%2Fh&sig=S3CRET%2Fx&se=1&skn=r",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJfX18ifQ.S3CRET_signature_part_abcdefghijklmnop",
+        "ns.servicebus.windows.net/x=S3CRET/hc",
+        "[::1]S3CRET=/hc",
+    ],
+)
+def test_pasted_secrets_are_never_echoed(secret: str) -> None:
+    try:
+        HybridConnectionAddress.parse(secret)
+    except InvalidAddress as exc:
+        assert "S3CRET" not in str(exc)
+    else:
+        pytest.fail("a secret parsed as an address")

@@ -61,9 +61,11 @@ def test_secrets_never_shown() -> None:
             "Endpoint=sb://ns/;SharedAccessSignature=SharedAccessSignature sig=SECRETSIG"
         )
     assert "SECRETSIG" not in str(info.value)
-    with pytest.raises(InvalidConnectionString) as info:
-        parse_connection_string("Endpoint=sb://ns/;SUPERSECRETKEY")
-    assert "SUPERSECRETKEY" not in str(info.value)
+    for tail in ("SUPERSECRETKEY", "SharedAccessKey=abc;SUPERSECRETKEY+/=="):
+        with pytest.raises(InvalidConnectionString) as info:
+            parse_connection_string(f"Endpoint=sb://ns/;{tail}")
+        assert "SUPERSECRETKEY" not in str(info.value)
+        assert info.value.field == "connection_string"
 
 
 def test_address_override_and_validation() -> None:
