@@ -20,11 +20,12 @@ are ``NaN``/``Infinity`` (not JSON).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from relaydesk.errors import RemoteProtocolViolation
+from relaydesk.protocol.headers import Headers
 
 __all__ = [
     "INLINE_BODY_LIMIT",
@@ -43,40 +44,6 @@ __all__ = [
 #: Largest HTTP body (request or response) that may travel inline on the
 #: control channel; larger ones need the rendezvous socket (§7.2, §7.3, §8).
 INLINE_BODY_LIMIT = 65536
-
-
-class Headers(Mapping[str, str]):
-    """An immutable, hashable string→string mapping for header fields.
-
-    Unlike ``MappingProxyType`` it can be copied, pickled and hashed, so the
-    frozen messages holding it work with ``dataclasses.asdict``/``replace``
-    and can be put in sets. Compares equal to any mapping with the same items.
-    """
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        self._items: dict[str, str] = dict(items or {})
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._items.items()))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self._items == dict(other.items())
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
 
 
 def _frozen_headers(headers: Mapping[str, str]) -> Headers:

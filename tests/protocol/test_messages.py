@@ -16,7 +16,6 @@ from relaydesk.protocol import (
     INLINE_BODY_LIMIT,
     AcceptCommand,
     ControlMessage,
-    Headers,
     RemoteEndpoint,
     RenewTokenCommand,
     RequestCommand,
@@ -225,23 +224,3 @@ def test_command_shaped_json(document: dict[str, Any]) -> None:
 @given(_json_values)
 def test_any_json_value(value: Any) -> None:
     _check(json.dumps(value))
-
-
-def test_headers_copy_pickle_hash_and_compare() -> None:
-    import copy
-    import pickle
-
-    accept = AcceptCommand(address="a", id="1", connect_headers={"A": "1", "B": "2"})
-    assert copy.deepcopy(accept) == accept
-    assert pickle.loads(pickle.dumps(accept)) == accept
-    assert hash(accept) == hash(
-        AcceptCommand(address="a", id="1", connect_headers={"B": "2", "A": "1"})
-    )
-    assert accept.connect_headers == {"A": "1", "B": "2"}
-    assert accept.connect_headers != {"A": "1"}
-    assert accept.connect_headers != [("A", "1"), ("B", "2")]
-    assert repr(accept.connect_headers) == "Headers({'A': '1', 'B': '2'})"
-    assert list(accept.connect_headers) == ["A", "B"] and len(accept.connect_headers) == 2
-    same = AcceptCommand(address="a", id="1", connect_headers=accept.connect_headers)
-    assert same.connect_headers is accept.connect_headers
-    assert Headers() == {} and Headers(None) == Headers({})
