@@ -68,6 +68,7 @@ ACCEPTED_SCOPES = ("https://relay.azure.net/.default", "https://relay.azure.net/
 _GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _MAX_TOKEN_CHARS = 16384
+_MULTI_TENANT_ALIASES = frozenset({"common", "organizations", "consumers"})
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
 
 
@@ -335,7 +336,10 @@ class EntraService:
     def _tenant(self, tenant: str, *, discovery: bool) -> str:
         if self.world.knows_tenant(tenant):
             return self.world.tenant_id
-        if not (_GUID_RE.fullmatch(tenant) or _DOMAIN_RE.fullmatch(tenant)):
+        # [EMU] the multi-tenant aliases exist in Entra but not here: client
+        # credentials need a tenant-specific authority (§10.1, §12.11).
+        alias = tenant.lower() in _MULTI_TENANT_ALIASES
+        if not (alias or _GUID_RE.fullmatch(tenant) or _DOMAIN_RE.fullmatch(tenant)):
             raise _EntraFailure(
                 400,
                 "invalid_request",
@@ -348,7 +352,8 @@ class EntraService:
             "invalid_tenant" if discovery else "invalid_request",
             90002,
             f"Tenant '{_clip(tenant)}' not found. Check to make sure you have the correct "
-            "tenant ID and are signing into the correct cloud.",
+            "tenant ID and are signing into the correct cloud."
+            + (" This emulator serves only its own tenant id or domain." if alias else ""),
         )
 
     def _authenticate(self, fields: Mapping[str, str], authorization: str | None) -> Identity:

@@ -209,7 +209,8 @@ ERROR_CASES: list[tuple[str, Any, str, int, str, int]] = [
     ),
     ("unknown tenant domain", _form, "contoso.example", 400, "invalid_request", 90002),
     ("malformed tenant", _form, "not_a_tenant!", 400, "invalid_request", 900023),
-    ("single-label tenant", _form, "common", 400, "invalid_request", 900023),
+    ("single-label tenant", _form, "contoso", 400, "invalid_request", 900023),
+    ("common tenant", _form, "common", 400, "invalid_request", 90002),
     (
         "graph scope",
         lambda s: _form(s, scope="https://graph.microsoft.com/.default"),
