@@ -38,12 +38,12 @@ _SCHEMES = frozenset({"sb", "https", "wss", "http", "ws"})
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 _HALF_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:/(?!/)")
-_SEGMENT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?$")
+_SEGMENT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?\Z")
 _HOSTNAME_RE = re.compile(
-    r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*$"
+    r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\Z"
 )
-_IPV6_RE = re.compile(r"^[0-9a-f:.]+$")
-_PORT_RE = re.compile(r"^[0-9]{1,5}$")
+_IPV6_RE = re.compile(r"^[0-9a-f:.]+\Z")
+_PORT_RE = re.compile(r"^[0-9]{1,5}\Z")
 _EXAMPLE = "e.g. sb://ns.servicebus.windows.net/my-hc"
 
 # Characters left unencoded in a path suffix or query the user supplies: the

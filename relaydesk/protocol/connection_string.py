@@ -29,8 +29,8 @@ _KNOWN = {
     name.lower(): name
     for name in (_ENDPOINT, _KEY_NAME, _KEY, _ENTITY, _SAS, _TIMEOUT, _AUTHENTICATION)
 }
-_ENDPOINT_RE = re.compile(r"^(?:(sb|https|wss)://)?([^/?#]*)/?$", re.IGNORECASE)
-_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _.\-]{0,39}$")
+_ENDPOINT_RE = re.compile(r"^(?:(sb|https|wss)://)?([^/?#]*)/?\Z", re.IGNORECASE)
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _.\-]{0,39}\Z")
 _EXAMPLE = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=…;SharedAccessKey=…"
 
 

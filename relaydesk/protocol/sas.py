@@ -34,7 +34,7 @@ SAS_KEYWORD = "SharedAccessSignature"
 
 _FIELDS = ("sr", "sig", "se", "skn")
 # Up to 20 digits: beyond any real expiry and well inside int() limits.
-_SE_RE = re.compile(r"^[0-9]{1,20}$")
+_SE_RE = re.compile(r"^[0-9]{1,20}\Z")
 
 
 @dataclass(frozen=True)
