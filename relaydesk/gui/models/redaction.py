@@ -15,7 +15,7 @@ from collections.abc import Mapping
 REDACTED = "<redacted>"
 
 SECRET_HEADERS = frozenset(
-    {"authorization", "servicebusauthorization", "proxy-authorization", "sb-hc-token"}
+    {"authorization", "servicebusauthorization", "proxy-authorization", "cookie", "sb-hc-token"}
 )
 SECRET_KEYS = SECRET_HEADERS | frozenset(
     {"token", "client_secret", "secret", "key", "sas_key", "password", "sig"}

@@ -1,0 +1,99 @@
+"""TimelineModel and TimelineFilterProxy: rows, cap, side and severity filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from relaydesk.gui.models.timeline import (
+    ENTRY_ROLE,
+    Severity,
+    TimelineFilterProxy,
+    TimelineModel,
+    export_jsonl,
+)
+from relaydesk.relay.events import (
+    ChannelClosed,
+    ConnectionState,
+    ErrorInfo,
+    ErrorOccurred,
+    MessageReceived,
+    StateChanged,
+)
+
+pytestmark = pytest.mark.gui
+
+AT = 1_800_000_000.0
+
+
+def _filled() -> TimelineModel:
+    model = TimelineModel()
+    model.append_event(StateChanged(at=AT, side="listener", state=ConnectionState.ONLINE))
+    model.append_event(ChannelClosed(at=AT, side="sender", channel_id="s", code=1011))
+    model.append_event(MessageReceived(at=AT, side="listener", connection_id="c", data="x"))
+    model.append_event(
+        ErrorOccurred(at=AT, side="listener", error=ErrorInfo(kind="Forbidden", message="no"))
+    )
+    model.append_event(StateChanged(at=AT, side="check", state=ConnectionState.CONNECTING))
+    return model
+
+
+def _texts(proxy: TimelineFilterProxy) -> list[str]:
+    return [proxy.index(r, 3).data() for r in range(proxy.rowCount())]
+
+
+def test_rows_skip_content_events(qtbot: QtBot) -> None:
+    model = _filled()
+    assert model.rowCount() == 4
+    assert [model.index(r, 3).data() for r in range(4)] == [
+        "online",
+        "closed 1011 by relay",
+        "Forbidden: no",
+        "connecting",
+    ]
+    assert model.index(1, 2).data() == "⚠ warning"
+    assert model.index(2, 2).data() == "✖ error"
+    assert model.index(2, 0).data(ENTRY_ROLE).severity is Severity.ERROR
+    assert model.index(2, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert len(model.events()) == 4
+
+
+def test_cap_drops_the_oldest_row(qtbot: QtBot) -> None:
+    model = TimelineModel(cap=2)
+    for i in range(5):
+        model.append_event(ChannelClosed(at=AT + i, side="listener", channel_id=str(i), code=1000))
+    assert model.rowCount() == 2
+    assert model.entry(0).detail == "channel 3"
+
+
+def test_side_filter(qtbot: QtBot) -> None:
+    proxy = TimelineFilterProxy()
+    proxy.setSourceModel(_filled())
+    assert proxy.rowCount() == 4
+    proxy.set_side("sender")
+    assert _texts(proxy) == ["closed 1011 by relay"]
+    proxy.set_side("listener")
+    assert _texts(proxy) == ["online", "Forbidden: no"]
+    proxy.set_side("both")
+    assert proxy.rowCount() == 4
+
+
+def test_severity_filter_combines_with_side(qtbot: QtBot) -> None:
+    proxy = TimelineFilterProxy()
+    proxy.setSourceModel(_filled())
+    proxy.set_min_severity(Severity.WARNING)
+    assert _texts(proxy) == ["closed 1011 by relay", "Forbidden: no"]
+    proxy.set_min_severity("error")
+    assert _texts(proxy) == ["Forbidden: no"]
+    proxy.set_side("sender")
+    assert _texts(proxy) == []
+    assert proxy.min_severity is Severity.ERROR and proxy.side == "sender"
+
+
+def test_export_of_the_model_events(qtbot: QtBot, tmp_path: Path) -> None:
+    model = _filled()
+    assert export_jsonl(tmp_path / "s.jsonl", model.events()) == 4
