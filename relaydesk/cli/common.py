@@ -1,0 +1,187 @@
+"""Options every relay subcommand shares, and the run wrapper around them.
+
+Credential options follow one rule (product principle 6): a secret never
+comes from a plain argument, since arguments show in the process list and
+the shell history. Secrets come from an environment variable
+(``--client-secret-env VAR``), standard input (``--client-secret-stdin``,
+``--connection-string -``) or the OS keyring (``--profile``). The one
+exception is ``--connection-string CS``, accepted because that is how the
+portal hands connection strings out, but with a warning on stderr when the
+string holds a key (see :mod:`relaydesk.cli.credentials`).
+
+The listener and the sender may use different identities (least privilege):
+``--sender-*`` options give the sender its own; without them the sender
+uses the main identity. ``listen`` uses the main identity; ``send`` and
+``request`` use the sender identity; ``check`` and ``token`` use both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from relaydesk.cli.exit_codes import EXIT_UNEXPECTED
+from relaydesk.cli.output import Output
+
+__all__ = [
+    "DEFAULT_AUTHORITY_HOST",
+    "add_common_arguments",
+    "output_for",
+    "run_command",
+]
+
+DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, *, address: bool = True) -> None:
+    """Add ADDRESS, the credential options, ``--ca-file``, ``--json``, ``--debug``."""
+    if address:
+        parser.add_argument(
+            "address",
+            metavar="ADDRESS",
+            nargs="?",
+            help="hybrid connection: sb://ns/hc, https://ns/hc, ns/hc, or "
+            "sb://127.0.0.1:PORT/demo for the emulator (default: from the profile or "
+            "the connection string's EntityPath)",
+        )
+    _add_source_arguments(parser)
+    _add_identity_arguments(parser.add_argument_group("listener/main identity"), prefix="")
+    _add_identity_arguments(
+        parser.add_argument_group(
+            "sender identity (default: the main identity)",
+        ),
+        prefix="sender-",
+    )
+    general = parser.add_argument_group("connection and output")
+    general.add_argument(
+        "--authority-host",
+        metavar="URL",
+        help=f"Entra authority host (default {DEFAULT_AUTHORITY_HOST}; the emulator's "
+        "'authority' from its ready line)",
+    )
+    general.add_argument(
+        "--ca-file", metavar="PATH", help="trust this CA certificate (PEM), e.g. the emulator's"
+    )
+    general.add_argument(
+        "--json", action="store_true", help="print one JSON object per line, each with 'event'"
+    )
+    general.add_argument(
+        "--debug", action="store_true", help="print tracebacks of unexpected errors"
+    )
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("profile or connection string")
+    group.add_argument(
+        "--profile",
+        dest="cli_profile",
+        metavar="NAME",
+        help="use a saved profile (address, identities; secrets from the OS keyring)",
+    )
+    group.add_argument(
+        "--connection-string",
+        metavar="CS",
+        help="a Relay connection string; '-' reads it from standard input. A key given "
+        "here shows in the process list: prefer '-' or --connection-string-env",
+    )
+    group.add_argument(
+        "--connection-string-env",
+        metavar="VAR",
+        help="read the connection string from this environment variable",
+    )
+
+
+def _add_identity_arguments(group: argparse._ArgumentGroup, *, prefix: str) -> None:
+    """Entra, SAS and anonymous options, once plain and once ``--sender-*``."""
+    dest = prefix.replace("-", "_")
+    if not prefix:
+        group.add_argument("--tenant-id", metavar="T", help="Entra tenant id (GUID)")
+    group.add_argument(f"--{prefix}client-id", metavar="C", help="Entra application (client) id")
+    group.add_argument(
+        f"--{prefix}client-secret-env",
+        metavar="VAR",
+        help="read the client secret from this environment variable",
+    )
+    group.add_argument(
+        f"--{prefix}client-secret-stdin",
+        action="store_true",
+        help="read the client secret from standard input (one line)",
+    )
+    group.add_argument(f"--{prefix}sas-key-name", metavar="N", help="SAS rule (key) name")
+    group.add_argument(
+        f"--{prefix}sas-key-env", metavar="VAR", help="read the SAS key from this variable"
+    )
+    group.add_argument(
+        f"--{prefix}sas-key-stdin",
+        action="store_true",
+        help="read the SAS key from standard input (one line)",
+    )
+    if prefix:
+        group.add_argument(
+            "--sender-anonymous",
+            action="store_true",
+            dest=f"{dest}anonymous",
+            help="send without a token (hybrid connections that do not require "
+            "client authorization)",
+        )
+
+
+def output_for(args: argparse.Namespace) -> Output:
+    """The :class:`Output` the options ask for."""
+    return Output(json_mode=bool(args.json), debug=bool(args.debug))
+
+
+def _install_stop_handlers(stop: asyncio.Event) -> list[signal.Signals]:
+    """Make SIGINT/SIGTERM set ``stop`` (main thread only; returns what was installed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # Windows: SIGINT then arrives as KeyboardInterrupt
+        installed.append(sig)
+    return installed
+
+
+async def _main_with_stop(
+    body: Callable[[asyncio.Event], Coroutine[Any, Any, int]],
+) -> int:
+    stop = asyncio.Event()
+    installed = _install_stop_handlers(stop)
+    try:
+        return await body(stop)
+    finally:
+        loop = asyncio.get_running_loop()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def run_command(
+    args: argparse.Namespace,
+    body: Callable[[Output, asyncio.Event], Coroutine[Any, Any, int]],
+) -> int:
+    """Run ``body(output, stop)`` on a fresh event loop; map failures to exit codes.
+
+    ``stop`` is set on SIGINT/SIGTERM so long-running commands (``listen``)
+    can shut down cleanly and return 0. Expected errors (every
+    :class:`~relaydesk.errors.RelayDeskError`) print one line and their
+    exit code; anything else prints a one-line summary and exits 1 (the
+    traceback only with ``--debug``).
+    """
+    output = output_for(args)
+    try:
+        return asyncio.run(_main_with_stop(lambda stop: body(output, stop)))
+    except KeyboardInterrupt:
+        return 0  # an interrupt is how a user stops a command: not a failure
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        return output.error(exc)
+    except BaseException:
+        raise
+    return EXIT_UNEXPECTED  # pragma: no cover - unreachable, keeps mypy calm

@@ -1,0 +1,151 @@
+"""Exit codes and the one-line description of every error the CLI reports.
+
+This is the CLI's mapping table (architecture-and-style §4.9: "the core
+raises; the edges explain"): each :mod:`relaydesk.errors` family gets one
+documented exit code, and every failure becomes a display-safe record with
+the cause, the remedy and the ids a support ticket needs (TrackingId, the
+AADSTS code, Entra's trace and correlation ids). Nothing here ever contains a
+secret: texts from elsewhere go through :func:`relaydesk.relay.redact.redact`.
+
+Exit codes (documented in the README):
+
+====  ==================================================================
+0     success
+1     unexpected error (a bug; run with ``--debug`` for the traceback)
+2     usage or invalid input (bad address, missing secret, unknown profile)
+3     authentication or authorization (token refused by Entra, 401/403
+      from the relay, keyring unavailable)
+4     the relay refused (404 no such hybrid connection, 502 no listener,
+      504 listener timeout, listener rejected, channel closed)
+5     unreachable (relay or authority: DNS, TCP, TLS, timeout)
+6     incomplete (``send``: an expected echo did not arrive; ``request``:
+      the listener answered with a non-2xx status; ``check``: a step failed
+      without an error of the families above, e.g. a wrong echo)
+====  ==================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relaydesk.errors import (
+    AuthError,
+    AuthNetworkError,
+    ConnectionClosed,
+    EntraError,
+    Forbidden,
+    HandshakeFailed,
+    InvalidInput,
+    ProfileError,
+    RelayDeskError,
+    RelayError,
+    RelayUnreachable,
+    SecretStoreError,
+    SecretStoreUnavailable,
+    TokenRejected,
+    Unauthorized,
+)
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_INCOMPLETE",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_UNEXPECTED",
+    "EXIT_UNREACHABLE",
+    "EXIT_USAGE",
+    "describe_error",
+    "exit_code_for",
+]
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_REFUSED = 4
+EXIT_UNREACHABLE = 5
+EXIT_INCOMPLETE = 6
+
+#: Remedies for the errors whose core class carries none.
+_REMEDIES: tuple[tuple[type[BaseException], str], ...] = (
+    (
+        SecretStoreUnavailable,
+        "Unlock or install an OS keyring, or pass the secret with --client-secret-env VAR "
+        "/ --sas-key-env VAR instead of a profile.",
+    ),
+    (SecretStoreError, "Check the OS keyring (unlock it) and try again."),
+    (ProfileError, "List the profiles in the desktop app or fix the profile file."),
+    (InvalidInput, "Fix the value and try again (see relaydesk COMMAND --help)."),
+)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Return the documented exit code for ``exc`` (see the module docstring)."""
+    if isinstance(exc, InvalidInput | ProfileError):
+        return EXIT_USAGE
+    if isinstance(exc, AuthNetworkError | RelayUnreachable):
+        return EXIT_UNREACHABLE
+    if isinstance(exc, AuthError | SecretStoreError | TokenRejected | Unauthorized | Forbidden):
+        return EXIT_AUTH
+    if isinstance(exc, RelayError):
+        return EXIT_REFUSED
+    return EXIT_UNEXPECTED
+
+
+def _remedy(exc: BaseException) -> str:
+    remedy = getattr(exc, "remedy", "")
+    if isinstance(remedy, str) and remedy:
+        return remedy
+    for cls, text in _REMEDIES:
+        if isinstance(exc, cls):
+            return text
+    if isinstance(exc, RelayDeskError):
+        # The relay client's table knows close codes, unreachable hosts, …
+        from relaydesk.relay.failures import error_info
+
+        return error_info(exc).remedy
+    return ""
+
+
+def _ids(exc: BaseException) -> dict[str, Any]:
+    """The ids and codes a support ticket needs, when the error has them."""
+    ids: dict[str, Any] = {}
+    if isinstance(exc, HandshakeFailed):
+        ids["status"] = exc.status
+        if exc.tracking_id:
+            ids["tracking_id"] = exc.tracking_id
+    elif isinstance(exc, ConnectionClosed):
+        ids["code"] = exc.code
+    elif isinstance(exc, TokenRejected):
+        ids["status"] = exc.status
+        ids["code"] = exc.code
+    if isinstance(exc, EntraError):
+        for name in ("aadsts_code", "trace_id", "correlation_id", "http_status"):
+            value = getattr(exc, name)
+            if value:
+                ids[name] = value
+        if exc.error:
+            ids["oauth_error"] = exc.error
+    return ids
+
+
+def describe_error(exc: BaseException) -> dict[str, Any]:
+    """Describe ``exc`` as a display-safe record: kind, message, remedy, ids.
+
+    Unexpected exceptions (not a :class:`RelayDeskError`) are described by
+    their class name only, since a foreign message could quote anything.
+    """
+    from relaydesk.relay.redact import redact
+
+    if isinstance(exc, RelayDeskError):
+        message = redact(str(exc))
+    else:
+        message = f"unexpected error ({type(exc).__name__})"
+    record: dict[str, Any] = {
+        "kind": type(exc).__name__,
+        "message": message,
+        "remedy": redact(_remedy(exc)),
+    }
+    record.update(_ids(exc))
+    record["exit_code"] = exit_code_for(exc)
+    return record

@@ -1,0 +1,202 @@
+"""Credential resolution: env vars, stdin, connection strings, sender identities."""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import pytest
+
+from relaydesk.cli.common import add_common_arguments
+from relaydesk.cli.credentials import (
+    AnonymousIdentity,
+    EntraIdentity,
+    SasKeyIdentity,
+    SasSignatureIdentity,
+    SecretReader,
+    resolve_target,
+)
+from relaydesk.errors import InvalidAddress, InvalidConnectionString, InvalidInput
+
+KEY = "c2VjcmV0LWtleS12YWx1ZQ=="
+CS = f"Endpoint=sb://ns.example.net/;SharedAccessKeyName=rule;SharedAccessKey={KEY};EntityPath=hc"
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_common_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _resolve(args: argparse.Namespace, *, env=None, stdin="", roles=("listener", "sender")):
+    warnings: list[str] = []
+    reader = SecretReader(environ=env or {}, stdin=io.StringIO(stdin))
+    target = resolve_target(args, roles=roles, warn=warnings.append, reader=reader)
+    return target, warnings
+
+
+def test_entra_identity_from_env_var() -> None:
+    args = _parse(
+        "sb://ns.example.net/hc",
+        "--tenant-id",
+        "t",
+        "--client-id",
+        "c",
+        "--client-secret-env",
+        "MY_SECRET",
+        "--authority-host",
+        "https://127.0.0.1:1",
+    )
+    target, warnings = _resolve(args, env={"MY_SECRET": "s3cret\n"})
+    assert warnings == []
+    assert target.address.entity_path == "hc"
+    assert isinstance(target.listener, EntraIdentity)
+    assert target.listener.secret.reveal() == "s3cret"
+    assert target.listener.authority_host == "https://127.0.0.1:1"
+    assert target.sender == target.listener  # falls back to the main identity
+    assert "s3cret" not in repr(target)
+
+
+def test_separate_sender_identity() -> None:
+    args = _parse(
+        "ns.example.net/hc",
+        "--tenant-id",
+        "t",
+        "--client-id",
+        "listener-app",
+        "--client-secret-env",
+        "L",
+        "--sender-client-id",
+        "sender-app",
+        "--sender-client-secret-stdin",
+    )
+    target, _ = _resolve(args, env={"L": "ls"}, stdin="ss\n")
+    assert isinstance(target.listener, EntraIdentity)
+    assert isinstance(target.sender, EntraIdentity)
+    assert (target.listener.client_id, target.sender.client_id) == ("listener-app", "sender-app")
+    assert target.sender.secret.reveal() == "ss"
+    assert target.sender.tenant_id == "t"
+
+
+def test_sas_key_from_env_and_anonymous_sender() -> None:
+    args = _parse(
+        "ns.example.net/hc",
+        "--sas-key-name",
+        "listen-only",
+        "--sas-key-env",
+        "K",
+        "--sender-anonymous",
+    )
+    target, _ = _resolve(args, env={"K": KEY})
+    assert isinstance(target.listener, SasKeyIdentity)
+    assert target.listener.key.reveal() == KEY
+    assert isinstance(target.sender, AnonymousIdentity)
+
+
+def test_connection_string_from_env_stdin_and_argument() -> None:
+    target, warnings = _resolve(_parse("--connection-string-env", "CS"), env={"CS": CS})
+    assert warnings == []
+    assert str(target.address) == "sb://ns.example.net/hc"
+    assert isinstance(target.listener, SasKeyIdentity)
+    assert target.listener.key_name == "rule"
+
+    target, warnings = _resolve(_parse("--connection-string", "-"), stdin=CS + "\n")
+    assert warnings == [] and isinstance(target.sender, SasKeyIdentity)
+
+    target, warnings = _resolve(_parse("--connection-string", CS))
+    assert len(warnings) == 1 and "process list" in warnings[0]
+    assert KEY not in warnings[0]
+
+
+def test_connection_string_without_entity_takes_a_bare_name() -> None:
+    cs = f"Endpoint=sb://ns.example.net/;SharedAccessKeyName=r;SharedAccessKey={KEY}"
+    target, _ = _resolve(_parse("other", "--connection-string-env", "CS"), env={"CS": cs})
+    assert str(target.address) == "sb://ns.example.net/other"
+
+
+def test_fixed_signature_connection_string() -> None:
+    sas = "SharedAccessSignature sr=http%3a%2f%2fns.example.net%2fhc&sig=abc%3d&se=9999999999&skn=r"
+    cs = f"Endpoint=sb://ns.example.net/;SharedAccessSignature={sas};EntityPath=hc"
+    target, _ = _resolve(_parse("--connection-string-env", "CS"), env={"CS": cs})
+    assert isinstance(target.listener, SasSignatureIdentity)
+
+
+def test_a_terminal_gets_a_prompt_without_echo() -> None:
+    args = _parse("ns.example.net/hc", "--sas-key-name", "r", "--sas-key-stdin")
+    prompts: list[str] = []
+
+    def prompt(text: str) -> str:
+        prompts.append(text)
+        return KEY
+
+    reader = SecretReader(environ={}, stdin=_Tty(), prompt=prompt)
+    target = resolve_target(args, roles=("listener",), warn=print, reader=reader)
+    assert prompts == ["SAS key: "]
+    assert isinstance(target.listener, SasKeyIdentity)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "field"),
+    [
+        (["ns/hc"], {}, "credentials"),
+        (["ns/hc", "--client-id", "c", "--client-secret-env", "S"], {"S": "x"}, "--tenant-id"),
+        (["ns/hc", "--tenant-id", "t", "--client-id", "c"], {}, "--client-secret-env"),
+        (
+            ["ns/hc", "--tenant-id", "t", "--client-id", "c", "--client-secret-env", "S"],
+            {},
+            "--client-secret-env",
+        ),
+        (["ns/hc", "--sas-key-name", "r"], {}, "--sas-key-env"),
+        (["ns/hc", "--client-secret-env", "S"], {"S": "x"}, "--client-id"),
+        (
+            ["ns/hc", "--sas-key-name", "r", "--sas-key-env", "K", "--sas-key-stdin"],
+            {"K": "x"},
+            "--sas-key-env",
+        ),
+        (
+            [
+                "ns/hc",
+                "--tenant-id",
+                "t",
+                "--client-id",
+                "c",
+                "--client-secret-stdin",
+                "--sender-client-id",
+                "d",
+                "--sender-client-secret-stdin",
+            ],
+            {},
+            "--sender-client-secret-stdin",
+        ),
+        (["--sas-key-name", "r", "--sas-key-env", "K"], {"K": "x"}, "address"),
+    ],
+)
+def test_missing_or_conflicting_options_are_usage_errors(
+    argv: list[str], env: dict[str, str], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as info:
+        _resolve(_parse(*argv), env=env, stdin="one line\n")
+    assert info.value.field == field
+    assert "one line" not in str(info.value)
+
+
+def test_the_listener_needs_credentials_but_may_be_absent_for_send() -> None:
+    args = _parse("ns/hc", "--sender-anonymous")
+    target, _ = _resolve(args, roles=("sender",))
+    assert target.listener is None
+    assert isinstance(target.identity("sender"), AnonymousIdentity)
+    with pytest.raises(InvalidInput):
+        target.identity("listener")
+
+
+def test_bad_address_and_connection_string_are_typed_errors() -> None:
+    with pytest.raises(InvalidAddress):
+        _resolve(_parse("sb://", "--sender-anonymous"), roles=("sender",))
+    with pytest.raises(InvalidConnectionString) as info:
+        _resolve(_parse("--connection-string-env", "CS"), env={"CS": "Endpoint=sb://x/;Bogus=1"})
+    assert KEY not in str(info.value)
