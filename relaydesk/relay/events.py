@@ -155,7 +155,7 @@ class ConnectionAccepted(Event):
     connection_id: str
     remote_address: str | None = None
     remote_port: int | None = None
-    headers: Mapping[str, str] = _EMPTY
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True, kw_only=True)

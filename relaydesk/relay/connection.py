@@ -1,0 +1,206 @@
+"""One established WebSocket between a sender and a listener (§5.2, §6).
+
+After the rendezvous the socket is a clean end-to-end pipe: messages and
+close frames pass through the relay uninterpreted (§5.2). The listener's
+end (:class:`ListenerConnection`) and the sender's end
+(:class:`~relaydesk.relay.sender.SenderConnection`) share this class: send,
+receive or iterate, close with a code, counters, and events for every
+message and for the end of the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from types import MappingProxyType
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+
+from relaydesk.errors import ConnectionClosed
+from relaydesk.protocol import AcceptCommand
+from relaydesk.relay.events import (
+    ConnectionEnded,
+    Event,
+    MessageReceived,
+    MessageSent,
+    Side,
+)
+from relaydesk.relay.failures import closed_error
+
+__all__ = ["ListenerConnection", "MessageConnection"]
+
+#: Seconds to wait for the peer's close frame before dropping the socket.
+CLOSE_TIMEOUT = 2.0
+
+
+class MessageConnection:
+    """A relayed WebSocket with counters and events.
+
+    Attributes:
+        id: the connection id (``sb-hc-id`` / accept ``id``, §5.1).
+        connected_at: wall-clock time the handshake completed.
+        messages_sent, messages_received, bytes_sent, bytes_received: counters.
+    """
+
+    def __init__(
+        self,
+        websocket: ClientConnection,
+        *,
+        connection_id: str,
+        side: Side,
+        emit: Callable[[Event], None],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._ws = websocket
+        self._side: Side = side
+        self._emit = emit
+        self._clock = clock
+        self.id = connection_id
+        self.connected_at = clock()
+        self.messages_sent = 0
+        self.messages_received = 0
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self._ended = asyncio.Event()
+        self._watcher = asyncio.create_task(self._watch_close(), name=f"relay-conn-{self.id}")
+
+    # Public methods ------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once the WebSocket is closed (by either side or a drop)."""
+        return self._ended.is_set()
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code received (1006 for a drop), ``None`` while open."""
+        return self._ws.close_code
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The negotiated ``Sec-WebSocket-Protocol`` (§5.2), if any."""
+        return self._ws.subprotocol
+
+    async def send(self, data: str | bytes) -> None:
+        """Send one text (``str``) or binary (``bytes``) message.
+
+        Raises:
+            ConnectionClosed: the connection is closed.
+        """
+        try:
+            await self._ws.send(data)
+        except WsConnectionClosed as exc:
+            raise self._closed_error(exc) from None
+        self.messages_sent += 1
+        self.bytes_sent += len(data)
+        self._emit(MessageSent(at=self._clock(), side=self._side, connection_id=self.id, data=data))
+
+    async def receive(self) -> str | bytes:
+        """Wait for the next message.
+
+        Raises:
+            ConnectionClosed: the connection closed (``code`` says how; 1000
+                is a normal close).
+        """
+        try:
+            data = await self._ws.recv()
+        except WsConnectionClosed as exc:
+            raise self._closed_error(exc) from None
+        self._count_received(data)
+        return data
+
+    async def __aiter__(self) -> AsyncIterator[str | bytes]:
+        """Yield messages until the connection closes (any close code)."""
+        try:
+            async for data in self._ws:
+                self._count_received(data)
+                yield data
+        except WsConnectionClosed:
+            return
+
+    async def pump(self, *, echo: bool = False) -> None:
+        """Read (and optionally echo) every message until the connection closes.
+
+        Use it when only the events matter (GUI log, auto-echo listener).
+        """
+        async for data in self:
+            if echo:
+                with contextlib.suppress(ConnectionClosed):
+                    await self.send(data)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close with ``code``/``reason`` and wait (≤ 2 s) for the peer's close."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT + 1):
+                await self._ws.close(code, reason)
+        await self.wait_closed()
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection has ended and its event was published."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(self._watcher)
+
+    def abort(self) -> None:
+        """Drop the TCP connection at once (no close handshake)."""
+        transport = self._ws.transport
+        if transport is not None:
+            transport.abort()
+
+    # Private methods -----------------------------------------------------------
+
+    def _count_received(self, data: str | bytes) -> None:
+        self.messages_received += 1
+        self.bytes_received += len(data)
+        self._emit(
+            MessageReceived(at=self._clock(), side=self._side, connection_id=self.id, data=data)
+        )
+
+    def _closed_error(self, exc: WsConnectionClosed) -> ConnectionClosed:
+        frame = exc.rcvd
+        return closed_error(frame.code if frame else None, frame.reason if frame else "")
+
+    async def _watch_close(self) -> None:
+        """Publish :class:`ConnectionEnded` once, whoever closed the socket."""
+        try:
+            await self._ws.wait_closed()
+        finally:
+            self._ended.set()
+            self._emit(
+                ConnectionEnded(
+                    at=self._clock(),
+                    side=self._side,
+                    connection_id=self.id,
+                    code=self._ws.close_code or 1006,
+                    reason=self._ws.close_reason or "",
+                )
+            )
+
+
+class ListenerConnection(MessageConnection):
+    """The listener's end of an accepted rendezvous (§5.2).
+
+    Attributes:
+        remote_address, remote_port: the sender's endpoint, when known.
+        headers: the sender's upgrade request headers (``connectHeaders``).
+        address: the rendezvous URL it was accepted on (no token in it).
+    """
+
+    def __init__(
+        self,
+        websocket: ClientConnection,
+        command: AcceptCommand,
+        *,
+        emit: Callable[[Event], None],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(
+            websocket, connection_id=command.id, side="listener", emit=emit, clock=clock
+        )
+        endpoint = command.remote_endpoint
+        self.remote_address = endpoint.address if endpoint else None
+        self.remote_port = endpoint.port if endpoint else None
+        self.headers: Mapping[str, str] = MappingProxyType(dict(command.connect_headers))
+        self.address = command.address

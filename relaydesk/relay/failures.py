@@ -1,0 +1,253 @@
+"""Turn library exceptions into RelayDesk's typed errors, and errors into events.
+
+Three families of failure reach the relay client (protocol §4.2, §4.3, §6,
+§7.1):
+
+* a refused handshake or HTTP request — a status with the service's reason
+  text, which carries ``TrackingId:`` (§4.2), and on HTTP a JSON body
+  ``{"error":{"code":…,"message":…}}`` (§7.1) — becomes the
+  :class:`~relaydesk.errors.HandshakeFailed` subclass for its status;
+* a close of an established channel (1001/1008/1011 …, §4.3) becomes
+  :class:`~relaydesk.errors.ConnectionClosed` whose reason says what the code
+  means;
+* TCP, DNS or TLS failures become :class:`~relaydesk.errors.RelayUnreachable`.
+
+Telling the service's refusals from the listener's own statuses (§5.3,
+§7.1): the service always puts ``TrackingId:`` in its reason phrase and, for
+HTTP, a JSON ``error`` body, and it adds ``Via`` to responses that came from
+the listener. So a refusal *without* a TrackingId and without the JSON
+error shape is the listener's (a WebSocket rejection → ListenerRejected); an
+HTTP response *with* ``Via`` is always the listener's, whatever its status.
+
+No text produced here contains a token: reasons and bodies are passed
+through :func:`~relaydesk.relay.redact.redact` as a last defence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+from collections.abc import Mapping
+
+from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+
+from relaydesk.errors import (
+    AuthError,
+    ConnectionClosed,
+    HandshakeFailed,
+    RelayDeskError,
+    RelayError,
+    RelayUnreachable,
+    RemoteProtocolViolation,
+    TokenRejected,
+    handshake_error_for_status,
+)
+from relaydesk.relay.events import ErrorInfo
+from relaydesk.relay.redact import redact
+
+__all__ = [
+    "CLOSE_MEANINGS",
+    "closed_error",
+    "error_info",
+    "handshake_error",
+    "is_service_error",
+    "parse_tracking_id",
+    "translate_ws_error",
+    "unreachable_error",
+]
+
+_TRACKING_RE = re.compile(r"TrackingId:\s*([^,\s]+)")
+
+#: What a close code on an established channel means (§4.3, §5.2, §6).
+CLOSE_MEANINGS: Mapping[int, str] = {
+    1000: "closed normally",
+    1001: "the hybrid connection was deleted or disabled, or the peer went away",
+    1006: "the connection dropped without a close frame",
+    1008: "token expired or renewal rejected",
+    1011: "the relay had an internal error (or recycled the listener)",
+}
+
+_CLOSE_REMEDIES: Mapping[int, str] = {
+    1001: "Check that the hybrid connection still exists and is enabled.",
+    1006: "Check the network; the listener reconnects automatically.",
+    1008: (
+        "The token ran out or its renewal was refused: check the credentials "
+        "and that the identity still has its role."
+    ),
+    1011: "Transient relay error; the listener reconnects automatically.",
+}
+
+_UNREACHABLE_REMEDY = (
+    "Check the namespace host and port and the network or proxy; if the relay "
+    "uses a private CA (the local emulator), make its CA certificate trusted."
+)
+
+
+def parse_tracking_id(*texts: str | None) -> str | None:
+    """Return the first ``TrackingId:<id>`` found in ``texts`` (§4.2)."""
+    for text in texts:
+        if text:
+            match = _TRACKING_RE.search(text)
+            if match:
+                return match.group(1)
+    return None
+
+
+def _error_body_message(body: bytes) -> str | None:
+    """The ``error.message`` of the service's JSON error body (§7.1), if any."""
+    if not body or body[:1] not in (b"{", b" ", b"\n"):
+        return None
+    try:
+        document = json.loads(body.decode("utf-8", errors="replace"))
+    except ValueError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    error = document.get("error")
+    if not isinstance(error, dict):
+        return None
+    message = error.get("message")
+    code = error.get("code")
+    if isinstance(message, str):
+        return message
+    return code if isinstance(code, str) else ""
+
+
+def is_service_error(
+    status: int, reason: str, body: bytes, headers: Mapping[str, str] | None = None
+) -> bool:
+    """Whether a refusal came from the relay service rather than the listener.
+
+    Args:
+        status: the HTTP status.
+        reason: the reason phrase.
+        body: the response body (may be empty).
+        headers: response headers; ``Via`` means the listener answered (§7.1).
+    """
+    if status < 400:
+        return False
+    if headers is not None and any(k.lower() == "via" for k in headers):
+        return False
+    return "TrackingId:" in reason or _error_body_message(body) is not None
+
+
+def handshake_error(
+    status: int,
+    reason: str,
+    body: bytes = b"",
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> HandshakeFailed:
+    """Build the typed error for a refused WebSocket upgrade (§4.2, §5.3, §6).
+
+    The reason is the status line's phrase, or the JSON body's message when
+    the phrase is empty; the TrackingId is parsed from either.
+    """
+    from_listener = not is_service_error(status, reason, body, headers)
+    body_message = _error_body_message(body)
+    text = redact(reason or body_message or "")
+    tracking = parse_tracking_id(reason, body_message)
+    return handshake_error_for_status(
+        status, text, tracking_id=tracking, from_listener=from_listener
+    )
+
+
+def closed_error(code: int | None, reason: str = "") -> ConnectionClosed:
+    """Build :class:`ConnectionClosed` with a reason that explains the code (§4.3).
+
+    ``None`` (no close frame received) is reported as 1006.
+    """
+    code = 1006 if code is None else code
+    meaning = CLOSE_MEANINGS.get(code, "closed by the peer")
+    reason = redact(reason.strip())
+    return ConnectionClosed(code, f"{meaning} ({reason})" if reason else meaning)
+
+
+def unreachable_error(exc: BaseException, where: str) -> RelayUnreachable:
+    """Build :class:`RelayUnreachable` for a TCP/DNS/TLS failure to ``where``."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        detail = f"the TLS certificate of {where} is not trusted ({exc.verify_message})"
+    elif isinstance(exc, ssl.SSLError):
+        detail = f"TLS with {where} failed ({exc.reason or exc})"
+    elif isinstance(exc, TimeoutError):
+        detail = f"{where} did not answer in time"
+    else:
+        detail = (
+            f"cannot connect to {where} ({exc.strerror or exc})"
+            if isinstance(exc, OSError)
+            else f"cannot connect to {where} ({type(exc).__name__})"
+        )
+    return RelayUnreachable(redact(detail))
+
+
+def translate_ws_error(exc: BaseException, where: str) -> RelayError | None:
+    """Map a ``websockets``/socket exception to a typed error, or ``None``.
+
+    ``None`` means ``exc`` is not a connection failure (a bug, a
+    cancellation) and must propagate unchanged.
+
+    Args:
+        exc: what ``websockets.asyncio.client.connect``/``recv``/``send`` raised.
+        where: display-safe "host:port" for the message.
+    """
+    if isinstance(exc, RelayError):
+        return exc
+    if isinstance(exc, InvalidStatus):
+        response = exc.response
+        headers = {k: v for k, v in response.headers.raw_items()}
+        return handshake_error(
+            response.status_code,
+            response.reason_phrase,
+            bytes(response.body or b""),
+            headers=headers,
+        )
+    if isinstance(exc, WsConnectionClosed):
+        frame = exc.rcvd
+        return closed_error(frame.code if frame else None, frame.reason if frame else "")
+    if isinstance(exc, InvalidURI):
+        return RelayUnreachable(f"the URL for {where} is not valid")
+    if isinstance(exc, InvalidHandshake):
+        return RelayUnreachable(redact(f"{where} did not complete the WebSocket handshake ({exc})"))
+    if isinstance(exc, OSError | TimeoutError | EOFError):
+        return unreachable_error(exc, where)
+    return None
+
+
+def _remedy(exc: BaseException) -> str:
+    if isinstance(exc, HandshakeFailed | AuthError):
+        return exc.remedy
+    if isinstance(exc, ConnectionClosed):
+        return _CLOSE_REMEDIES.get(exc.code, "")
+    if isinstance(exc, RelayUnreachable):
+        return _UNREACHABLE_REMEDY
+    if isinstance(exc, RemoteProtocolViolation):
+        return "The relay sent a message RelayDesk does not understand; report it."
+    if isinstance(exc, TokenRejected):
+        return "Check the token's key, audience, expiry and rights."
+    return ""
+
+
+def error_info(exc: BaseException) -> ErrorInfo:
+    """Describe ``exc`` for an event: class name, cause, remedy, status, ids.
+
+    Unknown exceptions (bugs) get their class name only, never their text,
+    since a foreign message could quote anything.
+    """
+    status: int | None = None
+    tracking: str | None = None
+    if isinstance(exc, HandshakeFailed):
+        status, tracking = exc.status, exc.tracking_id
+    elif isinstance(exc, ConnectionClosed):
+        status, tracking = exc.code, parse_tracking_id(exc.reason)
+    elif isinstance(exc, TokenRejected):
+        status = exc.status
+    message = redact(str(exc)) if isinstance(exc, RelayDeskError) else "unexpected error"
+    return ErrorInfo(
+        kind=type(exc).__name__,
+        message=message,
+        remedy=_remedy(exc),
+        status=status,
+        tracking_id=tracking,
+    )

@@ -1,0 +1,181 @@
+"""HTTP sender: a plain HTTPS request through the relay to a listener (§7.1).
+
+``METHOD https://{ns}/{hc}[/suffix][?query]`` with the token in the
+``ServiceBusAuthorization`` header (§3). Any method but ``CONNECT`` (§7.1);
+``Expect: 100-continue`` is never sent (§7.1: the live tests disable it).
+
+Who answered: the service adds ``Via`` to every response that came from the
+listener (§7.1), and its own refusals carry ``TrackingId:`` and a JSON
+``{"error":{…}}`` body. A listener's response — any status, 4xx/5xx
+included — is *returned*; a service refusal (401/403/404/502/504 …) is
+*raised* as its typed error with a remedy (see
+:func:`relaydesk.relay.failures.is_service_error`).
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import AsyncIterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import aiohttp
+
+from relaydesk.errors import InvalidField, InvalidInput
+from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.relay.events import HttpResponseReceived
+from relaydesk.relay.failures import handshake_error, is_service_error, unreachable_error
+from relaydesk.relay.tokens import TokenProviderLike
+from relaydesk.relay.transport import AUTH_HEADER, USER_AGENT, display_url
+
+__all__ = ["HttpResponse", "http_request"]
+
+#: The relay's own answer deadline is 60 s (§7.1); wait a little longer.
+DEFAULT_TIMEOUT = 70.0
+
+_FORBIDDEN_HEADERS = frozenset({"expect", "servicebusauthorization", "host", "content-length"})
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What the listener answered.
+
+    Attributes:
+        status, reason: status line (the listener's status description, §7.3).
+        headers: response headers (repeated headers joined with ``", "``).
+        body: the whole body.
+        elapsed: seconds from sending to the end of the body.
+        url: the request URL, display-safe (no token, no query).
+        method: the method used.
+        via: the ``Via`` header the relay added (§7.1), if any.
+    """
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed: float
+    url: str = ""
+    method: str = "GET"
+    via: str | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+    def event(self, at: float | None = None) -> HttpResponseReceived:
+        """This response as an :class:`HttpResponseReceived` event (sender side)."""
+        return HttpResponseReceived(
+            at=time.time() if at is None else at,
+            side="sender",
+            method=self.method,
+            url=self.url,
+            status=self.status,
+            reason=self.reason,
+            headers=self.headers,
+            body=self.body,
+            elapsed=self.elapsed,
+        )
+
+
+def _check(method: str, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+    method = method.strip().upper()
+    if not method or not method.isascii() or not method.replace("-", "").isalpha():
+        raise InvalidInput("method", f"{method!r} is not an HTTP method")
+    if method == "CONNECT":
+        raise InvalidInput("method", "CONNECT cannot be relayed (§7.1); use a WebSocket sender")
+    clean: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        if not name or any(c in name for c in ":\r\n") or any(c in value for c in "\r\n"):
+            raise InvalidField("headers", f"the header {name!r} is not a valid HTTP header")
+        if name.lower() not in _FORBIDDEN_HEADERS:
+            clean[name] = value
+    return method, clean
+
+
+def _joined(headers: aiohttp.typedefs.LooseHeaders | object) -> dict[str, str]:
+    result: dict[str, str] = {}
+    if isinstance(headers, Mapping):
+        for name, value in headers.items():
+            key = str(name)
+            result[key] = f"{result[key]}, {value}" if key in result else str(value)
+    return result
+
+
+async def http_request(
+    address: HybridConnectionAddress,
+    token_provider: TokenProviderLike,
+    method: str = "GET",
+    *,
+    path_suffix: str = "",
+    query: str = "",
+    headers: Mapping[str, str] | None = None,
+    body: bytes | AsyncIterable[bytes] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - agreed API; bounds the aiohttp session
+) -> HttpResponse:
+    """Send one HTTP request through the relay and return the listener's answer.
+
+    Args:
+        address: the hybrid connection.
+        token_provider: gives a token with Send rights (anonymous: empty).
+        method: any HTTP method except CONNECT.
+        path_suffix, query: appended to the URL (reach the listener, §7.2).
+        headers: request headers (``Expect``/``Host``/``Content-Length``
+            and ``ServiceBusAuthorization`` are managed here).
+        body: bytes, or an async iterable of chunks (streamed, chunked).
+        ssl_context: TLS trust.
+        timeout: total seconds for the exchange.
+
+    Raises:
+        InvalidInput: bad method or header.
+        Unauthorized, Forbidden, EntityNotFound, NoListener, ListenerTimeout,
+        HandshakeFailed: the relay service refused (typed by status).
+        RelayUnreachable: TCP/TLS/timeout.
+        AuthError: no token could be obtained.
+    """
+    method, request_headers = _check(method, headers)
+    token = (await token_provider.get_token()).value.reveal()
+    if token:
+        request_headers[AUTH_HEADER] = token
+    request_headers.setdefault("User-Agent", USER_AGENT)
+    url = address.http_url(suffix=path_suffix, query=query)
+    started = time.monotonic()
+    try:
+        async with (
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=ssl_context if ssl_context else True),
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                auto_decompress=False,
+            ) as session,
+            session.request(
+                method, url, headers=request_headers, data=body, expect100=False
+            ) as response,
+        ):
+            content = await response.read()
+            result = HttpResponse(
+                status=response.status,
+                reason=response.reason or "",
+                headers=_joined(response.headers),
+                body=content,
+                elapsed=time.monotonic() - started,
+                url=display_url(url),
+                method=method,
+                via=response.headers.get("Via"),
+            )
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise unreachable_error(_root(exc), address.namespace) from exc
+    if is_service_error(result.status, result.reason, result.body, result.headers):
+        raise handshake_error(result.status, result.reason, result.body, headers=result.headers)
+    return result
+
+
+def _root(exc: BaseException) -> BaseException:
+    """The socket/TLS error under an aiohttp wrapper, for a precise message."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return exc.certificate_error
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return exc.os_error
+    if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
+        return TimeoutError()
+    return exc

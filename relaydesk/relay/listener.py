@@ -1,0 +1,390 @@
+"""The Hybrid Connections listener: control channel, accepts, HTTP, reconnects.
+
+One :class:`Listener` owns one control channel at a time (§4.1) and keeps
+it alive: WebSocket pings (§4.5), ``renewToken`` before expiry (§4.6), and
+reconnects after drops on the .NET schedule with jitter (§11,
+:mod:`relaydesk.relay.retry`), each time with a fresh token. Commands never
+block the control pump: each ``accept`` (§5) and each HTTP ``request`` (§7)
+runs in its own task; only an inline request's body is read in the pump,
+because it belongs to that command (§4.4).
+
+Life cycle (``StateChanged`` events, §11)::
+
+    OFFLINE → CONNECTING → ONLINE ⇄ RECONNECTING(attempt, next_try_in) → OFFLINE
+
+``start()`` makes the first attempt itself. By default its failure is
+raised, as .NET's ``OpenAsync`` does, so a Start button shows the error at
+once and the listener stays OFFLINE; with
+``ListenerOptions(retry_first_open=True)`` start() returns and the listener
+keeps retrying. 404 (no such hybrid connection) always ends in OFFLINE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from types import TracebackType
+from typing import Any
+
+from relaydesk.errors import AuthError, ConnectionClosed, EntityNotFound, RelayError
+from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RequestCommand
+from relaydesk.relay.accepting import Acceptor, ConnectionHandler
+from relaydesk.relay.connection import ListenerConnection
+from relaydesk.relay.control import ControlChannel
+from relaydesk.relay.event_queue import EventQueue
+from relaydesk.relay.events import (
+    ChannelClosed,
+    ChannelOpened,
+    ConnectionState,
+    ErrorInfo,
+    ErrorOccurred,
+    Event,
+    StateChanged,
+    TokenAcquired,
+    TokenInfo,
+    TokenRenewed,
+)
+from relaydesk.relay.failures import error_info
+from relaydesk.relay.http_responder import HttpResponder
+from relaydesk.relay.options import ListenerOptions
+from relaydesk.relay.policies import AcceptPolicy, HttpHandler, accept_all
+from relaydesk.relay.renewal import TokenRenewer
+from relaydesk.relay.retry import ReconnectPolicy
+from relaydesk.relay.tokens import TokenProviderLike
+
+__all__ = ["Listener"]
+
+_log = logging.getLogger(__name__)
+
+#: Errors after which the listener may try again (everything it can meet
+#: on the network or from the token provider).
+_RETRYABLE = (RelayError, AuthError)
+
+
+class Listener:
+    """Listen on one hybrid connection; publish everything as events.
+
+    Args:
+        address: the hybrid connection.
+        token_provider: gives tokens with Listen rights (fresh per connect).
+        policy: accept policy for WebSocket senders (default: accept all).
+        http_handler: answers HTTP requests (default: none → 501).
+        connection_handler: serves each accepted connection (default: read
+            every message, echo if ``options.auto_echo``).
+        ssl_context: TLS trust (:func:`relaydesk.relay.tls.make_ssl_context`).
+        options: timeouts, schedules, limits.
+        clock: wall clock (token expiry and event times).
+    """
+
+    def __init__(
+        self,
+        address: HybridConnectionAddress,
+        token_provider: TokenProviderLike,
+        *,
+        policy: AcceptPolicy | None = None,
+        http_handler: HttpHandler | None = None,
+        connection_handler: ConnectionHandler | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        options: ListenerOptions | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.address = address
+        self.options = options or ListenerOptions()
+        self.listener_id = self.options.listener_id or str(uuid.uuid4())
+        self._provider = token_provider
+        self._ssl = ssl_context
+        self._clock = clock
+        self._queue = EventQueue("listener", capacity=self.options.event_capacity, clock=clock)
+        self._acceptor = Acceptor(
+            policy or accept_all(),
+            handler=connection_handler,
+            echo=self.options.auto_echo,
+            ssl_context=ssl_context,
+            settings=self.options.rendezvous_settings(),
+            emit=self._queue.put,
+            clock=clock,
+        )
+        self._http = HttpResponder(
+            http_handler,
+            ssl_context=ssl_context,
+            settings=self.options.rendezvous_settings(),
+            emit=self._queue.put,
+            timeout=self.options.http_timeout,
+            clock=clock,
+        )
+        self._retry = ReconnectPolicy(
+            delays=self.options.reconnect_delays,
+            auth_delays=self.options.auth_failure_delays,
+            jitter=self.options.reconnect_jitter,
+            healthy_after=self.options.healthy_after,
+        )
+        self._renewer: TokenRenewer | None = None
+        self._renew_task: asyncio.Task[None] | None = None
+        self._channel: ControlChannel | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self.state = ConnectionState.OFFLINE
+        """Current state (also published as :class:`StateChanged`)."""
+        self.last_error: ErrorInfo | None = None
+        """The last error, cleared when ONLINE."""
+        self.token: TokenInfo | None = None
+        """The current control channel token (display-safe)."""
+        self.reconnects = 0
+        """Control channels opened after the first one."""
+        self._renewals = 0
+
+    # Public methods ------------------------------------------------------------
+
+    @property
+    def connections(self) -> Mapping[str, ListenerConnection]:
+        """Open WebSocket connections by id (read-only)."""
+        return self._acceptor.connections
+
+    @property
+    def renewals(self) -> int:
+        """``renewToken`` messages sent over the listener's lifetime."""
+        current = self._renewer.renewals if self._renewer else 0
+        return self._renewals + current
+
+    @property
+    def token_expires_at(self) -> float | None:
+        """Expiry of the control channel's current token (epoch seconds)."""
+        return self._renewer.expires_at if self._renewer else None
+
+    def events(self) -> AsyncIterator[Event]:
+        """Events until the listener is stopped (single consumer)."""
+        return self._queue.stream()
+
+    async def start(self) -> None:
+        """Open the control channel; then keep it open in the background.
+
+        Raises:
+            HandshakeFailed: (default options) the first open was refused —
+                Unauthorized, Forbidden, EntityNotFound … with a remedy.
+            RelayUnreachable, AuthError: likewise for network/token failures.
+        """
+        if self._run_task is not None:
+            return
+        self._stopping = False
+        self._set_state(ConnectionState.CONNECTING)
+        try:
+            channel = await self._open()
+        except _RETRYABLE as exc:
+            self._report(exc)
+            if self.options.retry_first_open and not isinstance(exc, EntityNotFound):
+                self._run_task = asyncio.create_task(self._run(None, exc), name="relay-listener")
+                return
+            self._go_offline(exc)
+            raise
+        self._went_online()
+        self._run_task = asyncio.create_task(self._run(channel, None), name="relay-listener")
+
+    async def stop(self) -> None:
+        """Close everything (control channel 1000, connections) within a few seconds."""
+        self._stopping = True
+        timeout = self.options.close_timeout
+        channel = self._channel
+        if channel is not None:
+            await channel.close(timeout)
+        await self._cancel(self._run_task)
+        self._run_task = None
+        await self._acceptor.close_all(timeout)
+        for task in list(self._tasks):
+            await self._cancel(task)
+        if self.state is not ConnectionState.OFFLINE or not self._queue.closed:
+            self._go_offline(None)
+
+    async def __aenter__(self) -> Listener:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # Private methods: the connection loop --------------------------------------
+
+    async def _open(self) -> ControlChannel:
+        """Get a fresh token and open a control channel (§4.1, §11)."""
+        token = await self._provider.get_token()
+        obtained_at = self._clock()
+        self.token = token.info()
+        self._queue.put(TokenAcquired(at=obtained_at, side="listener", token=self.token))
+        channel = await ControlChannel.open(
+            self.address,
+            self.listener_id,
+            token.value.reveal(),
+            ssl_context=self._ssl,
+            settings=self.options.control_settings(),
+        )
+        self._channel = channel
+        self._queue.put(
+            ChannelOpened(
+                at=self._clock(), side="listener", url=channel.url, channel_id=self.listener_id
+            )
+        )
+        self._renewer = TokenRenewer(
+            self._provider,
+            send_renewal=channel.renew,
+            emit=self._on_renewer_event,
+            renew_before=self.options.renew_before,
+            clock=self._clock,
+        )
+        self._renew_task = self._spawn(self._renewer.run(token, obtained_at))
+        return channel
+
+    async def _run(self, channel: ControlChannel | None, error: BaseException | None) -> None:
+        """Serve channels and reconnect until stopped or a 404."""
+        while not self._stopping:
+            if channel is None:
+                channel = await self._reconnect(error)
+                if channel is None:
+                    return
+                self.reconnects += 1
+                self._went_online()
+            online_since = time.monotonic()
+            error = await self._serve(channel)
+            self._retry.dropped(time.monotonic() - online_since)
+            channel = None
+
+    async def _reconnect(self, error: BaseException | None) -> ControlChannel | None:
+        """Wait per schedule and retry until a channel opens; ``None`` on 404."""
+        while not self._stopping:
+            decision = self._retry.next(error)
+            if not decision.retry:
+                self._go_offline(error)
+                return None
+            self._set_state(
+                ConnectionState.RECONNECTING,
+                attempt=decision.attempt,
+                next_try_in=decision.delay,
+                error=error_info(error) if error else None,
+            )
+            await asyncio.sleep(decision.delay)
+            try:
+                return await self._open()
+            except _RETRYABLE as exc:
+                self._report(exc)
+                error = exc
+        return None
+
+    async def _serve(self, channel: ControlChannel) -> BaseException:
+        """Dispatch commands until the channel ends; return why it ended."""
+        try:
+            async for command, body in channel.commands():
+                if isinstance(command, AcceptCommand):
+                    self._spawn(self._acceptor.handle(command))
+                elif isinstance(command, RequestCommand) and command.is_rendezvous_only:
+                    self._spawn(self._http.handle_rendezvous(command))
+                elif isinstance(command, RequestCommand):
+                    self._spawn(self._http.handle_inline(command, body, channel.send))
+                else:
+                    _log.info("ignoring control command %r", type(command).__name__)
+            raise ConnectionClosed(1006, "the control channel ended")  # pragma: no cover
+        except ConnectionClosed as exc:
+            return self._channel_ended(channel, exc)
+        finally:
+            self._retire_renewer()
+            channel.abort()
+
+    def _channel_ended(self, channel: ControlChannel, exc: ConnectionClosed) -> ConnectionClosed:
+        if self._channel is channel:
+            self._channel = None
+        self._queue.put(
+            ChannelClosed(
+                at=self._clock(),
+                side="listener",
+                channel_id=self.listener_id,
+                code=exc.code,
+                reason=exc.reason,
+                by_peer=not self._stopping,
+            )
+        )
+        if not self._stopping:
+            self._report(exc)
+        return exc
+
+    # Private methods: helpers --------------------------------------------------
+
+    def _went_online(self) -> None:
+        self._retry.online()
+        self._set_state(ConnectionState.ONLINE)
+
+    def _retire_renewer(self) -> None:
+        if self._renewer is not None:
+            self._renewals += self._renewer.renewals
+            self._renewer = None
+        if self._renew_task is not None:
+            self._renew_task.cancel()
+            self._renew_task = None
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._guard(coroutine), name="relay-listener-task")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _on_renewer_event(self, event: Event) -> None:
+        if isinstance(event, TokenRenewed):
+            self.token = event.token
+        self._queue.put(event)
+
+    async def _guard(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a background task; a bug in it is logged, never lost or leaked."""
+        try:
+            await coroutine
+        except (asyncio.CancelledError, ConnectionClosed):
+            pass
+        except Exception:  # noqa: BLE001 - a bug in a task must not vanish
+            _log.exception("listener task failed")
+
+    @staticmethod
+    async def _cancel(task: asyncio.Task[None] | None) -> None:
+        if task is None or task.done():
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+    def _report(self, exc: BaseException) -> None:
+        info = error_info(exc)
+        self.last_error = info
+        self._queue.put(ErrorOccurred(at=self._clock(), side="listener", error=info))
+
+    def _set_state(
+        self,
+        state: ConnectionState,
+        *,
+        attempt: int = 0,
+        next_try_in: float | None = None,
+        error: ErrorInfo | None = None,
+    ) -> None:
+        self.state = state
+        if state is ConnectionState.ONLINE:
+            self.last_error = None
+        elif error is not None:
+            self.last_error = error
+        self._queue.put(
+            StateChanged(
+                at=self._clock(),
+                side="listener",
+                state=state,
+                attempt=attempt,
+                next_try_in=next_try_in,
+                error=self.last_error,
+            )
+        )
+
+    def _go_offline(self, error: BaseException | None) -> None:
+        self._set_state(ConnectionState.OFFLINE, error=error_info(error) if error else None)
+        self._queue.close()

@@ -1,0 +1,114 @@
+"""Open WebSockets to the relay with the settings every channel shares.
+
+Control channels (§4.1), rendezvous sockets (§5.2, §7.4) and WebSocket
+senders (§6) all open the same way: TLS with the caller's context, no
+compression (§5.2: RelayDesk does not negotiate extensions), a large
+message limit, WebSocket pings as keep-alive (§4.5), the token only in the
+``ServiceBusAuthorization`` header (§3), and every failure translated into a
+typed :mod:`relaydesk.errors` exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from relaydesk import __version__
+from relaydesk.relay.failures import translate_ws_error
+from relaydesk.relay.redact import RedactingLogger
+
+__all__ = ["AUTH_HEADER", "USER_AGENT", "WebSocketSettings", "display_url", "open_websocket"]
+
+#: The header every SDK puts the token in (§3): a SAS string or a raw JWT.
+AUTH_HEADER = "ServiceBusAuthorization"
+
+#: Sent as ``User-Agent`` on every handshake.
+USER_AGENT = f"relaydesk/{__version__}"
+
+_WS_LOGGER = RedactingLogger(logging.getLogger("relaydesk.relay.websockets"), {})
+
+
+@dataclass(frozen=True)
+class WebSocketSettings:
+    """Timeouts and limits for one kind of WebSocket.
+
+    Attributes:
+        open_timeout: seconds for TCP + TLS + upgrade.
+        ping_interval: seconds between keep-alive pings (§4.5: ≤ 3.5 min;
+            ``None`` disables them).
+        ping_timeout: seconds to wait for the pong before the channel counts
+            as dead (closed with 1011, seen as a drop).
+        close_timeout: seconds to wait for the peer's close frame.
+        max_size: largest accepted message in bytes (``None`` = no limit).
+    """
+
+    open_timeout: float = 30.0
+    ping_interval: float | None = 210.0
+    ping_timeout: float | None = 30.0
+    close_timeout: float = 2.0
+    max_size: int | None = 64 * 1024 * 1024
+
+
+def display_url(url: str) -> str:
+    """``url`` without its query (rendezvous ids are capabilities)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def where_of(url: str) -> str:
+    """The ``host:port`` of ``url`` for error messages."""
+    return urlsplit(url).netloc or url
+
+
+async def open_websocket(
+    url: str,
+    *,
+    ssl_context: ssl.SSLContext | None,
+    settings: WebSocketSettings,
+    token: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    subprotocols: Sequence[str] | None = None,
+) -> ClientConnection:
+    """Open a WebSocket to the relay.
+
+    Args:
+        url: the ``wss://`` URL (never carrying a token).
+        ssl_context: TLS trust; ``None`` uses the system defaults.
+        settings: timeouts and limits.
+        token: put in ``ServiceBusAuthorization`` (§3) when not empty.
+        headers: extra request headers (surface in ``connectHeaders``, §6).
+        subprotocols: ``Sec-WebSocket-Protocol`` values to offer.
+
+    Raises:
+        HandshakeFailed: the relay or the listener refused (typed by status).
+        RelayUnreachable: TCP, TLS or timeout failure.
+    """
+    request_headers: dict[str, str] = dict(headers or {})
+    if token:
+        request_headers[AUTH_HEADER] = token
+    try:
+        return await connect(
+            url,
+            ssl=ssl_context if ssl_context is not None else True,
+            additional_headers=request_headers,
+            user_agent_header=USER_AGENT,
+            compression=None,
+            subprotocols=[Subprotocol(p) for p in subprotocols] if subprotocols else None,
+            open_timeout=settings.open_timeout,
+            ping_interval=settings.ping_interval,
+            ping_timeout=settings.ping_timeout,
+            close_timeout=settings.close_timeout,
+            max_size=settings.max_size,
+            logger=_WS_LOGGER,
+        )
+    except Exception as exc:
+        error = translate_ws_error(exc, where_of(url))
+        if error is None:
+            raise
+        raise error from exc
