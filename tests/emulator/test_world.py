@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 import stat
+import textwrap
 from pathlib import Path
 
 import pytest
 
+import relaydesk.emulator.world as world_module
 from relaydesk.emulator.world import (
     ROLE_LISTENER,
     ROLE_OWNER,
@@ -377,3 +379,18 @@ def test_manage_implies_listen_and_send(tmp_path: Path) -> None:
     assert root.grants(Right.LISTEN) and root.grants(Right.SEND)
     listen = world.sas_rules["listen-only"]
     assert listen.grants(Right.LISTEN) and not listen.grants(Right.SEND)
+
+
+def test_docstring_example_is_a_valid_config(tmp_path: Path) -> None:
+    """The format documented in the module docstring must load (docs cannot rot)."""
+    doc = world_module.__doc__ or ""
+    block = doc.split("unknown keys are errors)::", 1)[1].split("\nRole names", 1)[0]
+    example = textwrap.dedent(block).replace("…GUID…", "").replace('"…"', '"x"')
+    example = re.sub(r'^(\w+) = ""\s*(#.*)?$', "", example, flags=re.MULTILINE)
+    config = tmp_path / "example.toml"
+    config.write_text(example)
+    world = load_world(tmp_path / "data", config)
+    assert world.domain == "relaydesk.localhost"
+    assert set(world.hybrid_connections) == {"demo"}
+    assert world.identities["owner"].rights_on("demo") == frozenset(Right)
+    assert world.sas_rules["RootManageSharedAccessKey"].keys == ("x", "x")
