@@ -36,6 +36,8 @@ LOGGER_NAME = "relaydesk.emulator"
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 #: Largest HTTP sender body the emulator reads (rendezvous carries any size).
 MAX_REQUEST_BODY = 256 * 1024 * 1024
+#: Longest request line / header field accepted.
+MAX_HEADER_FIELD = 64 * 1024
 
 
 def default_data_dir() -> Path:
@@ -243,7 +245,12 @@ class Emulator:
         )
         self._relay = Relay(ctx)
         self._faults = Faults(ctx, world)
-        app = web.Application(client_max_size=MAX_REQUEST_BODY)
+        app = web.Application(
+            client_max_size=MAX_REQUEST_BODY,
+            # Large tokens (JWTs, URLs with sb-hc-token) must reach the
+            # authorizer and get a 401, not die in the HTTP parser.
+            handler_args={"max_line_size": MAX_HEADER_FIELD, "max_field_size": MAX_HEADER_FIELD},
+        )
         EntraService(world, token_lifetime=options.token_lifetime).add_routes(app)
         AdminApi(ctx, self._faults, self.admin_key).add_routes(app)
         self._relay.add_routes(app)
