@@ -1,0 +1,283 @@
+"""The connection form: hybrid connection address and the two identities.
+
+The address is parsed as you type (``HybridConnectionAddress.parse``, §1) and
+its normalised form shown ("✓ sb://127.0.0.1:50123/demo"). Every invalid
+field is marked in place (``invalid`` property, reason underneath and in the
+tooltip), using :func:`relaydesk.profiles.validate` plus the secret rules of
+``form_checks.py``. Save emits :attr:`ConnectionForm.save_requested` only when
+everything is valid; the window then stores the profile and
+:meth:`ConnectionForm.secrets` in the secret store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from relaydesk.errors import InvalidAddress, InvalidField
+from relaydesk.gui.models.form_checks import form_problems, secret_location
+from relaydesk.gui.widgets.field_row import FieldRow
+from relaydesk.gui.widgets.identity_editor import IdentityEditor
+from relaydesk.profiles import ROLES, Profile
+from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.secrets import Secret, SecretStore
+
+_LOCAL_STYLE = """
+QLineEdit[invalid="true"] { border: 2px solid #c62828; border-radius: 3px; padding: 1px 2px; }
+QLabel#fieldError { color: #c62828; }
+QLabel#secretLocation, QLabel#addressStatus { color: palette(placeholder-text); }
+"""
+_ADDRESS_TIP = (
+    "The hybrid connection: sb://namespace.servicebus.windows.net/name, "
+    "https://…, wss://…/$hc/… or namespace/name"
+)
+
+
+class ConnectionForm(QWidget):
+    """Edit a :class:`Profile` (without secrets) and the secrets that go with it.
+
+    Signals:
+        save_requested(): Save was pressed and everything is valid.
+        changed(): any field was edited.
+        validity_changed(bool): the form became valid or invalid.
+    """
+
+    save_requested = Signal()
+    changed = Signal()
+    validity_changed = Signal(bool)
+
+    def __init__(self, secret_store: SecretStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionForm")
+        self._store = secret_store
+        self._name = ""
+        self._show_all = False
+        self._touched: set[str] = set()
+        self._valid: bool | None = None
+        location = secret_location(secret_store.backend_name, secret_store.persistent)
+        self.listener_editor = IdentityEditor("listener", location)
+        self.sender_editor = IdentityEditor("sender", location)
+        self._make_controls()
+        self._layout()
+        self._connect()
+        self.setStyleSheet(_LOCAL_STYLE)
+        self.revalidate()
+
+    # --- public ------------------------------------------------------------------
+
+    def set_profile(
+        self, profile: Profile, secrets_status: Mapping[str, bool] | None = None
+    ) -> None:
+        """Show ``profile``; ``secrets_status`` says which roles' secrets are stored.
+
+        Problems of a profile that has an address are shown at once; a blank
+        new profile is marked only as the user edits it or presses Save.
+        """
+        status = dict(secrets_status or {})
+        self._name = profile.name
+        self._touched.clear()
+        self._show_all = bool(profile.address.strip())
+        self.address.setText(profile.address)
+        self.listener_editor.set_identity(
+            profile.listener, secret_stored=status.get("listener", False)
+        )
+        self.sender_editor.set_identity(profile.sender, secret_stored=status.get("sender", False))
+        self.same_as_listener.setChecked(profile.sender_same_as_listener)
+        self._on_same_toggled(profile.sender_same_as_listener)
+        self.revalidate()
+
+    def draft(self) -> Profile:
+        """Return the profile as typed, valid or not."""
+        return Profile(
+            name=self._name,
+            address=self.address.text().strip(),
+            listener=self.listener_editor.identity(),
+            sender=self.sender_editor.identity(),
+            sender_same_as_listener=self.same_as_listener.isChecked(),
+        )
+
+    def errors(self) -> list[InvalidField]:
+        """Return every problem of the form (empty when it can be saved)."""
+        entered: dict[str, bool] = {r: self._editor(r).secret() is not None for r in ROLES}
+        stored: dict[str, bool] = {r: self._editor(r).secret_stored for r in ROLES}
+        return form_problems(self.draft(), entered, stored)
+
+    def profile(self) -> Profile:
+        """Return the valid, normalised profile.
+
+        Raises:
+            InvalidField: the first problem (all are in :meth:`errors`).
+        """
+        problems = self.errors()
+        if problems:
+            raise problems[0]
+        draft = self.draft()
+        return replace(draft, address=HybridConnectionAddress.parse(draft.address).sb_uri)
+
+    def secrets(self) -> dict[str, Secret]:
+        """Return the secrets typed in the form by role (only those entered)."""
+        result: dict[str, Secret] = {}
+        for role in ROLES:
+            if role == "sender" and self.same_as_listener.isChecked():
+                continue
+            secret = self._editor(role).secret()
+            if secret is not None:
+                result[role] = secret
+        return result
+
+    def set_secret_store(self, secret_store: SecretStore) -> None:
+        """Switch to another store (e.g. session-only after a keyring failure)."""
+        self._store = secret_store
+        text = secret_location(secret_store.backend_name, secret_store.persistent)
+        self.listener_editor.set_location(text)
+        self.sender_editor.set_location(text)
+
+    def field_error(self, field: str) -> str:
+        """Return the reason shown for ``field`` (``"address"``, ``"listener.client_id"`` …)."""
+        if field == "address":
+            return self.address_row.error
+        role, _, name = field.partition(".")
+        row = self._editor(role).rows.get(name) if role in ROLES else None
+        return row.error if row is not None else ""
+
+    def is_valid(self) -> bool:
+        """True when Save would emit :attr:`save_requested`."""
+        return not self.errors()
+
+    def request_save(self) -> bool:
+        """Validate everything; emit :attr:`save_requested` if valid, else mark and focus."""
+        self._show_all = True
+        problems = self.revalidate()
+        if problems:
+            self._focus(problems[0].field)
+            return False
+        self.save_requested.emit()
+        return True
+
+    def revalidate(self) -> list[InvalidField]:
+        """Re-check every field and update the marks; return the problems."""
+        problems = self.errors()
+        shown = [p for p in problems if self._show_all or _base(p.field) in self._touched]
+        self._mark(shown)
+        self._show_address_status()
+        valid = not problems
+        if valid != self._valid:
+            self._valid = valid
+            self.validity_changed.emit(valid)
+        names = [p for p in problems if p.field == "name"]
+        self.general_error.setText(f"⚠ {names[0].reason}" if names else "")
+        self.general_error.setVisible(bool(names))
+        return problems
+
+    # --- construction ------------------------------------------------------------
+
+    def _make_controls(self) -> None:
+        self.address = QLineEdit()
+        self.address.setObjectName("address")
+        self.address.setAccessibleName("Hybrid connection address")
+        self.address.setPlaceholderText("sb://namespace.servicebus.windows.net/hybrid-connection")
+        self.address_status = QLabel()
+        self.address_status.setObjectName("addressStatus")
+        self.address_status.setAccessibleName("Normalised address")
+        self.address_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.address_row = FieldRow(self.address, tooltip=_ADDRESS_TIP)
+        self.same_as_listener = QCheckBox("Same as listener")
+        self.same_as_listener.setAccessibleName("Sender uses the listener's identity")
+        self.same_as_listener.setToolTip("Use the listener's identity and secret for the sender")
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("primaryAction")
+        self.save_button.setAccessibleName("Save profile")
+        self.save_button.setToolTip("Save the profile; secrets go to the secret store only")
+        self.general_error = QLabel()
+        self.general_error.setObjectName("fieldError")
+        self.general_error.setVisible(False)
+
+    def _layout(self) -> None:
+        top = QFormLayout()
+        top.addRow("Hybrid connection:", self.address_row)
+        top.addRow("", self.address_status)
+        listener_box = QGroupBox("Listener identity")
+        QVBoxLayout(listener_box).addWidget(self.listener_editor)
+        sender_box = QGroupBox("Sender identity")
+        sender_layout = QVBoxLayout(sender_box)
+        sender_layout.addWidget(self.same_as_listener)
+        sender_layout.addWidget(self.sender_editor)
+        identities = QHBoxLayout()
+        identities.addWidget(listener_box, 1)
+        identities.addWidget(sender_box, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.general_error, 1)
+        buttons.addStretch(0)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(identities)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+    def _connect(self) -> None:
+        self.address.textChanged.connect(lambda _t: self._edited("address"))
+        self.listener_editor.changed.connect(lambda: self._edited("listener"))
+        self.sender_editor.changed.connect(lambda: self._edited("sender"))
+        self.same_as_listener.toggled.connect(self._on_same_toggled)
+        self.save_button.clicked.connect(self.request_save)
+        self.address.returnPressed.connect(self.request_save)
+
+    # --- behaviour -----------------------------------------------------------------
+
+    def _editor(self, role: str) -> IdentityEditor:
+        return self.listener_editor if role == "listener" else self.sender_editor
+
+    def _edited(self, part: str) -> None:
+        self._touched.add(part)
+        self.revalidate()
+        self.changed.emit()
+
+    def _on_same_toggled(self, same: bool) -> None:
+        self.sender_editor.setVisible(not same)
+        self._edited("sender")
+
+    def _mark(self, problems: list[InvalidField]) -> None:
+        reasons = {p.field: p.reason for p in reversed(problems)}
+        self.address_row.set_error(reasons.get("address", ""))
+        for role in ROLES:
+            editor = self._editor(role)
+            for name in ["kind", *editor.rows]:
+                editor.set_error(name, reasons.get(f"{role}.{name}", ""))
+
+    def _show_address_status(self) -> None:
+        text = self.address.text()
+        try:
+            normalised = HybridConnectionAddress.parse(text).sb_uri
+        except InvalidAddress:
+            self.address_status.setText("")
+            return
+        self.address_status.setText(f"✓ {normalised}")
+
+    def _focus(self, field: str) -> None:
+        if field == "address":
+            self.address.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        role, _, name = field.partition(".")
+        if role in ROLES:
+            editor = self._editor(role).field_editor(name)
+            if editor is not None:
+                editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _base(field: str) -> str:
+    """``"listener.client_id"`` → ``"listener"`` (what :meth:`_edited` records)."""
+    return field.partition(".")[0]
