@@ -13,11 +13,12 @@ Three families of failure reach the relay client (protocol §4.2, §4.3, §6,
 * TCP, DNS or TLS failures become :class:`~relaydesk.errors.RelayUnreachable`.
 
 Telling the service's refusals from the listener's own statuses (§5.3,
-§7.1): the service always puts ``TrackingId:`` in its reason phrase and, for
-HTTP, a JSON ``error`` body, and it adds ``Via`` to responses that came from
-the listener. So a refusal *without* a TrackingId and without the JSON
-error shape is the listener's (a WebSocket rejection → ListenerRejected); an
-HTTP response *with* ``Via`` is always the listener's, whatever its status.
+§7.1): the service always puts ``TrackingId:`` in its reason phrase (and,
+for HTTP, in a JSON ``error`` body); a listener's status carries only the
+listener's own description. So a refusal *without* a TrackingId is the
+listener's (a WebSocket rejection → ListenerRejected; an HTTP listener
+response is returned, whatever its status). ``Via`` alone does not decide:
+the emulator adds it to its own 502/504 as well (see :func:`is_service_error`).
 
 No text produced here contains a token: reasons and bodies are passed
 through :func:`~relaydesk.relay.redact.redact` as a last defence.
@@ -120,17 +121,26 @@ def is_service_error(
 ) -> bool:
     """Whether a refusal came from the relay service rather than the listener.
 
+    The service's signature is ``TrackingId:`` in its reason phrase or in
+    the JSON error body's message (§4.2, §7.1): that decides. Without it, a
+    JSON ``{"error":…}`` body still means the service unless the response
+    carries ``Via``, which the service adds to what the listener sent
+    (§7.1). A listener's reason that quotes a TrackingId would be misread;
+    accepted, since listeners have no reason to.
+
     Args:
         status: the HTTP status.
         reason: the reason phrase.
         body: the response body (may be empty).
-        headers: response headers; ``Via`` means the listener answered (§7.1).
+        headers: response headers, if any.
     """
     if status < 400:
         return False
-    if headers is not None and any(k.lower() == "via" for k in headers):
-        return False
-    return "TrackingId:" in reason or _error_body_message(body) is not None
+    body_message = _error_body_message(body)
+    if "TrackingId:" in reason or (body_message and "TrackingId:" in body_message):
+        return True
+    has_via = headers is not None and any(k.lower() == "via" for k in headers)
+    return body_message is not None and not has_via
 
 
 def handshake_error(
