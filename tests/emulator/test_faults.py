@@ -1,0 +1,131 @@
+"""Fault controls (§4.3, §7.3, §13), directly and through the admin endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from relaydesk.errors import EmulatorError
+from tests.emulator.conftest import RelayKit, kit_for
+from tests.emulator.test_http_sender import Recorder, auth
+from tests.emulator.test_relay import echo_once, refused
+
+pytestmark = pytest.mark.e2e
+
+
+async def closed_with(control: Any) -> tuple[int | None, str]:
+    """Wait for the control channel to end; return (received code, reason)."""
+    with pytest.raises(ConnectionClosed) as info:
+        await control.recv()
+    rcvd = info.value.rcvd
+    return (rcvd.code, rcvd.reason) if rcvd is not None else (None, "")
+
+
+@pytest.mark.asyncio
+async def test_drop_control_channels_without_close_frame(kit: RelayKit) -> None:
+    async with asyncio.timeout(20):
+        a, b, other = await kit.listen(), await kit.listen(), await kit.listen("open")
+        assert await kit.emulator.faults.drop_control_channels("demo") == 2
+        assert await closed_with(a) == (None, "")
+        assert await closed_with(b) == (None, "")
+        await kit.serve(other)
+        await echo_once(kit, "open", token="")  # other entities untouched
+        await other.close()
+
+
+@pytest.mark.asyncio
+async def test_close_control_channels_with_1011(kit: RelayKit) -> None:
+    async with asyncio.timeout(20):
+        control = await kit.listen()
+        assert await kit.emulator.faults.close_control_channels() == 1
+        code, reason = await closed_with(control)
+        assert code == 1011 and reason.startswith("NameRenewalFailed")
+        with pytest.raises(EmulatorError):
+            await kit.emulator.faults.close_control_channels(code=1006)
+
+
+@pytest.mark.asyncio
+async def test_expire_listener_tokens(kit: RelayKit) -> None:
+    async with asyncio.timeout(20):
+        control = await kit.listen()
+        assert await kit.emulator.faults.expire_listener_tokens() == 1
+        code, reason = await closed_with(control)
+        assert code == 1008 and "expired" in reason
+
+
+@pytest.mark.asyncio
+async def test_response_delay_makes_senders_time_out(make_emulator: Any) -> None:
+    emulator = await make_emulator(http_response_timeout=1.0)
+    kit = kit_for(emulator)
+    async with asyncio.timeout(30), await kit.listen() as control:
+        await kit.serve(control, http=Recorder())
+        await emulator.faults.set_response_delay(2.0)
+        assert (await kit.http("GET", "/demo", headers=auth(kit))).status == 504
+        await emulator.faults.set_response_delay(0.2)
+        assert (await kit.http("GET", "/demo", headers=auth(kit))).status == 200
+        await emulator.faults.set_response_delay(None)
+        assert (await kit.http("GET", "/demo", headers=auth(kit))).status == 200
+        with pytest.raises(EmulatorError):
+            await emulator.faults.set_response_delay(-1)
+    await kit.close()
+
+
+@pytest.mark.asyncio
+async def test_revoke_and_grant_roles_at_runtime(kit: RelayKit) -> None:
+    faults = kit.emulator.faults
+    async with asyncio.timeout(30):
+        token = await kit.entra_token("listener")
+        await faults.revoke_role("listener", "Azure Relay Listener", "/demo")
+        assert (await refused(kit.listen(token=token)))[0] == 403
+        await faults.grant_role("listener", "Azure Relay Listener", "/demo")
+        control = await kit.listen(token=token)
+        outsider = await kit.entra_token("outsider")
+        await faults.grant_role("outsider", "Azure Relay Sender", "/")
+        await kit.serve(control)
+        await echo_once(kit, token=outsider)
+        with pytest.raises(EmulatorError):
+            await faults.grant_role("nobody", "Azure Relay Sender", "/")
+        await control.close()
+
+
+@pytest.mark.asyncio
+async def test_admin_endpoint(kit: RelayKit) -> None:
+    async with asyncio.timeout(30):
+        control = await kit.listen(listener_id="admin-test")
+        assert (await kit.admin("drop-control-channels", key="wrong")).status == 401
+        assert (await kit.admin("drop-control-channels", key="")).status == 401
+        assert (await kit.admin("no-such-fault")).status == 404
+        bad = await kit.admin("set-response-delay", {"seconds": "soon"})
+        assert bad.status == 400 and "seconds" in bad.json()["error"]["message"]
+        assert (await kit.admin("grant-role", {"identity": "x"})).status == 400
+        assert (await kit.admin("set-response-delay", {"seconds": 0.5})).json()["ok"] is True
+        listing = await _admin_get(kit, "/listeners")
+        assert listing["listeners"] == {"demo": ["admin-test"]}
+        result = await kit.admin("close-control-channels", {"code": 1011, "entity": "demo"})
+        assert result.json() == {"ok": True, "result": 1}
+        code, _ = await closed_with(control)
+        assert code == 1011
+        control = await kit.listen()
+        await kit.admin("expire_listener_tokens")
+        assert (await closed_with(control))[0] == 1008
+        revoke = {"identity": "sender", "role": "Azure Relay Sender", "scope": "/demo"}
+        assert (await kit.admin("revoke-role", revoke)).status == 200
+        assert (await kit.admin("grant-role", revoke)).status == 200
+
+
+async def _admin_get(kit: RelayKit, path: str) -> Any:
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            kit.emulator.admin_url + path,
+            headers={"RelayDesk-Admin-Key": kit.emulator.admin_key},
+            ssl=kit.ssl,
+        ) as response,
+    ):
+        assert response.status == 200
+        return await response.json()
