@@ -6,9 +6,12 @@ never the only cue; the ``status`` dynamic property is there for the stylesheet.
 
 from __future__ import annotations
 
+import enum
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from relaydesk.check import CheckStepEvent
 from relaydesk.gui.models.formatting import format_duration
 from relaydesk.gui.widgets.repolish import set_style_property
 
@@ -106,16 +109,18 @@ class CheckPanel(QWidget):
         return " ".join(label.text() for label in parts if label.text())
 
     def set_step(
-        self, name: str, status: str, duration: float | None = None, detail: str = ""
+        self, name: str, status: str | enum.Enum, duration: float | None = None, detail: str = ""
     ) -> None:
         """Show ``status`` for step ``name``; unknown names get a new row at the end.
 
         Args:
             name: step key or title (``"token"``, ``"Listener online"`` …).
-            status: ``pending``, ``running``, ``passed``, ``failed`` or ``skipped``.
+            status: ``pending``, ``running``, ``passed``, ``failed`` or ``skipped``
+                (or a :class:`relaydesk.check.StepStatus`).
             duration: seconds the step took, when finished.
             detail: cause and remedy (failed) or a note (passed).
         """
+        status = str(status.value) if isinstance(status, enum.Enum) else status
         key = step_key(name)
         if key not in self._rows:
             self._add_row(key, name.strip().replace("_", " ").capitalize())
@@ -129,6 +134,15 @@ class CheckPanel(QWidget):
         for label in (row.icon, row.status):
             set_style_property(label, "status", status)
         row.title.setAccessibleDescription(f"{row.title.text()}: {row.status.text()}")
+
+    def show_event(self, event: CheckStepEvent) -> None:
+        """Show a :class:`relaydesk.check.CheckStepEvent` (detail plus remedy when failed)."""
+        detail = event.detail
+        if event.error is not None and event.error.remedy:
+            detail = f"{detail} · Remedy: {event.error.remedy}" if detail else event.error.remedy
+        if event.error is not None and event.error.tracking_id:
+            detail = f"{detail} · TrackingId: {event.error.tracking_id}"
+        self.set_step(event.step, event.status, event.duration, detail)
 
     def reset(self) -> None:
         """Set every step back to pending and clear durations and details."""
