@@ -19,19 +19,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import threading
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
-from relaydesk.cli.exit_codes import EXIT_UNEXPECTED
+from relaydesk.cli.credentials import Identity, Role, Target, make_provider, resolve_target
 from relaydesk.cli.output import Output
+
+if TYPE_CHECKING:
+    import ssl
+
+    from relaydesk.auth.provider import TokenProvider
 
 __all__ = [
     "DEFAULT_AUTHORITY_HOST",
     "add_common_arguments",
     "output_for",
+    "resolve",
     "run_command",
+    "ssl_context_for",
+    "token_providers",
 ]
 
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
@@ -182,6 +191,44 @@ def run_command(
         return 0  # an interrupt is how a user stops a command: not a failure
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         return output.error(exc)
-    except BaseException:
-        raise
-    return EXIT_UNEXPECTED  # pragma: no cover - unreachable, keeps mypy calm
+
+
+@contextlib.asynccontextmanager
+async def token_providers(target: Target) -> AsyncIterator[dict[Role, TokenProvider]]:
+    """Build one provider per needed role; one shared when both use one identity.
+
+    Sharing means the sender reuses the listener's cached token (MSAL cache,
+    protocol §12 item 8). Providers holding HTTP sessions are closed at exit.
+    """
+    built: dict[int, TokenProvider] = {}
+    providers: dict[Role, TokenProvider] = {}
+    pairs: tuple[tuple[Role, Identity | None], ...] = (
+        ("listener", target.listener),
+        ("sender", target.sender),
+    )
+    for role, identity in pairs:
+        if identity is None:
+            continue
+        key = id(identity)
+        if key not in built:
+            built[key] = make_provider(identity, target)
+        providers[role] = built[key]
+    try:
+        yield providers
+    finally:
+        for provider in built.values():
+            close = getattr(provider, "close", None)
+            if callable(close):
+                close()
+
+
+def ssl_context_for(target: Target) -> ssl.SSLContext:
+    """The TLS context for the relay: system CAs plus ``--ca-file``."""
+    from relaydesk.relay.tls import make_ssl_context
+
+    return make_ssl_context(target.ca_file)
+
+
+def resolve(args: argparse.Namespace, output: Output, roles: tuple[Role, ...]) -> Target:
+    """:func:`~relaydesk.cli.credentials.resolve_target` with warnings on stderr."""
+    return resolve_target(args, roles=roles, warn=output.warn)

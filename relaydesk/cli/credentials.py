@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
+from urllib.parse import urlsplit
 
 from relaydesk.errors import InvalidField, InvalidInput
 from relaydesk.protocol.address import HybridConnectionAddress
@@ -240,10 +241,34 @@ def _identity_from_options(
     return None
 
 
+def split_authority(value: str | None, tenant_id: str | None) -> tuple[str | None, str | None]:
+    """Accept a bare authority host or a full authority ``https://host/{tenant}``.
+
+    The emulator's ready line gives the full authority; its first path
+    segment is the tenant (protocol §10.1, §12), which must then agree with
+    ``--tenant-id`` if that is given too.
+
+    Raises:
+        InvalidInput: the two tenants differ.
+    """
+    if not value:
+        return value, tenant_id
+    parts = urlsplit(value.strip())
+    segment = parts.path.strip("/").split("/")[0]
+    if not segment:
+        return value.strip().rstrip("/"), tenant_id
+    if tenant_id and tenant_id.strip() != segment:
+        raise InvalidInput(
+            "--authority-host", f"the authority's tenant {segment} differs from --tenant-id"
+        )
+    return f"{parts.scheme}://{parts.netloc}", segment
+
+
 def _entra(
     args: argparse.Namespace, client_id: str, secret: Secret | None, *, prefix: str
 ) -> EntraIdentity:
-    if not args.tenant_id:
+    authority_host, tenant_id = split_authority(args.authority_host, args.tenant_id)
+    if not tenant_id:
         raise InvalidInput("--tenant-id", f"--{prefix}client-id needs --tenant-id T")
     if secret is None:
         raise InvalidInput(
@@ -252,10 +277,10 @@ def _entra(
             f"(or --{prefix}client-secret-stdin)",
         )
     return EntraIdentity(
-        tenant_id=args.tenant_id.strip(),
+        tenant_id=tenant_id.strip(),
         client_id=client_id.strip(),
         secret=secret,
-        authority_host=args.authority_host,
+        authority_host=authority_host,
     )
 
 

@@ -56,6 +56,8 @@ __all__ = [
     "EXIT_USAGE",
     "describe_error",
     "exit_code_for",
+    "exit_code_for_kind",
+    "exit_code_for_type",
 ]
 
 EXIT_OK = 0
@@ -65,6 +67,9 @@ EXIT_AUTH = 3
 EXIT_REFUSED = 4
 EXIT_UNREACHABLE = 5
 EXIT_INCOMPLETE = 6
+
+#: Error kinds that mean "the exchange did not complete as expected".
+_INCOMPLETE_KINDS = frozenset({"CheckStepFailed", "EchoTimeout"})
 
 #: Remedies for the errors whose core class carries none.
 _REMEDIES: tuple[tuple[type[BaseException], str], ...] = (
@@ -81,14 +86,36 @@ _REMEDIES: tuple[tuple[type[BaseException], str], ...] = (
 
 def exit_code_for(exc: BaseException) -> int:
     """Return the documented exit code for ``exc`` (see the module docstring)."""
-    if isinstance(exc, InvalidInput | ProfileError):
+    return exit_code_for_type(type(exc))
+
+
+def exit_code_for_type(cls: type[BaseException]) -> int:
+    """Return the exit code for errors of class ``cls``."""
+    if issubclass(cls, InvalidInput | ProfileError):
         return EXIT_USAGE
-    if isinstance(exc, AuthNetworkError | RelayUnreachable):
+    if issubclass(cls, AuthNetworkError | RelayUnreachable):
         return EXIT_UNREACHABLE
-    if isinstance(exc, AuthError | SecretStoreError | TokenRejected | Unauthorized | Forbidden):
+    if issubclass(cls, AuthError | SecretStoreError | TokenRejected | Unauthorized | Forbidden):
         return EXIT_AUTH
-    if isinstance(exc, RelayError):
+    if issubclass(cls, RelayError):
         return EXIT_REFUSED
+    return EXIT_UNEXPECTED
+
+
+def exit_code_for_kind(kind: str) -> int:
+    """Return the exit code for an :class:`~relaydesk.relay.events.ErrorInfo` ``kind``.
+
+    ``kind`` is an error class name: one of :mod:`relaydesk.errors`, or
+    ``CheckStepFailed`` (a wrong result: "incomplete"); anything else is
+    unexpected.
+    """
+    from relaydesk import errors
+
+    if kind in _INCOMPLETE_KINDS:
+        return EXIT_INCOMPLETE
+    cls = getattr(errors, kind, None)
+    if isinstance(cls, type) and issubclass(cls, RelayDeskError):
+        return exit_code_for_type(cls)
     return EXIT_UNEXPECTED
 
 

@@ -1,0 +1,147 @@
+"""``relaydesk listen``: run a listener until interrupted (protocol §4, §5, §7).
+
+Prints one line (or one JSON object) per event: ``online``, ``accepted``,
+``message``, ``request``, ``token_renewed``, ``reconnecting``, ``error`` …
+SIGINT/SIGTERM stop it cleanly (control channel closed with 1000) and the
+command exits 0. If the first connect fails, the error is printed once with
+its remedy and the exit code of its family; later drops are retried by the
+listener (§11) and only reported. A listener that gives up (404, the hybrid
+connection was deleted) ends the command with exit code 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from relaydesk.cli.common import (
+    add_common_arguments,
+    resolve,
+    run_command,
+    ssl_context_for,
+    token_providers,
+)
+from relaydesk.cli.exit_codes import EXIT_OK, exit_code_for_kind
+from relaydesk.cli.output import Output, event_record
+
+if TYPE_CHECKING:
+    from relaydesk.relay.events import Event
+    from relaydesk.relay.listener import Listener
+    from relaydesk.relay.policies import HttpHandler, HttpRequest
+
+__all__ = ["add_arguments", "run"]
+
+#: Seconds to wait for the last events after the listener stopped.
+_DRAIN_TIMEOUT = 5.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``relaydesk listen``."""
+    add_common_arguments(parser)
+    group = parser.add_argument_group("listener behaviour")
+    group.add_argument(
+        "--echo",
+        action="store_true",
+        help="echo WebSocket messages and HTTP request bodies back",
+    )
+    group.add_argument(
+        "--http-status", type=int, metavar="N", help="status of HTTP responses (default 200)"
+    )
+    group.add_argument("--http-body", metavar="TEXT", help="body of HTTP responses")
+    group.add_argument(
+        "--reject",
+        type=int,
+        metavar="STATUS",
+        help="reject every WebSocket sender with this status (e.g. 403)",
+    )
+
+
+def http_handler(args: argparse.Namespace) -> HttpHandler:
+    """Answer with ``--http-status``/``--http-body``, or echo with ``--echo``."""
+    from relaydesk.relay.policies import HttpReply
+
+    status = args.http_status if args.http_status is not None else 200
+    fixed = args.http_body.encode() if args.http_body is not None else None
+
+    async def handler(request: HttpRequest) -> HttpReply:
+        if fixed is None and args.echo:
+            content_type = next(
+                (v for k, v in request.headers.items() if k.lower() == "content-type"), None
+            )
+            headers = {"Content-Type": content_type} if content_type else {}
+            return HttpReply(status=status, headers=headers, body=request.body)
+        headers = {"Content-Type": "text/plain; charset=utf-8"} if fixed else {}
+        return HttpReply(status=status, headers=headers, body=fixed or b"")
+
+    return handler
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``relaydesk listen``."""
+    return run_command(args, lambda output, stop: _listen(args, output, stop))
+
+
+async def _listen(args: argparse.Namespace, output: Output, stop: asyncio.Event) -> int:
+    from relaydesk.relay.listener import Listener
+    from relaydesk.relay.options import ListenerOptions
+    from relaydesk.relay.policies import accept_all, reject_all
+
+    _check_statuses(args)
+    target = resolve(args, output, ("listener",))
+    async with token_providers(target) as providers:
+        listener = Listener(
+            target.address,
+            providers["listener"],
+            policy=reject_all(args.reject) if args.reject is not None else accept_all(),
+            http_handler=http_handler(args),
+            ssl_context=ssl_context_for(target),
+            options=ListenerOptions(auto_echo=bool(args.echo)),
+        )
+        await listener.start()  # the first failure is raised: one error line, its exit code
+        return await _serve(listener, output, stop)
+
+
+def _check_statuses(args: argparse.Namespace) -> None:
+    from relaydesk.errors import InvalidInput
+
+    for option, value in (("--http-status", args.http_status), ("--reject", args.reject)):
+        if value is not None and not 100 <= value <= 999:
+            raise InvalidInput(option, "a status must be from 100 to 999")
+
+
+async def _serve(listener: Listener, output: Output, stop: asyncio.Event) -> int:
+    """Print events until ``stop`` is set or the listener goes offline for good."""
+    gave_up: list[int] = []
+    printer = asyncio.create_task(_print_events(listener, output, gave_up))
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({printer, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        await listener.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(printer, _DRAIN_TIMEOUT)
+    return gave_up[0] if gave_up and not stop.is_set() else EXIT_OK
+
+
+async def _print_events(listener: Listener, output: Output, gave_up: list[int]) -> None:
+    """Print every event; note the exit code if the listener gave up by itself."""
+    async for event in listener.events():
+        record = event_record(event, now=event.at)
+        if record is None:
+            continue
+        _annotate(record, event, listener)
+        output.emit(record)
+        if record["event"] == "offline":
+            error = record.get("error")
+            gave_up.append(exit_code_for_kind(error["kind"]) if error else EXIT_OK)
+            return
+
+
+def _annotate(record: dict[str, Any], event: Event, listener: Listener) -> None:
+    """Add the address and listener id to ``online`` (what a script waits for)."""
+    if record["event"] == "online":
+        record["address"] = str(listener.address)
+        record["listener_id"] = listener.listener_id

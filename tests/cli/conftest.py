@@ -1,0 +1,142 @@
+"""Fixtures for CLI tests: one real emulator over TLS on 127.0.0.1, in a thread.
+
+``relaydesk.cli.main`` runs its own event loop (``asyncio.run``), so the
+emulator cannot share it: it runs on a private loop in a background thread
+for the whole session. ``world`` describes it (the ready line), and
+``cli_args``/``env`` build the options and environment a user would pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from relaydesk.emulator import Emulator, EmulatorOptions
+
+T = TypeVar("T")
+
+#: Environment variable names the tests put secrets in.
+LISTENER_SECRET_ENV = "RD_TEST_LISTENER_SECRET"
+SENDER_SECRET_ENV = "RD_TEST_SENDER_SECRET"
+
+
+class EmulatorThread:
+    """An :class:`Emulator` on its own event loop in a daemon thread."""
+
+    def __init__(self, options: EmulatorOptions) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        self.emulator = Emulator(options)
+        self.call(self.emulator.start())
+
+    def call(self, coro: Awaitable[T], timeout: float = 60.0) -> T:
+        """Run ``coro`` on the emulator's loop and wait for its result."""
+
+        async def wrapper() -> T:
+            return await coro
+
+        return asyncio.run_coroutine_threadsafe(wrapper(), self.loop).result(timeout)
+
+    def stop(self) -> None:
+        try:
+            self.call(self.emulator.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            self.loop.close()
+
+
+@dataclass(frozen=True)
+class World:
+    """The emulator's ready line, with helpers to pick identities and rules."""
+
+    info: dict[str, Any]
+
+    @property
+    def namespace(self) -> str:
+        return str(self.info["namespace"])
+
+    def address(self, entity: str = "demo") -> str:
+        return f"sb://{self.namespace}/{entity}"
+
+    def identity(self, name: str) -> dict[str, Any]:
+        return next(i for i in self.info["identities"] if i["name"] == name)
+
+    def rule(self, name: str) -> dict[str, Any]:
+        return next(r for r in self.info["sas_rules"] if r["name"] == name)
+
+    def secrets(self) -> list[str]:
+        """Every secret and key the emulator hands out (for leak scans)."""
+        values = [i["client_secret"] for i in self.info["identities"]]
+        values += [r["key"] for r in self.info["sas_rules"]]
+        values.append(self.info["admin_key"])
+        return [v for v in values if v]
+
+    def entra_args(self, *, listener: str = "listener", sender: str | None = "sender") -> list[str]:
+        """Options for Entra identities; secrets come from the test env vars."""
+        args = [
+            "--ca-file",
+            str(self.info["ca_file"]),
+            "--authority-host",
+            str(self.info["authority"]),
+            "--tenant-id",
+            str(self.info["tenant_id"]),
+            "--client-id",
+            self.identity(listener)["client_id"],
+            "--client-secret-env",
+            LISTENER_SECRET_ENV,
+        ]
+        if sender is not None:
+            args += [
+                "--sender-client-id",
+                self.identity(sender)["client_id"],
+                "--sender-client-secret-env",
+                SENDER_SECRET_ENV,
+            ]
+        return args
+
+    def env(self, *, listener: str = "listener", sender: str = "sender") -> dict[str, str]:
+        return {
+            LISTENER_SECRET_ENV: self.identity(listener)["client_secret"],
+            SENDER_SECRET_ENV: self.identity(sender)["client_secret"],
+        }
+
+
+@pytest.fixture(scope="session")
+def emulator_thread(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorThread]:
+    """One emulator for the CLI tests (short HTTP/rendezvous timeouts)."""
+    data_dir: Path = tmp_path_factory.mktemp("cli-emulator")
+    options = EmulatorOptions(
+        data_dir=data_dir, http_response_timeout=10.0, rendezvous_timeout=10.0
+    )
+    thread = EmulatorThread(options)
+    yield thread
+    thread.stop()
+
+
+@pytest.fixture(scope="session")
+def world(emulator_thread: EmulatorThread) -> World:
+    return World(emulator_thread.emulator.ready_info())
+
+
+@pytest.fixture
+def secret_env(world: World, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Put the listener's and sender's secrets into the test env vars."""
+    env = world.env()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def assert_no_secret(world: World, *texts: str) -> None:
+    """Fail if any secret or key of the emulator appears in ``texts``."""
+    for text in texts:
+        for secret in world.secrets():
+            assert secret not in text, "a secret leaked into the output"
