@@ -1,27 +1,95 @@
-"""Start the desktop app on a qasync event loop.
+"""Start the desktop app on a qasync event loop (the only module importing qasync).
 
-Placeholder until the desktop-app issue lands: opens a main window that says
-so. This module is the only one that imports qasync.
+Quit is owned by our coroutine, not by Qt (platform notes, "Shutdown"):
+``setQuitOnLastWindowClosed(False)``; closing the main window sets an
+``asyncio.Event``; the main coroutine awaits it, then shuts the listener,
+sender and embedded emulator down (close frames sent, bounded by a couple of
+seconds) and returns, which ends the loop. On Python 3.11 ``qasync.run``
+installs an event-loop policy (``asyncio.run(loop_factory=)`` is 3.12+).
+
+Unexpected exceptions (``sys.excepthook`` and the loop's exception handler)
+are logged and shown in a non-modal "Something went wrong" dialog
+(:mod:`relaydesk.gui.errors`), never swallowed. Heavy libraries (msal,
+keyring, aiohttp, the emulator) are imported lazily by the parts that need
+them, so start-up stays close to a bare window.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
+
+__all__ = ["SHUTDOWN_GRACE", "main_coroutine", "run_gui"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds allowed for closing everything after the window closes.
+SHUTDOWN_GRACE = 2.0
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    """Open the main window and run the Qt + asyncio loop until it closes."""
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    """Open the main window and run the Qt + asyncio loop until it closes.
 
+    Args:
+        args: parsed options (``demo``, ``self_test``, ``screenshot``,
+            ``token_lifetime``, ``profile``).
+
+    Returns:
+        The process exit code (the self-test's result with ``--self-test``).
+    """
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from relaydesk.gui.errors import UnexpectedErrorReporter
+    from relaydesk.gui.resources import load_stylesheet
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = QMainWindow()
-    window.setWindowTitle("RelayDesk")
-    window.setCentralWidget(QLabel("RelayDesk: the desktop app is being built."))
-    window.resize(900, 600)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("RelayDesk")
+    app.setOrganizationName("RelayDesk")
+    app.setQuitOnLastWindowClosed(False)  # we quit after the async clean-up
+    app.setStyleSheet(load_stylesheet())
+    reporter = UnexpectedErrorReporter()
+    reporter.install()
+    try:
+        return int(qasync.run(main_coroutine(args, reporter)))
+    finally:
+        reporter.uninstall()
+
+
+async def main_coroutine(args: argparse.Namespace, reporter: object) -> int:
+    """Show the window, wait until it is closed (or the self-test ends), shut down.
+
+    Args:
+        args: the parsed command line.
+        reporter: the :class:`~relaydesk.gui.errors.UnexpectedErrorReporter`.
+    """
+    from relaydesk.gui.errors import UnexpectedErrorReporter
+    from relaydesk.gui.main_window import MainWindow
+
+    assert isinstance(reporter, UnexpectedErrorReporter)
+    asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
+    window = MainWindow(token_lifetime=getattr(args, "token_lifetime", None))
+    reporter.set_parent(lambda: window)
+    closed = asyncio.Event()
+    window.close_requested.connect(closed.set)
     window.show()
-    if getattr(args, "self_test", False):
-        if args.screenshot:
-            window.grab().save(args.screenshot)
-        return 0
-    return int(app.exec())
+    window.load_profiles(getattr(args, "profile", None))
+    code = 0
+    try:
+        if getattr(args, "self_test", False):
+            from relaydesk.gui.self_test import run_self_test
+
+            code = await run_self_test(window, screenshot=args.screenshot, reporter=reporter)
+        else:
+            if getattr(args, "demo", False):
+                window.start_demo()
+            await closed.wait()
+    finally:
+        await window.shutdown(grace=SHUTDOWN_GRACE)
+        window.hide()
+        window.deleteLater()
+    return code

@@ -1,0 +1,257 @@
+"""The one place that knows the relay client's concrete classes.
+
+It turns a :class:`~relaydesk.profiles.Profile` plus the identities' secrets
+into the openers the bridges use: a :class:`~relaydesk.relay.listener.Listener`
+whose accept policy, HTTP answers and echo read the pane-editable
+:class:`ListenerPolicy` live; a WebSocket sender (``relay.sender.connect``);
+and HTTP requests (``relay.http_sender.http_request``). Imported lazily (it
+pulls in websockets, aiohttp and msal) once a profile is chosen, so the
+window appears first.
+
+The relay's TLS trust is the system CAs plus the identity's ``ca_file``
+(the emulator's CA in demo mode): the profile has no separate relay CA.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from relaydesk.auth.factory import provider_for
+from relaydesk.auth.provider import TokenProvider
+from relaydesk.errors import ConnectionClosed
+from relaydesk.gui.bridges.backends import (
+    HttpRequester,
+    HttpRequestSpec,
+    ListenerOpener,
+    ListenerPolicy,
+    SenderOpener,
+    SenderOptions,
+)
+from relaydesk.profiles import Profile
+from relaydesk.protocol import AcceptCommand, HybridConnectionAddress
+from relaydesk.relay.accepting import ConnectionHandler
+from relaydesk.relay.connection import ListenerConnection
+from relaydesk.relay.events import Event, HttpResponseReceived
+from relaydesk.relay.http_sender import http_request
+from relaydesk.relay.listener import Listener
+from relaydesk.relay.options import ListenerOptions
+from relaydesk.relay.policies import (
+    AcceptDecision,
+    AcceptPolicy,
+    HttpHandler,
+    HttpReply,
+    HttpRequest,
+)
+from relaydesk.relay.sender import ALLOWED_LISTENERS_HEADER, SenderConnection, connect
+from relaydesk.relay.tls import make_ssl_context
+from relaydesk.secrets import Secret
+
+__all__ = ["CoreBackend", "CoreListenerSession", "CoreSenderSession", "build_backend"]
+
+
+class CoreListenerSession:
+    """Adapt :class:`Listener` to the bridge's ``ListenerSession`` protocol."""
+
+    def __init__(self, listener: Listener) -> None:
+        self.listener = listener
+
+    @property
+    def listener_id(self) -> str:
+        return self.listener.listener_id
+
+    def events(self) -> AsyncIterator[Event]:
+        return self.listener.events()
+
+    async def start(self) -> None:
+        await self.listener.start()
+
+    async def stop(self) -> None:
+        await self.listener.stop()
+
+    def _connection(self, connection_id: str) -> ListenerConnection:
+        connection = self.listener.connections.get(connection_id)
+        if connection is None:
+            raise ConnectionClosed(1000, "that connection has already ended")
+        return connection
+
+    async def send(self, connection_id: str, data: str | bytes) -> None:
+        await self._connection(connection_id).send(data)
+
+    async def close_connection(self, connection_id: str) -> None:
+        await self._connection(connection_id).close()
+
+
+class CoreSenderSession:
+    """Adapt ``relay.sender.connect`` to the bridge's ``SenderSession`` protocol.
+
+    The connection's own event stream starts at ``connect()``; until then
+    (and if connecting fails, which raises) this stream yields nothing.
+    """
+
+    def __init__(self, backend: CoreBackend, options: SenderOptions) -> None:
+        self._backend = backend
+        self._options = options
+        self._connection: SenderConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._started = asyncio.Event()
+
+    async def events(self) -> AsyncIterator[Event]:
+        await self._started.wait()
+        if self._connection is not None:
+            async for event in self._connection.events():
+                yield event
+
+    async def start(self) -> None:
+        backend = self._backend
+        pinned = self._options.pinned_listener
+        try:
+            self._connection = await connect(
+                backend.address,
+                backend.sender_provider,
+                ssl_context=backend.ssl_context,
+                allowed_listeners=[pinned] if pinned else None,
+            )
+        finally:
+            self._started.set()
+        self._reader = asyncio.create_task(self._connection.pump(), name="sender-reader")
+
+    async def stop(self) -> None:
+        self._started.set()
+        if self._connection is not None:
+            await self._connection.close()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await self._reader
+
+    async def send(self, data: str | bytes) -> None:
+        if self._connection is None:
+            raise ConnectionClosed(1006, "the sender is not connected")
+        await self._connection.send(data)
+
+
+@dataclass
+class CoreBackend:
+    """Everything needed to open listeners, senders and HTTP requests for a profile."""
+
+    profile: Profile
+    address: HybridConnectionAddress
+    listener_provider: TokenProvider
+    sender_provider: TokenProvider
+    ssl_context: ssl.SSLContext
+    ca_file: str | None = None
+
+    def listener_opener(self) -> ListenerOpener:
+        """Return the opener the :class:`ListenerBridge` calls on Start."""
+
+        def open_listener(policy: ListenerPolicy) -> CoreListenerSession:
+            listener = Listener(
+                self.address,
+                self.listener_provider,
+                policy=_accept_policy(policy),
+                http_handler=_http_handler(policy),
+                connection_handler=_connection_handler(policy),
+                ssl_context=self.ssl_context,
+                options=ListenerOptions(),
+            )
+            return CoreListenerSession(listener)
+
+        return open_listener
+
+    def sender_opener(self) -> SenderOpener:
+        """Return the opener the :class:`SenderBridge` calls on Connect."""
+
+        def open_sender(options: SenderOptions) -> CoreSenderSession:
+            return CoreSenderSession(self, options)
+
+        return open_sender
+
+    def http_requester(self) -> HttpRequester:
+        """Return the coroutine function the HTTP tab's Send uses."""
+
+        async def request(spec: HttpRequestSpec, options: SenderOptions) -> HttpResponseReceived:
+            headers = dict(spec.headers)
+            if options.pinned_listener:
+                headers[ALLOWED_LISTENERS_HEADER] = options.pinned_listener
+            response = await http_request(
+                self.address,
+                self.sender_provider,
+                spec.method,
+                path_suffix=spec.suffix,
+                query=spec.query,
+                headers=headers,
+                body=spec.body or None,
+                ssl_context=self.ssl_context,
+            )
+            return response.event()
+
+        return request
+
+    def check_config(self) -> Any:
+        """Return the :class:`relaydesk.check.CheckConfig` for this profile."""
+        from relaydesk.check import CheckConfig
+
+        return CheckConfig(
+            address=self.address,
+            listener_tokens=self.listener_provider,
+            sender_tokens=self.sender_provider,
+            ca_file=Path(self.ca_file) if self.ca_file else None,
+        )
+
+
+def build_backend(
+    profile: Profile, listener_secret: Secret | None, sender_secret: Secret | None
+) -> CoreBackend:
+    """Build providers and TLS trust for ``profile``.
+
+    Raises:
+        InvalidField: a secret is missing or a field is unusable.
+        InvalidAddress: the address does not parse.
+    """
+    listener = profile.identity("listener")
+    ca_file = listener.ca_file or profile.identity("sender").ca_file
+    return CoreBackend(
+        profile=profile,
+        address=profile.parsed_address(),
+        listener_provider=provider_for(profile, "listener", listener_secret),
+        sender_provider=provider_for(profile, "sender", sender_secret),
+        ssl_context=make_ssl_context(ca_file),
+        ca_file=ca_file,
+    )
+
+
+def _accept_policy(policy: ListenerPolicy) -> AcceptPolicy:
+    async def decide(_command: AcceptCommand) -> AcceptDecision:
+        choice = policy.accept
+        if choice.accept:
+            return AcceptDecision.allow()
+        return AcceptDecision.reject(choice.status, choice.reason)
+
+    return decide
+
+
+def _http_handler(policy: ListenerPolicy) -> HttpHandler:
+    async def handle(request: HttpRequest) -> HttpReply:
+        settings = policy.http
+        if settings.echo:
+            content_type = {k: v for k, v in request.headers.items() if k.lower() == "content-type"}
+            return HttpReply(status=200, headers=content_type, body=request.body)
+        return HttpReply(status=settings.status, headers=settings.headers, body=settings.body)
+
+    return handle
+
+
+def _connection_handler(policy: ListenerPolicy) -> ConnectionHandler:
+    async def serve(connection: ListenerConnection) -> None:
+        async for data in connection:
+            if policy.auto_echo:
+                with contextlib.suppress(ConnectionClosed):
+                    await connection.send(data)
+
+    return serve

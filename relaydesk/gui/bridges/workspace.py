@@ -1,0 +1,177 @@
+"""Workspace: the secret store, the profiles, and which profile drives the bridges.
+
+Opening the OS keyring can block (D-Bus, an unlock prompt), so it happens in
+a worker thread after the window is shown. With no usable keyring the
+workspace keeps secrets in memory for this session only and says so
+(``secret_store_ready(name, persistent=False)``); it never writes a secret
+to disk. Selecting a profile reads its secrets, builds the token providers
+(:mod:`relaydesk.gui.bridges.core`, imported lazily) and hands the openers
+to the listener and sender bridges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from relaydesk.errors import SecretStoreUnavailable
+from relaydesk.gui.bridges.listener_bridge import ListenerBridge
+from relaydesk.gui.bridges.sender_bridge import SenderBridge
+from relaydesk.gui.bridges.tasks import TaskSlot
+from relaydesk.gui.errors import error_info
+
+__all__ = ["SESSION_ONLY", "Workspace", "open_secret_store"]
+
+log = logging.getLogger(__name__)
+
+SESSION_ONLY = "kept for this session only"
+
+
+def open_secret_store() -> tuple[Any, str | None]:
+    """Return (store, problem): the OS keyring, or memory plus the reason why not."""
+    from relaydesk.secrets import KeyringSecretStore, MemorySecretStore
+
+    try:
+        return KeyringSecretStore(), None
+    except SecretStoreUnavailable as exc:
+        log.info("no usable keyring: %s", exc)
+        return MemorySecretStore(), str(exc)
+
+
+class Workspace(QObject):
+    """Own the stores and the current profile.
+
+    Signals:
+        ready(): the secret and profile stores are open.
+        secret_store_ready(str, bool): backend name, persistent.
+        profiles_changed(list, str): profile names and the current one ("" = none).
+        profile_activated(object): the :class:`Profile` now driving the bridges (or None).
+        error(object): ErrorInfo of a profile/secret problem.
+    """
+
+    ready = Signal()
+    secret_store_ready = Signal(str, bool)
+    profiles_changed = Signal(list, str)
+    profile_activated = Signal(object)
+    error = Signal(object)
+
+    def __init__(
+        self,
+        listener: ListenerBridge,
+        sender: SenderBridge,
+        *,
+        config_dir: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._listener = listener
+        self._sender = sender
+        self._check: Any = None
+        self._config_dir = config_dir
+        self.store: Any = None  # ProfileStore once open
+        self.secret_problem: str | None = None
+        self.profile: Any = None
+        self._opened = asyncio.Event()
+        self._open_slot = TaskSlot("workspace-open")
+        self._select_slot = TaskSlot("workspace-select")
+
+    def attach_check(self, check: Any) -> None:
+        """Also configure this :class:`CheckBridge` from the current profile."""
+        self._check = check
+
+    def _configure(self, backend: Any) -> None:
+        if backend is None:
+            self._listener.set_opener(None)
+            self._sender.set_backend(None, None)
+        else:
+            self._listener.set_opener(backend.listener_opener())
+            self._sender.set_backend(backend.sender_opener(), backend.http_requester())
+        if self._check is not None:
+            self._check.set_config_factory(backend.check_config if backend else None)
+
+    # --- opening ---------------------------------------------------------------------
+
+    def open(self, preferred: str | None = None) -> None:
+        """Open the stores in the background, then select ``preferred`` (if any)."""
+        self._open_slot.start(self._open(preferred))
+
+    async def wait_open(self) -> None:
+        """Wait until the stores are open (the demo waits for this)."""
+        if not self._open_slot.running and not self._opened.is_set():
+            self.open()
+        await self._opened.wait()
+
+    async def _open(self, preferred: str | None) -> None:
+        from relaydesk.profiles import ProfileStore
+
+        secrets, problem = await asyncio.to_thread(open_secret_store)
+        self.secret_problem = problem
+        self.store = ProfileStore(secrets, self._config_dir)
+        self._opened.set()
+        self.secret_store_ready.emit(secrets.backend_name, secrets.persistent)
+        self.ready.emit()
+        names = await asyncio.to_thread(self.store.list)
+        current = preferred if preferred in names else ""
+        self.profiles_changed.emit(names, current)
+        if current:
+            await self.activate(current)
+
+    @property
+    def persistent_secrets(self) -> bool:
+        """True when secrets go to the OS keyring."""
+        return bool(self.store is not None and self.store.secrets.persistent)
+
+    # --- selecting ---------------------------------------------------------------------
+
+    def select(self, name: str) -> None:
+        """Make ``name`` the current profile (plain method for the profile bar)."""
+        if name:
+            self._select_slot.start(self._activate_reporting(name))
+
+    async def _activate_reporting(self, name: str) -> None:
+        try:
+            await self.activate(name)
+        except Exception as exc:  # noqa: BLE001 - shown in the window, with a remedy
+            self.error.emit(error_info(exc))
+
+    async def activate(self, name: str) -> Any:
+        """Load ``name``, read its secrets and configure both bridges.
+
+        Raises:
+            ProfileError, InvalidField, SecretStoreError: shown by the caller.
+        """
+        await self.wait_open()
+        store = self.store
+        profile = await asyncio.to_thread(store.load, name)
+        secrets = store.secrets
+        listener_secret = await secrets.get_async(profile.secret_key("listener"))
+        sender_secret = await secrets.get_async(profile.secret_key("sender"))
+        from relaydesk.gui.bridges.core import build_backend
+
+        self.profile = profile
+        try:
+            backend = build_backend(profile, listener_secret, sender_secret)
+        except Exception:
+            self._configure(None)
+            self.profile_activated.emit(profile)
+            raise
+        self._configure(backend)
+        await asyncio.to_thread(store.set_last_used, profile.name)
+        self.profile_activated.emit(profile)
+        return profile
+
+    async def refresh(self, current: str | None = None) -> None:
+        """Re-read the profile names (after a save, rename, delete, import)."""
+        await self.wait_open()
+        names = await asyncio.to_thread(self.store.list)
+        chosen = current if current is not None else (self.profile.name if self.profile else "")
+        self.profiles_changed.emit(names, chosen if chosen in names else "")
+
+    async def close(self) -> None:
+        """Stop background work (bounded)."""
+        await self._open_slot.stop(0.5)
+        await self._select_slot.stop(0.5)

@@ -1,0 +1,273 @@
+"""Demo mode: the embedded emulator, a "Local demo" profile, and fault buttons.
+
+``relaydesk --demo`` (or the Demo button) starts the emulator in-process on a
+free loopback port, then creates or refreshes the "Local demo" profile: the
+listener is the emulator's ``listener`` Entra app (Azure Relay Listener on
+``/demo``), the sender its ``sender`` app (Azure Relay Sender on ``/demo``),
+the address ``sb://127.0.0.1:PORT/demo``, the authority host and CA are the
+emulator's. The two client secrets go to the secret store — the OS keyring,
+or memory for this session when there is none — so Start and Connect work
+straight away. Tokens live a few minutes (``--token-lifetime``), so renewal
+(§4.6) is visible during a demo.
+
+The fault buttons call the emulator's fault controls; each shows recovery
+(reconnect, renewal) or a clear error (504, 403 with its remedy).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from relaydesk.gui.bridges.tasks import TaskGroupSlot
+from relaydesk.gui.errors import error_info
+from relaydesk.relay.events import ErrorInfo
+
+__all__ = [
+    "DEFAULT_DEMO_TOKEN_LIFETIME",
+    "DEMO_ENTITY",
+    "DEMO_PROFILE",
+    "DemoController",
+    "DemoFaultBar",
+    "DemoInfo",
+]
+
+log = logging.getLogger(__name__)
+
+DEMO_PROFILE = "Local demo"
+DEMO_ENTITY = "demo"
+#: Seconds an emulator token lives in demo mode: renewals show up within minutes.
+DEFAULT_DEMO_TOKEN_LIFETIME = 180
+#: The emulator's HTTP response deadline in demo mode: "slow listener" gives a
+#: 504 after this many seconds rather than the service's 60 s (§7.3).
+DEMO_HTTP_TIMEOUT = 5.0
+_ROLE_SENDER = "Azure Relay Sender"
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """What the window shows about the running emulator."""
+
+    namespace: str
+    profile_name: str
+    token_lifetime: float
+
+
+class DemoController(QObject):
+    """Own the embedded emulator and its fault controls.
+
+    Signals:
+        fault_applied(str): a one-line description of what was just done.
+        fault_failed(object): ErrorInfo of a fault that could not be applied.
+    """
+
+    fault_applied = Signal(str)
+    fault_failed = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path | None = None,
+        token_lifetime: float | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._data_dir = data_dir
+        self.token_lifetime = float(token_lifetime or DEFAULT_DEMO_TOKEN_LIFETIME)
+        self._emulator: Any = None
+        self._faults = TaskGroupSlot("demo-fault")
+        self.sender_role_revoked = False
+        self.slow = False
+
+    @property
+    def running(self) -> bool:
+        """True while the emulator runs."""
+        return self._emulator is not None
+
+    @property
+    def emulator(self) -> Any:
+        """The running :class:`~relaydesk.emulator.Emulator` (tests use it)."""
+        return self._emulator
+
+    async def start(self, profiles: Any) -> DemoInfo:
+        """Start the emulator (if needed) and write the demo profile + secrets.
+
+        Args:
+            profiles: the window's :class:`~relaydesk.profiles.ProfileStore`.
+
+        Raises:
+            EmulatorError: the emulator could not start.
+            SecretStoreError: the secrets could not be stored.
+        """
+        from relaydesk.emulator import Emulator, EmulatorOptions
+
+        if self._emulator is None:
+            options = EmulatorOptions(
+                port=0,
+                data_dir=self._data_dir,
+                token_lifetime=self.token_lifetime,
+                http_response_timeout=DEMO_HTTP_TIMEOUT,
+            )
+            emulator = Emulator(options)
+            await emulator.start()
+            self._emulator = emulator
+        await self._write_profile(profiles)
+        return DemoInfo(self._emulator.namespace, DEMO_PROFILE, self.token_lifetime)
+
+    async def _write_profile(self, profiles: Any) -> None:
+        from relaydesk.profiles import IdentityConfig, Profile
+        from relaydesk.secrets import Secret
+
+        emulator = self._emulator
+        identities = emulator.world.identities
+        host = f"https://{emulator.namespace}"
+
+        def identity(name: str) -> IdentityConfig:
+            return IdentityConfig(
+                kind="entra",
+                tenant_id=emulator.tenant_id,
+                client_id=identities[name].client_id,
+                authority_host=host,
+                ca_file=str(emulator.ca_file),
+            )
+
+        profile = Profile(
+            name=DEMO_PROFILE,
+            address=f"sb://{emulator.namespace}/{DEMO_ENTITY}",
+            listener=identity("listener"),
+            sender=identity("sender"),
+        )
+        profiles.save(profile, overwrite=True)
+        store = profiles.secrets
+        for role in ("listener", "sender"):
+            secret = Secret(identities[role].client_secret)
+            await store.set_async(profile.secret_key(role), secret)
+
+    async def stop(self) -> None:
+        """Stop the emulator (bounded by its own shutdown timeout)."""
+        await self._faults.stop(1.0)
+        emulator, self._emulator = self._emulator, None
+        if emulator is not None:
+            await emulator.stop()
+
+    # --- faults (plain methods for buttons) ------------------------------------------
+
+    def expire_listener_token(self) -> None:
+        """Close the listener's control channel with 1008 (token expired, §4.3)."""
+        self._fault(self._expire(), "Listener token expired: watch it reconnect with a new token")
+
+    def drop_control_channel(self) -> None:
+        """Abort the control channel's TCP connection (no close frame)."""
+        self._fault(self._drop(), "Control channel dropped: watch the listener reconnect")
+
+    def toggle_slow_listener(self) -> None:
+        """Hold HTTP responses beyond the deadline (senders get 504), or stop that."""
+        self.slow = not self.slow
+        text = (
+            f"Listener is slow: HTTP requests now get 504 after {DEMO_HTTP_TIMEOUT:.0f} s"
+            if self.slow
+            else "Listener answers HTTP requests promptly again"
+        )
+        self._fault(self._set_slow(self.slow), text)
+
+    def toggle_sender_role(self) -> None:
+        """Revoke the sender app's Azure Relay Sender role, or grant it back."""
+        self.sender_role_revoked = not self.sender_role_revoked
+        text = (
+            "Sender role revoked: Connect or HTTP now fails with 403 and a remedy"
+            if self.sender_role_revoked
+            else "Sender role restored: Connect works again"
+        )
+        self._fault(self._set_sender_role(not self.sender_role_revoked), text)
+
+    def _fault(self, coro: Any, text: str) -> None:
+        if self._emulator is None:
+            coro.close()
+            self.fault_failed.emit(ErrorInfo("DemoNotRunning", "Demo mode is not running."))
+            return
+        self._faults.start(self._apply(coro, text))
+
+    async def _apply(self, coro: Any, text: str) -> None:
+        try:
+            await coro
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self.fault_failed.emit(error_info(exc))
+            return
+        self.fault_applied.emit(text)
+
+    async def _expire(self) -> None:
+        await self._emulator.faults.expire_listener_tokens(DEMO_ENTITY)
+
+    async def _drop(self) -> None:
+        await self._emulator.faults.drop_control_channels(DEMO_ENTITY)
+
+    async def _set_slow(self, slow: bool) -> None:
+        delay = DEMO_HTTP_TIMEOUT * 2 if slow else None
+        await self._emulator.faults.set_response_delay(delay)
+
+    async def _set_sender_role(self, granted: bool) -> None:
+        faults = self._emulator.faults
+        scope = f"/{DEMO_ENTITY}"
+        if granted:
+            await faults.grant_role("sender", _ROLE_SENDER, scope)
+        else:
+            await faults.revoke_role("sender", _ROLE_SENDER, scope)
+
+
+class DemoFaultBar(QFrame):
+    """The demo-only fault buttons, wired to a :class:`DemoController`."""
+
+    def __init__(self, demo: DemoController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("demoFaults")
+        self.demo = demo
+        self.expire_button = _button(
+            "Expire listener token", "Close the control channel with 1008 as if the token expired"
+        )
+        self.drop_button = _button(
+            "Drop control channel", "Cut the listener's control channel without a close frame"
+        )
+        self.slow_button = _button(
+            "Slow listener (504)", "Hold HTTP responses past the deadline so senders get 504"
+        )
+        self.slow_button.setCheckable(True)
+        self.role_button = _button(
+            "Revoke sender role",
+            "Remove the sender app's Azure Relay Sender role (press again to restore)",
+        )
+        self.role_button.setCheckable(True)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("hint")
+        self.result_label.setAccessibleName("Last demo fault")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        title = QLabel("Demo faults:")
+        layout.addWidget(title)
+        for button in (self.expire_button, self.drop_button, self.slow_button, self.role_button):
+            layout.addWidget(button)
+        layout.addWidget(self.result_label, 1)
+        self.expire_button.clicked.connect(demo.expire_listener_token)
+        self.drop_button.clicked.connect(demo.drop_control_channel)
+        self.slow_button.clicked.connect(demo.toggle_slow_listener)
+        self.role_button.clicked.connect(demo.toggle_sender_role)
+        demo.fault_applied.connect(self.result_label.setText)
+        demo.fault_failed.connect(self._failed)
+        self.role_button.toggled.connect(self._role_text)
+
+    def _role_text(self, revoked: bool) -> None:
+        self.role_button.setText("Restore sender role" if revoked else "Revoke sender role")
+
+    def _failed(self, info: ErrorInfo) -> None:
+        self.result_label.setText(f"Fault failed: {info.message}")
+
+
+def _button(text: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text)
+    button.setToolTip(tip)
+    return button

@@ -1,0 +1,293 @@
+"""MainWindow: profile bar, connection, listener | sender, timeline, status bar.
+
+The window is the composition point (architecture §4.7): it builds the
+bridges and panes, connects the panes' intents to bridge methods, and feeds
+every bridge's ``timeline_event`` to one timeline. It never awaits; the few
+things that must wait (demo start-up, shutdown) are tasks owned here or the
+``async shutdown()`` the app's main coroutine calls after ``close_requested``.
+
+Window geometry, splitter sizes and the last profile are kept in QSettings
+(an INI file in the config directory: window state only, never a secret).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from relaydesk.gui.bridges.check_bridge import CheckBridge
+from relaydesk.gui.bridges.listener_bridge import ListenerBridge
+from relaydesk.gui.bridges.sender_bridge import SenderBridge
+from relaydesk.gui.bridges.tasks import TaskSlot
+from relaydesk.gui.bridges.workspace import SESSION_ONLY, Workspace
+from relaydesk.gui.demo import DemoController, DemoFaultBar, DemoInfo
+from relaydesk.gui.errors import error_info, format_error
+from relaydesk.gui.models.timeline import TimelineModel
+from relaydesk.gui.panes.check_section import CheckSection
+from relaydesk.gui.panes.connection_section import ConnectionSection
+from relaydesk.gui.panes.listener_pane import ListenerPane
+from relaydesk.gui.panes.profile_actions import ProfileActions
+from relaydesk.gui.panes.sender_pane import SenderPane
+from relaydesk.gui.widgets.profile_bar import ProfileBar
+from relaydesk.gui.widgets.timeline_view import TimelineView
+from relaydesk.relay.events import ConnectionState, ErrorInfo, StateChanged
+
+__all__ = ["MainWindow"]
+
+log = logging.getLogger(__name__)
+
+
+def _config_dir() -> Path:
+    override = os.environ.get("RELAYDESK_CONFIG_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("relaydesk"))
+
+
+class MainWindow(QMainWindow):
+    """The RelayDesk main window.
+
+    Signals:
+        close_requested(): the user closed the window; the app shuts down.
+    """
+
+    close_requested = Signal()
+
+    def __init__(
+        self,
+        *,
+        token_lifetime: float | None = None,
+        config_dir: Path | None = None,
+        demo_data_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("RelayDesk")
+        self.setObjectName("mainWindow")
+        self._config_dir = config_dir or _config_dir()
+        self.settings = QSettings(str(self._config_dir / "window.ini"), QSettings.Format.IniFormat)
+        self.listener_bridge = ListenerBridge(self)
+        self.sender_bridge = SenderBridge(self)
+        self.check_bridge = CheckBridge(self)
+        self.workspace = Workspace(
+            self.listener_bridge, self.sender_bridge, config_dir=config_dir, parent=self
+        )
+        self.workspace.attach_check(self.check_bridge)
+        self.demo = DemoController(
+            data_dir=demo_data_dir, token_lifetime=token_lifetime, parent=self
+        )
+        self.timeline_model = TimelineModel(parent=self)
+        self._demo_slot = TaskSlot("demo-start")
+        self.demo_info: DemoInfo | None = None
+        self._build_ui()
+        self._connect()
+        self._shortcuts()
+        self._restore_state()
+
+    # --- construction ------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        self.profile_bar = ProfileBar()
+        self.connection = ConnectionSection()
+        self.demo_bar = DemoFaultBar(self.demo)
+        self.demo_bar.setVisible(False)
+        self.check_section = CheckSection(self.check_bridge)
+        self.listener_pane = ListenerPane(self.listener_bridge)
+        self.sender_pane = SenderPane(self.sender_bridge)
+        self.timeline_view = TimelineView(self.timeline_model)
+        self.sides = QSplitter(Qt.Orientation.Horizontal)
+        self.sides.setObjectName("sidesSplitter")
+        self.sides.addWidget(self.listener_pane)
+        self.sides.addWidget(self.sender_pane)
+        self.sides.setChildrenCollapsible(False)
+        self.vertical = QSplitter(Qt.Orientation.Vertical)
+        self.vertical.setObjectName("mainSplitter")
+        self.vertical.addWidget(self.sides)
+        self.vertical.addWidget(self.timeline_view)
+        self.vertical.setStretchFactor(0, 3)
+        self.vertical.setStretchFactor(1, 1)
+        self.vertical.setSizes([560, 220])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 2)
+        for widget in (self.profile_bar, self.connection, self.demo_bar, self.check_section):
+            layout.addWidget(widget)
+        layout.addWidget(self.vertical, 1)
+        self.setCentralWidget(central)
+        self.secrets_label = QLabel("Secrets: …")
+        self.secrets_label.setAccessibleName("Secret store in use")
+        self.emulator_label = QLabel()
+        self.emulator_label.setAccessibleName("Emulator address")
+        self.statusBar().addPermanentWidget(self.secrets_label)
+        self.statusBar().addPermanentWidget(self.emulator_label)
+        self.profile_actions = ProfileActions(self.workspace, self.connection, self)
+        self.resize(1280, 820)
+        self.setTabOrder(self.profile_bar, self.connection)
+        self.setTabOrder(self.connection, self.listener_pane)
+        self.setTabOrder(self.listener_pane, self.sender_pane)
+        self.setTabOrder(self.sender_pane, self.timeline_view)
+
+    def _connect(self) -> None:
+        bar, actions = self.profile_bar, self.profile_actions
+        bar.profile_selected.connect(self.workspace.select)
+        bar.new_requested.connect(actions.new_profile)
+        bar.duplicate_requested.connect(lambda: actions.duplicate(bar.current_profile()))
+        bar.rename_requested.connect(actions.rename)
+        bar.delete_requested.connect(actions.delete)
+        bar.import_requested.connect(actions.import_connection_string)
+        bar.export_requested.connect(actions.export)
+        bar.demo_requested.connect(self.start_demo)
+        bar.check_requested.connect(self.run_check)
+        actions.status.connect(self.show_status)
+        ws = self.workspace
+        ws.secret_store_ready.connect(self._on_secret_store)
+        ws.profiles_changed.connect(bar.set_profiles)
+        ws.profile_activated.connect(self._on_profile)
+        ws.error.connect(self._on_workspace_error)
+        for bridge in (self.listener_bridge, self.sender_bridge, self.check_bridge):
+            bridge.timeline_event.connect(self.timeline_model.append_event)
+        self.listener_bridge.state_changed.connect(self._on_listener_state)
+        self.timeline_view.export_requested.connect(self.timeline_view.open_export_dialog)
+        self.timeline_view.export_path_chosen.connect(self.export_session)
+
+    def _shortcuts(self) -> None:
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.sender_pane.send)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.listener_bridge.toggle)
+        QShortcut(QKeySequence("Ctrl+K"), self, self.sender_bridge.toggle)
+
+    # --- public -----------------------------------------------------------------------
+
+    def load_profiles(self, preferred: str | None = None) -> None:
+        """Open the stores in the background and select ``preferred`` or the last profile."""
+        last = self.settings.value("last_profile")
+        self.workspace.open(preferred or (last if isinstance(last, str) else None))
+
+    def start_demo(self) -> None:
+        """Start the embedded emulator and switch to the "Local demo" profile."""
+        self._demo_slot.start(self._start_demo())
+
+    async def demo_ready(self) -> DemoInfo:
+        """Start demo mode if needed and wait until its profile drives the bridges."""
+        if self.demo_info is None:
+            if not self._demo_slot.running:
+                self.start_demo()
+            task = self._demo_slot.task
+            assert task is not None
+            await asyncio.shield(task)
+        if self.demo_info is None:
+            raise RuntimeError("demo mode did not start")
+        return self.demo_info
+
+    def run_check(self) -> None:
+        """Run the connectivity check for the current profile."""
+        self.check_section.setVisible(True)
+        self.check_bridge.run()
+
+    def export_session(self, path: str) -> None:
+        """Write the timeline's events as redacted JSON Lines."""
+        from relaydesk.gui.models.session_export import export_jsonl
+
+        try:
+            count = export_jsonl(path, self.timeline_model.events())
+        except OSError as exc:
+            self.show_status(f"Could not export the session: {exc.strerror or exc}")
+            return
+        self.show_status(f"Exported {count} events to {path} (secrets redacted)")
+
+    def show_status(self, text: str) -> None:
+        """Show a transient message in the status bar."""
+        self.statusBar().showMessage(text, 15_000)
+
+    async def shutdown(self, grace: float = 2.0) -> None:
+        """Stop everything: close frames sent, emulator stopped, bounded by ``grace``."""
+        self._save_state()
+        await self._demo_slot.stop(0.2)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace + 1.0):
+                await asyncio.gather(
+                    self.listener_bridge.aclose(grace),
+                    self.sender_bridge.aclose(grace),
+                    self.check_bridge.aclose(grace),
+                    self.profile_actions.aclose(),
+                    self.workspace.close(),
+                )
+        try:
+            async with asyncio.timeout(grace):
+                await self.demo.stop()
+        except TimeoutError:
+            log.warning("the emulator did not stop within %.1f s", grace)
+
+    # --- slots ----------------------------------------------------------------------------
+
+    async def _start_demo(self) -> None:
+        self.show_status("Starting the local emulator…")
+        try:
+            await self.workspace.wait_open()
+            info = await self.demo.start(self.workspace.store)
+            await self.workspace.refresh(info.profile_name)
+            await self.workspace.activate(info.profile_name)
+        except Exception as exc:  # noqa: BLE001 - shown with a remedy
+            self._on_workspace_error(error_info(exc))
+            return
+        self.demo_info = info
+        self.demo_bar.setVisible(True)
+        self.emulator_label.setText(f"Emulator: {info.namespace}")
+        lifetime = f"tokens live {info.token_lifetime:.0f} s"
+        self.show_status(f"Demo mode: emulator on {info.namespace}, {lifetime}. Press Start.")
+
+    def _on_secret_store(self, name: str, persistent: bool) -> None:
+        store = self.workspace.store.secrets
+        self.connection.set_secret_store(store)
+        where = name if persistent else f"in memory, {SESSION_ONLY}"
+        self.secrets_label.setText(f"Secrets: {where}")
+        self.secrets_label.setToolTip(self.workspace.secret_problem or f"OS keyring: {name}")
+
+    def _on_profile(self, profile: Any) -> None:
+        self.connection.show_profile(profile)
+        if profile is None:
+            return
+        self.profile_bar.set_current(profile.name)
+        self.settings.setValue("last_profile", profile.name)
+
+    def _on_workspace_error(self, info: ErrorInfo) -> None:
+        text = format_error(info)
+        if info.remedy:
+            text += f" — {info.remedy}"
+        self.show_status(text)
+
+    def _on_listener_state(self, event: StateChanged) -> None:
+        online = event.state is ConnectionState.ONLINE
+        self.sender_pane.set_pin_target(self.listener_bridge.listener_id if online else None)
+
+    # --- window state -------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for splitter in (self.sides, self.vertical):
+            sizes = self.settings.value(f"splitters/{splitter.objectName()}")
+            if sizes is not None:
+                splitter.restoreState(sizes)
+
+    def _save_state(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        for splitter in (self.sides, self.vertical):
+            self.settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Hide at once and let the app's coroutine shut things down."""
+        self._save_state()
+        event.accept()
+        self.close_requested.emit()

@@ -1,0 +1,142 @@
+"""The listener's behaviour settings: accept policy, auto-echo, HTTP response.
+
+Edits go straight into the bridge's mutable :class:`ListenerPolicy`, which
+the running listener reads for each new sender (§5.3) and request (§7.3), so
+no restart is needed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from relaydesk.gui.bridges.backends import ListenerPolicy
+
+__all__ = ["ListenerSettings", "parse_header_lines"]
+
+
+def parse_header_lines(text: str) -> dict[str, str]:
+    """Parse ``Name: value`` lines; lines without a colon are ignored."""
+    headers: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            headers[name.strip()] = value.strip()
+    return headers
+
+
+class ListenerSettings(QWidget):
+    """Form editing a :class:`ListenerPolicy` in place."""
+
+    def __init__(self, policy: ListenerPolicy, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._policy = policy
+        self._build_ui()
+        self._load()
+        self._connect()
+
+    def _build_ui(self) -> None:
+        self.accept_combo = _combo(
+            ("Accept every sender", "Reject senders"),
+            "Accept policy",
+            "Accept each WebSocket sender, or reject it with a status",
+        )
+        self.reject_status = _spin(
+            100, 999, "Rejection status", "HTTP status sent to rejected senders"
+        )
+        self.reject_reason = QLineEdit()
+        self.reject_reason.setAccessibleName("Rejection reason")
+        self.reject_reason.setToolTip("Status description sent to rejected senders")
+        self.echo_check = QCheckBox("Echo every message back")
+        self.echo_check.setAccessibleName("Auto-echo")
+        self.echo_check.setToolTip("Send each received WebSocket message back on its connection")
+        self.http_echo = QCheckBox("Echo the request body")
+        self.http_echo.setToolTip("Answer HTTP requests with 200 and the request body")
+        self.http_status = _spin(100, 999, "HTTP response status", "Status of the HTTP response")
+        self.http_headers = QPlainTextEdit()
+        self.http_headers.setAccessibleName("HTTP response headers")
+        self.http_headers.setToolTip("One 'Name: value' per line")
+        self.http_headers.setMaximumHeight(48)
+        self.http_body = QLineEdit()
+        self.http_body.setAccessibleName("HTTP response body")
+        self.http_body.setToolTip("Body of the HTTP response (UTF-8)")
+        reject_row = QHBoxLayout()
+        reject_row.addWidget(self.reject_status)
+        reject_row.addWidget(self.reject_reason, 1)
+        form = QFormLayout(self)
+        form.setContentsMargins(4, 4, 4, 4)
+        form.addRow("Senders:", self.accept_combo)
+        form.addRow("Reject with:", reject_row)
+        form.addRow("", self.echo_check)
+        form.addRow("HTTP:", self.http_echo)
+        form.addRow("Status:", self.http_status)
+        form.addRow("Headers:", self.http_headers)
+        form.addRow("Body:", self.http_body)
+
+    def _load(self) -> None:
+        policy = self._policy
+        self.accept_combo.setCurrentIndex(0 if policy.accept.accept else 1)
+        self.reject_status.setValue(policy.accept.status)
+        self.reject_reason.setText(policy.accept.reason)
+        self.echo_check.setChecked(policy.auto_echo)
+        self.http_echo.setChecked(policy.http.echo)
+        self.http_status.setValue(policy.http.status)
+        self.http_headers.setPlainText(
+            "\n".join(f"{k}: {v}" for k, v in policy.http.headers.items())
+        )
+        self.http_body.setText(policy.http.body.decode("utf-8", "replace"))
+        self._update_enabled()
+
+    def _connect(self) -> None:
+        self.accept_combo.currentIndexChanged.connect(self._store)
+        self.reject_status.valueChanged.connect(self._store)
+        self.reject_reason.textChanged.connect(self._store)
+        self.echo_check.toggled.connect(self._store)
+        self.http_echo.toggled.connect(self._store)
+        self.http_status.valueChanged.connect(self._store)
+        self.http_headers.textChanged.connect(self._store)
+        self.http_body.textChanged.connect(self._store)
+
+    def _store(self) -> None:
+        policy = self._policy
+        policy.accept.accept = self.accept_combo.currentIndex() == 0
+        policy.accept.status = self.reject_status.value()
+        policy.accept.reason = self.reject_reason.text() or "Rejected by RelayDesk"
+        policy.auto_echo = self.echo_check.isChecked()
+        policy.http.echo = self.http_echo.isChecked()
+        policy.http.status = self.http_status.value()
+        policy.http.headers = parse_header_lines(self.http_headers.toPlainText())
+        policy.http.body = self.http_body.text().encode("utf-8")
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        rejecting = self.accept_combo.currentIndex() == 1
+        self.reject_status.setEnabled(rejecting)
+        self.reject_reason.setEnabled(rejecting)
+        fixed = not self.http_echo.isChecked()
+        for widget in (self.http_status, self.http_headers, self.http_body):
+            widget.setEnabled(fixed)
+
+
+def _combo(items: tuple[str, ...], name: str, tip: str) -> QComboBox:
+    combo = QComboBox()
+    combo.addItems(list(items))
+    combo.setAccessibleName(name)
+    combo.setToolTip(tip)
+    return combo
+
+
+def _spin(low: int, high: int, name: str, tip: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setAccessibleName(name)
+    spin.setToolTip(tip)
+    return spin

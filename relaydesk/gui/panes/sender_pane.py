@@ -1,0 +1,159 @@
+"""The sender pane: state, Connect/Disconnect, token, composer, HTTP tab, message log."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from relaydesk.gui.bridges.backends import SenderOptions
+from relaydesk.gui.bridges.sender_bridge import SenderBridge
+from relaydesk.gui.models.formatting import format_duration
+from relaydesk.gui.models.message_log import MessageLogModel
+from relaydesk.gui.panes.composer import Composer
+from relaydesk.gui.panes.http_tab import HttpTab
+from relaydesk.gui.widgets.message_log_view import MessageLogView
+from relaydesk.gui.widgets.state_badge import StateBadge
+from relaydesk.gui.widgets.token_badge import TokenBadge
+from relaydesk.relay.events import ConnectionState, ErrorInfo, Event, StateChanged
+
+__all__ = ["SenderPane"]
+
+
+class SenderPane(QWidget):
+    """Everything about this app's sender, driven by a :class:`SenderBridge`."""
+
+    def __init__(self, bridge: SenderBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("senderPane")
+        self.bridge = bridge
+        self.log_model = MessageLogModel(parent=self)
+        self._pin_id: str | None = None
+        self._build_ui()
+        self._connect()
+        self._show_state(ConnectionState.OFFLINE)
+
+    def _build_ui(self) -> None:
+        title = QLabel("Sender")
+        title.setObjectName("paneTitle")
+        self.state_badge = StateBadge()
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.setObjectName("primaryAction")
+        self.connect_button.setAccessibleName("Connect or disconnect the sender")
+        self.connect_button.setToolTip("Open a WebSocket to the hybrid connection (Ctrl+K)")
+        self.token_badge = TokenBadge()
+        self.pin_check = QCheckBox("Pin to this app's listener")
+        self.pin_check.setAccessibleName("Pin to this app's listener")
+        self.pin_check.setToolTip(
+            "Send Microsoft-Relay-AllowedListeners so only this app's listener may accept"
+        )
+        self.composer = Composer()
+        self.rtt_label = QLabel()
+        self.rtt_label.setObjectName("rttLabel")
+        self.rtt_label.setAccessibleName("Last round-trip time")
+        self.log_view = MessageLogView(self.log_model)
+        self.log_view.setAccessibleName("Sender message log")
+        self.http_tab = HttpTab()
+        self._layout(title)
+
+    def _layout(self, title: QLabel) -> None:
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addWidget(self.state_badge, 1)
+        head.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignTop)
+        ws_tab = QWidget()
+        ws_layout = QVBoxLayout(ws_tab)
+        ws_layout.setContentsMargins(4, 4, 4, 4)
+        ws_layout.addWidget(self.composer)
+        ws_layout.addWidget(self.rtt_label)
+        ws_layout.addWidget(self.log_view, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Sender mode")
+        self.tabs.addTab(ws_tab, "WebSocket")
+        self.tabs.addTab(self.http_tab, "HTTP")
+        options = QHBoxLayout()
+        options.addWidget(self.pin_check)
+        options.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(head)
+        layout.addWidget(self.token_badge)
+        layout.addLayout(options)
+        layout.addWidget(self.tabs, 1)
+
+    def _connect(self) -> None:
+        bridge = self.bridge
+        self.connect_button.clicked.connect(bridge.toggle)
+        self.composer.send_requested.connect(self.send)
+        self.http_tab.send_requested.connect(bridge.request)
+        self.pin_check.toggled.connect(self._update_options)
+        bridge.state_changed.connect(self._on_state)
+        bridge.error.connect(self._on_error)
+        bridge.token_changed.connect(self.token_badge.set_token)
+        bridge.message.connect(self._on_message)
+        bridge.rtt.connect(self._on_rtt)
+        bridge.http_response.connect(self.http_tab.show_response)
+        bridge.http_response.connect(self.log_model.append)
+        bridge.http_failed.connect(self.http_tab.show_failure)
+
+    # --- public ------------------------------------------------------------------------
+
+    def set_pin_target(self, listener_id: str | None) -> None:
+        """Tell the pane this app's listener id (None when it is not running)."""
+        self._pin_id = listener_id
+        self._update_options()
+
+    @property
+    def state(self) -> ConnectionState:
+        """The state shown by the badge."""
+        return self.state_badge.state
+
+    def send(self) -> None:
+        """Send the composed message (repeated if asked); Ctrl+Enter."""
+        if self.tabs.currentWidget() is self.http_tab:
+            self.bridge.request(self.http_tab.spec())
+            return
+        payload = self.composer.payload()
+        if payload is None:
+            return
+        count = self.composer.repeat_spin.value()
+        if count > 1:
+            interval = self.composer.interval_spin.value() / 1000.0
+            self.bridge.send_repeated(payload, count, interval)
+        elif isinstance(payload, bytes):
+            self.bridge.send_bytes(payload)
+        else:
+            self.bridge.send_text(payload)
+
+    # --- slots ------------------------------------------------------------------------------
+
+    def _update_options(self) -> None:
+        pinned = self._pin_id if self.pin_check.isChecked() else None
+        self.bridge.options = SenderOptions(pinned_listener=pinned)
+
+    def _on_state(self, event: StateChanged) -> None:
+        self.state_badge.set_state(
+            event.state, attempt=event.attempt, next_try_in=event.next_try_in, error=event.error
+        )
+        self._show_state(event.state)
+
+    def _show_state(self, state: ConnectionState) -> None:
+        running = self.bridge.running or state is not ConnectionState.OFFLINE
+        self.connect_button.setText("Disconnect" if running else "Connect")
+
+    def _on_error(self, info: ErrorInfo) -> None:
+        self.state_badge.set_state(self.bridge.state, error=info)
+        self._show_state(self.bridge.state)
+
+    def _on_message(self, event: Event, rtt: float | None) -> None:
+        self.log_model.append(event, rtt)
+
+    def _on_rtt(self, seconds: float) -> None:
+        self.rtt_label.setText(f"Round trip: {format_duration(seconds)}")
