@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["SecretServiceSession", "secret_service"]
+__all__ = ["SecretServiceSession", "require_programs", "run_secret_service", "secret_service"]
 
 _START_TIMEOUT = 20.0
 _PASSWORD = b"relaydesk-test-keyring"
@@ -51,7 +51,7 @@ def _on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
-def _require_programs() -> None:
+def require_programs() -> None:
     missing = [name for name in ("dbus-daemon", "gnome-keyring-daemon") if not shutil.which(name)]
     if not missing:
         return
@@ -162,7 +162,7 @@ def run_secret_service(
     base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SecretServiceSession]:
     """Start dbus + gnome-keyring under ``base``; set the env; stop both at the end."""
-    _require_programs()
+    require_programs()
     env = {**os.environ, **_private_env(base)}
     for name in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY"):
         env.pop(name, None)  # never touch the developer's real session

@@ -12,10 +12,10 @@ import keyring.backends.SecretService
 import pytest
 from keyring.backends import fail, null
 from keyring.backends.chainer import ChainerBackend
-from keyring_service import SecretServiceSession, run_secret_service
 
 from relaydesk.errors import SecretStoreError, SecretStoreUnavailable
 from relaydesk.secrets import KeyringSecretStore, MemorySecretStore, Secret, SecretStore, secret_key
+from tests.keyring_service import SecretServiceSession, require_programs, run_secret_service
 
 VALUE = "s3cr3t-Value~with/odd=chars"
 
@@ -116,3 +116,15 @@ async def test_real_secret_service_round_trip(secret_service: SecretServiceSessi
     store.delete(key)  # idempotent
     # The secret went to the keyring files under the private HOME, not anywhere else.
     assert any((secret_service.home / ".local/share/keyrings").iterdir())
+
+
+def test_missing_keyring_daemon_fails_on_ci_and_skips_locally(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dbus-daemon, no gnome-keyring-daemon here
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="gnome-keyring-daemon"):
+        require_programs()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_programs()
