@@ -178,7 +178,10 @@ class Listener:
         except _RETRYABLE as exc:
             self._report(exc)
             if self.options.retry_first_open and not isinstance(exc, EntityNotFound):
-                self._run_task = asyncio.create_task(self._run(None, exc), name="relay-listener")
+                delay = self._schedule(exc)
+                self._run_task = asyncio.create_task(
+                    self._run(None, exc, delay), name="relay-listener"
+                )
                 return
             self._go_offline(exc)
             raise
@@ -243,11 +246,17 @@ class Listener:
         self._renew_task = self._spawn(self._renewer.run(token, obtained_at))
         return channel
 
-    async def _run(self, channel: ControlChannel | None, error: BaseException | None) -> None:
+    async def _run(
+        self,
+        channel: ControlChannel | None,
+        error: BaseException | None,
+        first_delay: float | None = None,
+    ) -> None:
         """Serve channels and reconnect until stopped or a 404."""
         while not self._stopping:
             if channel is None:
-                channel = await self._reconnect(error)
+                channel = await self._reconnect(error, first_delay)
+                first_delay = None
                 if channel is None:
                     return
                 self.reconnects += 1
@@ -257,26 +266,40 @@ class Listener:
             self._retry.dropped(time.monotonic() - online_since)
             channel = None
 
-    async def _reconnect(self, error: BaseException | None) -> ControlChannel | None:
-        """Wait per schedule and retry until a channel opens; ``None`` on 404."""
+    async def _reconnect(
+        self, error: BaseException | None, delay: float | None = None
+    ) -> ControlChannel | None:
+        """Wait per schedule and retry until a channel opens; ``None`` on 404.
+
+        ``delay`` is a first wait already scheduled (and announced) by start().
+        """
         while not self._stopping:
-            decision = self._retry.next(error)
-            if not decision.retry:
-                self._go_offline(error)
-                return None
-            self._set_state(
-                ConnectionState.RECONNECTING,
-                attempt=decision.attempt,
-                next_try_in=decision.delay,
-                error=error_info(error) if error else None,
-            )
-            await asyncio.sleep(decision.delay)
+            if delay is None:
+                delay = self._schedule(error)
+                if delay is None:
+                    return None
+            await asyncio.sleep(delay)
+            delay = None
             try:
                 return await self._open()
             except _RETRYABLE as exc:
                 self._report(exc)
                 error = exc
         return None
+
+    def _schedule(self, error: BaseException | None) -> float | None:
+        """Announce RECONNECTING with the next delay; go OFFLINE (``None``) on 404."""
+        decision = self._retry.next(error)
+        if not decision.retry:
+            self._go_offline(error)
+            return None
+        self._set_state(
+            ConnectionState.RECONNECTING,
+            attempt=decision.attempt,
+            next_try_in=decision.delay,
+            error=error_info(error) if error else None,
+        )
+        return decision.delay
 
     async def _serve(self, channel: ControlChannel) -> BaseException:
         """Dispatch commands until the channel ends; return why it ended."""

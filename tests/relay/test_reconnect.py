@@ -1,0 +1,172 @@
+"""Reconnects (§4.3, §11) against the real emulator: drops, 1008, restarts, bad keys."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from relaydesk.emulator import Emulator, EmulatorOptions
+from relaydesk.relay.events import ConnectionState, ErrorOccurred, Event, StateChanged
+from relaydesk.relay.listener import Listener
+from relaydesk.relay.options import ListenerOptions
+from relaydesk.relay.sender import connect
+from tests.relay.conftest import TEST_DEFAULTS, RelaySetup, assert_no_secrets, setup_for
+
+pytestmark = pytest.mark.e2e
+
+
+async def wait_for_state(
+    listener: Listener, state: ConnectionState, log: list[Event], *, skip: int = 0
+) -> StateChanged:
+    """Read events into ``log`` until the (skip+1)-th StateChanged to ``state``."""
+    async for event in listener.events():
+        log.append(event)
+        if isinstance(event, StateChanged) and event.state is state:
+            if skip == 0:
+                return event
+            skip -= 1
+    raise AssertionError(f"the event stream ended before {state}")
+
+
+async def echo_once(relay: RelaySetup) -> None:
+    async with await connect(relay.address(), relay.sas(), ssl_context=relay.ssl) as sender:
+        await sender.send("ping")
+        assert await sender.receive() == "ping"
+
+
+def echo_listener(relay: RelaySetup, **options: object) -> Listener:
+    return Listener(
+        relay.address(),
+        relay.sas(),
+        ssl_context=relay.ssl,
+        options=ListenerOptions(auto_echo=True, **options),  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.asyncio
+async def test_dropped_channel_reconnects_at_once(relay: RelaySetup) -> None:
+    listener = echo_listener(relay)
+    log: list[Event] = []
+    async with asyncio.timeout(30), listener:
+        await wait_for_state(listener, ConnectionState.ONLINE, log)
+        assert await relay.emulator.faults.drop_control_channels() == 1
+        retry = await wait_for_state(listener, ConnectionState.RECONNECTING, log)
+        await wait_for_state(listener, ConnectionState.ONLINE, log)
+        await echo_once(relay)
+        assert listener.reconnects == 1
+    assert (retry.attempt, retry.next_try_in) == (1, 0.0)
+    assert retry.error is not None and retry.error.status == 1006
+
+
+@pytest.mark.asyncio
+async def test_expired_token_close_reconnects_with_a_fresh_token(relay: RelaySetup) -> None:
+    provider = relay.sas()
+    listener = Listener(
+        relay.address(), provider, ssl_context=relay.ssl, options=ListenerOptions(auto_echo=True)
+    )
+    log: list[Event] = []
+    async with asyncio.timeout(30), listener:
+        await wait_for_state(listener, ConnectionState.ONLINE, log)
+        calls = provider.calls
+        await relay.emulator.faults.expire_listener_tokens()
+        retry = await wait_for_state(listener, ConnectionState.RECONNECTING, log)
+        await wait_for_state(listener, ConnectionState.ONLINE, log)
+        await echo_once(relay)
+        assert provider.calls > calls  # a fresh token for the new channel (§11)
+    assert retry.error is not None and retry.error.status == 1008
+    assert "token expired" in retry.error.message
+    errors = [e for e in log if isinstance(e, ErrorOccurred)]
+    assert errors and errors[0].error.kind == "ConnectionClosed"
+    assert_no_secrets(log, relay.tokens_seen)
+
+
+@pytest.mark.asyncio
+@pytest.mark.slow
+async def test_listener_comes_back_after_emulator_restart(
+    tmp_path: Path, secret_watch: set[str]
+) -> None:
+    options = EmulatorOptions(data_dir=tmp_path / "emu", **TEST_DEFAULTS)
+    first = Emulator(options)
+    await first.start()
+    relay = setup_for(first, secret_watch)
+    listener = echo_listener(relay, healthy_after=1.0)
+    log: list[Event] = []
+    second: Emulator | None = None
+    try:
+        async with asyncio.timeout(60), listener:
+            await wait_for_state(listener, ConnectionState.ONLINE, log)
+            port = first.port
+            await first.stop()
+            await asyncio.sleep(3)
+            second = Emulator(
+                EmulatorOptions(data_dir=tmp_path / "emu", port=port, **TEST_DEFAULTS)
+            )
+            await second.start()
+            restarted = time.monotonic()
+            await wait_for_state(listener, ConnectionState.ONLINE, log)
+            back_after = time.monotonic() - restarted
+            relay.emulator = second
+            await echo_once(relay)
+    finally:
+        await first.stop()
+        if second is not None:
+            await second.stop()
+    attempts = [
+        e for e in log if isinstance(e, StateChanged) and e.state is ConnectionState.RECONNECTING
+    ]
+    assert len(attempts) >= 2  # every attempt is visible
+    assert [a.attempt for a in attempts] == list(range(1, len(attempts) + 1))
+    assert all(a.error is not None for a in attempts)
+    assert back_after < 10.0
+    assert listener.reconnects == 1
+
+
+@pytest.mark.asyncio
+async def test_repeated_401_backs_off_to_a_minute(relay: RelaySetup) -> None:
+    listener = Listener(
+        relay.address(),
+        relay.sas(key="d3Jvbmcga2V5"),
+        ssl_context=relay.ssl,
+        options=ListenerOptions(retry_first_open=True),
+    )
+    log: list[Event] = []
+    async with asyncio.timeout(30):
+        await listener.start()  # does not raise: it keeps retrying
+        first = await wait_for_state(listener, ConnectionState.RECONNECTING, log)
+        second = await wait_for_state(listener, ConnectionState.RECONNECTING, log)
+        await listener.stop()
+    assert first.next_try_in == 0.0
+    assert second.next_try_in is not None and second.next_try_in >= 54
+    assert second.error is not None and second.error.kind == "Unauthorized"
+    assert listener.state is ConnectionState.OFFLINE
+
+
+@pytest.mark.asyncio
+async def test_retrying_first_open_comes_online_when_the_relay_appears(
+    make_emulator: Callable[..., Awaitable[Emulator]], secret_watch: set[str], tmp_path: Path
+) -> None:
+    probe = await make_emulator(data_dir=tmp_path / "late")
+    port = probe.port
+    relay = setup_for(probe, secret_watch)
+    address, provider = relay.address(), relay.sas()
+    await probe.stop()
+    listener = Listener(
+        address,
+        provider,
+        ssl_context=relay.ssl,
+        options=ListenerOptions(retry_first_open=True, auto_echo=True),
+    )
+    log: list[Event] = []
+    async with asyncio.timeout(30):
+        await listener.start()
+        assert listener.state is ConnectionState.RECONNECTING
+        late = await make_emulator(data_dir=tmp_path / "late", port=port)
+        await wait_for_state(listener, ConnectionState.ONLINE, log)
+        relay.emulator = late
+        await echo_once(relay)
+        await listener.stop()
+    assert any(isinstance(e, ErrorOccurred) and e.error.kind == "RelayUnreachable" for e in log)
