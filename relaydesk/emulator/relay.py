@@ -66,6 +66,14 @@ class Relay:
                 namespace=self.ctx.namespace,
                 path=info.name,
             )
+        if not web.WebSocketResponse().can_prepare(request).ok:
+            return error_response(
+                400,
+                "BadRequest",
+                "Invalid WebSocket handshake.",
+                namespace=self.ctx.namespace,
+                path=info.name,
+            )
         action = request.query.get("sb-hc-action", "connect")
         if action == "listen":
             return await handle_listen(self.ctx, request, info)

@@ -3,7 +3,7 @@
 The service reports errors on a failed upgrade only through the status line
 (§4.2), and on HTTP requests additionally as a JSON body
 ``{"error":{"code":…,"message":…}}`` (§7.1). Both carry the same message,
-ending in ``TrackingId:<guid>_G0, SystemTracker:<ns>:<path>, Timestamp:<utc>``.
+ending in ``TrackingId:<guid>_G0, SystemTracker:sb://<ns>/<path>, Timestamp:<utc>``.
 No token material ever goes into these texts.
 """
 
@@ -24,7 +24,8 @@ def service_message(text: str, namespace: str, path: str) -> str:
     """Append the service's tracking suffix to ``text`` (§4.2)."""
     tracking = f"{uuid.uuid4()}_G0"
     stamp = time.strftime("%m/%d/%Y %I:%M:%S %p", time.gmtime())
-    return f"{text} TrackingId:{tracking}, SystemTracker:{namespace}:{path}, Timestamp:{stamp}"
+    tracker = f"sb://{namespace}/{path}"
+    return f"{text} TrackingId:{tracking}, SystemTracker:{tracker}, Timestamp:{stamp}"
 
 
 def reason_phrase(text: str) -> str:

@@ -128,14 +128,13 @@ async def _complete_connect(
     assert done is not None
     ws = _pipe_socket(outcome.protocol)
     try:
-        await ws.prepare(request)
-    except (ConnectionError, RuntimeError):
-        await listener_ws.close(code=1001, message=close_reason("The sender disconnected."))
-        done.set()
-        return ws
-    ctx.sockets.add(ws)
-    ctx.logger.info("rendezvous established: entity=%s", info.name)
-    try:
+        try:
+            await ws.prepare(request)
+        except (ConnectionError, RuntimeError, web.HTTPException):
+            await listener_ws.close(code=1001, message=close_reason("The sender disconnected."))
+            return ws
+        ctx.sockets.add(ws)
+        ctx.logger.info("rendezvous established: entity=%s", info.name)
         await pipe(ws, listener_ws)
     finally:
         ctx.sockets.discard(ws)

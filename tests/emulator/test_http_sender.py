@@ -281,3 +281,21 @@ async def test_invalid_response_on_rendezvous_is_502_or_504(make_emulator: Any) 
             assert rendezvous.close_code == 1002
         assert (await task).status == 504
     await kit.close()
+
+
+@pytest.mark.asyncio
+async def test_allowed_listeners_on_http(kit: RelayKit) -> None:
+    first, second = Recorder(body=b"first"), Recorder(body=b"second")
+    async with (
+        asyncio.timeout(30),
+        await kit.listen(listener_id="l-one") as one,
+        await kit.listen(listener_id="l-two") as two,
+    ):
+        await kit.serve(one, http=first)
+        await kit.serve(two, http=second)
+        pinned = {**auth(kit), "Microsoft-Relay-AllowedListeners": "l-two"}
+        for _ in range(6):
+            assert (await kit.http("GET", "/demo", headers=pinned)).body == b"second"
+        banned = {**auth(kit), "Microsoft-Relay-DisallowedListeners": "l-two,l-one"}
+        message = _error(await kit.http("GET", "/demo", headers=banned), 404, "EndpointNotFound")
+        assert "AllowedListeners/DisallowedListeners" in message

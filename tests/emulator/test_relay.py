@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.emulator.conftest import RelayKit, echo_ws, kit_for
@@ -320,6 +319,24 @@ async def _raw_upgrade(kit: RelayKit) -> asyncio.StreamWriter:
 
 
 @pytest.mark.asyncio
+async def test_invalid_websocket_handshake_is_400(kit: RelayKit) -> None:
+    host, port = kit.ns.rsplit(":", 1)
+    async with asyncio.timeout(20), await kit.listen("open") as control:
+        await kit.serve(control)
+        reader, writer = await asyncio.open_connection(host, int(port), ssl=kit.ssl)
+        writer.write(
+            (
+                f"GET /$hc/open?sb-hc-action=connect HTTP/1.1\r\nHost: {kit.ns}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        status_line = await reader.readline()
+        writer.close()
+        assert status_line.startswith(b"HTTP/1.1 400 Invalid WebSocket handshake.")
+        await echo_once(kit, "open", token="")
+
+
+@pytest.mark.asyncio
 async def test_sender_vanishing_mid_rendezvous(kit: RelayKit) -> None:
     async with asyncio.timeout(20), await kit.listen() as control:
         writer = await _raw_upgrade(kit)
@@ -387,9 +404,3 @@ async def test_parallel_round_trips(kit: RelayKit) -> None:
                     assert await sender.recv() == f"{i}-{j}"
 
         await asyncio.gather(*(one(i) for i in range(10)))
-
-
-def test_kit_ssl_context_trusts_only_the_emulator_ca(kit: RelayKit) -> None:
-    assert isinstance(kit.ssl, ssl.SSLContext)
-    assert kit.ssl.verify_mode is ssl.CERT_REQUIRED
-    ClientConnection  # noqa: B018 - imported for typing in helpers
