@@ -7,6 +7,7 @@ model keeps the events behind them so the whole session can be exported with
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from PySide6.QtCore import (
@@ -46,39 +47,48 @@ _Index = QModelIndex | QPersistentModelIndex
 class TimelineModel(QAbstractTableModel):
     """Protocol-level events from both sides, oldest first, at most ``cap`` rows."""
 
-    def __init__(self, cap: int = 10000, parent: QObject | None = None) -> None:
+    def __init__(
+        self, cap: int = 10000, parent: QObject | None = None, *, session_cap: int = 100_000
+    ) -> None:
         super().__init__(parent)
         self._cap = max(1, cap)
         self._entries: list[TimelineEntry] = []
-        self._events: list[Event] = []
+        self._session: deque[Event] = deque(maxlen=max(1, session_cap))
 
     def append_event(self, event: Event) -> TimelineEntry | None:
-        """Add a row for ``event`` when it is protocol-level; return the entry or ``None``."""
+        """Record ``event`` for the export; add a row when it is protocol-level.
+
+        Returns:
+            The entry shown, or ``None`` for content events (recorded, not shown).
+        """
+        self._session.append(event)
         entry = describe(event)
         if entry is None:
             return None
         if len(self._entries) >= self._cap:
             self.beginRemoveRows(QModelIndex(), 0, 0)
             del self._entries[0]
-            del self._events[0]
             self.endRemoveRows()
         row = len(self._entries)
         self.beginInsertRows(QModelIndex(), row, row)
         self._entries.append(entry)
-        self._events.append(event)
         self.endInsertRows()
         return entry
 
     def clear(self) -> None:
-        """Remove every row."""
+        """Remove every row and forget the recorded session."""
         self.beginResetModel()
         self._entries.clear()
-        self._events.clear()
+        self._session.clear()
         self.endResetModel()
 
     def events(self) -> list[Event]:
-        """Return the events behind the rows (for export)."""
-        return list(self._events)
+        """Return every event passed to :meth:`append_event` (the newest ``session_cap``).
+
+        This is the session to export with :func:`export_jsonl`; it includes
+        message events given to the model even though they have no row.
+        """
+        return list(self._session)
 
     def entry(self, row: int) -> TimelineEntry:
         """Return the entry shown in ``row``."""

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from relaydesk.check import CheckStepEvent
 from relaydesk.gui.models.formatting import format_duration
-from relaydesk.gui.widgets.repolish import set_style_property
+from relaydesk.gui.widgets.repolish import set_style_property, status_colours
 
 DEFAULT_STEPS = (
     ("token", "Token"),
@@ -37,9 +37,9 @@ STATUS_WORDS = {
     "skipped": "skipped",
 }
 _LOCAL_STYLE = """
-QLabel[status="passed"] { color: #2e7d32; }
-QLabel[status="failed"] { color: #c62828; }
-QLabel[status="running"] { color: #b26a00; }
+QLabel[status="passed"] {{ color: {ok}; }}
+QLabel[status="failed"] {{ color: {error}; }}
+QLabel[status="running"] {{ color: {warn}; }}
 """
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse
 
@@ -89,7 +89,7 @@ class CheckPanel(QWidget):
         self._grid.setColumnMinimumWidth(3, self.fontMetrics().horizontalAdvance("0000.0 ms"))
         self._rows: dict[str, _StepRow] = {}
         self._statuses: dict[str, str] = {}
-        self.setStyleSheet(_LOCAL_STYLE)
+        self.setStyleSheet(_LOCAL_STYLE.format(**status_colours(self)))
         for key, title in steps:
             self._add_row(key, title)
         self.reset()

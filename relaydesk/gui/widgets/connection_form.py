@@ -31,14 +31,15 @@ from relaydesk.errors import InvalidAddress, InvalidField
 from relaydesk.gui.models.form_checks import form_problems, secret_location
 from relaydesk.gui.widgets.field_row import FieldRow
 from relaydesk.gui.widgets.identity_editor import IdentityEditor
+from relaydesk.gui.widgets.repolish import status_colours
 from relaydesk.profiles import ROLES, Profile
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.secrets import Secret, SecretStore
 
 _LOCAL_STYLE = """
-QLineEdit[invalid="true"] { border: 2px solid #c62828; border-radius: 3px; padding: 1px 2px; }
-QLabel#fieldError { color: #c62828; }
-QLabel#secretLocation, QLabel#addressStatus { color: palette(placeholder-text); }
+QLineEdit[invalid="true"] {{ border: 2px solid {error}; border-radius: 3px; padding: 1px 2px; }}
+QLabel#fieldError {{ color: {error}; }}
+QLabel#secretLocation, QLabel#addressStatus {{ color: palette(placeholder-text); }}
 """
 _ADDRESS_TIP = (
     "The hybrid connection: sb://namespace.servicebus.windows.net/name, "
@@ -73,7 +74,7 @@ class ConnectionForm(QWidget):
         self._make_controls()
         self._layout()
         self._connect()
-        self.setStyleSheet(_LOCAL_STYLE)
+        self.setStyleSheet(_LOCAL_STYLE.format(**status_colours(self)))
         self.revalidate()
 
     # --- public ------------------------------------------------------------------
@@ -215,6 +216,7 @@ class ConnectionForm(QWidget):
         sender_layout = QVBoxLayout(sender_box)
         sender_layout.addWidget(self.same_as_listener)
         sender_layout.addWidget(self.sender_editor)
+        sender_layout.addStretch(1)
         identities = QHBoxLayout()
         identities.addWidget(listener_box, 1)
         identities.addWidget(sender_box, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QWidget
 
 
@@ -14,3 +15,15 @@ def set_style_property(widget: QWidget, name: str, value: object) -> None:
     style.unpolish(widget)
     style.polish(widget)
     widget.update()
+
+
+def status_colours(widget: QWidget) -> dict[str, str]:
+    """Return readable ok/warn/error text colours for the widget's palette (light or dark).
+
+    Only text colours: backgrounds always come from the palette, and state is
+    always spelled out in words as well.
+    """
+    dark = widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    if dark:
+        return {"ok": "#81c784", "warn": "#ffb74d", "error": "#ff8a80"}
+    return {"ok": "#2e7d32", "warn": "#a35400", "error": "#c62828"}

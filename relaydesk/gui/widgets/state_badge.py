@@ -17,15 +17,15 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from relaydesk.gui.widgets.repolish import set_style_property
+from relaydesk.gui.widgets.repolish import set_style_property, status_colours
 from relaydesk.relay.events import ConnectionState, ErrorInfo
 
 _LOCAL_STYLE = """
-#stateDot { color: palette(mid); }
-#stateDot[state="online"] { color: #2e7d32; }
-#stateDot[state="connecting"], #stateDot[state="reconnecting"] { color: #b26a00; }
-#stateDot[state="error"] { color: #c62828; }
-#stateText { font-weight: bold; }
+#stateDot {{ color: palette(mid); }}
+#stateDot[state="online"] {{ color: {ok}; }}
+#stateDot[state="connecting"], #stateDot[state="reconnecting"] {{ color: {warn}; }}
+#stateDot[state="error"] {{ color: {error}; }}
+#stateText {{ font-weight: bold; }}
 """
 _SELECTABLE = (
     Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -73,7 +73,7 @@ class StateBadge(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.tick)
-        self.setStyleSheet(_LOCAL_STYLE)
+        self.setStyleSheet(_LOCAL_STYLE.format(**status_colours(self)))
         self.set_state(ConnectionState.OFFLINE)
 
     @property

@@ -33,13 +33,13 @@ from relaydesk.gui.models.token_status import (
     identity_text,
     token_status,
 )
-from relaydesk.gui.widgets.repolish import set_style_property
+from relaydesk.gui.widgets.repolish import set_style_property, status_colours
 from relaydesk.relay.events import TokenInfo
 
 _LOCAL_STYLE = """
-#tokenCountdown[level="ok"] { color: #2e7d32; }
-#tokenCountdown[level="warn"] { color: #b26a00; font-weight: bold; }
-#tokenCountdown[level="expired"] { color: #c62828; font-weight: bold; }
+#tokenCountdown[level="ok"] {{ color: {ok}; }}
+#tokenCountdown[level="warn"] {{ color: {warn}; font-weight: bold; }}
+#tokenCountdown[level="expired"] {{ color: {error}; font-weight: bold; }}
 """
 
 
@@ -74,7 +74,7 @@ class TokenBadge(QWidget):
         self._timer.timeout.connect(self.tick)
         self.claims_button.toggled.connect(self.claims_view.setVisible)
         self.copy_button.clicked.connect(self.copy_token_requested)
-        self.setStyleSheet(_LOCAL_STYLE)
+        self.setStyleSheet(_LOCAL_STYLE.format(**status_colours(self)))
         self.set_token(None)
 
     # --- public ------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_rows_skip_content_events(qtbot: QtBot) -> None:
     assert model.index(2, 0).data(ENTRY_ROLE).severity is Severity.ERROR
     assert model.index(2, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
     assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is None
-    assert len(model.events()) == 4
+    assert len(model.events()) == 5  # the message event is recorded for the export
 
 
 def test_cap_drops_the_oldest_row(qtbot: QtBot) -> None:
@@ -68,6 +68,9 @@ def test_cap_drops_the_oldest_row(qtbot: QtBot) -> None:
         model.append_event(ChannelClosed(at=AT + i, side="listener", channel_id=str(i), code=1000))
     assert model.rowCount() == 2
     assert model.entry(0).detail == "channel 3"
+    assert len(model.events()) == 5
+    model.clear()
+    assert model.rowCount() == 0 and model.events() == []
 
 
 def test_side_filter(qtbot: QtBot) -> None:
@@ -96,4 +99,4 @@ def test_severity_filter_combines_with_side(qtbot: QtBot) -> None:
 
 def test_export_of_the_model_events(qtbot: QtBot, tmp_path: Path) -> None:
     model = _filled()
-    assert export_jsonl(tmp_path / "s.jsonl", model.events()) == 4
+    assert export_jsonl(tmp_path / "s.jsonl", model.events()) == 5
