@@ -32,10 +32,12 @@ from relaydesk.errors import (
     AuthError,
     AuthNetworkError,
     ConnectionClosed,
+    EntityNotFound,
     EntraError,
     Forbidden,
     HandshakeFailed,
     InvalidInput,
+    NoListener,
     ProfileError,
     RelayDeskError,
     RelayError,
@@ -120,6 +122,9 @@ def exit_code_for_kind(kind: str) -> int:
 
 
 def _remedy(exc: BaseException) -> str:
+    if isinstance(exc, EntityNotFound) and "no listeners" in exc.reason.lower():
+        # A WebSocket sender gets 404 (not 502) when no listener is online (§6).
+        return NoListener.default_remedy
     remedy = getattr(exc, "remedy", "")
     if isinstance(remedy, str) and remedy:
         return remedy

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -140,3 +140,56 @@ def assert_no_secret(world: World, *texts: str) -> None:
     for text in texts:
         for secret in world.secrets():
             assert secret not in text, "a secret leaked into the output"
+
+
+class BackgroundListener:
+    """A RelayDesk :class:`Listener` running on the emulator's loop.
+
+    Used to test the sender commands (``send``, ``request``) in-process: the
+    command under test runs its own loop in the main thread.
+    """
+
+    def __init__(self, thread: EmulatorThread, world: World, entity: str, **kwargs: Any) -> None:
+        self._thread = thread
+        self._world = world
+        self._entity = entity
+        self._kwargs = kwargs
+        self.listener: Any = None
+
+    async def _start(self) -> None:
+        from relaydesk.auth import SasTokenProvider
+        from relaydesk.protocol import HybridConnectionAddress
+        from relaydesk.relay.listener import Listener
+        from relaydesk.relay.tls import make_ssl_context
+        from relaydesk.secrets import Secret
+
+        address = HybridConnectionAddress.parse(self._world.address(self._entity))
+        rule = self._world.rule("RootManageSharedAccessKey")
+        tokens = SasTokenProvider(address, rule["name"], Secret(rule["key"]))
+        self.listener = Listener(
+            address,
+            tokens,
+            ssl_context=make_ssl_context(self._world.info["ca_file"]),
+            **self._kwargs,
+        )
+        await self.listener.start()
+
+    def __enter__(self) -> BackgroundListener:
+        self._thread.call(self._start())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.listener is not None:
+            self._thread.call(self.listener.stop())
+
+
+@pytest.fixture
+def background_listener(
+    emulator_thread: EmulatorThread, world: World
+) -> Callable[..., BackgroundListener]:
+    """Factory: ``with background_listener("demo", options=…, http_handler=…):``."""
+
+    def factory(entity: str = "demo", **kwargs: Any) -> BackgroundListener:
+        return BackgroundListener(emulator_thread, world, entity, **kwargs)
+
+    return factory
