@@ -27,11 +27,13 @@ _BUTTONS = (
     ("duplicate", "Duplicate", "Copy the selected profile under a new name"),
     ("rename", "Rename…", "Rename the selected profile"),
     ("delete", "Delete…", "Delete the selected profile and its stored secrets"),
-    ("import", "Import connection string…", "Create a profile from a SAS connection string"),
+    ("import", "Import…", "Import a connection string: creates a SAS profile from it"),
     ("export", "Export…", "Save the selected profile (never its secrets) to a file"),
     ("demo", "Demo", "Start the local emulator and a demo profile: no Azure needed"),
     ("check", "Check", "Run the round-trip connectivity check for this profile"),
 )
+
+_ACCESSIBLE = {"import": "Import connection string", "export": "Export profile"}
 
 
 class ProfileBar(QWidget):
@@ -64,13 +66,13 @@ class ProfileBar(QWidget):
         self.combo.setObjectName("profileCombo")
         self.combo.setAccessibleName("Profile")
         self.combo.setToolTip("The connection profile in use")
-        self.combo.setMinimumContentsLength(16)
+        self.combo.setMinimumContentsLength(12)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.buttons: dict[str, QPushButton] = {}
         for key, text, tip in _BUTTONS:
             button = QPushButton(text)
             button.setObjectName(f"profile_{key}")
-            button.setAccessibleName(text.rstrip("…"))
+            button.setAccessibleName(_ACCESSIBLE.get(key, text.rstrip("…")))
             button.setToolTip(tip)
             self.buttons[key] = button
         self.buttons["check"].setObjectName("primaryAction")

@@ -74,7 +74,7 @@ def test_cap_and_trimmed_counter_add_up(qtbot: QtBot, batches: list[int]) -> Non
         model.append_many([_msg(total + i) for i in range(size)])
         total += size
         model.flush()
-        assert model.rowCount() + model.trimmed_count == total
+        assert model.rowCount() + model.trimmed_count == total == model.appended_count
         assert model.rowCount() == min(total, 10)
     # The newest rows are kept, oldest first.
     last = model.index(model.rowCount() - 1, 5).data()
