@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,7 @@ __all__ = ["SecretServiceSession", "require_programs", "run_secret_service", "se
 _START_TIMEOUT = 20.0
 _PASSWORD = b"relaydesk-test-keyring"
 _LOGIN_PATH = "/org/freedesktop/secrets/collection/login"
+_BUS_NAME = "org.freedesktop.secrets"
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,28 @@ def _read_first_line(process: subprocess.Popen[bytes], timeout: float) -> str:
     return line
 
 
-def _collection_ready() -> bool:
-    """True once the login collection is unlocked and is the default collection.
+def _owner_pid(connection: Any) -> int | None:
+    """PID owning ``org.freedesktop.secrets`` on the bus, without activating it.
+
+    The bus may know a D-Bus *activation* file for the Secret Service; any
+    call to the service before our daemon owns the name would start a second
+    gnome-keyring-daemon (locked, with no password). ``NameHasOwner`` never
+    activates, so we only talk to the service once our own daemon owns it.
+    """
+    from jeepney import DBusAddress, new_method_call
+
+    bus = DBusAddress("/org/freedesktop/DBus", "org.freedesktop.DBus", "org.freedesktop.DBus")
+    has = connection.send_and_get_reply(new_method_call(bus, "NameHasOwner", "s", (_BUS_NAME,)))
+    if not has.body[0]:
+        return None
+    pid = connection.send_and_get_reply(
+        new_method_call(bus, "GetConnectionUnixProcessID", "s", (_BUS_NAME,))
+    )
+    return int(pid.body[0])
+
+
+def _collection_ready(daemon_pid: int) -> bool:
+    """True once our daemon serves an unlocked login collection as the default.
 
     ``--unlock`` creates and unlocks a "login" keyring, but a fresh HOME has
     no ``default`` alias, and asking for the default collection would then
@@ -109,6 +131,11 @@ def _collection_ready() -> bool:
     except secretstorage.exceptions.SecretServiceNotAvailableException:
         return False
     try:
+        owner = _owner_pid(connection)
+        if owner is None:
+            return False
+        if owner != daemon_pid:
+            raise AssertionError(f"another process (pid {owner}) owns {_BUS_NAME}")
         login = secretstorage.Collection(connection, _LOGIN_PATH)
         if login.is_locked():
             return False
@@ -131,7 +158,7 @@ def _wait_until_ready(keyring_daemon: subprocess.Popen[bytes]) -> None:
                 else ""
             )
             raise AssertionError(f"gnome-keyring-daemon exited early: {err.strip()[:500]}")
-        if _collection_ready():
+        if _collection_ready(keyring_daemon.pid):
             return
         time.sleep(0.1)
     raise AssertionError(f"the Secret Service did not become ready within {_START_TIMEOUT:.0f} s")

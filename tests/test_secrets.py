@@ -8,7 +8,9 @@ import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring.backend
 import keyring.backends.SecretService
+import keyring.errors
 import pytest
 from keyring.backends import fail, null
 from keyring.backends.chainer import ChainerBackend
@@ -128,3 +130,47 @@ def test_missing_keyring_daemon_fails_on_ci_and_skips_locally(
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         require_programs()
+
+
+class _RaisingBackend(keyring.backend.KeyringBackend):
+    """A tiny fake backend whose every call raises ``error``."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise self.error
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise self.error
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (keyring.errors.KeyringLocked("locked"), SecretStoreUnavailable),
+        (keyring.errors.NoKeyringError("none"), SecretStoreUnavailable),
+        (keyring.errors.InitError("init"), SecretStoreUnavailable),
+        (ConnectionError("dbus went away"), SecretStoreUnavailable),
+        (keyring.errors.PasswordSetError("refused"), SecretStoreError),
+    ],
+)
+def test_backend_errors_are_typed(error: Exception, expected: type[Exception]) -> None:
+    store = KeyringSecretStore(backend=_RaisingBackend(error))
+    with pytest.raises(expected) as info:
+        store.set("p/listener", Secret(VALUE))
+    assert VALUE not in str(info.value)
+    assert (expected is SecretStoreUnavailable) == isinstance(info.value, SecretStoreUnavailable)
+    with pytest.raises(expected):
+        store.get("p/listener")
+
+
+def test_deleting_a_missing_entry_is_not_an_error() -> None:
+    store = KeyringSecretStore(backend=_RaisingBackend(keyring.errors.PasswordDeleteError("no")))
+    store.delete("p/listener")
