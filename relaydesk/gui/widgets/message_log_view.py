@@ -30,6 +30,9 @@ _COLUMN_CHARS = (13, 3, 12, 7, 9, 48, 9)  # Time … RTT, in average character w
 class MessageLogView(QWidget):
     """Show a :class:`MessageLogModel` with follow-tail and a detail pane.
 
+    Follow-tail switches itself off when the user scrolls up or selects an
+    older row, and back on when the user scrolls to the bottom.
+
     Signals:
         follow_tail_changed(bool): follow-tail was switched on or off.
     """
@@ -161,6 +164,9 @@ class MessageLogView(QWidget):
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
         self.detail.setPlainText(self._model.row_detail(rows[0].row()) if rows else "")
+        if rows and rows[0].row() < self._model.rowCount() - 1:
+            # Inspecting an older row pauses following, so it does not scroll away.
+            self.follow_checkbox.setChecked(False)
 
     def _on_reset(self) -> None:
         self.detail.clear()

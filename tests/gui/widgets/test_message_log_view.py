@@ -67,9 +67,12 @@ def test_trimmed_label_counts_dropped_rows(view: MessageLogView) -> None:
 
 def test_selecting_a_row_shows_its_full_content(view: MessageLogView) -> None:
     _fill(view.model, 3)
+    view.table.selectRow(2)
+    assert view.follow_tail  # the newest row: still following
     view.table.selectRow(1)
     assert view.detail.toPlainText().endswith('{\n  "n": 1\n}')
     assert view.detail.isReadOnly()
+    assert not view.follow_tail  # inspecting an older row pauses following
     view.model.clear()
     assert view.detail.toPlainText() == ""
 
