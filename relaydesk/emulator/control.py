@@ -16,7 +16,7 @@ import uuid
 from aiohttp import WSMsgType, web
 
 from relaydesk.emulator.context import LISTEN, HybridConnectionInfo, RelayContext
-from relaydesk.emulator.gate import authorize, websocket_token
+from relaydesk.emulator.gate import authorize, authorize_or_refuse, websocket_token
 from relaydesk.emulator.hub import ControlChannel, HttpReply, ListenerGone, QuotaExceeded
 from relaydesk.emulator.replies import error_response
 from relaydesk.emulator.wsclose import close_reason
@@ -44,20 +44,11 @@ async def handle_listen(
 ) -> web.StreamResponse:
     """Serve ``sb-hc-action=listen`` (§4.1, §4.2)."""
     listener_id = request.query.get("sb-hc-id") or str(uuid.uuid4())
-    try:
-        principal = authorize(ctx, websocket_token(request), info.name, LISTEN)
-    except TokenRejected as exc:
-        ctx.logger.info(
-            "listener refused: entity=%s id=%s status=%d code=%s reason=%s",
-            info.name,
-            listener_id,
-            exc.status,
-            exc.code,
-            exc.message,
-        )
-        return error_response(
-            exc.status, exc.code, exc.message, namespace=ctx.namespace, path=info.name
-        )
+    principal = authorize_or_refuse(
+        ctx, websocket_token(request), info.name, LISTEN, f"listener {listener_id}"
+    )
+    if isinstance(principal, web.Response):
+        return principal
     ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=CONTROL_MAX_MESSAGE)
     channel = ControlChannel(info.name, listener_id, ws, request, principal.expires_at)
     try:

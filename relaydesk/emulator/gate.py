@@ -12,10 +12,17 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from relaydesk.emulator.context import Principal, RelayContext
+from relaydesk.emulator.replies import error_response
 from relaydesk.emulator.world import Right
 from relaydesk.errors import InvalidInput, TokenRejected
 
-__all__ = ["HttpToken", "authorize", "http_token", "websocket_token"]
+__all__ = [
+    "HttpToken",
+    "authorize",
+    "authorize_or_refuse",
+    "http_token",
+    "websocket_token",
+]
 
 SB_AUTH_HEADER = "ServiceBusAuthorization"
 TOKEN_PARAM = "sb-hc-token"
@@ -65,3 +72,23 @@ def authorize(ctx: RelayContext, token: str | None, entity: str, right: Right) -
         raise TokenRejected(
             401, "MalformedToken", f"The token is malformed: {exc.reason}"
         ) from None
+
+
+def authorize_or_refuse(
+    ctx: RelayContext, token: str | None, entity: str, right: Right, who: str
+) -> Principal | web.Response:
+    """Authorize, or log the refusal and build the service-style response (§4.2)."""
+    try:
+        return authorize(ctx, token, entity, right)
+    except TokenRejected as exc:
+        ctx.logger.info(
+            "%s refused: entity=%s status=%d code=%s reason=%s",
+            who,
+            entity,
+            exc.status,
+            exc.code,
+            exc.message,
+        )
+        return error_response(
+            exc.status, exc.code, exc.message, namespace=ctx.namespace, path=entity
+        )

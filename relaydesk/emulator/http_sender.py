@@ -18,11 +18,10 @@ from typing import Any
 from aiohttp import web
 
 from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
-from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize, http_token
+from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize_or_refuse, http_token
 from relaydesk.emulator.hub import ControlChannel, HttpExchange, HttpReply, ListenerGone
 from relaydesk.emulator.replies import error_response, reason_phrase
 from relaydesk.emulator.routing import pick_listener, remote_endpoint, rendezvous_url
-from relaydesk.errors import TokenRejected
 from relaydesk.protocol.address import strip_sb_hc_params
 from relaydesk.protocol.messages import INLINE_BODY_LIMIT
 
@@ -54,17 +53,10 @@ async def handle_http_sender(
         return _refuse(ctx, info, 405, "MethodNotAllowed", "CONNECT is not supported.")
     token = http_token(request)
     if info.requires_client_authorization:
-        try:
-            authorize(ctx, token.token, info.name, SEND)
-        except TokenRejected as exc:
-            ctx.logger.info(
-                "http sender refused: entity=%s status=%d code=%s reason=%s",
-                info.name,
-                exc.status,
-                exc.code,
-                exc.message,
-            )
-            return _refuse(ctx, info, exc.status, exc.code, exc.message)
+        checked = authorize_or_refuse(ctx, token.token, info.name, SEND, "http sender")
+        if isinstance(checked, web.Response):
+            checked.headers["Via"] = f"1.1 {ctx.namespace}"
+            return checked
     picked = pick_listener(ctx, request, info, no_listener_status=502)
     if isinstance(picked, web.Response):
         return picked
@@ -170,13 +162,10 @@ async def _dispatch(
         channel.pending.pop(exchange.request_id, None)
         ctx.hub.withdraw(rendezvous, "The listener disconnected.")
         return None
+    mode = "inline" if inline else "rendezvous"
     ctx.logger.info(
         "http request relayed: entity=%s method=%s listener=%s mode=%s bytes=%d",
-        info.name,
-        request.method,
-        channel.listener_id,
-        "inline" if inline else "rendezvous",
-        len(body),
+        *(info.name, request.method, channel.listener_id, mode, len(body)),
     )
     return exchange
 

@@ -19,13 +19,12 @@ from typing import Any
 from aiohttp import web
 
 from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
-from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize, websocket_token
+from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize_or_refuse, websocket_token
 from relaydesk.emulator.hub import Rendezvous, RendezvousRefused, WsOutcome
 from relaydesk.emulator.pipe import pipe
 from relaydesk.emulator.replies import error_response, reason_phrase
 from relaydesk.emulator.routing import pick_listener, remote_endpoint, rendezvous_url
 from relaydesk.emulator.wsclose import close_reason
-from relaydesk.errors import TokenRejected
 
 __all__ = ["handle_accept", "handle_connect"]
 
@@ -41,19 +40,9 @@ async def handle_connect(
 ) -> web.StreamResponse:
     """Serve ``sb-hc-action=connect`` (§6)."""
     if info.requires_client_authorization:
-        try:
-            authorize(ctx, websocket_token(request), info.name, SEND)
-        except TokenRejected as exc:
-            ctx.logger.info(
-                "sender refused: entity=%s status=%d code=%s reason=%s",
-                info.name,
-                exc.status,
-                exc.code,
-                exc.message,
-            )
-            return error_response(
-                exc.status, exc.code, exc.message, namespace=ctx.namespace, path=info.name
-            )
+        checked = authorize_or_refuse(ctx, websocket_token(request), info.name, SEND, "sender")
+        if isinstance(checked, web.Response):
+            return checked
     picked = pick_listener(ctx, request, info, no_listener_status=404)
     if isinstance(picked, web.Response):
         return picked
@@ -65,25 +54,12 @@ async def handle_connect(
     )
     rendezvous.outcome = asyncio.get_running_loop().create_future()
     connection_id = request.query.get("sb-hc-id") or str(uuid.uuid4())
-    command = {
-        "accept": {
-            "address": rendezvous.address,
-            "id": connection_id,
-            "connectHeaders": _connect_headers(request),
-            "remoteEndpoint": remote_endpoint(request),
-        }
-    }
     try:
-        await picked.send_command(command)
+        await picked.send_command(_accept_command(request, rendezvous, connection_id))
     except ConnectionError:
         ctx.hub.withdraw(rendezvous, "The listener disconnected.")
-        return error_response(
-            502,
-            "ListenerGone",
-            "The listener disconnected.",
-            namespace=ctx.namespace,
-            path=info.name,
-        )
+        text = "The listener disconnected."
+        return error_response(502, "ListenerGone", text, namespace=ctx.namespace, path=info.name)
     ctx.logger.info(
         "sender connecting: entity=%s connection=%s listener=%s",
         info.name,
@@ -91,6 +67,20 @@ async def handle_connect(
         picked.listener_id,
     )
     return await _complete_connect(ctx, request, info, rendezvous)
+
+
+def _accept_command(
+    request: web.Request, rendezvous: Rendezvous, connection_id: str
+) -> dict[str, Any]:
+    """The ``accept`` command for the listener (§5.1)."""
+    return {
+        "accept": {
+            "address": rendezvous.address,
+            "id": connection_id,
+            "connectHeaders": _connect_headers(request),
+            "remoteEndpoint": remote_endpoint(request),
+        }
+    }
 
 
 def _connect_headers(request: web.Request) -> dict[str, str]:
