@@ -1,0 +1,279 @@
+"""``relaydesk listen``: in-process with SIGINT, and a subprocess smoke test.
+
+In-process, the command runs in the main thread (its signal handlers need
+it); a helper thread drives a real sender through the emulator, then sends
+SIGINT to this process, which must stop the listener cleanly with exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relaydesk.cli import main
+from relaydesk.errors import HandshakeFailed, NoListener
+from relaydesk.protocol import HybridConnectionAddress
+from tests.cli.conftest import World, assert_no_secret
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _records(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+async def _sas_sender(world: World, entity: str = "demo") -> Any:
+    from relaydesk.auth import SasTokenProvider
+    from relaydesk.secrets import Secret
+
+    rule = world.rule("send-only")
+    address = HybridConnectionAddress.parse(world.address(entity))
+    return address, SasTokenProvider(address, rule["name"], Secret(rule["key"]))
+
+
+async def _until_listener(attempt: Callable[[], Awaitable[Any]], deadline: float = 20.0) -> Any:
+    """Retry ``attempt`` while no listener is online yet (bounded)."""
+    async with asyncio.timeout(deadline):
+        while True:
+            try:
+                return await attempt()
+            except (NoListener, HandshakeFailed) as exc:
+                if getattr(exc, "status", None) not in (404, 502):
+                    raise
+                await asyncio.sleep(0.1)
+
+
+def _drive_then_interrupt(driver: Callable[[], Awaitable[Any]]) -> tuple[threading.Thread, dict]:
+    """Run ``driver`` in a thread, then SIGINT this process (always)."""
+    result: dict[str, Any] = {}
+
+    def body() -> None:
+        try:
+            result["value"] = asyncio.run(driver())
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            result["error"] = exc
+        finally:
+            time.sleep(0.2)
+            if not result.get("main_returned"):  # never interrupt pytest itself
+                os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    return thread, result
+
+
+@pytest.mark.usefixtures("secret_env")
+def test_listen_echoes_reports_events_and_stops_on_sigint(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from relaydesk.relay.http_sender import http_request
+    from relaydesk.relay.sender import connect
+    from relaydesk.relay.tls import make_ssl_context
+
+    async def driver() -> tuple[Any, Any]:
+        address, tokens = await _sas_sender(world)
+        ssl_context = make_ssl_context(world.info["ca_file"])
+        sender = await _until_listener(lambda: connect(address, tokens, ssl_context=ssl_context))
+        async with sender:
+            await sender.send("hello")
+            echo = await asyncio.wait_for(sender.receive(), 10)
+            await sender.send(b"\xff\x00")
+            binary = await asyncio.wait_for(sender.receive(), 10)
+        response = await http_request(
+            address, tokens, "POST", body=b"body!", ssl_context=ssl_context, timeout=20
+        )
+        return (echo, binary), response
+
+    thread, result = _drive_then_interrupt(driver)
+    code = main(["listen", world.address(), "--echo", "--json", *world.entra_args(sender=None)])
+    result["main_returned"] = True
+    thread.join(30)
+    captured = capsys.readouterr()
+    assert "error" not in result, result
+    (echo, binary), response = result["value"]
+    assert (echo, binary) == ("hello", b"\xff\x00")
+    assert (response.status, response.body) == (200, b"body!")
+    assert code == 0
+    records = _records(captured.out)
+    events = [r["event"] for r in records]
+    assert "online" in events and "accepted" in events
+    online = next(r for r in records if r["event"] == "online")
+    assert online["address"] == world.address()
+    messages = [r for r in records if r["event"] == "message"]
+    assert messages[0]["text"] == "hello"
+    assert messages[1]["data_b64"] == "/wA="
+    request = next(r for r in records if r["event"] == "request")
+    assert request["method"] == "POST" and request["target"].startswith("/demo")
+    assert events[-1] == "offline"
+    assert_no_secret(world, captured.out, captured.err)
+
+
+@pytest.mark.usefixtures("secret_env")
+def test_reject_and_fixed_http_response(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    from relaydesk.errors import ListenerRejected
+    from relaydesk.relay.http_sender import http_request
+    from relaydesk.relay.sender import connect
+    from relaydesk.relay.tls import make_ssl_context
+
+    async def driver() -> tuple[Any, Any]:
+        address, tokens = await _sas_sender(world)
+        ssl_context = make_ssl_context(world.info["ca_file"])
+        response = await _until_listener(
+            lambda: http_request(address, tokens, "GET", ssl_context=ssl_context, timeout=20)
+        )
+        try:
+            await connect(address, tokens, ssl_context=ssl_context)
+        except ListenerRejected as exc:
+            return response, exc.status
+        return response, None
+
+    thread, result = _drive_then_interrupt(driver)
+    code = main(
+        [
+            "listen",
+            world.address(),
+            "--reject",
+            "403",
+            "--http-status",
+            "201",
+            "--http-body",
+            "made",
+            *world.entra_args(sender=None),
+        ]
+    )
+    thread.join(30)
+    out = capsys.readouterr().out
+    assert "error" not in result, result
+    response, rejected_status = result["value"]
+    assert (response.status, response.body) == (201, b"made")
+    assert rejected_status == 403
+    assert code == 0
+    assert any(line.startswith("rejected ") for line in out.splitlines())
+    assert any(line.startswith("request ") and "method=GET" in line for line in out.splitlines())
+
+
+@pytest.mark.usefixtures("secret_env")
+def test_first_connect_failures_are_one_line_with_exit_code(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["listen", world.address("no-such-hc"), *world.entra_args(sender=None)]) == 4
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "HTTP 404" in captured.err
+
+    monkeypatch.setenv("RD_TEST_LISTENER_SECRET", "wrong")
+    assert main(["listen", world.address(), "--json", *world.entra_args(sender=None)]) == 3
+    record = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert record["event"] == "error" and record["aadsts_code"] == 7000215
+    assert record["trace_id"]
+
+    assert main(["listen", world.address(), "--reject", "42", "--sender-anonymous"]) == 2
+
+
+# --- subprocess smoke test -------------------------------------------------------------
+
+
+def _env(world: World) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RD_TEST_")}
+    env.update(world.env())
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _relaydesk(*args: str) -> list[str]:
+    return [sys.executable, "-m", "relaydesk", *args]
+
+
+@pytest.fixture
+def listener_process(world: World) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        _relaydesk("listen", world.address(), "--echo", "--json", *world.entra_args(sender=None)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(world),
+        cwd=ROOT,
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+
+
+def _wait_online(process: subprocess.Popen[str], seen: list[str]) -> None:
+    assert process.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if json.loads(line)["event"] == "online":
+            return
+    pytest.fail(f"the listener did not come online: {seen}")
+
+
+def test_subprocess_listen_send_request_then_sigint(
+    world: World, listener_process: subprocess.Popen[str]
+) -> None:
+    seen: list[str] = []
+    _wait_online(listener_process, seen)
+    sender = world.entra_args(listener="sender", sender=None)
+    sender[sender.index("RD_TEST_LISTENER_SECRET")] = "RD_TEST_SENDER_SECRET"
+    send = subprocess.run(
+        _relaydesk(
+            "send",
+            world.address(),
+            "--message",
+            "smoke",
+            "--count",
+            "2",
+            "--expect-echo",
+            "--json",
+            *sender,
+        ),
+        capture_output=True,
+        text=True,
+        env=_env(world),
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert send.returncode == 0, send.stderr
+    summary = json.loads(send.stdout.splitlines()[-1])
+    assert summary == {**summary, "event": "summary", "sent": 2, "received": 2}
+    request = subprocess.run(
+        _relaydesk("request", world.address(), "--data", "over http", *sender),
+        capture_output=True,
+        text=True,
+        env=_env(world),
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert request.returncode == 0, request.stderr
+    assert request.stdout.startswith("HTTP 200")
+    assert request.stdout.rstrip().endswith("over http")
+
+    listener_process.send_signal(signal.SIGINT)
+    out, err = listener_process.communicate(timeout=30)
+    assert listener_process.returncode == 0, err
+    events = [json.loads(line)["event"] for line in [*seen, *out.splitlines()]]
+    assert events.count("message") == 2 and "request" in events
+    assert events[-1] == "offline"
+    assert "Traceback" not in err
+    assert_no_secret(
+        world, "".join(seen), out, err, send.stdout, send.stderr, request.stdout, request.stderr
+    )
