@@ -154,6 +154,7 @@ def test_reject_and_fixed_http_response(world: World, capsys: pytest.CaptureFixt
             *world.entra_args(sender=None),
         ]
     )
+    result["main_returned"] = True
     thread.join(30)
     out = capsys.readouterr().out
     assert "error" not in result, result
