@@ -178,3 +178,27 @@ async def test_logs_never_contain_secrets(kit: RelayKit, caplog: pytest.LogCaptu
     assert "listener attached" in text and "http request relayed" in text
     for secret in [*secrets, *tokens]:
         assert secret not in text
+
+
+def _ipv6_available() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.asyncio
+@pytest.mark.skipif(not _ipv6_available(), reason="no IPv6 loopback")
+async def test_ipv6_loopback(make_emulator: Any) -> None:
+    emulator = await make_emulator(host="::1")
+    assert emulator.namespace == f"[::1]:{emulator.port}"
+    assert emulator.authority.startswith(f"https://[::1]:{emulator.port}/")
+    kit = kit_for(emulator)
+    async with asyncio.timeout(20), await kit.listen() as control:
+        await kit.serve(control)
+        await echo_once(kit)
+    await kit.close()
