@@ -404,3 +404,45 @@ async def test_parallel_round_trips(kit: RelayKit) -> None:
                     assert await sender.recv() == f"{i}-{j}"
 
         await asyncio.gather(*(one(i) for i in range(10)))
+
+
+_UPGRADE = (
+    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+)
+_RAW = {
+    "root": ("GET / HTTP/1.1\r\n", 404),
+    "empty-entity": ("GET /$hc/ HTTP/1.1\r\n" + _UPGRADE, 404),
+    "accept-without-id": ("GET /$hc/demo?sb-hc-action=accept HTTP/1.1\r\n" + _UPGRADE, 403),
+    "bad-percent-id": (
+        "GET /$hc/demo?sb-hc-action=request&sb-hc-id=%ZZ HTTP/1.1\r\n" + _UPGRADE,
+        403,
+    ),
+    "bad-percent-path": (
+        "GET /$hc/demo%ZZ/%C3%28?sb-hc-action=listen HTTP/1.1\r\n" + _UPGRADE,
+        404,
+    ),
+    "bad-percent-http": ("POST /nope/%%%?a=%% HTTP/1.1\r\nContent-Length: 1\r\n\r\nx", 404),
+    "not-http": ("GARBAGE\r\n", 400),
+    "connect-method": ("CONNECT /demo HTTP/1.1\r\n", 404),
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("name", sorted(_RAW))
+async def test_malformed_requests_are_refused_cleanly(kit: RelayKit, name: str) -> None:
+    text, status = _RAW[name]
+    host, port = kit.ns.rsplit(":", 1)
+    async with asyncio.timeout(20), await kit.listen("open") as control:
+        await kit.serve(control)
+        reader, writer = await asyncio.open_connection(host, int(port), ssl=kit.ssl)
+        head, _, body = text.partition("\r\n\r\n")
+        writer.write(
+            f"{head.rstrip()}\r\nHost: {kit.ns}\r\n\r\n{body}".encode()
+            if "HTTP/1.1" in head
+            else text.encode() + b"\r\n"
+        )
+        status_line = await reader.readline()
+        writer.close()
+        assert status_line.split()[1] == str(status).encode(), status_line
+        await echo_once(kit, "open", token="")
