@@ -272,7 +272,8 @@ class _Session:
             headers={"Content-Type": "text/plain", ALLOWED_LISTENERS_HEADER: self._pin()[0]},
             body=body,
             ssl_context=self._ssl,
-            timeout=self._config.step_timeout,
+            # The step's own deadline (in _Run.step) decides; this only bounds the session.
+            timeout=self._config.step_timeout + 5,
         )
         if not 200 <= response.status < 300 or response.body != body:
             raise CheckStepFailed(
