@@ -12,6 +12,7 @@ lets hand-written clients work. Unknown actions get 400 (§7.4).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from aiohttp import web
@@ -28,6 +29,8 @@ from relaydesk.protocol.address import split_entity_path
 __all__ = ["Relay"]
 
 _HC_PREFIX = "/$hc/"
+#: seconds ``close_all`` waits for peers to answer the 1001 close
+CLOSE_ALL_TIMEOUT = 3.0
 
 
 class Relay:
@@ -115,7 +118,17 @@ class Relay:
         )
 
     async def close_all(self) -> None:
-        """Send 1001 "going away" to every open WebSocket (server shutdown)."""
-        for ws in list(self.ctx.sockets):
+        """Send 1001 "going away" to every open WebSocket (server shutdown).
+
+        Closes run concurrently; peers that do not answer the close within
+        :data:`CLOSE_ALL_TIMEOUT` seconds are cut off by the server cleanup that follows.
+        """
+        reason = close_reason("The emulator is shutting down.")
+
+        async def close(ws: web.WebSocketResponse) -> None:
             with contextlib.suppress(Exception):
-                await ws.close(code=1001, message=close_reason("The emulator is shutting down."))
+                await ws.close(code=1001, message=reason)
+
+        tasks = [asyncio.create_task(close(ws)) for ws in list(self.ctx.sockets)]
+        if tasks:
+            await asyncio.wait(tasks, timeout=CLOSE_ALL_TIMEOUT)
