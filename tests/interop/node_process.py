@@ -89,12 +89,16 @@ class NodeScript:
     async def wait(self, timeout: float = 30.0) -> int:
         """Wait for the script to exit by itself; return its exit code."""
         async with asyncio.timeout(timeout):
-            assert self.process.stdout is not None
-            rest = await self.process.stdout.read()
-            for line in rest.decode().splitlines():
-                if line.strip():
-                    self.events.append(json.loads(line))
+            await self._read_rest()
             return await self.process.wait()
+
+    async def _read_rest(self) -> None:
+        """Collect every event line still to come (until the script's EOF)."""
+        assert self.process.stdout is not None
+        rest = await self.process.stdout.read()
+        for line in rest.decode().splitlines():
+            if line.strip():
+                self.events.append(json.loads(line))
 
     async def stop(self) -> None:
         """Close stdin (the scripts' signal to shut down), then make sure it ends."""
@@ -103,6 +107,7 @@ class NodeScript:
             self.process.stdin.close()
             try:
                 async with asyncio.timeout(5):
+                    await self._read_rest()
                     await self.process.wait()
             except TimeoutError:
                 self.process.kill()

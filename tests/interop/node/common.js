@@ -19,9 +19,14 @@ function emit(event, fields) {
   process.stdout.write(JSON.stringify(Object.assign({ event: event }, fields || {})) + '\n');
 }
 
-// Never hang: every script ends by itself.
-function deadline(seconds) {
-  setTimeout(function () { emit('timeout', { seconds: seconds }); process.exit(3); }, seconds * 1000).unref();
+// process.exit() drops stdout still queued for a pipe: exit once it is flushed.
+function exit(code) {
+  process.stdout.write('', function () { process.exit(code); });
 }
 
-module.exports = { config, sdk, emit, deadline };
+// Never hang: every script ends by itself.
+function deadline(seconds) {
+  setTimeout(function () { emit('timeout', { seconds: seconds }); exit(3); }, seconds * 1000).unref();
+}
+
+module.exports = { config, sdk, emit, exit, deadline };

@@ -4,7 +4,7 @@
 // config: {listenUri, tokenUri, keyName, key, seconds}
 'use strict';
 const crypto = require('crypto');
-const { config, sdk, emit, deadline } = require('./common');
+const { config, sdk, emit, exit, deadline } = require('./common');
 const cfg = config();
 deadline(cfg.seconds || 60);
 const https = sdk('hyco-https');
@@ -32,9 +32,9 @@ const server = https.createRelayedServer({
   });
 });
 server.listen(function (err) {
-  if (err) { emit('error', { message: String(err) }); process.exit(2); }
+  if (err) { emit('error', { message: String(err) }); exit(2); }
 });
 server.on('listening', function () { emit('listening'); });
 server.on('error', function (err) { emit('error', { message: String(err && err.message || err) }); });
 process.stdin.on('data', function () {});
-process.stdin.on('end', function () { try { server.close(); } catch (e) {} setTimeout(function () { process.exit(0); }, 200); });
+process.stdin.on('end', function () { try { server.close(); } catch (e) {} setTimeout(function () { exit(0); }, 200); });

@@ -4,7 +4,7 @@
 'use strict';
 const crypto = require('crypto');
 const nodeHttps = require('https');
-const { config, sdk, emit, deadline } = require('./common');
+const { config, sdk, emit, exit, deadline } = require('./common');
 const cfg = config();
 deadline(cfg.seconds || 60);
 const hyco = sdk('hyco-https');
@@ -20,8 +20,8 @@ const req = nodeHttps.request(cfg.url, {
     const out = Buffer.concat(chunks);
     emit('response', { status: res.statusCode, length: out.length,
       sha256: crypto.createHash('sha256').update(out).digest('hex'), body: out.length < 2048 ? out.toString('utf8') : null });
-    process.exit(res.statusCode >= 200 && res.statusCode < 300 ? 0 : 1);
+    exit(res.statusCode >= 200 && res.statusCode < 300 ? 0 : 1);
   });
 });
-req.on('error', function (err) { emit('error', { message: String(err && err.message || err) }); process.exit(2); });
+req.on('error', function (err) { emit('error', { message: String(err && err.message || err) }); exit(2); });
 req.end(body);

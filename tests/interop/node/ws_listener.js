@@ -1,7 +1,7 @@
 // hyco-ws listener: accepts WebSocket senders and echoes every message back.
 // config: {listenUri, tokenUri, keyName, key, seconds}
 'use strict';
-const { config, sdk, emit, deadline } = require('./common');
+const { config, sdk, emit, exit, deadline } = require('./common');
 const cfg = config();
 deadline(cfg.seconds || 60);
 const WebSocket = sdk('hyco-ws');
@@ -20,4 +20,4 @@ const server = WebSocket.createRelayedServer({
 server.on('listening', function () { emit('listening'); });
 server.on('error', function (err) { emit('error', { message: String(err && err.message || err) }); });
 process.stdin.on('data', function () {});
-process.stdin.on('end', function () { server.close(); setTimeout(function () { process.exit(0); }, 200); });
+process.stdin.on('end', function () { server.close(); setTimeout(function () { exit(0); }, 200); });

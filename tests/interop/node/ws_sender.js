@@ -2,7 +2,8 @@
 // expects each to come back (an echoing listener), then closes with 1000.
 // config: {sendUri, tokenUri, keyName, key, count, size, seconds}
 'use strict';
-const { config, sdk, emit, deadline } = require('./common');
+const crypto = require('crypto');
+const { config, sdk, emit, exit, deadline } = require('./common');
 const cfg = config();
 deadline(cfg.seconds || 60);
 const WebSocket = sdk('hyco-ws');
@@ -18,11 +19,17 @@ const client = WebSocket.relayedConnect(cfg.sendUri, token, function (ws) {
 client.on('message', function (data, flags) {
   received += 1;
   const binary = !!(flags && flags.binary);
-  emit('message', binary ? { binary: true, hex: Buffer.from(data).toString('hex') } : { binary: false, text: String(data) });
+  if (binary) {
+    emit('message', { binary: true, hex: Buffer.from(data).toString('hex') });
+  } else {
+    const s = String(data);
+    emit('message', { binary: false, length: s.length, head: s.slice(0, 8),
+      sha256: crypto.createHash('sha256').update(s).digest('hex') });
+  }
   if (received === count + 1) { client.close(1000, 'done'); }
 });
 client.on('close', function (code) {
   emit('summary', { sent: count + 1, received: received });
-  process.exit(received === count + 1 ? 0 : 1);
+  exit(received === count + 1 ? 0 : 1);
 });
-client.on('error', function (err) { emit('error', { message: String(err && err.message || err) }); process.exit(2); });
+client.on('error', function (err) { emit('error', { message: String(err && err.message || err) }); exit(2); });
