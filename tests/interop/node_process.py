@@ -66,10 +66,10 @@ class NodeScript:
         )
         return cls(process, name)
 
-    async def next_event(self, timeout: float = 20.0) -> dict[str, Any]:
+    async def next_event(self, seconds: float = 20.0) -> dict[str, Any]:
         """Read the next JSON event line, failing clearly on EOF or timeout."""
         assert self.process.stdout is not None
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             line = await self.process.stdout.readline()
         if not line:
             stderr = await self._stderr()
@@ -78,17 +78,17 @@ class NodeScript:
         self.events.append(event)
         return event
 
-    async def wait_for(self, event: str, timeout: float = 20.0) -> dict[str, Any]:
+    async def wait_for(self, event: str, seconds: float = 20.0) -> dict[str, Any]:
         """Read events until one named ``event`` arrives (bounded)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             while True:
-                got = await self.next_event(timeout)
+                got = await self.next_event(seconds)
                 if got["event"] == event:
                     return got
 
-    async def wait(self, timeout: float = 30.0) -> int:
+    async def wait(self, seconds: float = 30.0) -> int:
         """Wait for the script to exit by itself; return its exit code."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             await self._read_rest()
             return await self.process.wait()
 

@@ -67,7 +67,7 @@ async def test_hyco_ws_listener_serves_hyco_ws_sender(emulator: Emulator) -> Non
             },
             ca_file=emulator.ca_file,
         )
-        assert await sender.wait(timeout=45) == 0, sender.events
+        assert await sender.wait(seconds=45) == 0, sender.events
         summary = sender.events[-1]
         assert summary == {"event": "summary", "sent": 6, "received": 6}
         texts = [
@@ -98,7 +98,7 @@ async def test_hyco_ws_sender_with_wrong_key_is_refused(emulator: Emulator) -> N
             },
             ca_file=emulator.ca_file,
         )
-        assert await sender.wait(timeout=20) != 0
+        assert await sender.wait(seconds=20) != 0
         errors = [e for e in sender.events if e["event"] == "error"]
         assert errors and "401" in errors[0]["message"], sender.events
     finally:
@@ -117,17 +117,19 @@ async def test_hyco_https_listener_answers_python_https(
         )
         body = bytes(range(256)) * (length // 256) + b"z" * (length % 256)
         headers = {"ServiceBusAuthorization": token, "X-Echo": "1"}
-        async with aiohttp.ClientSession() as session:
-            async with session.post(
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
                 f"https://{emulator.namespace}/demo/echo?x=1",
                 data=body,
                 headers=headers,
                 ssl=client_ssl,
-            ) as response:
-                got = await response.read()
-                assert response.status == 200, got[:300]
-                assert response.headers["X-Body-Sha256"] == hashlib.sha256(body).hexdigest()
-                assert "Via" in response.headers
+            ) as response,
+        ):
+            got = await response.read()
+            assert response.status == 200, got[:300]
+            assert response.headers["X-Body-Sha256"] == hashlib.sha256(body).hexdigest()
+            assert "Via" in response.headers
         assert got == body
         request = await listener.wait_for("request")
         assert request == {
@@ -157,10 +159,10 @@ async def test_node_https_request_reaches_hyco_https_listener(
             },
             ca_file=emulator.ca_file,
         )
-        assert await request.wait(timeout=30) == 0, request.events
+        assert await request.wait(seconds=30) == 0, request.events
         response = request.events[-1]
         assert response["status"] == 201
-        assert '"length":%d' % length in response["body"]
+        assert f'"length":{length}' in response["body"]
         assert '"custom":"node"' in response["body"]
     finally:
         await listener.stop()
