@@ -14,7 +14,7 @@ import json
 import random
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -187,7 +187,7 @@ class Hub:
         self,
         kind: Literal["accept", "request"],
         entity: str,
-        address_for: Any,
+        address_for: Callable[[str], str],
         lifetime: float,
     ) -> Rendezvous:
         """Create an unguessable single-use rendezvous (§5.2: ≤ 30 s, one use).
