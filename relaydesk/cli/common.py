@@ -46,25 +46,39 @@ __all__ = [
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, *, address: bool = True) -> None:
-    """Add ADDRESS, the credential options, ``--ca-file``, ``--json``, ``--debug``."""
-    if address:
-        parser.add_argument(
-            "address",
-            metavar="ADDRESS",
-            nargs="?",
-            help="hybrid connection: sb://ns/hc, https://ns/hc, ns/hc, or "
-            "sb://127.0.0.1:PORT/demo for the emulator (default: from the profile or "
-            "the connection string's EntityPath)",
-        )
-    _add_source_arguments(parser)
-    _add_identity_arguments(parser.add_argument_group("listener/main identity"), prefix="")
-    _add_identity_arguments(
-        parser.add_argument_group(
-            "sender identity (default: the main identity)",
-        ),
-        prefix="sender-",
+EXIT_CODES_EPILOG = (
+    "exit codes: 0 success, 1 unexpected error (run with --debug), 2 usage or invalid "
+    "input, 3 authentication/authorization, 4 refused by the relay (404, 502, 504, "
+    "listener rejected, channel closed), 5 relay or authority unreachable, "
+    "6 incomplete (missing echo, non-2xx answer, failed check step). Secrets come from "
+    "environment variables (--…-env VAR), standard input (--…-stdin, --connection-string -) "
+    "or the OS keyring (--profile), never from plain arguments."
+)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, *, sender: bool = True) -> None:
+    """Add ADDRESS, the credential options, ``--ca-file``, ``--json``, ``--debug``.
+
+    Args:
+        parser: the subcommand's parser.
+        sender: also add the ``--sender-*`` identity options.
+    """
+    parser.epilog = EXIT_CODES_EPILOG
+    parser.add_argument(
+        "address",
+        metavar="ADDRESS",
+        nargs="?",
+        help="hybrid connection: sb://ns/hc, https://ns/hc, ns/hc, or "
+        "sb://127.0.0.1:PORT/demo for the emulator (default: from the profile or "
+        "the connection string's EntityPath)",
     )
+    _add_source_arguments(parser)
+    _add_identity_arguments(parser.add_argument_group("identity"), prefix="")
+    if sender:
+        _add_identity_arguments(
+            parser.add_argument_group("sender identity (default: the identity above)"),
+            prefix="sender-",
+        )
     general = parser.add_argument_group("connection and output")
     general.add_argument(
         "--authority-host",

@@ -220,8 +220,8 @@ def _identity_from_options(
     dest = prefix.replace("-", "_")
     if prefix and getattr(args, f"{dest}anonymous", False):
         return AnonymousIdentity()
-    client_id = getattr(args, f"{dest}client_id")
-    key_name = getattr(args, f"{dest}sas_key_name")
+    client_id = getattr(args, f"{dest}client_id", None)
+    key_name = getattr(args, f"{dest}sas_key_name", None)
     secret = _one_secret(args, reader, name=f"{prefix}client-secret", what="client secret")
     key = _one_secret(args, reader, name=f"{prefix}sas-key", what="SAS key")
     if client_id and key_name:

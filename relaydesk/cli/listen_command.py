@@ -39,7 +39,7 @@ _DRAIN_TIMEOUT = 5.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``relaydesk listen``."""
-    add_common_arguments(parser)
+    add_common_arguments(parser, sender=False)
     group = parser.add_argument_group("listener behaviour")
     group.add_argument(
         "--echo",

@@ -180,7 +180,7 @@ def test_first_connect_failures_are_one_line_with_exit_code(
     assert record["event"] == "error" and record["aadsts_code"] == 7000215
     assert record["trace_id"]
 
-    assert main(["listen", world.address(), "--reject", "42", "--sender-anonymous"]) == 2
+    assert main(["listen", world.address(), "--reject", "42"]) == 2
 
 
 # --- subprocess smoke test -------------------------------------------------------------
