@@ -260,6 +260,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last_profile", profile.name)
 
     def _on_workspace_error(self, info: ErrorInfo) -> None:
+        if info.kind in ("InvalidField", "InvalidAddress"):
+            self.connection.set_expanded(True)  # e.g. a secret to type in again
         text = format_error(info)
         if info.remedy:
             text += f" — {info.remedy}"

@@ -71,6 +71,7 @@ class ListenerBridge(QObject):
         self._slot = TaskSlot("listener")
         self._sends = TaskGroupSlot("listener-send")
         self.state = ConnectionState.OFFLINE
+        self._detached = False
         self.listener_id: str | None = None
 
     # --- configuration and control (plain methods, called from widgets) ----------
@@ -117,6 +118,7 @@ class ListenerBridge(QObject):
         """Stop and wait for the clean-up, bounded by ``grace`` seconds."""
         await self._sends.stop(grace / 2)
         if not await self._slot.stop(grace):
+            self._detached = True  # the window may go away: late events are dropped
             log.warning("listener did not stop within %.1f s", grace)
 
     def send_text(self, connection_id: str, text: str) -> None:
@@ -173,6 +175,8 @@ class ListenerBridge(QObject):
 
     def dispatch(self, event: Event) -> None:
         """Emit the signals for one core event (public so tests can feed events)."""
+        if self._detached:
+            return
         self.timeline_event.emit(event)
         if isinstance(event, MessageReceived | MessageSent):
             self.message.emit(event)

@@ -76,6 +76,7 @@ class SenderBridge(QObject):
             maxlen=RTT_WINDOW
         )
         self.state = ConnectionState.OFFLINE
+        self._detached = False
 
     # --- configuration ----------------------------------------------------------
 
@@ -125,6 +126,7 @@ class SenderBridge(QObject):
         self._repeat.cancel()
         await self._work.stop(grace / 2)
         if not await self._slot.stop(grace):
+            self._detached = True  # the window may go away: late events are dropped
             log.warning("sender did not stop within %.1f s", grace)
 
     def send_text(self, text: str) -> None:
@@ -220,6 +222,8 @@ class SenderBridge(QObject):
 
     def dispatch(self, event: Event) -> None:
         """Emit the signals for one core event (public so tests can feed events)."""
+        if self._detached:
+            return
         self.timeline_event.emit(event)
         if isinstance(event, MessageReceived):
             rtt = self._match_echo(event)

@@ -118,7 +118,7 @@ class Workspace(QObject):
         current = preferred if preferred in names else ""
         self.profiles_changed.emit(names, current)
         if current:
-            await self.activate(current)
+            await self._activate_reporting(current)
 
     @property
     def persistent_secrets(self) -> bool:

@@ -131,7 +131,7 @@ class ListenerPane(QWidget):
             self.connections.clear()
 
     def _show_state(self, state: ConnectionState) -> None:
-        running = self.bridge.running or state is not ConnectionState.OFFLINE
+        running = state is not ConnectionState.OFFLINE
         self.start_button.setText("Stop" if running else "Start")
 
     def _on_error(self, info: ErrorInfo) -> None:

@@ -145,7 +145,7 @@ class SenderPane(QWidget):
         self._show_state(event.state)
 
     def _show_state(self, state: ConnectionState) -> None:
-        running = self.bridge.running or state is not ConnectionState.OFFLINE
+        running = state is not ConnectionState.OFFLINE
         self.connect_button.setText("Disconnect" if running else "Connect")
 
     def _on_error(self, info: ErrorInfo) -> None:

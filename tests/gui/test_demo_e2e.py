@@ -1,0 +1,254 @@
+"""End to end in demo mode: the real window, the real in-process emulator, real TLS.
+
+Every scenario clicks the real widgets (buttons, composer, HTTP tab, fault
+buttons) and waits on what the user would see (badges, logs, timeline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from relaydesk.gui.main_window import MainWindow
+from relaydesk.relay.events import (
+    ChannelClosed,
+    ConnectionEnded,
+    ConnectionState,
+    MessageReceived,
+    StateChanged,
+    TokenRenewed,
+)
+from tests.gui.conftest import until
+
+pytestmark = [pytest.mark.gui, pytest.mark.e2e]
+
+
+async def _demo_window(data_dir: Path, token_lifetime: float | None = None) -> MainWindow:
+    window = MainWindow(token_lifetime=token_lifetime, demo_data_dir=data_dir)
+    window.show()
+    window.load_profiles()
+    window.profile_bar.buttons["demo"].click()
+    await until(lambda: window.demo_info is not None, "demo mode")
+    await until(lambda: window.listener_bridge.configured, "the demo profile")
+    return window
+
+
+async def _close(window: MainWindow) -> None:
+    await window.shutdown()
+    window.hide()
+    window.deleteLater()
+
+
+@pytest_asyncio.fixture
+async def window(emulator_data_dir: Path) -> AsyncIterator[MainWindow]:
+    win = await _demo_window(emulator_data_dir)
+    try:
+        yield win
+    finally:
+        await _close(win)
+
+
+async def _start_listener(window: MainWindow) -> None:
+    window.listener_pane.start_button.click()
+    await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "listener online")
+
+
+async def _connect_sender(window: MainWindow) -> None:
+    window.sender_pane.connect_button.click()
+    await until(lambda: window.sender_pane.state is ConnectionState.ONLINE, "sender connected")
+
+
+def _received(model, data) -> bool:  # type: ignore[no-untyped-def]
+    return any(
+        isinstance(model.row_event(r), MessageReceived) and model.row_event(r).data == data
+        for r in range(model.rowCount())
+    )
+
+
+def _events(window: MainWindow, kind: type) -> list:  # type: ignore[type-arg]
+    return [e for e in window.timeline_model.events() if isinstance(e, kind)]
+
+
+@pytest.mark.asyncio
+async def test_start_connect_send_receive_and_http(window: MainWindow) -> None:
+    assert window.listener_pane.start_button.text() == "Start"
+    await _start_listener(window)
+    assert window.listener_pane.start_button.text() == "Stop"
+    await _connect_sender(window)
+    await until(lambda: bool(window.listener_pane.connections.connection_ids()), "a connection row")
+
+    window.sender_pane.composer.set_text("hello relay")
+    window.sender_pane.composer.send_button.click()
+    await until(lambda: _received(window.listener_pane.log_model, "hello relay"), "listener log")
+    await until(lambda: _received(window.sender_pane.log_model, "hello relay"), "the echo")
+    assert window.sender_pane.rtt_label.text().startswith("Round trip:")
+    assert window.sender_pane.token_badge.token is not None
+
+    tab = window.sender_pane.http_tab
+    window.sender_pane.tabs.setCurrentWidget(tab)
+    tab.method_combo.setCurrentText("PUT")
+    tab.suffix_edit.setText("orders/42")
+    tab.query_edit.setText("a=1")
+    tab.headers_edit.setPlainText("Content-Type: text/plain\nX-Demo: yes")
+    tab.body_edit.setPlainText("ping")
+    tab.send_button.click()
+    await until(lambda: tab.status_label.text().startswith("200"), "the HTTP response")
+    assert "ping" in tab.response_view.toPlainText()
+    assert "text/plain" in tab.response_view.toPlainText()
+
+
+@pytest.mark.asyncio
+async def test_listener_reject_policy_reaches_the_sender(window: MainWindow) -> None:
+    window.listener_pane.settings_toggle.click()
+    settings = window.listener_pane.settings
+    settings.accept_combo.setCurrentIndex(1)
+    settings.reject_status.setValue(451)
+    settings.reject_reason.setText("Not today")
+    await _start_listener(window)
+    window.sender_pane.connect_button.click()
+    badge = window.sender_pane.state_badge
+    await until(lambda: "451" in badge.cause_label.text(), "the rejection on the sender")
+    assert window.sender_pane.state is ConnectionState.OFFLINE
+
+
+@pytest.mark.asyncio
+async def test_drop_control_channel_reconnects(window: MainWindow) -> None:
+    await _start_listener(window)
+    states: list[ConnectionState] = []
+    window.listener_bridge.state_changed.connect(lambda e: states.append(e.state))
+    window.demo_bar.drop_button.click()
+    await until(lambda: ConnectionState.RECONNECTING in states, "reconnecting")
+    await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "online again")
+    assert any(c.code == 1006 for c in _events(window, ChannelClosed))
+    assert "reconnect" in window.demo_bar.result_label.text()
+
+
+@pytest.mark.asyncio
+async def test_expired_token_reconnects_with_a_new_token(window: MainWindow) -> None:
+    await _start_listener(window)
+    window.demo_bar.expire_button.click()
+    await until(lambda: any(c.code == 1008 for c in _events(window, ChannelClosed)), "1008")
+    await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "online again")
+
+
+@pytest.mark.asyncio
+async def test_revoked_sender_role_shows_the_403_remedy(window: MainWindow) -> None:
+    await _start_listener(window)
+    window.demo_bar.role_button.click()
+    await until(
+        lambda: (
+            window.demo.sender_role_revoked and "revoked" in window.demo_bar.result_label.text()
+        ),
+        "the revocation",
+    )
+    window.sender_pane.connect_button.click()
+    badge = window.sender_pane.state_badge
+    await until(lambda: "403" in badge.cause_label.text(), "the 403 on the sender")
+    assert "Azure Relay" in badge.remedy_label.text()
+    assert "5 minutes" in badge.remedy_label.text()
+    assert window.sender_pane.connect_button.text() == "Connect"
+
+    window.demo_bar.role_button.click()  # restore
+    await until(lambda: "restored" in window.demo_bar.result_label.text(), "the restore")
+    await _connect_sender(window)
+    assert badge.cause_label.text() == ""
+
+
+@pytest.mark.asyncio
+async def test_slow_listener_gives_504_with_a_remedy(window: MainWindow) -> None:
+    await _start_listener(window)
+    window.demo_bar.slow_button.click()
+    await until(lambda: "slow" in window.demo_bar.result_label.text(), "slow mode")
+    tab = window.sender_pane.http_tab
+    tab.send_button.click()
+    await until(lambda: tab.status_label.text().startswith("Failed"), "the 504", within=30)
+    assert "504" in tab.status_label.text()
+    assert "listener" in tab.response_view.toPlainText().lower()
+
+
+@pytest.mark.asyncio
+async def test_check_button_runs_every_step(window: MainWindow) -> None:
+    window.profile_bar.buttons["check"].click()
+    section = window.check_section
+    await until(
+        lambda: "passed" in section.summary.text() or "failed" in section.summary.text(),
+        "the check to finish",
+        within=60,
+    )
+    assert "passed" in section.summary.text(), [
+        section.panel.row_text(n) for n in section.panel.step_names()
+    ]
+    assert all(section.panel.status(n) == "passed" for n in section.panel.step_names())
+
+
+@pytest.mark.asyncio
+async def test_session_export_is_redacted(window: MainWindow, tmp_path: Path) -> None:
+    await _start_listener(window)
+    await _connect_sender(window)
+    window.sender_pane.composer.set_text("exported message")
+    window.sender_pane.composer.send_button.click()
+    await until(lambda: _received(window.sender_pane.log_model, "exported message"), "echo")
+    path = tmp_path / "session.jsonl"
+    window.export_session(str(path))
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert any(line["type"] == "MessageReceived" for line in lines)
+    text = path.read_text(encoding="utf-8")
+    for identity in window.demo.emulator.world.identities.values():
+        assert identity.client_secret not in text
+    assert "Exported" in window.statusBar().currentMessage()
+
+
+@pytest.mark.asyncio
+async def test_keyring_missing_keeps_secrets_for_the_session(window: MainWindow) -> None:
+    assert "kept for this session only" in window.secrets_label.text()
+    note = window.connection.secret_note
+    assert note.isVisibleTo(window) and "this session only" in note.text()
+    assert not window.workspace.persistent_secrets
+    await _start_listener(window)  # the in-memory secrets work
+
+
+@pytest.mark.asyncio
+@pytest.mark.slow
+async def test_renewal_is_visible_in_badge_and_timeline(emulator_data_dir: Path) -> None:
+    window = await _demo_window(emulator_data_dir, token_lifetime=6)
+    try:
+        await _start_listener(window)
+        badge = window.listener_pane.token_badge
+        await until(lambda: badge.renewals >= 1, "a renewal in the badge", within=30)
+        assert _events(window, TokenRenewed)
+        assert window.listener_pane.state is ConnectionState.ONLINE
+    finally:
+        await _close(window)
+
+
+@pytest.mark.asyncio
+async def test_quit_mid_session_sends_close_frames_quickly(emulator_data_dir: Path) -> None:
+    window = await _demo_window(emulator_data_dir)
+    await _start_listener(window)
+    await _connect_sender(window)
+    window.sender_pane.composer.set_text("x" * 1024)
+    window.sender_pane.composer.repeat_spin.setValue(100_000)
+    window.sender_pane.composer.send_button.click()
+    await until(lambda: window.listener_pane.log_model.appended_count > 50, "traffic")
+    closing = asyncio.Event()
+    window.close_requested.connect(closing.set)
+    window.close()
+    assert closing.is_set()
+    started = time.monotonic()
+    await _close(window)
+    took = time.monotonic() - started
+    assert took < 5.0, f"shutdown took {took:.1f} s"
+    listener_closed = [c for c in _events(window, ChannelClosed) if c.side == "listener"]
+    assert listener_closed and not listener_closed[-1].by_peer
+    assert listener_closed[-1].code == 1000
+    ended = [e for e in _events(window, ConnectionEnded) if e.side == "sender"]
+    assert ended and ended[-1].code == 1000
+    offline = [e for e in _events(window, StateChanged) if e.state is ConnectionState.OFFLINE]
+    assert {e.side for e in offline} >= {"listener", "sender"}
+    assert not window.demo.running
