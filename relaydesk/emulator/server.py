@@ -181,13 +181,19 @@ class Emulator:
             )
         data_dir = options.data_dir or default_data_dir()
         world, files = await asyncio.to_thread(self._prepare, data_dir)
+        ssl_context = server_ssl_context(files)
         sock = self._bind()
         self.port = sock.getsockname()[1]
-        app = self._build_app(world)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
-        await runner.setup()
-        site = web.SockSite(runner, sock, ssl_context=server_ssl_context(files))
-        await site.start()
+        runner = web.AppRunner(
+            self._build_app(world), access_log=None, handle_signals=False, shutdown_timeout=2.0
+        )
+        try:
+            await runner.setup()
+            await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+        except BaseException:
+            await runner.cleanup()
+            sock.close()
+            raise
         self._runner, self._world, self._ca_file = runner, world, files.ca_file
         self.logger.info(
             "emulator listening on https://%s (tenant %s)", self.namespace, world.tenant_id
