@@ -24,7 +24,7 @@ import pytest
 from relaydesk.cli import main
 from relaydesk.errors import HandshakeFailed, NoListener
 from relaydesk.protocol import HybridConnectionAddress
-from tests.cli.conftest import World, assert_no_secret
+from tests.cli.conftest import EmulatorThread, World, assert_no_secret
 
 pytestmark = pytest.mark.e2e
 
@@ -278,3 +278,62 @@ def test_subprocess_listen_send_request_then_sigint(
     assert_no_secret(
         world, "".join(seen), out, err, send.stdout, send.stderr, request.stdout, request.stderr
     )
+
+
+@pytest.fixture
+def short_token_emulator(tmp_path: Path) -> Iterator[tuple[EmulatorThread, World]]:
+    """An emulator whose Entra tokens live 8 s, so renewals happen within a test."""
+    from relaydesk.emulator import EmulatorOptions
+
+    thread = EmulatorThread(EmulatorOptions(data_dir=tmp_path, token_lifetime=8))
+    try:
+        yield thread, World(thread.emulator.ready_info())
+    finally:
+        thread.stop()
+
+
+def _read_until(process: subprocess.Popen[str], event: str, seen: list[dict[str, Any]]) -> None:
+    """Read JSON lines (bounded) until one has ``event``."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(json.loads(line))
+        if seen[-1]["event"] == event:
+            return
+    pytest.fail(f"no {event!r} event in {seen}")
+
+
+def test_subprocess_reports_token_renewal_and_reconnects(
+    short_token_emulator: tuple[EmulatorThread, World],
+) -> None:
+    thread, world = short_token_emulator
+    process = subprocess.Popen(
+        _relaydesk("listen", world.address(), "--json", *world.entra_args(sender=None)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(world),
+        cwd=ROOT,
+    )
+    seen: list[dict[str, Any]] = []
+    try:
+        _read_until(process, "online", seen)
+        _read_until(process, "token_renewed", seen)
+        renewed = seen[-1]
+        assert renewed["renewals"] == 1 and renewed["expires_at"].endswith("Z")
+        assert thread.call(thread.emulator.faults.drop_control_channels()) == 1
+        _read_until(process, "reconnecting", seen)
+        assert seen[-1]["attempt"] >= 1
+        _read_until(process, "online", seen)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert_no_secret(world, json.dumps(seen), out, err)

@@ -243,3 +243,27 @@ def test_bad_arguments_are_usage_errors(world: World, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert err.count("relaydesk: error:") == 2
     assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("secret_env")
+def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
+    world: World,
+    background_listener: Callable[..., Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("internal detail that must not be shown")
+
+    monkeypatch.setattr("relaydesk.cli.send_command._exchange", broken)
+    argv = ["send", world.address(), "--message", "x", *_sender_args(world)]
+    with background_listener(options=ListenerOptions(auto_echo=True)):
+        plain = main(argv)
+        captured = capsys.readouterr()
+        debug = main([*argv, "--debug"])
+    assert plain == 1
+    assert captured.err == (
+        "relaydesk: error: unexpected error (RuntimeError) — run with --debug for details\n"
+    )
+    assert debug == 1
+    assert "Traceback" in capsys.readouterr().err
