@@ -157,6 +157,7 @@ class ErrorDialog(QDialog):
 
 
 def _escape(text: str) -> str:
+    """Escape text for a rich-text label."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -172,6 +173,7 @@ class UnexpectedErrorReporter:
         self._parent = parent
         self.reports: list[str] = []
         self.show_dialogs = True
+        self.dialogs: list[ErrorDialog] = []  # keeps parentless dialogs alive
         self._previous_hook: Callable[..., Any] | None = None
 
     def set_parent(self, parent: Callable[[], QWidget | None]) -> None:
@@ -226,6 +228,12 @@ class UnexpectedErrorReporter:
             return
         try:
             dialog = ErrorDialog(summary, full, self._parent())
+            self.dialogs.append(dialog)
+            dialog.finished.connect(lambda _result: self._forget(dialog))
             dialog.show()
         except Exception:
             log.exception("could not show the error dialog")
+
+    def _forget(self, dialog: ErrorDialog) -> None:
+        if dialog in self.dialogs:
+            self.dialogs.remove(dialog)

@@ -29,8 +29,12 @@ class SelfTestFailed(Exception):
     """A self-test step did not reach its goal in time."""
 
 
-async def until(predicate: Callable[[], bool], what: str, within: float = STEP_TIMEOUT) -> None:
-    """Poll ``predicate`` (every 50 ms) until true, or raise SelfTestFailed."""
+async def until(predicate: Callable[[], bool], what: str, within: float | None = None) -> None:
+    """Poll ``predicate`` (every 50 ms) until true, or raise SelfTestFailed.
+
+    ``within`` defaults to :data:`STEP_TIMEOUT` (read at call time).
+    """
+    within = STEP_TIMEOUT if within is None else within
     deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:

@@ -1,0 +1,182 @@
+"""gui/app.py: the main coroutine's quit sequence; gui/errors.py; gui/resources.py."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from relaydesk.errors import (
+    ConnectionClosed,
+    Forbidden,
+    InvalidAddress,
+    RelayUnreachable,
+    SecretStoreUnavailable,
+)
+from relaydesk.gui import resources
+from relaydesk.gui.app import main_coroutine
+from relaydesk.gui.errors import ErrorDialog, UnexpectedErrorReporter, error_info, format_error
+from relaydesk.gui.main_window import MainWindow
+from relaydesk.relay.events import ConnectionState, ErrorInfo
+from tests.gui.conftest import until
+
+pytestmark = pytest.mark.gui
+
+
+def _args(**overrides: object) -> argparse.Namespace:
+    values: dict[str, object] = {
+        "demo": False,
+        "self_test": False,
+        "screenshot": None,
+        "token_lifetime": None,
+        "profile": None,
+    }
+    values.update(overrides)
+    return argparse.Namespace(**values)
+
+
+def _main_window() -> MainWindow | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow) and widget.isVisible():
+            return widget
+    return None
+
+
+@pytest.mark.asyncio
+async def test_async_tests_run_on_the_qasync_loop() -> None:
+    assert type(asyncio.get_running_loop()).__module__.startswith("qasync")
+
+
+@pytest.mark.asyncio
+async def test_closing_the_window_ends_the_main_coroutine() -> None:
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    reporter = UnexpectedErrorReporter()
+    reporter.show_dialogs = False
+    task = asyncio.create_task(main_coroutine(_args(), reporter))
+    try:
+        await until(lambda: _main_window() is not None, "the main window")
+        window = _main_window()
+        assert window is not None
+        await asyncio.sleep(0.2)  # let the stores open
+        assert not task.done()
+        window.close()
+        async with asyncio.timeout(5):
+            assert await task == 0
+    finally:
+        loop.set_exception_handler(handler)
+    assert reporter.reports == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.e2e
+async def test_quitting_in_demo_mode_stops_listener_and_emulator(emulator_data_dir: Path) -> None:
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    reporter = UnexpectedErrorReporter()
+    reporter.show_dialogs = False
+    task = asyncio.create_task(main_coroutine(_args(demo=True), reporter))
+    try:
+        await until(lambda: _main_window() is not None, "the main window")
+        window = _main_window()
+        assert window is not None
+        window.demo._data_dir = emulator_data_dir  # reuse the session's certificates
+        await until(lambda: window.demo_info is not None, "demo mode")
+        window.listener_pane.start_button.click()
+        await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "online")
+        demo = window.demo
+        window.close()
+        async with asyncio.timeout(5):
+            assert await task == 0
+        assert not demo.running
+    finally:
+        loop.set_exception_handler(handler)
+    assert reporter.reports == []
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def test_error_info_gives_cause_and_remedy() -> None:
+    forbidden = error_info(Forbidden(403, "no Send right", tracking_id="t-1"))
+    assert forbidden.status == 403 and forbidden.tracking_id == "t-1"
+    assert "Azure Relay" in forbidden.remedy
+    closed = error_info(ConnectionClosed(1008, "TokenExpired"))
+    assert closed.status == 1008 and closed.remedy
+    assert "session only" in error_info(SecretStoreUnavailable("no keyring")).remedy
+    assert error_info(RelayUnreachable("refused")).remedy
+    assert "address" in error_info(InvalidAddress("address", "no host")).remedy
+    bug = error_info(KeyError("x"))
+    assert bug.kind == "KeyError" and "bug" in bug.remedy
+
+
+def test_format_error_mentions_status_and_tracking_id() -> None:
+    text = format_error(ErrorInfo("Forbidden", "no right", "", 403, "abc"))
+    assert text == "403 · no right (TrackingId abc)"
+
+
+def test_excepthook_logs_and_opens_a_non_modal_dialog(qtbot) -> None:  # type: ignore[no-untyped-def]
+    reporter = UnexpectedErrorReporter()
+    try:
+        raise ValueError("something odd")
+    except ValueError as exc:
+        reporter.excepthook(type(exc), exc, exc.__traceback__)
+    assert reporter.reports == ["ValueError: something odd"]
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog)]
+    assert dialogs == reporter.dialogs
+    dialog = dialogs[-1]
+    assert dialog.isVisible() and not dialog.isModal()
+    dialog.copy_button.click()
+    copied = QGuiApplication.clipboard().text()
+    assert "ValueError: something odd" in copied and "Traceback" in copied
+    dialog.close()
+    assert reporter.dialogs == []
+
+
+def test_loop_handler_reports_context_without_exception(qtbot) -> None:  # type: ignore[no-untyped-def]
+    reporter = UnexpectedErrorReporter()
+    reporter.show_dialogs = False
+    reporter.loop_exception_handler(asyncio.new_event_loop(), {"message": "Task was destroyed"})
+    assert reporter.reports == ["Task was destroyed"]
+
+
+def test_install_and_uninstall_swap_sys_excepthook() -> None:
+    reporter = UnexpectedErrorReporter()
+    before = sys.excepthook
+    reporter.install()
+    assert sys.excepthook == reporter.excepthook
+    reporter.uninstall()
+    assert sys.excepthook is before
+
+
+# --- resources ---------------------------------------------------------------------------
+
+
+def test_stylesheet_is_found_in_the_repository() -> None:
+    path = resources.resource_path("styles/relaydesk.qss")
+    assert path.is_file()
+    assert "palette(" in resources.load_stylesheet()
+
+
+def test_missing_resource_raises_a_typed_error() -> None:
+    with pytest.raises(resources.ResourceMissing):
+        resources.resource_path("styles/nope.qss")
+
+
+def test_frozen_bundle_is_searched_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "resources" / "styles").mkdir(parents=True)
+    (tmp_path / "resources" / "styles" / "relaydesk.qss").write_text("/* bundled */")
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.candidate_roots()[0] == tmp_path / "resources"
+    assert resources.load_stylesheet() == "/* bundled */"
+
+
+def test_missing_stylesheet_means_plain_not_broken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(resources, "candidate_roots", lambda: [Path("/nonexistent")])
+    assert resources.load_stylesheet() == ""
+    assert resources.icon("nothing").isNull()  # type: ignore[attr-defined]
