@@ -133,7 +133,7 @@ async def _print_events(listener: Listener, output: Output, gave_up: list[int]) 
         if record is None:
             continue
         _annotate(record, event, listener)
-        output.emit(record)
+        output.emit_at(record, event.at)
         if record["event"] == "offline":
             error = record.get("error")
             gave_up.append(exit_code_for_kind(error["kind"]) if error else EXIT_OK)

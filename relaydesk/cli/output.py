@@ -210,7 +210,12 @@ class Output:
         """Print a relay event (skipped when it has no record)."""
         record = event_record(event, now=now)
         if record is not None:
-            self.emit(record)
+            self.emit_at(record, event.at)
+
+    def emit_at(self, record: Mapping[str, Any], at: float) -> None:
+        """Print ``record``; a person's line starts with the local time ``HH:MM:SS``."""
+        clock = datetime.fromtimestamp(at).strftime("%H:%M:%S")
+        self.emit(record, human=f"{clock} {format_human(record)}")
 
     def warn(self, message: str) -> None:
         """Print a warning on stderr (both modes: it is meant for a person)."""

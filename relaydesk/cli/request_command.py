@@ -88,6 +88,8 @@ async def _request(args: argparse.Namespace, output: Output) -> int:
 
     headers = dict(parse_header(h) for h in args.header)
     body = _body(args)
+    if args.data is not None and not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "text/plain; charset=utf-8"
     method = args.method or ("POST" if body is not None else "GET")
     target = resolve(args, output, ("sender",))
     async with token_providers(target) as providers:

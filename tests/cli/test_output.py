@@ -199,4 +199,6 @@ def test_json_mode_prints_one_object_per_line_and_human_mode_one_line() -> None:
 
     output, out, _ = _output(json_mode=False)
     output.relay_event(ev.MessageReceived(at=1, side="listener", connection_id="c", data="a\nb"))
-    assert out.getvalue() == 'message connection=c size=3 "a\\nb"\n'
+    clock, line = out.getvalue().split(" ", 1)
+    assert len(clock) == 8 and clock[2] == clock[5] == ":"  # local HH:MM:SS
+    assert line == 'message connection=c size=3 "a\\nb"\n'
