@@ -200,3 +200,30 @@ def test_bad_address_and_connection_string_are_typed_errors() -> None:
     with pytest.raises(InvalidConnectionString) as info:
         _resolve(_parse("--connection-string-env", "CS"), env={"CS": "Endpoint=sb://x/;Bogus=1"})
     assert KEY not in str(info.value)
+
+
+def test_full_authority_gives_the_tenant_and_must_agree_with_tenant_id() -> None:
+    from relaydesk.cli.credentials import split_authority
+
+    assert split_authority("https://127.0.0.1:8443/t-1", None) == ("https://127.0.0.1:8443", "t-1")
+    assert split_authority("https://login.example/", "t") == ("https://login.example", "t")
+    assert split_authority(None, "t") == (None, "t")
+    with pytest.raises(InvalidInput) as info:
+        split_authority("https://127.0.0.1:8443/t-1", "t-2")
+    assert info.value.field == "--authority-host"
+
+    args = _parse(
+        "ns/hc",
+        "--authority-host",
+        "https://127.0.0.1:8443/t-1/",
+        "--client-id",
+        "c",
+        "--client-secret-env",
+        "S",
+    )
+    target, _ = _resolve(args, env={"S": "x"}, roles=("listener",))
+    assert isinstance(target.listener, EntraIdentity)
+    assert (target.listener.tenant_id, target.listener.authority_host) == (
+        "t-1",
+        "https://127.0.0.1:8443",
+    )
