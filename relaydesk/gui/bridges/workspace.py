@@ -164,6 +164,12 @@ class Workspace(QObject):
         self.profile_activated.emit(profile)
         return profile
 
+    def deactivate(self) -> None:
+        """No profile: the bridges cannot start until one is chosen."""
+        self.profile = None
+        self._configure(None)
+        self.profile_activated.emit(None)
+
     async def refresh(self, current: str | None = None) -> None:
         """Re-read the profile names (after a save, rename, delete, import)."""
         await self.wait_open()

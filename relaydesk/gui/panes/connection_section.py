@@ -102,6 +102,11 @@ class ConnectionSection(QWidget):
         if profile is None:
             self.summary.setText("No profile selected: press Demo, or New to create one")
             return
+        if not profile.address:
+            self.summary.setText(f"'{profile.name}': fill in the form below and press Save")
+            if self.form is not None:
+                self.form.set_profile(profile, secrets_status)
+            return
         listener = profile.identity("listener").describe()
         sender = profile.identity("sender").describe()
         self.summary.setText(f"{profile.address}  ·  Listener: {listener}  ·  Sender: {sender}")

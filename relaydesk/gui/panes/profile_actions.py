@@ -138,7 +138,16 @@ class ProfileActions(QObject):
 
         async def action() -> str:
             await asyncio.to_thread(self._store().delete, name)
-            await self._workspace.refresh("")
+            workspace = self._workspace
+            current = workspace.profile.name if workspace.profile is not None else ""
+            names = await self._names()
+            if current == name:  # the one in use went away: fall back to another
+                current = names[0] if names else ""
+                if current:
+                    await workspace.activate(current)
+                else:
+                    workspace.deactivate()
+            await workspace.refresh(current)
             return f"Deleted profile '{name}' and its stored secrets"
 
         self._run(action)

@@ -1,0 +1,226 @@
+"""MainWindow: layout, window state, shortcuts, profiles and secrets, accessibility."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import pytest
+import pytest_asyncio
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from relaydesk.gui.main_window import MainWindow
+from relaydesk.relay.events import ConnectionState
+from relaydesk.secrets import secret_key
+from tests.gui.conftest import until
+
+pytestmark = pytest.mark.gui
+
+
+class _MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring backend in memory: stands in for the OS keyring."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)
+
+
+async def _opened(window: MainWindow) -> MainWindow:
+    window.show()
+    window.load_profiles()
+    await until(lambda: window.workspace.store is not None, "the stores")
+    await until(lambda: window.secrets_label.text() != "Secrets: …", "the status bar")
+    return window
+
+
+@pytest_asyncio.fixture
+async def window() -> AsyncIterator[MainWindow]:
+    win = await _opened(MainWindow())
+    try:
+        yield win
+    finally:
+        await win.shutdown()
+        win.hide()
+        win.deleteLater()
+
+
+def test_layout_follows_the_sketch(qtbot) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.sides.widget(0) is win.listener_pane
+    assert win.sides.widget(1) is win.sender_pane
+    assert win.vertical.widget(0) is win.sides
+    assert win.vertical.widget(1) is win.timeline_view
+    assert not win.demo_bar.isVisibleTo(win)  # demo mode only
+    assert not win.check_section.isVisibleTo(win)
+    assert win.windowTitle() == "RelayDesk"
+
+
+def test_window_state_is_remembered(qtbot, _isolated_config: Path) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(700, 500)  # within the offscreen screen, so no clamping
+    first.sides.setSizes([200, 500])
+    first.settings.setValue("last_profile", "Orders")
+    first.close()
+    assert (_isolated_config / "window.ini").is_file()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    assert second.size() == first.size()
+    left, right = second.sides.sizes()
+    assert left < right
+    assert second.settings.value("last_profile") == "Orders"
+
+
+def test_shortcuts_exist(qtbot) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow()
+    qtbot.addWidget(win)
+    keys = {s.key().toString() for s in win.findChildren(QShortcut)}
+    for wanted in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+L", "Ctrl+K"):
+        assert QKeySequence(wanted).toString() in keys
+
+
+def test_ctrl_l_without_a_profile_explains_what_to_do(qtbot) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow()
+    qtbot.addWidget(win)
+    [ctrl_l] = [s for s in win.findChildren(QShortcut) if s.key().toString() == "Ctrl+L"]
+    ctrl_l.activated.emit()
+    badge = win.listener_pane.state_badge
+    assert "No listener identity" in badge.cause_label.text()
+    assert "Demo" in badge.remedy_label.text()
+
+
+def test_every_control_is_named_for_assistive_technology(qtbot) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow()
+    qtbot.addWidget(win)
+    kinds = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QSpinBox)
+    unnamed = []
+    for widget in win.findChildren(QWidget):
+        if not isinstance(widget, kinds) or widget.parent() is None:
+            continue
+        if type(widget).__name__ in ("QScrollBar",) or widget.objectName().startswith("qt_"):
+            continue
+        text = widget.text() if isinstance(widget, QAbstractButton) else ""
+        if not (widget.accessibleName() or widget.toolTip() or text):
+            unnamed.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    assert unnamed == []
+
+
+@pytest.mark.asyncio
+async def test_no_keyring_is_said_in_status_bar_and_form(window: MainWindow) -> None:
+    assert "kept for this session only" in window.secrets_label.text()
+    assert window.connection.secret_note.isVisibleTo(window)
+
+
+@pytest.mark.asyncio
+async def test_a_keyring_is_used_when_there_is_one() -> None:
+    backend = _MemoryKeyring()
+    keyring.set_keyring(backend)  # the autouse fixture restores the failing one
+    win = await _opened(MainWindow())
+    try:
+        assert "session only" not in win.secrets_label.text()
+        assert not win.connection.secret_note.isVisibleTo(win)
+        assert win.workspace.persistent_secrets
+    finally:
+        await win.shutdown()
+        win.deleteLater()
+
+
+def _fill_sas_form(window: MainWindow, address: str, key: str) -> None:
+    form = window.connection.form
+    form.address.setText(address)
+    listener = form.listener_editor
+    listener.kind_combo.setCurrentIndex(listener.kind_combo.findData("sas"))
+    listener.sas_key_name.setText("RootManageSharedAccessKey")
+    listener.sas_key.setText(key)
+    form.same_as_listener.setChecked(True)
+
+
+@pytest.mark.asyncio
+async def test_new_save_rename_duplicate_delete(window: MainWindow, _isolated_config: Path) -> None:
+    bar, actions = window.profile_bar, window.profile_actions
+    bar.buttons["new"].click()
+    await until(
+        lambda: window.connection.form is not None and window.connection.form.isVisibleTo(window),
+        "the blank form",
+    )
+    _fill_sas_form(window, "sb://ns1.servicebus.windows.net/orders", "c2VjcmV0LWtleQ==")
+    assert window.connection.form.request_save()
+    await until(lambda: bar.current_profile() == "New profile", "the saved profile")
+    await until(lambda: window.listener_bridge.configured, "the bridges to be configured")
+    await until(lambda: "orders" in window.connection.summary.text(), "the summary")
+    store = window.workspace.store
+    stored = store.secrets.get(secret_key("New profile", "listener"))
+    assert stored is not None and stored.reveal() == "c2VjcmV0LWtleQ=="
+    files = "".join(p.read_text() for p in (_isolated_config / "profiles").glob("*.json"))
+    assert "c2VjcmV0LWtleQ==" not in files
+    assert "ns1.servicebus.windows.net/orders" in window.connection.summary.text()
+
+    actions.rename("New profile", "Orders")
+    await until(lambda: bar.current_profile() == "Orders", "the rename")
+    bar.buttons["duplicate"].click()
+    await until(lambda: "Orders copy" in store.list(), "the copy")
+    assert store.secrets.get(secret_key("Orders copy", "listener")) is not None
+    actions.delete("Orders copy")
+    await until(lambda: "Orders copy" not in store.list(), "the delete")
+    assert store.secrets.get(secret_key("Orders copy", "listener")) is None
+    await until(lambda: window.settings.value("last_profile") == "Orders", "the fallback")
+    assert bar.current_profile() == "Orders"
+
+
+@pytest.mark.asyncio
+async def test_import_connection_string(window: MainWindow) -> None:
+    text = (
+        "Endpoint=sb://ns2.servicebus.windows.net/;SharedAccessKeyName=send;"
+        "SharedAccessKey=a2V5;EntityPath=hc"
+    )
+    window.profile_actions.import_connection_string(text)
+    await until(lambda: window.profile_bar.current_profile() == "Imported", "the import")
+    profile = window.workspace.profile
+    assert profile.identity("listener").kind == "sas"
+    assert "ns2.servicebus.windows.net/hc" in profile.address
+
+
+@pytest.mark.asyncio
+async def test_bad_import_is_explained_not_raised(window: MainWindow) -> None:
+    window.profile_actions.import_connection_string("Endpoint=nonsense")
+    await until(lambda: bool(window.statusBar().currentMessage()), "a status message")
+    assert "connection" in window.statusBar().currentMessage().lower()
+
+
+@pytest.mark.asyncio
+async def test_missing_secret_opens_the_form(window: MainWindow) -> None:
+    window.profile_bar.buttons["new"].click()
+    await until(lambda: window.connection.form is not None, "the form")
+    _fill_sas_form(window, "sb://ns3.servicebus.windows.net/x", "a2V5")
+    window.connection.form.request_save()
+    await until(lambda: window.profile_bar.current_profile() == "New profile", "the save")
+    window.workspace.store.secrets.delete(secret_key("New profile", "listener"))
+    window.connection.set_expanded(False)
+    window.workspace.select("New profile")
+    await until(lambda: window.connection.toggle.isChecked(), "the form to open")
+    assert "secret" in window.statusBar().currentMessage().lower()
+    assert window.listener_pane.state is ConnectionState.OFFLINE
