@@ -47,14 +47,23 @@ def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: ("<redacted>" if k.lower() in _SENSITIVE else v) for k, v in headers.items()}
 
 
-def data_fields(data: str | bytes) -> dict[str, Any]:
-    """``{"text": …}`` for text (or UTF-8 bytes), else ``{"data_b64": …}``; plus size."""
+def data_fields(data: str | bytes, *, utf8_as_text: bool = False) -> dict[str, Any]:
+    """``{"text": …}`` for text, ``{"data_b64": …}`` for bytes; plus ``size`` in bytes.
+
+    Args:
+        data: a WebSocket message (text or binary frame) or an HTTP body.
+        utf8_as_text: show bytes that are valid UTF-8 as ``text`` (HTTP
+            bodies); WebSocket binary frames stay ``data_b64`` so a script
+            can tell the frame types apart.
+    """
     if isinstance(data, str):
         return {"text": data, "size": len(data.encode())}
-    try:
-        return {"text": data.decode("utf-8"), "size": len(data), "binary": True}
-    except UnicodeDecodeError:
-        return {"data_b64": base64.b64encode(data).decode("ascii"), "size": len(data)}
+    if utf8_as_text:
+        try:
+            return {"text": data.decode("utf-8"), "size": len(data)}
+        except UnicodeDecodeError:
+            pass
+    return {"data_b64": base64.b64encode(data).decode("ascii"), "size": len(data)}
 
 
 def token_fields(token: ev.TokenInfo, *, now: float | None = None) -> dict[str, Any]:
@@ -101,7 +110,7 @@ def _http_record(event: ev.HttpRequestReceived | ev.HttpResponseSent) -> dict[st
         record = {"event": "response", "id": event.request_id, "status": event.status}
         record["elapsed_ms"] = round(event.elapsed * 1000, 3)
     record["headers"] = safe_headers(event.headers)
-    record.update(data_fields(event.body))
+    record.update(data_fields(event.body, utf8_as_text=True))
     record["via_rendezvous"] = event.via_rendezvous
     return record
 
@@ -147,7 +156,7 @@ def _shorten(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-_SKIP_IN_HUMAN = frozenset({"event", "headers", "text", "data_b64", "binary", "side"})
+_SKIP_IN_HUMAN = frozenset({"event", "headers", "text", "data_b64", "side"})
 
 
 def format_human(record: Mapping[str, Any]) -> str:

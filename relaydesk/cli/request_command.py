@@ -116,7 +116,7 @@ def response_record(response: HttpResponse) -> dict[str, Any]:
         "status": response.status,
         "reason": response.reason,
         "headers": safe_headers(response.headers),
-        **data_fields(response.body),
+        **data_fields(response.body, utf8_as_text=True),
         "elapsed_ms": round(response.elapsed * 1000, 3),
     }
 

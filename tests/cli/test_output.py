@@ -128,8 +128,9 @@ def test_iso_time() -> None:
 
 def test_data_fields_text_binary_and_utf8_bytes() -> None:
     assert data_fields("hé") == {"text": "hé", "size": 3}
-    assert data_fields(b"ok") == {"text": "ok", "size": 2, "binary": True}
-    assert data_fields(b"\xff\x00") == {"data_b64": "/wA=", "size": 2}
+    assert data_fields(b"ok") == {"data_b64": "b2s=", "size": 2}
+    assert data_fields(b"ok", utf8_as_text=True) == {"text": "ok", "size": 2}
+    assert data_fields(b"\xff\x00", utf8_as_text=True) == {"data_b64": "/wA=", "size": 2}
 
 
 def test_listener_events_become_the_documented_records() -> None:
