@@ -34,7 +34,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from relaydesk.errors import EntraError, RelayDeskError
+from relaydesk.errors import EntraError, RelayDeskError, Unauthorized
 from relaydesk.relay.events import ErrorInfo, Event, TokenInfo
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from relaydesk.relay.sender import SenderConnection
 
 __all__ = [
+    "ANONYMOUS_REMEDY",
     "CHECK_STEPS",
     "CheckConfig",
     "CheckFinished",
@@ -61,6 +62,13 @@ CHECK_STEPS: tuple[tuple[str, str], ...] = (
     ("sender_connected", "Sender connected"),
     ("message_round_trip", "Message round trip"),
     ("http_round_trip", "HTTP round trip"),
+)
+
+
+#: Remedy for a 401 when the sender sent no token (anonymous, protocol §6).
+ANONYMOUS_REMEDY = (
+    "This hybrid connection requires client authorization: give the sender an Entra "
+    "app or a SAS rule with Send rights instead of sending anonymously."
 )
 
 
@@ -171,8 +179,10 @@ StepBody = Callable[[], Awaitable[tuple[str, tuple[TokenInfo, ...]]]]
 
 def _token_note(role: str, token: TokenInfo, now: float) -> str:
     source = "from cache" if token.from_cache else "fresh"
+    if token.kind == "anonymous":
+        return f"{role}: anonymous (no token)"
     if token.expires_at is None:
-        return f"{role}: {token.kind} ({token.identity}), no expiry"
+        return f"{role}: {token.kind} token for {token.identity}, no expiry"
     minutes = max(0, round((token.expires_at - now) / 60))
     return f"{role}: {token.kind} token for {token.identity}, {source}, expires in {minutes} min"
 
@@ -192,6 +202,7 @@ class _Session:
         self._ssl = make_ssl_context(config.ca_file)
         self._listener: Listener | None = None
         self._sender: SenderConnection | None = None
+        self._sender_anonymous = False
 
     def body(self, key: str) -> StepBody:
         bodies: dict[str, StepBody] = {
@@ -211,6 +222,7 @@ class _Session:
     async def _token(self) -> tuple[str, tuple[TokenInfo, ...]]:
         listener = (await self._config.listener_tokens.get_token()).info()
         sender = (await self._config.sender_tokens.get_token()).info()
+        self._sender_anonymous = sender.kind == "anonymous"
         now = time.time()
         detail = f"{_token_note('listener', listener, now)}; {_token_note('sender', sender, now)}"
         return detail, (listener, sender)
@@ -235,12 +247,21 @@ class _Session:
     async def _sender_connected(self) -> tuple[str, tuple[TokenInfo, ...]]:
         from relaydesk.relay.sender import connect
 
-        sender = await connect(
-            self._config.address,
-            self._config.sender_tokens,
-            allowed_listeners=self._pin(),
-            ssl_context=self._ssl,
-        )
+        try:
+            sender = await connect(
+                self._config.address,
+                self._config.sender_tokens,
+                allowed_listeners=self._pin(),
+                ssl_context=self._ssl,
+            )
+        except Unauthorized as exc:
+            if not self._sender_anonymous:
+                raise
+            # §6: only hybrid connections without client authorization take
+            # senders without a token; the generic 401 remedy would mislead.
+            raise Unauthorized(
+                exc.status, exc.reason, tracking_id=exc.tracking_id, remedy=ANONYMOUS_REMEDY
+            ) from exc
         self._stack.push_async_callback(sender.close)
         self._sender = sender
         return f"connected to {sender.url}", ()

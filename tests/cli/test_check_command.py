@@ -162,3 +162,18 @@ def test_sas_rules_for_each_side(
     captured = capsys.readouterr()
     assert code == 0, captured
     assert_no_secret(world, captured.out, captured.err)
+
+
+def test_anonymous_sender_passes_on_open_and_gets_its_own_remedy_on_demo(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LISTENER_SECRET_ENV, world.identity("owner")["client_secret"])
+    args = [*world.entra_args(listener="owner", sender=None), "--sender-anonymous", "--json"]
+    assert main(["check", world.address("open"), *args]) == 0
+    steps = _final_steps(capsys.readouterr().out)
+    assert steps["token"]["detail"].endswith("sender: anonymous (no token)")
+
+    assert main(["check", world.address("demo"), *args]) == 3
+    error = _final_steps(capsys.readouterr().out)["sender_connected"]["error"]
+    assert error["status"] == 401
+    assert "requires client authorization" in error["remedy"]

@@ -117,3 +117,21 @@ def test_bad_header_and_missing_file_are_usage_errors(
     assert main(["request", world.address(), "--data-file", missing, *_args(world)]) == 2
     err = capsys.readouterr().err
     assert "expected NAME:VALUE" in err and "cannot read" in err
+
+
+def test_anonymous_request_to_a_protected_hc_explains_the_401(
+    world: World, background_listener: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with background_listener(http_handler=echo_handler()):
+        code = main(
+            [
+                "request",
+                world.address(),
+                "--sender-anonymous",
+                "--ca-file",
+                str(world.info["ca_file"]),
+            ]
+        )
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "HTTP 401" in err and "instead of --sender-anonymous" in err
