@@ -122,6 +122,7 @@ async def _serve(listener: Listener, output: Output, stop: asyncio.Event) -> int
         stopper.cancel()
         await listener.stop()
         with contextlib.suppress(TimeoutError):
+            # Re-raises a failure of the printer itself (a bug): exit 1, not 0.
             await asyncio.wait_for(printer, _DRAIN_TIMEOUT)
     return gave_up[0] if gave_up and not stop.is_set() else EXIT_OK
 
