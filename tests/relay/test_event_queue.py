@@ -1,0 +1,89 @@
+"""The bounded event queue: drops only message/HTTP events, reports drops."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from relaydesk.relay.event_queue import EventQueue
+from relaydesk.relay.events import (
+    ConnectionState,
+    ErrorInfo,
+    ErrorOccurred,
+    Event,
+    EventsDropped,
+    MessageReceived,
+    StateChanged,
+)
+
+
+def msg(i: int) -> MessageReceived:
+    return MessageReceived(at=float(i), side="listener", connection_id="c", data=f"m{i}")
+
+
+def state(s: ConnectionState) -> StateChanged:
+    return StateChanged(at=0.0, side="listener", state=s)
+
+
+def drain(queue: EventQueue) -> list[Event]:
+    out = []
+    while (event := queue.get_nowait()) is not None:
+        out.append(event)
+    return out
+
+
+def test_keeps_order_under_capacity() -> None:
+    queue = EventQueue("listener", capacity=10, clock=lambda: 1.0)
+    events: list[Event] = [msg(0), state(ConnectionState.ONLINE), msg(1)]
+    for event in events:
+        queue.put(event)
+    assert drain(queue) == events
+
+
+def test_full_queue_drops_oldest_messages_never_state_or_errors() -> None:
+    queue = EventQueue("listener", capacity=3, clock=lambda: 7.0)
+    error = ErrorOccurred(at=0.0, side="listener", error=ErrorInfo(kind="X", message="y"))
+    queue.put(state(ConnectionState.ONLINE))
+    queue.put(msg(1))
+    queue.put(msg(2))
+    queue.put(error)  # pushes out m1
+    queue.put(msg(3))  # pushes out m2
+    out = drain(queue)
+    assert out[0] == EventsDropped(at=7.0, side="listener", count=2)
+    assert out[1:] == [state(ConnectionState.ONLINE), error, msg(3)]
+    assert queue.dropped_total == 2 and len(queue) == 0
+
+
+def test_new_message_is_dropped_when_only_kept_events_fill_the_queue() -> None:
+    queue = EventQueue("sender", capacity=2)
+    queue.put(state(ConnectionState.CONNECTING))
+    queue.put(state(ConnectionState.ONLINE))
+    queue.put(msg(1))
+    out = drain(queue)
+    assert isinstance(out[0], EventsDropped) and out[0].count == 1
+    assert [type(e) for e in out[1:]] == [StateChanged, StateChanged]
+
+
+def test_bound_holds_even_for_kept_events() -> None:
+    queue = EventQueue("listener", capacity=5)
+    for _ in range(50):
+        queue.put(state(ConnectionState.ONLINE))
+    assert len(queue) == 5
+
+
+@pytest.mark.asyncio
+async def test_stream_waits_and_ends_after_close() -> None:
+    queue = EventQueue("listener", capacity=5)
+
+    async def produce() -> None:
+        await asyncio.sleep(0.01)
+        queue.put(msg(1))
+        queue.close()
+        queue.put(msg(2))  # ignored after close
+
+    async with asyncio.timeout(5):
+        task = asyncio.create_task(produce())
+        got = [e async for e in queue.stream()]
+        await task
+    assert got == [msg(1)]

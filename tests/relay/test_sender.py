@@ -1,0 +1,131 @@
+"""WebSocket sender details (§5.2, §6): ids, headers, subprotocols, anonymous, events."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from relaydesk.auth import AnonymousTokenProvider
+from relaydesk.errors import InvalidField, Unauthorized
+from relaydesk.protocol import AcceptCommand
+from relaydesk.relay.events import (
+    ChannelOpened,
+    ConnectionAccepted,
+    ConnectionEnded,
+    ConnectionState,
+    MessageSent,
+    StateChanged,
+    TokenAcquired,
+)
+from relaydesk.relay.listener import Listener
+from relaydesk.relay.options import ListenerOptions
+from relaydesk.relay.policies import AcceptDecision
+from relaydesk.relay.sender import connect
+from tests.relay.conftest import RelaySetup, assert_no_secrets
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.asyncio
+async def test_id_headers_suffix_and_subprotocol_reach_the_listener(relay: RelaySetup) -> None:
+    seen: list[AcceptCommand] = []
+
+    async def policy(command: AcceptCommand) -> AcceptDecision:
+        seen.append(command)
+        return AcceptDecision.allow()
+
+    listener = Listener(
+        relay.address(),
+        relay.sas(),
+        policy=policy,
+        ssl_context=relay.ssl,
+        options=ListenerOptions(auto_echo=True),
+    )
+    async with asyncio.timeout(30):
+        async with listener:
+            sender = await connect(
+                relay.address(),
+                relay.sas(),
+                path_suffix="room/7",
+                query="lang=en",
+                extra_headers={"X-App": "demo"},
+                subprotocols=["chat.v2", "chat.v1"],
+                connection_id="c0ffee00-0000-4000-8000-000000000001",
+                ssl_context=relay.ssl,
+            )
+            async with sender:
+                await sender.send("hi")
+                assert await sender.receive() == "hi"
+                assert sender.subprotocol == "chat.v2"
+        events = [e async for e in listener.events()]
+    command = seen[0]
+    assert command.id.startswith("c0ffee00-0000-4000-8000-000000000001")
+    headers = {k.lower(): v for k, v in command.connect_headers.items()}
+    assert headers["x-app"] == "demo"
+    assert "servicebusauthorization" not in headers
+    assert "/room/7" in command.address and "lang=en" in command.address
+    accepted = [e for e in events if isinstance(e, ConnectionAccepted)]
+    assert accepted[0].connection_id == command.id
+    assert accepted[0].remote_address == "127.0.0.1"
+
+
+@pytest.mark.asyncio
+async def test_sender_events_tell_the_whole_story(relay: RelaySetup) -> None:
+    listener = Listener(
+        relay.address(), relay.sas(), ssl_context=relay.ssl, options=ListenerOptions(auto_echo=True)
+    )
+    async with asyncio.timeout(30), listener:
+        sender = await connect(relay.address(), relay.sas(), ssl_context=relay.ssl)
+        await sender.send("one")
+        await sender.receive()
+        await sender.close(1000, "bye")
+        events = [e async for e in sender.events()]
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[:4] == ["StateChanged", "TokenAcquired", "ChannelOpened", "StateChanged"]
+    assert isinstance(events[1], TokenAcquired) and events[1].token.kind == "sas"
+    opened = events[2]
+    assert isinstance(opened, ChannelOpened) and "?" not in opened.url
+    assert any(isinstance(e, MessageSent) and e.data == "one" for e in events)
+    ended = [e for e in events if isinstance(e, ConnectionEnded)]
+    # RFC 6455 says the relay echoes our 1000; the emulator currently answers
+    # a sender's close with 1001 "peer connection lost" (reported). Either
+    # way exactly one ConnectionEnded carries the code received.
+    assert len(ended) == 1 and ended[0].code in (1000, 1001)
+    final = events[-1]
+    assert isinstance(final, StateChanged) and final.state is ConnectionState.OFFLINE
+    assert_no_secrets(events, relay.tokens_seen)
+
+
+@pytest.mark.asyncio
+async def test_anonymous_sender_only_where_allowed(relay: RelaySetup) -> None:
+    listener = Listener(
+        relay.address("open"),
+        relay.sas(entity="open"),
+        ssl_context=relay.ssl,
+        options=ListenerOptions(auto_echo=True),
+    )
+    async with asyncio.timeout(30), listener:
+        async with await connect(
+            relay.address("open"), AnonymousTokenProvider(), ssl_context=relay.ssl
+        ) as sender:
+            await sender.send(b"anon")
+            assert await sender.receive() == b"anon"
+            assert sender.token is None
+        with pytest.raises(Unauthorized):
+            await connect(relay.address(), AnonymousTokenProvider(), ssl_context=relay.ssl)
+
+
+@pytest.mark.asyncio
+async def test_malformed_header_is_refused_locally(relay: RelaySetup) -> None:
+    with pytest.raises(InvalidField):
+        await connect(
+            relay.address(), relay.sas(), extra_headers={"Bad:Name": "x"}, ssl_context=relay.ssl
+        )
+    with pytest.raises(InvalidField):
+        await connect(
+            relay.address(),
+            relay.sas(),
+            extra_headers={"X": "a\r\nInjected: 1"},
+            ssl_context=relay.ssl,
+        )
