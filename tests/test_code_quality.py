@@ -24,9 +24,7 @@ def _tool(name: str) -> list[str]:
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
-    )
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_ruff_lint_is_clean() -> None:
