@@ -9,6 +9,7 @@ for the whole session. ``world`` describes it (the ready line), and
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -193,3 +194,40 @@ def background_listener(
         return BackgroundListener(emulator_thread, world, entity, **kwargs)
 
     return factory
+
+
+class _Tee:
+    """Write to the current ``sys.stdout``/``sys.stderr`` and keep a copy."""
+
+    def __init__(self, stream: str, sink: list[str]) -> None:
+        self._stream = stream
+        self._sink = sink
+
+    def write(self, text: str) -> int:
+        self._sink.append(text)
+        return int(getattr(sys, self._stream).write(text))
+
+    def flush(self) -> None:
+        getattr(sys, self._stream).flush()
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_output(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Every CLI test that uses the emulator: nothing the CLI prints holds a secret.
+
+    Everything :class:`~relaydesk.cli.output.Output` writes (events, errors,
+    warnings, tracebacks) is copied and scanned for every secret and key of
+    the emulator's ready line at teardown.
+    """
+    if "world" not in request.fixturenames:
+        yield
+        return
+    from relaydesk.cli.output import Output
+
+    written: list[str] = []
+    monkeypatch.setattr(Output, "out", property(lambda self: _Tee("stdout", written)))
+    monkeypatch.setattr(Output, "err", property(lambda self: _Tee("stderr", written)))
+    yield
+    assert_no_secret(request.getfixturevalue("world"), "".join(written))
