@@ -204,8 +204,24 @@ def run_command(
         return asyncio.run(_main_with_stop(lambda stop: body(output, stop)))
     except KeyboardInterrupt:
         return 0  # an interrupt is how a user stops a command: not a failure
+    except BrokenPipeError:
+        # The reader went away (``relaydesk listen --json | head -1``): that
+        # ends the command like an interrupt. Point stdout at devnull so the
+        # interpreter's final flush does not complain.
+        _silence_stdout()
+        return 0
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         return output.error(exc)
+
+
+def _silence_stdout() -> None:
+    import os
+    import sys
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 @contextlib.asynccontextmanager
