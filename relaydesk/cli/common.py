@@ -12,7 +12,8 @@ string holds a key (see :mod:`relaydesk.cli.credentials`).
 The listener and the sender may use different identities (least privilege):
 ``--sender-*`` options give the sender its own; without them the sender
 uses the main identity. ``listen`` uses the main identity; ``send`` and
-``request`` use the sender identity; ``check`` and ``token`` use both.
+``request`` use the sender identity; ``check`` uses both; ``token`` uses
+the one ``--role`` names (or both).
 """
 
 from __future__ import annotations
