@@ -16,9 +16,13 @@ everything passed. Steps (keys match the GUI's check panel):
 4. ``message_round_trip`` — send one text message and get it echoed.
 5. ``http_round_trip`` — send one HTTP POST (§7.1) and get the body echoed.
 
-The check starts its own listener. If other listeners are online on the
-same hybrid connection, the relay may hand the sender to one of them (§4.7);
-the round-trip steps then fail with a remedy that says so.
+The check starts its own listener. Other listeners may be online on the same
+hybrid connection (a GUI listener, a production app), and the relay spreads
+senders across listeners (§4.7), so the sender and the HTTP request are pinned
+to the check's listener with ``Microsoft-Relay-AllowedListeners`` (§4.7:
+undocumented, but honoured by the live service per the .NET SDK's tests). If
+a relay ignores the pin and another listener answers differently, the
+round-trip steps fail with a remedy that says so.
 
 Qt-free; the caller owns the event loop. Close the generator when leaving
 early (``contextlib.aclosing``) so the listener and sender are closed.
