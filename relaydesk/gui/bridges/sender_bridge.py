@@ -199,6 +199,8 @@ class SenderBridge(QObject):
                 self.repeat_progress.emit(sent, count)
             if interval > 0 and sent < count:
                 await asyncio.sleep(interval)
+            elif sent % 50 == 0:
+                await asyncio.sleep(0)  # a send that need not wait never yields: let Qt paint
 
     async def _http(
         self, requester: HttpRequester, spec: HttpRequestSpec, options: SenderOptions

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -53,6 +53,10 @@ class ConnectionsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: dict[str, _Row] = {}
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(250)
+        self._refresh.timeout.connect(self.refresh_counters)
         self._build_ui()
         self._connect()
         self._update_controls()
@@ -132,21 +136,33 @@ class ConnectionsView(QWidget):
         self._update_controls()
 
     def count_message(self, event: MessageReceived | MessageSent) -> None:
-        """Bump the in/out counters of the message's connection."""
+        """Bump the in/out counters of the message's connection.
+
+        The cells are refreshed at most every 250 ms: under a flood, a cell
+        update per message would cost more than the messages themselves.
+        """
         entry = self._rows.get(event.connection_id)
         if entry is None:
             return
         if isinstance(event, MessageReceived):
             entry.received += 1
-            column, value = 4, entry.received
         else:
             entry.sent += 1
-            column, value = 5, entry.sent
-        row = self._row_of(event.connection_id)
-        if row is not None:
-            item = self.table.item(row, column)
-            if item is not None:
-                item.setText(str(value))
+        if not self._refresh.isActive():
+            self._refresh.start()
+
+    def refresh_counters(self) -> None:
+        """Show the current in/out counts (called by the timer; tests call it)."""
+        self._refresh.stop()
+        for row in range(self.table.rowCount()):
+            first = self.table.item(row, 0)
+            entry = self._rows.get(first.data(Qt.ItemDataRole.UserRole)) if first else None
+            if entry is None:
+                continue
+            for column, value in ((4, entry.received), (5, entry.sent)):
+                item = self.table.item(row, column)
+                if item is not None and item.text() != str(value):
+                    item.setText(str(value))
 
     def clear(self) -> None:
         """Forget every connection (the listener stopped)."""

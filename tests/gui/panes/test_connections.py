@@ -40,6 +40,7 @@ def test_connections_rows_counters_and_intents(qtbot) -> None:  # type: ignore[n
     view.count_message(MessageReceived(at=0, side="listener", connection_id="c-1", data="a"))
     view.count_message(MessageSent(at=0, side="listener", connection_id="c-1", data="a"))
     view.count_message(MessageSent(at=0, side="listener", connection_id="zz", data="a"))
+    view.refresh_counters()
     assert (view.table.item(0, 4).text(), view.table.item(0, 5).text()) == ("1", "1")
     view.message_edit.setText("hi there")
     with qtbot.waitSignal(view.send_requested, timeout=1000) as sent:
