@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from relaydesk.gui.bridges.check_bridge import CheckBridge
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         )
         self.timeline_model = TimelineModel(parent=self)
         self._demo_slot = TaskSlot("demo-start")
+        self._token_slot = TaskSlot("copy-token")
         self.demo_info: DemoInfo | None = None
         self._build_ui()
         self._connect()
@@ -157,6 +158,10 @@ class MainWindow(QMainWindow):
             bridge.timeline_event.connect(self.timeline_model.append_event)
         self.listener_bridge.state_changed.connect(self._on_listener_state)
         self.timeline_view.export_requested.connect(self.timeline_view.open_export_dialog)
+        self.listener_pane.token_badge.copy_token_requested.connect(
+            lambda: self.copy_token("listener")
+        )
+        self.sender_pane.token_badge.copy_token_requested.connect(lambda: self.copy_token("sender"))
         self.timeline_view.export_path_chosen.connect(self.export_session)
 
     def _shortcuts(self) -> None:
@@ -193,6 +198,19 @@ class MainWindow(QMainWindow):
         self.check_section.setVisible(True)
         self.check_bridge.run()
 
+    def copy_token(self, role: str) -> None:
+        """Put a current token for ``role`` on the clipboard (the user asked for it)."""
+        self._token_slot.start(self._copy_token(role))
+
+    async def _copy_token(self, role: str) -> None:
+        try:
+            token = await self.workspace.raw_token(role)
+        except Exception as exc:  # noqa: BLE001 - shown with a remedy
+            self._on_workspace_error(error_info(exc))
+            return
+        QGuiApplication.clipboard().setText(token)
+        self.show_status(f"The {role}'s token is on the clipboard: treat it like a password")
+
     def export_session(self, path: str) -> None:
         """Write the timeline's events as redacted JSON Lines."""
         from relaydesk.gui.models.session_export import export_jsonl
@@ -212,6 +230,7 @@ class MainWindow(QMainWindow):
         """Stop everything: close frames sent, emulator stopped, bounded by ``grace``."""
         self._save_state()
         await self._demo_slot.stop(0.2)
+        await self._token_slot.stop(0.2)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace + 1.0):
                 await asyncio.gather(

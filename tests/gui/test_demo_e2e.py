@@ -252,3 +252,14 @@ async def test_quit_mid_session_sends_close_frames_quickly(emulator_data_dir: Pa
     offline = [e for e in _events(window, StateChanged) if e.state is ConnectionState.OFFLINE]
     assert {e.side for e in offline} >= {"listener", "sender"}
     assert not window.demo.running
+
+
+@pytest.mark.asyncio
+async def test_copy_token_puts_a_jwt_on_the_clipboard(window: MainWindow) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().setText("")
+    await _start_listener(window)
+    window.listener_pane.token_badge.copy_button.click()
+    await until(lambda: QGuiApplication.clipboard().text().count(".") == 2, "a JWT")
+    assert "password" in window.statusBar().currentMessage()

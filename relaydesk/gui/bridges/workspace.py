@@ -75,6 +75,7 @@ class Workspace(QObject):
         self.store: Any = None  # ProfileStore once open
         self.secret_problem: str | None = None
         self.profile: Any = None
+        self.backend: Any = None  # CoreBackend of the current profile
         self._opened = asyncio.Event()
         self._open_slot = TaskSlot("workspace-open")
         self._select_slot = TaskSlot("workspace-select")
@@ -84,6 +85,7 @@ class Workspace(QObject):
         self._check = check
 
     def _configure(self, backend: Any) -> None:
+        self.backend = backend
         if backend is None:
             self._listener.set_opener(None)
             self._sender.set_backend(None, None)
@@ -176,6 +178,22 @@ class Workspace(QObject):
         names = await asyncio.to_thread(self.store.list)
         chosen = current if current is not None else (self.profile.name if self.profile else "")
         self.profiles_changed.emit(names, chosen if chosen in names else "")
+
+    async def raw_token(self, role: str) -> str:
+        """Return a token for ``role`` as text, for "Copy token" (user-initiated only).
+
+        Raises:
+            InvalidField: no profile is configured.
+            AuthError: the token could not be obtained.
+        """
+        from relaydesk.errors import InvalidField
+
+        backend = self.backend
+        if backend is None:
+            raise InvalidField("profile", "choose a profile first")
+        provider = backend.listener_provider if role == "listener" else backend.sender_provider
+        token = await provider.get_token()
+        return str(token.value.reveal())
 
     async def close(self) -> None:
         """Stop background work (bounded)."""
