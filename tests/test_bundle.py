@@ -433,6 +433,7 @@ def test_bundled_keyring_reads_a_profile_secret_from_the_secret_service(
             name="bundle",
             address="sb://bundle-test.servicebus.windows.net/hc",
             listener=IdentityConfig(kind="sas", sas_key_name="BundleRule"),
+            sender_same_as_listener=True,
         )
     )
     store.set_secret(profile.name, "listener", Secret(key))
@@ -444,7 +445,7 @@ def test_bundled_keyring_reads_a_profile_secret_from_the_secret_service(
         timeout=RUN_TIMEOUT,
         check=False,
     )
-    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     record = json.loads(result.stdout.splitlines()[-1])
     assert record["kind"] == "sas" and record["claims"]["skn"] == "BundleRule"
     expires_at = int(record["claims"]["se"])
