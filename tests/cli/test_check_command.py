@@ -177,3 +177,18 @@ def test_anonymous_sender_passes_on_open_and_gets_its_own_remedy_on_demo(
     error = _final_steps(capsys.readouterr().out)["sender_connected"]["error"]
     assert error["status"] == 401
     assert "requires client authorization" in error["remedy"]
+
+
+def test_the_check_is_pinned_to_its_own_listener(
+    world: World, background_listener: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another listener online that neither echoes nor answers 2xx must not break the check."""
+    from relaydesk.relay.options import ListenerOptions
+    from relaydesk.relay.policies import fixed_response
+
+    other = background_listener(
+        options=ListenerOptions(auto_echo=False), http_handler=fixed_response(500)
+    )
+    with other:
+        codes = [main(["check", world.address(), *world.entra_args()]) for _ in range(3)]
+    assert codes == [0, 0, 0], capsys.readouterr()
