@@ -248,7 +248,9 @@ async def test_quit_mid_session_sends_close_frames_quickly(emulator_data_dir: Pa
     assert listener_closed and not listener_closed[-1].by_peer
     assert listener_closed[-1].code == 1000
     ended = [e for e in _events(window, ConnectionEnded) if e.side == "sender"]
-    assert ended and ended[-1].code == 1000
+    # 1000 from our close frame, or 1001 when the relay relays the listener's
+    # close first; 1006 would mean no close handshake at all.
+    assert ended and ended[-1].code in (1000, 1001)
     offline = [e for e in _events(window, StateChanged) if e.state is ConnectionState.OFFLINE]
     assert {e.side for e in offline} >= {"listener", "sender"}
     assert not window.demo.running

@@ -182,7 +182,7 @@ async def test_new_save_rename_duplicate_delete(window: MainWindow, _isolated_co
     actions.rename("New profile", "Orders")
     await until(lambda: bar.current_profile() == "Orders", "the rename")
     bar.buttons["duplicate"].click()
-    await until(lambda: "Orders copy" in store.list(), "the copy")
+    await until(lambda: bar.current_profile() == "Orders copy", "the copy to be in use")
     assert store.secrets.get(secret_key("Orders copy", "listener")) is not None
     actions.delete("Orders copy")
     await until(lambda: "Orders copy" not in store.list(), "the delete")
