@@ -175,3 +175,21 @@ def test_docstring_example_is_a_valid_config(tmp_path: Path) -> None:
     assert set(world.hybrid_connections) == {"demo"}
     assert world.identities["owner"].rights_on("demo") == frozenset(Right)
     assert world.sas_rules["RootManageSharedAccessKey"].keys == ("x", "x")
+
+
+def test_split_modules_keep_the_public_names() -> None:
+    """Everything importable from world.py before the split still is, as the same object."""
+    from relaydesk.emulator import world_config, world_model, world_state
+
+    names = {
+        world_model: "DEFAULT_DOMAIN ROLE_LISTENER ROLE_OWNER ROLE_RIGHTS ROLE_SENDER "
+        "HybridConnection Identity Right RoleAssignment SasRule SigningKey World "
+        "is_entity_name new_guid scope_covers",
+        world_state: "SIGNING_KEY_FILE STATE_FILE",
+    }
+    for module, listed in names.items():
+        for name in listed.split():
+            assert getattr(world_module, name) is getattr(module, name), name
+            assert name in world_module.__all__
+    assert "load_world" in world_module.__all__
+    assert world_config.__doc__ and "relaydesk.emulator.world" in world_config.__doc__
