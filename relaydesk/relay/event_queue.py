@@ -89,17 +89,18 @@ class EventQueue:
         """Queue ``event``, dropping the oldest droppable event if full."""
         if self._closed:
             return
+        drop, keep = self._drop, self._keep
         droppable = isinstance(event, DROPPABLE)
-        if len(self) >= self._capacity:
-            if self._drop:
-                self._drop.popleft()
+        if len(drop) + len(keep) >= self._capacity:
+            if drop:
+                drop.popleft()
             elif droppable:
                 self._count_drop()
                 return
             else:
-                self._keep.popleft()
+                keep.popleft()
             self._count_drop()
-        (self._drop if droppable else self._keep).append((next(self._seq), event))
+        (drop if droppable else keep).append((next(self._seq), event))
         self._ready.set()
 
     def _count_drop(self) -> None:
@@ -134,6 +135,18 @@ class EventQueue:
             await self._ready.wait()
 
     async def stream(self) -> AsyncIterator[Event]:
-        """Yield events until the queue is closed and drained."""
-        while (event := await self.get()) is not None:
-            yield event
+        """Yield events until the queue is closed and drained.
+
+        Inlines :meth:`get` (no coroutine per event): this is the hot path
+        of every consumer.
+        """
+        ready = self._ready
+        while True:
+            event = self.get_nowait()
+            if event is not None:
+                yield event
+            elif self._closed:
+                return
+            else:
+                ready.clear()
+                await ready.wait()
