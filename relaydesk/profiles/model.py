@@ -1,0 +1,163 @@
+"""The profile model: a hybrid connection plus its listener and sender identities.
+
+A :class:`Profile` never holds a secret or a token (product principle 6): the
+client secret / SAS key of each identity lives in a
+:class:`~relaydesk.secrets.SecretStore` under :func:`~relaydesk.secrets.secret_key`
+``(profile name, role)``. Profiles are frozen values; their JSON form
+(:func:`profile_to_json`, :func:`profile_from_json`) is what the store writes
+and what an export shares. The address is a §1 hybrid connection address.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal, cast
+
+from relaydesk.auth.clouds import DEFAULT_CLOUD
+from relaydesk.errors import ProfileError
+from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.secrets import secret_key
+
+__all__ = [
+    "ROLES",
+    "IdentityConfig",
+    "IdentityKind",
+    "Profile",
+    "Role",
+    "profile_from_json",
+    "profile_to_json",
+]
+
+IdentityKind = Literal["entra", "sas", "anonymous"]
+Role = Literal["listener", "sender"]
+ROLES: tuple[Role, ...] = ("listener", "sender")
+_FORMAT = "relaydesk.profile"
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    """Who a listener or sender is, without the secret.
+
+    Attributes:
+        kind: ``"entra"`` (client credentials), ``"sas"`` or ``"anonymous"``
+            (senders only).
+        tenant_id, client_id, cloud, authority_host, ca_file, scope: Entra
+            settings; ``authority_host``/``scope`` ``None`` use the cloud's
+            defaults; ``ca_file`` is an extra CA to trust (emulator, proxy).
+        sas_key_name: the SAS rule name (``skn``).
+    """
+
+    kind: IdentityKind = "entra"
+    tenant_id: str = ""
+    client_id: str = ""
+    cloud: str = DEFAULT_CLOUD
+    authority_host: str | None = None
+    ca_file: str | None = None
+    scope: str | None = None
+    sas_key_name: str = ""
+
+    def describe(self) -> str:
+        """A one-line summary for the UI (no secret)."""
+        if self.kind == "entra":
+            return f"Entra app {self.client_id or '?'}"
+        if self.kind == "sas":
+            return f"SAS rule '{self.sas_key_name or '?'}'"
+        return "anonymous"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named hybrid connection and its two identities. Never a secret.
+
+    Attributes:
+        name: the display name, also the key of its secrets.
+        address: the hybrid connection address text (normalised to
+            ``sb://namespace/entity`` by :meth:`normalised`).
+        listener: the listener's identity.
+        sender: the sender's identity (ignored when ``sender_same_as_listener``).
+        sender_same_as_listener: the sender uses the listener's identity and secret.
+    """
+
+    name: str
+    address: str
+    listener: IdentityConfig = field(default_factory=IdentityConfig)
+    sender: IdentityConfig = field(default_factory=IdentityConfig)
+    sender_same_as_listener: bool = False
+
+    def identity(self, role: Role) -> IdentityConfig:
+        """The identity actually used for ``role``."""
+        if role == "sender" and not self.sender_same_as_listener:
+            return self.sender
+        return self.listener
+
+    def secret_role(self, role: Role) -> Role:
+        """The role whose store entry holds ``role``'s secret."""
+        return "listener" if self.sender_same_as_listener else role
+
+    def secret_key(self, role: Role) -> str:
+        """The :class:`SecretStore` key of ``role``'s secret."""
+        return secret_key(self.name, self.secret_role(role))
+
+    def parsed_address(self) -> HybridConnectionAddress:
+        """Raises: InvalidAddress."""
+        return HybridConnectionAddress.parse(self.address)
+
+    def normalised(self) -> Profile:
+        """The same profile with a trimmed name and a canonical address.
+
+        Raises:
+            InvalidAddress: the address does not parse.
+        """
+        return replace(self, name=self.name.strip(), address=self.parsed_address().sb_uri)
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def profile_to_json(profile: Profile) -> str:
+    """Serialise a profile (it holds no secret; exports are safe to share)."""
+    document = {"format": _FORMAT, "version": _VERSION, **asdict(profile)}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _identity_from(data: object, where: str) -> IdentityConfig:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where} is not an object")
+    known = {f for f in IdentityConfig.__dataclass_fields__}
+    values = {k: v for k, v in data.items() if k in known}
+    for name, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{where}.{name} is not text")
+    return IdentityConfig(**cast(dict[str, Any], values))
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("sender_same_as_listener is not true/false")
+    return value
+
+
+def profile_from_json(text: str, *, source: str = "profile") -> Profile:
+    """Parse :func:`profile_to_json` output. Fields are checked for type only.
+
+    Raises:
+        ProfileError: naming ``source`` when the text is not a profile.
+    """
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise ValueError("it is not a RelayDesk profile")
+        if not isinstance(data.get("name"), str) or not isinstance(data.get("address"), str):
+            raise ValueError("the name or address is missing")
+        return Profile(
+            name=data["name"],
+            address=data["address"],
+            listener=_identity_from(data.get("listener", {}), "listener"),
+            sender=_identity_from(data.get("sender", {}), "sender"),
+            sender_same_as_listener=_flag(data.get("sender_same_as_listener", False)),
+        )
+    except (ValueError, TypeError) as exc:
+        raise ProfileError(f"{source} is not a valid profile: {exc}") from None
