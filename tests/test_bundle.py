@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import configparser
 import importlib.util
+import inspect
 import json
 import os
 import select
@@ -107,19 +108,46 @@ def test_windows_version_resource_is_filled_from_the_version() -> None:
     assert "$" not in text
 
 
-def test_windows_version_resource_loads_in_pyinstaller(tmp_path: Path) -> None:
-    """Where PyInstaller's Windows helpers import (they need pefile), load it for real."""
-    if (
-        importlib.util.find_spec("pefile") is None
-        or importlib.util.find_spec("PyInstaller") is None
-    ):
-        pytest.skip("pefile (a PyInstaller dependency on Windows) is not installed")
-    from PyInstaller.utils.win32 import versioninfo
+def _versioninfo_signatures() -> dict[str, inspect.Signature]:
+    """``__init__`` signatures of PyInstaller's version-resource classes.
 
-    path = tmp_path / "version.txt"
-    path.write_text(meta.render_version_info("0.1.0"), encoding="utf-8")
-    info = versioninfo.load_version_info_from_text_file(str(path))
-    assert info.ffi.fileVersionMS == (0 << 16) | 1
+    Read from the source: the module itself imports only on Windows.
+    """
+    found = importlib.util.find_spec("PyInstaller")
+    if found is None or found.origin is None:
+        pytest.skip("PyInstaller is not installed")
+    source = Path(found.origin).parent / "utils" / "win32" / "versioninfo.py"
+    signatures = {}
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        init = next(
+            (f for f in getattr(node, "body", []) if getattr(f, "name", "") == "__init__"), None
+        )
+        if isinstance(node, ast.ClassDef) and isinstance(init, ast.FunctionDef):
+            names = [arg.arg for arg in init.args.args[1:]]
+            signatures[node.name] = inspect.Signature(
+                [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+            )
+    return signatures
+
+
+def test_windows_version_resource_matches_pyinstallers_classes() -> None:
+    """Evaluate the text as PyInstaller does, against its real constructor signatures."""
+    signatures = _versioninfo_signatures()
+
+    def recorder(name: str) -> object:
+        def build(*args: object, **kwargs: object) -> dict[str, object]:
+            bound = signatures[name].bind_partial(*args, **kwargs)  # TypeError if unknown
+            return {"class": name, **bound.arguments}
+
+        return build
+
+    namespace = {name: recorder(name) for name in signatures}
+    info = eval(meta.render_version_info("0.1.0"), {"__builtins__": {}}, namespace)
+    assert info["class"] == "VSVersionInfo"
+    assert info["ffi"]["filevers"] == info["ffi"]["prodvers"] == (0, 1, 0, 0)
+    strings = {s["name"]: s["val"] for s in info["kids"][0]["kids"][0]["kids"]}
+    assert strings["FileVersion"] == strings["ProductVersion"] == "0.1.0"
+    assert strings["ProductName"] == "RelayDesk"
 
 
 def test_info_plist_has_the_required_keys() -> None:
