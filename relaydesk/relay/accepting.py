@@ -161,6 +161,7 @@ class Acceptor:
             self._connections.pop(connection.id, None)
 
     async def _serve(self, connection: ListenerConnection) -> None:
+        """Run the handler; close normally after it, with 1011 if it failed."""
         try:
             if self._handler is None:
                 await connection.pump(echo=self._echo)
@@ -171,7 +172,9 @@ class Acceptor:
         except Exception:  # noqa: BLE001 - user code: log it, close with 1011
             _log.exception("the connection handler failed for %s", connection.id)
             await connection.close(1011, "Listener error")
-        await connection.close()
+        finally:
+            if not connection.closed:  # done, failed or cancelled: never leave it open
+                await connection.close()
 
     async def _reject(self, command: AcceptCommand, decision: AcceptDecision) -> None:
         url = reject_url(command.address, decision.status, decision.reason)

@@ -22,14 +22,12 @@ keeps retrying. 404 (no such hybrid connection) always ends in OFFLINE.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import ssl
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
-from typing import Any
 
 from relaydesk.errors import AuthError, ConnectionClosed, EntityNotFound, RelayError
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RequestCommand
@@ -55,6 +53,7 @@ from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.policies import AcceptPolicy, HttpHandler, accept_all
 from relaydesk.relay.renewal import TokenRenewer
 from relaydesk.relay.retry import ReconnectPolicy
+from relaydesk.relay.tasks import TaskSet, cancel_and_wait
 from relaydesk.relay.tokens import TokenProviderLike
 
 __all__ = ["Listener"]
@@ -127,7 +126,7 @@ class Listener:
         self._renew_task: asyncio.Task[None] | None = None
         self._channel: ControlChannel | None = None
         self._run_task: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet("relay-listener")
         self._stopping = False
         self.state = ConnectionState.OFFLINE
         """Current state (also published as :class:`StateChanged`)."""
@@ -169,9 +168,10 @@ class Listener:
                 Unauthorized, Forbidden, EntityNotFound … with a remedy.
             RelayUnreachable, AuthError: likewise for network/token failures.
         """
+        if self._queue.closed:
+            raise RuntimeError("this Listener was stopped; create a new one to listen again")
         if self._run_task is not None:
             return
-        self._stopping = False
         self._set_state(ConnectionState.CONNECTING)
         try:
             channel = await self._open()
@@ -189,17 +189,19 @@ class Listener:
         self._run_task = asyncio.create_task(self._run(channel, None), name="relay-listener")
 
     async def stop(self) -> None:
-        """Close everything (control channel 1000, connections) within a few seconds."""
+        """Close everything (control channel 1000, connections) within a few seconds.
+
+        Idempotent. A stopped listener cannot be started again (its event
+        stream has ended); create a new one.
+        """
         self._stopping = True
         timeout = self.options.close_timeout
         channel = self._channel
         if channel is not None:
             await channel.close(timeout)
-        await self._cancel(self._run_task)
-        self._run_task = None
+        await cancel_and_wait(self._run_task)
         await self._acceptor.close_all(timeout)
-        for task in list(self._tasks):
-            await self._cancel(task)
+        await self._tasks.cancel_all()
         if self.state is not ConnectionState.OFFLINE or not self._queue.closed:
             self._go_offline(None)
 
@@ -243,7 +245,7 @@ class Listener:
             renew_before=self.options.renew_before,
             clock=self._clock,
         )
-        self._renew_task = self._spawn(self._renewer.run(token, obtained_at))
+        self._renew_task = self._tasks.spawn(self._renewer.run(token, obtained_at))
         return channel
 
     async def _run(
@@ -306,11 +308,11 @@ class Listener:
         try:
             async for command, body in channel.commands():
                 if isinstance(command, AcceptCommand):
-                    self._spawn(self._acceptor.handle(command))
+                    self._tasks.spawn(self._acceptor.handle(command))
                 elif isinstance(command, RequestCommand) and command.is_rendezvous_only:
-                    self._spawn(self._http.handle_rendezvous(command))
+                    self._tasks.spawn(self._http.handle_rendezvous(command))
                 elif isinstance(command, RequestCommand):
-                    self._spawn(self._http.handle_inline(command, body, channel.send))
+                    self._tasks.spawn(self._http.handle_inline(command, body, channel.send))
                 else:
                     _log.info("ignoring control command %r", type(command).__name__)
             raise ConnectionClosed(1006, "the control channel ended")  # pragma: no cover
@@ -351,33 +353,10 @@ class Listener:
             self._renew_task.cancel()
             self._renew_task = None
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.create_task(self._guard(coroutine), name="relay-listener-task")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
     def _on_renewer_event(self, event: Event) -> None:
         if isinstance(event, TokenRenewed):
             self.token = event.token
         self._queue.put(event)
-
-    async def _guard(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        """Run a background task; a bug in it is logged, never lost or leaked."""
-        try:
-            await coroutine
-        except (asyncio.CancelledError, ConnectionClosed):
-            pass
-        except Exception:  # noqa: BLE001 - a bug in a task must not vanish
-            _log.exception("listener task failed")
-
-    @staticmethod
-    async def _cancel(task: asyncio.Task[None] | None) -> None:
-        if task is None or task.done():
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
 
     def _report(self, exc: BaseException) -> None:
         info = error_info(exc)
