@@ -184,6 +184,8 @@ def test_shipped_resources_mirror_the_tree_without_build_inputs() -> None:
         "PySide6/Qt/plugins/imageformats/libqico.so",
         "PySide6/Qt/plugins/iconengines/libqsvgicon.so",
         "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
+        "PySide6/plugins/styles/qmodernwindowsstyle.dll",
+        "PySide6/Qt/plugins/styles/libqmacstyle.dylib",
         "PySide6/Qt/lib/libQt6Widgets.so.6",
         "PySide6/Qt/lib/libQt6Svg.so.6",
         "PySide6/Qt/lib/libicudata.so.73",
@@ -199,6 +201,8 @@ def test_trimming_keeps_what_relaydesk_loads(dest: str) -> None:
     "dest",
     [
         "PySide6/Qt/translations/qtbase_de.qm",
+        "PySide6/translations/qtbase_de.qm",
+        "PySide6/opengl32sw.dll",
         "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
         "PySide6/Qt/plugins/platforms/libqwayland.so",
         "PySide6/Qt/plugins/platforms/libqeglfs.so",

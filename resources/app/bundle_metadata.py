@@ -46,9 +46,14 @@ KEEP_PLATFORMS = (
 KEEP_IMAGE_FORMATS = ("qsvg", "qico")
 
 #: Path fragments (POSIX form, lower case) of Qt files RelayDesk never loads.
-#: Each comes with the reason it is safe to drop.
+#: Each comes with the reason it is safe to drop. The ``lib…`` library names
+#: match Linux only, on purpose: that is where the trimmed bundle was verified
+#: (macOS frameworks and Windows DLLs stay; plugins and translations are
+#: dropped everywhere, nothing links against them).
 DROP_FRAGMENTS: tuple[tuple[str, str], ...] = (
     ("pyside6/qt/translations/", "Qt's own UI translations; RelayDesk is English-only"),
+    ("pyside6/translations/", "Qt's own UI translations (Windows layout)"),
+    ("opengl32sw.dll", "software OpenGL for Windows; widgets paint without OpenGL"),
     ("/plugins/platformthemes/libqgtk3", "GTK3 theme plugin; pulls in GTK, Pango, cairo"),
     ("/plugins/platforminputcontexts/", "IBus/compose/virtual keyboard input methods"),
     ("/plugins/wayland-", "Wayland client plugins; Wayland desktops run xcb via XWayland"),
