@@ -54,6 +54,7 @@ class TaskSet:
             task.cancel()
         for task in tasks:
             await cancel_and_wait(task)
+        self._tasks.difference_update(tasks)
 
     async def _guard(self, coroutine: Coroutine[Any, Any, None]) -> None:
         try:

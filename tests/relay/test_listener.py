@@ -209,3 +209,14 @@ async def test_stop_closes_everything_quickly(relay: RelaySetup) -> None:
     closed = [e for e in events if isinstance(e, ChannelClosed)]
     assert closed and closed[-1].code == 1000 and not closed[-1].by_peer
     assert listener.state is ConnectionState.OFFLINE and not listener.connections
+
+
+@pytest.mark.asyncio
+async def test_a_stopped_listener_cannot_start_again(relay: RelaySetup) -> None:
+    listener = Listener(relay.address(), relay.sas(), ssl_context=relay.ssl)
+    async with asyncio.timeout(20):
+        await listener.start()
+        await listener.stop()
+        await listener.stop()  # idempotent
+        with pytest.raises(RuntimeError):
+            await listener.start()
