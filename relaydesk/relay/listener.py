@@ -52,7 +52,6 @@ from relaydesk.relay.http_responder import HttpResponder
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.policies import AcceptPolicy, HttpHandler, accept_all
 from relaydesk.relay.renewal import TokenRenewer
-from relaydesk.relay.retry import ReconnectPolicy
 from relaydesk.relay.tasks import TaskSet, cancel_and_wait
 from relaydesk.relay.tokens import TokenProviderLike
 
@@ -116,12 +115,7 @@ class Listener:
             timeout=self.options.http_timeout,
             clock=clock,
         )
-        self._retry = ReconnectPolicy(
-            delays=self.options.reconnect_delays,
-            auth_delays=self.options.auth_failure_delays,
-            jitter=self.options.reconnect_jitter,
-            healthy_after=self.options.healthy_after,
-        )
+        self._retry = self.options.reconnect_policy()
         self._renewer: TokenRenewer | None = None
         self._renew_task: asyncio.Task[None] | None = None
         self._channel: ControlChannel | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from relaydesk.relay.event_queue import DEFAULT_CAPACITY
-from relaydesk.relay.retry import AUTH_FAILURE_DELAYS, RECONNECT_DELAYS
+from relaydesk.relay.retry import AUTH_FAILURE_DELAYS, RECONNECT_DELAYS, ReconnectPolicy
 from relaydesk.relay.transport import WebSocketSettings
 
 __all__ = ["ListenerOptions"]
@@ -60,6 +60,15 @@ class ListenerOptions:
     max_message_size: int | None = 64 * 1024 * 1024
     event_capacity: int = DEFAULT_CAPACITY
     close_timeout: float = 2.0
+
+    def reconnect_policy(self) -> ReconnectPolicy:
+        """A fresh reconnect policy with these schedules (§11)."""
+        return ReconnectPolicy(
+            delays=self.reconnect_delays,
+            auth_delays=self.auth_failure_delays,
+            jitter=self.reconnect_jitter,
+            healthy_after=self.healthy_after,
+        )
 
     def control_settings(self) -> WebSocketSettings:
         """WebSocket settings for the control channel (§4.1, §4.5)."""

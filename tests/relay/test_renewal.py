@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from relaydesk.emulator import Emulator
-from relaydesk.relay.events import ChannelClosed, Event, TokenRenewed
+from relaydesk.errors import TokenNotRenewable
+from relaydesk.relay.events import ChannelClosed, Event, TokenInfo, TokenRenewed
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions
-from relaydesk.relay.renewal import renewal_delay, renewal_lead
+from relaydesk.relay.renewal import TokenRenewer, renewal_delay, renewal_lead
 from relaydesk.relay.sender import connect
 from tests.relay.conftest import RelaySetup, assert_no_secrets, setup_for
 
@@ -84,3 +85,84 @@ async def test_sas_listener_renews_with_a_fixed_lead(relay: RelaySetup) -> None:
         await _echo_once(relay)
         assert listener.reconnects == 0
         assert listener.renewals >= 2
+
+
+class _Token:
+    """A token value object (the provider below is a small fake, not the relay)."""
+
+    def __init__(self, value: str, expires_at: float) -> None:
+        self._value = value
+        self.expires_at = expires_at
+
+    @property
+    def value(self) -> _Token:
+        return self
+
+    def reveal(self) -> str:
+        return self._value
+
+    def info(self) -> TokenInfo:
+        return TokenInfo(kind="sas", identity="unit", expires_at=self.expires_at)
+
+
+class _StubbornProvider:
+    """Returns the same token ``same`` times (like a cache), then a longer one."""
+
+    def __init__(self, current: _Token, *, same: int, retry_after: float | None) -> None:
+        self.current = current
+        self.same = same
+        self.retry_after = retry_after
+        self.asked: list[tuple[float, float | None]] = []
+
+    async def get_token(
+        self, *, min_valid_for: float = 0, expires_after: float | None = None
+    ) -> _Token:
+        self.asked.append((min_valid_for, expires_after))
+        if len(self.asked) <= self.same:
+            if self.retry_after is None:
+                raise TokenNotRenewable("fixed token", retry_after=None)
+            return self.current  # same expiry: does not extend anything
+        return _Token("fresh", self.current.expires_at + 60)
+
+
+@pytest.mark.asyncio
+async def test_same_expiry_is_retried_sooner_and_renewed_before_expiry() -> None:
+    now = time.time()
+    first = _Token("first", now + 2.0)
+    provider = _StubbornProvider(first, same=3, retry_after=0.1)
+    sent: list[str] = []
+    events: list[Event] = []
+    renewed_once = asyncio.Event()
+
+    async def send(token: str) -> None:
+        sent.append(token)
+        renewed_once.set()
+
+    renewer = TokenRenewer(provider, send_renewal=send, emit=events.append, renew_before=1.5)
+    async with asyncio.timeout(10):
+        task = asyncio.create_task(renewer.run(first, now))
+        await renewed_once.wait()
+        task.cancel()
+    assert sent == ["fresh"] and time.time() < first.expires_at
+    assert len(provider.asked) == 4
+    # Every request asks for a token that outlives the current one (§4.6).
+    assert all(after == first.expires_at and valid > 0 for valid, after in provider.asked)
+    renewed = [e for e in events if isinstance(e, TokenRenewed)]
+    assert [(e.renewals, e.token.expires_at) for e in renewed] == [(1, first.expires_at + 60)]
+    assert renewer.expires_at == first.expires_at + 60
+
+
+@pytest.mark.asyncio
+async def test_a_fixed_token_is_not_renewed_and_the_renewer_gives_up() -> None:
+    now = time.time()
+    first = _Token("fixed", now + 1.0)
+    provider = _StubbornProvider(first, same=99, retry_after=None)
+    sent: list[str] = []
+
+    async def send(token: str) -> None:
+        sent.append(token)
+
+    renewer = TokenRenewer(provider, send_renewal=send, emit=lambda e: None, renew_before=0.5)
+    async with asyncio.timeout(10):
+        await renewer.run(first, now)  # returns: the 1008 + reconnect path takes over
+    assert sent == [] and len(provider.asked) == 1
