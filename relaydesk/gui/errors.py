@@ -18,6 +18,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -44,12 +45,15 @@ from relaydesk.errors import (
     SecretStoreUnavailable,
     TokenRejected,
 )
-from relaydesk.relay.events import ErrorInfo
+from relaydesk.relay.events import ErrorInfo, ErrorOccurred, Event, StateChanged
 
 __all__ = [
     "ErrorDialog",
     "UnexpectedErrorReporter",
     "error_info",
+    "format_error",
+    "tailor",
+    "tailor_event",
 ]
 
 log = logging.getLogger(__name__)
@@ -107,6 +111,43 @@ def _core_error_info(exc: BaseException) -> ErrorInfo | None:
     if info.remedy:
         return info
     return None
+
+
+_ROLE_REMEDIES = {
+    "listener": (
+        "Assign the Azure Relay Listener role (or use a SAS rule with Listen) to this "
+        "identity on this hybrid connection or its namespace; role assignments can take "
+        "up to 5 minutes to apply."
+    ),
+    "sender": (
+        "Assign the Azure Relay Sender role (or use a SAS rule with Send) to this identity "
+        "on this hybrid connection or its namespace; role assignments can take up to "
+        "5 minutes to apply."
+    ),
+}
+
+
+def tailor(info: ErrorInfo, side: str) -> ErrorInfo:
+    """Make a generic remedy specific to the side it happened on.
+
+    The core cannot know whether a 403 hit the listener or the sender; the
+    pane can, so "Listener/Sender role" becomes the one role that is missing.
+    """
+    remedy = _ROLE_REMEDIES.get(side)
+    if remedy and info.status == 403 and info.kind in ("Forbidden", "TokenRejected"):
+        return replace(info, remedy=remedy)
+    return info
+
+
+def tailor_event(event: Event) -> Event:
+    """Return ``event`` with its error's remedy tailored to ``event.side``."""
+    if isinstance(event, ErrorOccurred):
+        tailored = tailor(event.error, event.side)
+        return event if tailored is event.error else replace(event, error=tailored)
+    if isinstance(event, StateChanged) and event.error is not None:
+        tailored = tailor(event.error, event.side)
+        return event if tailored is event.error else replace(event, error=tailored)
+    return event
 
 
 def format_error(info: ErrorInfo) -> str:

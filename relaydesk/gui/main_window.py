@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.sides.addWidget(self.listener_pane)
         self.sides.addWidget(self.sender_pane)
         self.sides.setChildrenCollapsible(False)
+        self.sides.setSizes([640, 640])
         self.vertical = QSplitter(Qt.Orientation.Vertical)
         self.vertical.setObjectName("mainSplitter")
         self.vertical.addWidget(self.sides)
@@ -272,7 +273,7 @@ class MainWindow(QMainWindow):
         self.secrets_label.setToolTip(self.workspace.secret_problem or f"OS keyring: {name}")
 
     def _on_profile(self, profile: Any) -> None:
-        self.connection.show_profile(profile)
+        self.connection.show_profile(profile, self.workspace.secrets_status)
         if profile is None:
             return
         self.profile_bar.set_current(profile.name)

@@ -217,7 +217,7 @@ async def test_missing_secret_opens_the_form(window: MainWindow) -> None:
     await until(lambda: window.connection.form is not None, "the form")
     _fill_sas_form(window, "sb://ns3.servicebus.windows.net/x", "a2V5")
     window.connection.form.request_save()
-    await until(lambda: window.profile_bar.current_profile() == "New profile", "the save")
+    await until(lambda: "Saved" in window.statusBar().currentMessage(), "the save")
     window.workspace.store.secrets.delete(secret_key("New profile", "listener"))
     window.connection.set_expanded(False)
     window.workspace.select("New profile")

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from relaydesk.gui.bridges.backends import ListenerOpener, ListenerPolicy, ListenerSession
 from relaydesk.gui.bridges.session import run_session
 from relaydesk.gui.bridges.tasks import TaskGroupSlot, TaskSlot
-from relaydesk.gui.errors import error_info
+from relaydesk.gui.errors import error_info, tailor_event
 from relaydesk.relay.events import (
     ConnectionAccepted,
     ConnectionEnded,
@@ -177,6 +177,7 @@ class ListenerBridge(QObject):
         """Emit the signals for one core event (public so tests can feed events)."""
         if self._detached:
             return
+        event = tailor_event(event)
         self.timeline_event.emit(event)
         if isinstance(event, MessageReceived | MessageSent):
             self.message.emit(event)

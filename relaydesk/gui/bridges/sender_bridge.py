@@ -24,7 +24,7 @@ from relaydesk.gui.bridges.backends import (
 )
 from relaydesk.gui.bridges.session import run_session
 from relaydesk.gui.bridges.tasks import TaskGroupSlot, TaskSlot
-from relaydesk.gui.errors import error_info
+from relaydesk.gui.errors import error_info, tailor_event
 from relaydesk.relay.events import (
     ChannelClosed,
     ChannelOpened,
@@ -226,6 +226,7 @@ class SenderBridge(QObject):
         """Emit the signals for one core event (public so tests can feed events)."""
         if self._detached:
             return
+        event = tailor_event(event)
         self.timeline_event.emit(event)
         if isinstance(event, MessageReceived):
             rtt = self._match_echo(event)

@@ -76,6 +76,7 @@ class Workspace(QObject):
         self.secret_problem: str | None = None
         self.profile: Any = None
         self.backend: Any = None  # CoreBackend of the current profile
+        self.secrets_status: dict[str, bool] = {}  # role → a secret is stored
         self._opened = asyncio.Event()
         self._open_slot = TaskSlot("workspace-open")
         self._select_slot = TaskSlot("workspace-select")
@@ -155,6 +156,10 @@ class Workspace(QObject):
         from relaydesk.gui.bridges.core import build_backend
 
         self.profile = profile
+        self.secrets_status = {
+            "listener": listener_secret is not None,
+            "sender": sender_secret is not None,
+        }
         try:
             backend = build_backend(profile, listener_secret, sender_secret)
         except Exception:

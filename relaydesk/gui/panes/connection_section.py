@@ -11,9 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-__all__ = ["ConnectionSection"]
+__all__ = ["FORM_MAX_HEIGHT", "ConnectionSection"]
+
+#: Pixels the expanded form may take before it scrolls.
+FORM_MAX_HEIGHT = 360
 
 
 class ConnectionSection(QWidget):
@@ -29,6 +40,7 @@ class ConnectionSection(QWidget):
         super().__init__(parent)
         self.setObjectName("connectionSection")
         self.form: Any = None
+        self.scroll: Any = None  # QScrollArea around the form, once built
         self._store: Any = None
         self._profile: Any = None
         self._secrets_status: dict[str, bool] | None = None
@@ -78,9 +90,16 @@ class ConnectionSection(QWidget):
             from relaydesk.secrets import MemorySecretStore
 
             self.form = ConnectionForm(self._store or MemorySecretStore())
-            self.form.setVisible(self.toggle.isChecked())
             self.form.save_requested.connect(self.save_requested)
-            self._layout.addWidget(self.form)
+            # A long form scrolls instead of pushing the window past the screen.
+            self.scroll = QScrollArea()
+            self.scroll.setObjectName("connectionScroll")
+            self.scroll.setWidgetResizable(True)
+            self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self.scroll.setMaximumHeight(FORM_MAX_HEIGHT)
+            self.scroll.setWidget(self.form)
+            self.scroll.setVisible(self.toggle.isChecked())
+            self._layout.addWidget(self.scroll)
             if self._profile is not None:
                 self.form.set_profile(self._profile, self._secrets_status)
         return self.form
@@ -92,9 +111,10 @@ class ConnectionSection(QWidget):
             return
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         if expanded:
-            self.ensure_form().setVisible(True)
+            self.ensure_form()
+            self.scroll.setVisible(True)
         elif self.form is not None:
-            self.form.setVisible(False)
+            self.scroll.setVisible(False)
 
     def show_profile(self, profile: Any, secrets_status: dict[str, bool] | None = None) -> None:
         """Summarise ``profile`` and load it into the form (if built)."""

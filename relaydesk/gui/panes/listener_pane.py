@@ -75,21 +75,21 @@ class ListenerPane(QWidget):
 
     def _layout(self, title: QLabel) -> None:
         head = QHBoxLayout()
-        head.addWidget(title)
+        head.addWidget(title, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.state_badge, 1)
         head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         lower = QSplitter(Qt.Orientation.Vertical)
         lower.setChildrenCollapsible(False)
+        lower.addWidget(self.settings)  # hidden until "Behaviour" is pressed
         lower.addWidget(self.connections)
         lower.addWidget(self.log_view)
-        lower.setStretchFactor(1, 1)
+        lower.setStretchFactor(2, 1)
         self.lower_splitter = lower
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(head)
         layout.addWidget(self.token_badge)
         layout.addWidget(self.settings_toggle)
-        layout.addWidget(self.settings)
         layout.addWidget(lower, 1)
 
     def _connect(self) -> None:

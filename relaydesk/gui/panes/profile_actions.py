@@ -51,13 +51,15 @@ class ProfileActions(QObject):
         self._section = section
         self._parent = dialog_parent
         self._tasks = TaskGroupSlot("profile-action")
+        self._one_at_a_time = asyncio.Lock()  # quick clicks must not interleave
         self._dialog: QFileDialog | None = None
         section.save_requested.connect(self.save_form)
 
     def _run(self, action: Callable[[], Awaitable[str]]) -> None:
         async def wrapped() -> None:
             try:
-                message = await action()
+                async with self._one_at_a_time:
+                    message = await action()
             except Exception as exc:  # noqa: BLE001 - shown, with a remedy
                 self._workspace.error.emit(error_info(exc))
                 return

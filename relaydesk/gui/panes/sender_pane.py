@@ -65,7 +65,7 @@ class SenderPane(QWidget):
 
     def _layout(self, title: QLabel) -> None:
         head = QHBoxLayout()
-        head.addWidget(title)
+        head.addWidget(title, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.state_badge, 1)
         head.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignTop)
         ws_tab = QWidget()

@@ -51,7 +51,7 @@ def test_events_become_typed_signals(qtbot) -> None:  # type: ignore[no-untyped-
         _recorder(bridge.dropped),
         _recorder(bridge.timeline_event),
     )
-    info = ErrorInfo("Forbidden", "no Listen right", "assign the role", 403, "track-1")
+    info = ErrorInfo("ConnectionClosed", "closed with 1011", "it reconnects", 1011, "track-1")
     events = [
         StateChanged(at=1.0, side="listener", state=ConnectionState.ONLINE),
         TokenAcquired(at=1.0, side="listener", token=TOKEN),
@@ -153,6 +153,16 @@ async def test_unreported_start_failure_becomes_an_error_with_remedy() -> None:
     assert errors[0].status == 403
     assert "Azure Relay Listener" in errors[0].remedy
     assert bridge.state is ConnectionState.OFFLINE
+
+
+def test_a_403_remedy_names_the_listener_role(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge = ListenerBridge()
+    errors = _recorder(bridge.error)
+    generic = ErrorInfo("Forbidden", "lacks Listen", "the Listener/Sender role", 403)
+    bridge.dispatch(ErrorOccurred(at=1.0, side="listener", error=generic))
+    assert "Azure Relay Listener role" in errors[0].remedy
+    assert "Sender" not in errors[0].remedy
+    assert errors[0].message == "lacks Listen"
 
 
 @pytest.mark.asyncio
