@@ -262,8 +262,10 @@ class MainWindow(QMainWindow):
         self.demo_info = info
         self.demo_bar.setVisible(True)
         self.emulator_label.setText(f"Emulator: {info.namespace}")
-        lifetime = f"tokens live {info.token_lifetime:.0f} s"
-        self.show_status(f"Demo mode: emulator on {info.namespace}, {lifetime}. Press Start.")
+        self.emulator_label.setToolTip(
+            f"Embedded emulator; tokens live {info.token_lifetime:.0f} s so renewals show up"
+        )
+        self.show_status("Demo ready: press Start (Ctrl+L), then Connect (Ctrl+K)")
 
     def _on_secret_store(self, name: str, persistent: bool) -> None:
         store = self.workspace.store.secrets
@@ -289,6 +291,8 @@ class MainWindow(QMainWindow):
 
     def _on_listener_state(self, event: StateChanged) -> None:
         online = event.state is ConnectionState.ONLINE
+        if online and self.statusBar().currentMessage().startswith("Demo ready"):
+            self.statusBar().clearMessage()
         self.sender_pane.set_pin_target(self.listener_bridge.listener_id if online else None)
 
     # --- window state -------------------------------------------------------------------

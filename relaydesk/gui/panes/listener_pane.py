@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -67,7 +69,12 @@ class ListenerPane(QWidget):
         self.settings_toggle.setAccessibleName("Show listener behaviour settings")
         self.settings_toggle.setToolTip("Accept policy, auto-echo and the HTTP response")
         self.settings = ListenerSettings(self.bridge.policy)
-        self.settings.setVisible(False)
+        self.settings_scroll = QScrollArea()  # scrolls rather than growing the window
+        self.settings_scroll.setWidgetResizable(True)
+        self.settings_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.settings_scroll.setWidget(self.settings)
+        self.settings_scroll.setMinimumHeight(80)
+        self.settings_scroll.setVisible(False)
         self.connections = ConnectionsView()
         self.log_view = MessageLogView(self.log_model)
         self.log_view.setAccessibleName("Listener message log")
@@ -80,7 +87,7 @@ class ListenerPane(QWidget):
         head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         lower = QSplitter(Qt.Orientation.Vertical)
         lower.setChildrenCollapsible(False)
-        lower.addWidget(self.settings)  # hidden until "Behaviour" is pressed
+        lower.addWidget(self.settings_scroll)  # hidden until "Behaviour" is pressed
         lower.addWidget(self.connections)
         lower.addWidget(self.log_view)
         lower.setStretchFactor(2, 1)
@@ -118,7 +125,7 @@ class ListenerPane(QWidget):
     # --- slots ---------------------------------------------------------------------------
 
     def _toggle_settings(self, shown: bool) -> None:
-        self.settings.setVisible(shown)
+        self.settings_scroll.setVisible(shown)
         arrow = Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         self.settings_toggle.setArrowType(arrow)
 
