@@ -179,6 +179,11 @@ class Listener:
                 return
             self._go_offline(exc)
             raise
+        if self._stopping:  # stop() was called while the first open was under way
+            await channel.close(self.options.close_timeout)
+            self._channel = None
+            self._retire_renewer()
+            return
         self._went_online()
         self._run_task = asyncio.create_task(self._run(channel, None), name="relay-listener")
 
@@ -194,6 +199,9 @@ class Listener:
         if channel is not None:
             await channel.close(timeout)
         await cancel_and_wait(self._run_task)
+        if self._channel is not None:  # opened by a reconnect racing with stop()
+            self._channel.abort()
+            self._channel = None
         await self._acceptor.close_all(timeout)
         await self._tasks.cancel_all()
         if self.state is not ConnectionState.OFFLINE or not self._queue.closed:

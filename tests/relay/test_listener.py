@@ -220,3 +220,16 @@ async def test_a_stopped_listener_cannot_start_again(relay: RelaySetup) -> None:
         await listener.stop()  # idempotent
         with pytest.raises(RuntimeError):
             await listener.start()
+
+
+@pytest.mark.asyncio
+async def test_stop_during_the_first_open_leaves_nothing_behind(relay: RelaySetup) -> None:
+    listener = Listener(relay.address(), relay.sas(), ssl_context=relay.ssl)
+    async with asyncio.timeout(20):
+        starting = asyncio.create_task(listener.start())
+        await asyncio.sleep(0)  # let start() begin its handshake
+        await listener.stop()
+        await starting
+        await asyncio.sleep(0.5)  # give the emulator time to see a close
+        assert await relay.emulator.faults.drop_control_channels() == 0
+    assert listener.state is ConnectionState.OFFLINE

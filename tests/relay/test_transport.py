@@ -23,7 +23,12 @@ def test_defaults_follow_the_protocol() -> None:
 
 @pytest.mark.asyncio
 async def test_open_timeout_is_unreachable() -> None:
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)  # never answers TLS
+    writers: list[asyncio.StreamWriter] = []
+
+    def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)  # accept TCP, never answer the TLS handshake
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
         async with asyncio.timeout(10):
@@ -34,5 +39,8 @@ async def test_open_timeout_is_unreachable() -> None:
                     settings=WebSocketSettings(open_timeout=0.5),
                 )
     finally:
+        for writer in writers:
+            writer.close()
         server.close()
+        await server.wait_closed()
     assert f"127.0.0.1:{port}" in str(info.value)
