@@ -133,10 +133,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.emulator_label)
         self.profile_actions = ProfileActions(self.workspace, self.connection, self)
         self.resize(1280, 820)
-        self.setTabOrder(self.profile_bar, self.connection)
-        self.setTabOrder(self.connection, self.listener_pane)
-        self.setTabOrder(self.listener_pane, self.sender_pane)
-        self.setTabOrder(self.sender_pane, self.timeline_view)
+        # Tab order: widgets are created in layout order (profile bar, connection,
+        # demo faults, check, listener, sender, timeline), which Qt follows.
 
     def _connect(self) -> None:
         bar, actions = self.profile_bar, self.profile_actions

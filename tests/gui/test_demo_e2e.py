@@ -265,3 +265,29 @@ async def test_copy_token_puts_a_jwt_on_the_clipboard(window: MainWindow) -> Non
     window.listener_pane.token_badge.copy_button.click()
     await until(lambda: QGuiApplication.clipboard().text().count(".") == 2, "a JWT")
     assert "password" in window.statusBar().currentMessage()
+
+
+@pytest.mark.asyncio
+async def test_pin_to_this_apps_listener(window: MainWindow) -> None:
+    window.sender_pane.pin_check.setChecked(True)
+    assert window.sender_bridge.options.pinned_listener is None  # no listener yet
+    await _start_listener(window)
+    listener_id = window.listener_bridge.listener_id
+    assert listener_id and window.sender_bridge.options.pinned_listener == listener_id
+    await _connect_sender(window)
+    await until(lambda: bool(window.listener_pane.connections.connection_ids()), "the accept")
+    window.sender_pane.pin_check.setChecked(False)
+    assert window.sender_bridge.options.pinned_listener is None
+
+
+@pytest.mark.asyncio
+async def test_pin_to_another_listener_is_refused(window: MainWindow) -> None:
+    from relaydesk.gui.bridges.backends import SenderOptions
+
+    await _start_listener(window)
+    window.sender_bridge.options = SenderOptions("00000000-0000-0000-0000-000000000000")
+    window.sender_pane.connect_button.click()
+    badge = window.sender_pane.state_badge
+    await until(lambda: bool(badge.cause_label.text()), "the refusal")
+    assert window.sender_pane.state is ConnectionState.OFFLINE
+    assert window.listener_pane.connections.connection_ids() == []

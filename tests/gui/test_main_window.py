@@ -224,3 +224,24 @@ async def test_missing_secret_opens_the_form(window: MainWindow) -> None:
     await until(lambda: window.connection.toggle.isChecked(), "the form to open")
     assert "secret" in window.statusBar().currentMessage().lower()
     assert window.listener_pane.state is ConnectionState.OFFLINE
+
+
+def test_tab_order_follows_the_layout(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    areas = ("profile_bar", "connection", "listener_pane", "sender_pane", "timeline_view")
+    visited: list[str] = []
+    widget = start = win.profile_bar.combo
+    for _ in range(5000):  # bounded walk around the focus chain
+        tabbable = bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+        if tabbable and widget.isVisibleTo(win) and widget.isEnabled():
+            area = next(a for a in (*areas, "") if not a or getattr(win, a).isAncestorOf(widget))
+            if area and (not visited or visited[-1] != area):
+                visited.append(area)
+        widget = widget.nextInFocusChain()
+        if widget is start:
+            break
+    assert visited == list(areas)
