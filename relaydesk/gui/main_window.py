@@ -177,8 +177,13 @@ class MainWindow(QMainWindow):
         self.workspace.open(preferred or (last if isinstance(last, str) else None))
 
     def start_demo(self) -> None:
-        """Start the embedded emulator and switch to the "Local demo" profile."""
-        self._demo_slot.start(self._start_demo())
+        """Start the embedded emulator and switch to the "Local demo" profile.
+
+        A second press while it starts is ignored (cancelling a half-started
+        emulator would leak its socket).
+        """
+        if not self._demo_slot.running:
+            self._demo_slot.start(self._start_demo())
 
     async def demo_ready(self) -> DemoInfo:
         """Start demo mode if needed and wait until its profile drives the bridges."""

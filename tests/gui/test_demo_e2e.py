@@ -291,3 +291,22 @@ async def test_pin_to_another_listener_is_refused(window: MainWindow) -> None:
     await until(lambda: bool(badge.cause_label.text()), "the refusal")
     assert window.sender_pane.state is ConnectionState.OFFLINE
     assert window.listener_pane.connections.connection_ids() == []
+
+
+@pytest.mark.asyncio
+async def test_switching_profile_stops_what_the_old_one_runs(window: MainWindow) -> None:
+    from relaydesk.profiles import IdentityConfig, Profile
+    from relaydesk.secrets import Secret
+
+    await _start_listener(window)
+    other = Profile(
+        name="Other",
+        address="sb://other.servicebus.windows.net/hc",
+        listener=IdentityConfig(kind="sas", sas_key_name="rule"),
+        sender_same_as_listener=True,
+    )
+    window.workspace.store.save(other)
+    window.workspace.store.set_secret("Other", "listener", Secret("a2V5"))
+    window.workspace.select("Other")
+    await until(lambda: window.listener_pane.state is ConnectionState.OFFLINE, "the stop")
+    assert window.workspace.profile.name == "Other"

@@ -155,6 +155,10 @@ class Workspace(QObject):
         sender_secret = await secrets.get_async(profile.secret_key("sender"))
         from relaydesk.gui.bridges.core import build_backend
 
+        if self.profile is not None and self.profile.name != profile.name:
+            # Another profile: what runs belongs to the old one.
+            self._listener.stop()
+            self._sender.disconnect_sender()
         self.profile = profile
         self.secrets_status = {
             "listener": listener_secret is not None,
