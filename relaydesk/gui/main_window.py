@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
     def load_profiles(self, preferred: str | None = None) -> None:
         """Open the stores in the background and select ``preferred`` or the last profile."""
         last = self.settings.value("last_profile")
-        self.workspace.open(preferred or (last if isinstance(last, str) else None))
+        self.workspace.open(preferred, fallback=last if isinstance(last, str) else None)
 
     def start_demo(self) -> None:
         """Start the embedded emulator and switch to the "Local demo" profile.

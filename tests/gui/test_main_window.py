@@ -245,3 +245,37 @@ def test_tab_order_follows_the_layout(qtbot) -> None:  # type: ignore[no-untyped
         if widget is start:
             break
     assert visited == list(areas)
+
+
+@pytest.mark.asyncio
+async def test_unknown_profile_on_the_command_line_is_explained() -> None:
+    win = MainWindow()
+    win.show()
+    win.load_profiles("Nope")
+    try:
+        await until(lambda: "Nope" in win.statusBar().currentMessage(), "the explanation")
+        assert "New" in win.statusBar().currentMessage()
+    finally:
+        await win.shutdown()
+        win.deleteLater()
+
+
+@pytest.mark.asyncio
+async def test_last_profile_is_selected_at_start() -> None:
+    first = await _opened(MainWindow())
+    first.profile_actions.import_connection_string(
+        "Endpoint=sb://ns9.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=a2V5;"
+        "EntityPath=hc"
+    )
+    await until(lambda: "Imported '" in first.statusBar().currentMessage(), "the import")
+    await first.shutdown()
+    first.deleteLater()
+    second = await _opened(MainWindow())
+    try:
+        await until(lambda: second.profile_bar.current_profile() == "Imported", "the last one")
+        # Secrets were in memory (no keyring): the form asks for the key again.
+        await until(lambda: second.connection.toggle.isChecked(), "the form")
+        assert "no profile named" not in second.statusBar().currentMessage()
+    finally:
+        await second.shutdown()
+        second.deleteLater()

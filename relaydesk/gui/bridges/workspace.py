@@ -23,6 +23,7 @@ from relaydesk.gui.bridges.listener_bridge import ListenerBridge
 from relaydesk.gui.bridges.sender_bridge import SenderBridge
 from relaydesk.gui.bridges.tasks import TaskSlot
 from relaydesk.gui.errors import error_info
+from relaydesk.relay.events import ErrorInfo
 
 __all__ = ["SESSION_ONLY", "Workspace", "open_secret_store"]
 
@@ -98,9 +99,14 @@ class Workspace(QObject):
 
     # --- opening ---------------------------------------------------------------------
 
-    def open(self, preferred: str | None = None) -> None:
-        """Open the stores in the background, then select ``preferred`` (if any)."""
-        self._open_slot.start(self._open(preferred))
+    def open(self, preferred: str | None = None, *, fallback: str | None = None) -> None:
+        """Open the stores in the background, then select a profile.
+
+        Args:
+            preferred: asked for by name (``--profile``): an error if missing.
+            fallback: used when nothing was asked for (the last profile), silently.
+        """
+        self._open_slot.start(self._open(preferred, fallback))
 
     async def wait_open(self) -> None:
         """Wait until the stores are open (the demo waits for this)."""
@@ -108,7 +114,7 @@ class Workspace(QObject):
             self.open()
         await self._opened.wait()
 
-    async def _open(self, preferred: str | None) -> None:
+    async def _open(self, preferred: str | None, fallback: str | None = None) -> None:
         from relaydesk.profiles import ProfileStore
 
         secrets, problem = await asyncio.to_thread(open_secret_store)
@@ -118,8 +124,17 @@ class Workspace(QObject):
         self.secret_store_ready.emit(secrets.backend_name, secrets.persistent)
         self.ready.emit()
         names = await asyncio.to_thread(self.store.list)
-        current = preferred if preferred in names else ""
+        wanted = preferred or fallback
+        current = wanted if wanted in names else ""
         self.profiles_changed.emit(names, current)
+        if preferred and not current:
+            self.error.emit(
+                ErrorInfo(
+                    "ProfileError",
+                    f"There is no profile named {preferred!r}.",
+                    "Choose one in the profile list, create it with New, or press Demo.",
+                )
+            )
         if current:
             await self._activate_reporting(current)
 
