@@ -68,15 +68,19 @@ class CoreListenerSession:
 
     @property
     def listener_id(self) -> str:
+        """The listener's ``sb-hc-id`` (§2), which senders may pin to (§4.7)."""
         return self.listener.listener_id
 
     def events(self) -> AsyncIterator[Event]:
+        """The listener's event stream (ends after stop)."""
         return self.listener.events()
 
     async def start(self) -> None:
+        """Open the control channel (§4.1); raises the first failure."""
         await self.listener.start()
 
     async def stop(self) -> None:
+        """Close the control channel and every connection with 1000 (§4.3)."""
         await self.listener.stop()
 
     def _connection(self, connection_id: str) -> ListenerConnection:
@@ -86,9 +90,11 @@ class CoreListenerSession:
         return connection
 
     async def send(self, connection_id: str, data: str | bytes) -> None:
+        """Send on one accepted rendezvous connection (§5.2)."""
         await self._connection(connection_id).send(data)
 
     async def close_connection(self, connection_id: str) -> None:
+        """Close one accepted connection with 1000."""
         await self._connection(connection_id).close()
 
 
@@ -107,12 +113,14 @@ class CoreSenderSession:
         self._started = asyncio.Event()
 
     async def events(self) -> AsyncIterator[Event]:
+        """The connection's events, once connected; nothing if connecting failed."""
         await self._started.wait()
         if self._connection is not None:
             async for event in self._connection.events():
                 yield event
 
     async def start(self) -> None:
+        """Connect (§6), pinned to a listener if asked (§4.7); then read in a task."""
         backend = self._backend
         pinned = self._options.pinned_listener
         try:
@@ -127,6 +135,7 @@ class CoreSenderSession:
         self._reader = asyncio.create_task(self._connection.pump(), name="sender-reader")
 
     async def stop(self) -> None:
+        """Close with 1000 and stop reading."""
         self._started.set()
         if self._connection is not None:
             await self._connection.close()
@@ -136,6 +145,7 @@ class CoreSenderSession:
                 await self._reader
 
     async def send(self, data: str | bytes) -> None:
+        """Send one message to the listener."""
         if self._connection is None:
             raise ConnectionClosed(1006, "the sender is not connected")
         await self._connection.send(data)
@@ -233,6 +243,7 @@ def build_backend(
 
 def _accept_policy(policy: ListenerPolicy) -> AcceptPolicy:
     async def decide(_command: AcceptCommand) -> AcceptDecision:
+        """Accept, or reject with the pane's status and reason (§5.3)."""
         choice = policy.accept
         if choice.accept:
             return AcceptDecision.allow()
@@ -243,6 +254,7 @@ def _accept_policy(policy: ListenerPolicy) -> AcceptPolicy:
 
 def _http_handler(policy: ListenerPolicy) -> HttpHandler:
     async def handle(request: HttpRequest) -> HttpReply:
+        """Echo the body, or answer with the pane's fixed response (§7.3)."""
         settings = policy.http
         if settings.echo:
             content_type = {k: v for k, v in request.headers.items() if k.lower() == "content-type"}
@@ -254,6 +266,7 @@ def _http_handler(policy: ListenerPolicy) -> HttpHandler:
 
 def _connection_handler(policy: ListenerPolicy) -> ConnectionHandler:
     async def serve(connection: ListenerConnection) -> None:
+        """Read every message (events for the log); echo while auto-echo is on."""
         async for data in connection:
             if policy.auto_echo:
                 with contextlib.suppress(ConnectionClosed):
