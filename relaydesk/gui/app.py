@@ -19,7 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["SHUTDOWN_GRACE", "main_coroutine", "run_gui"]
 
@@ -76,6 +80,7 @@ async def main_coroutine(args: argparse.Namespace, reporter: object) -> int:
     reporter.set_parent(lambda: window)
     closed = asyncio.Event()
     window.close_requested.connect(closed.set)
+    restore_sigint = _close_on_sigint(window)
     window.show()
     window.load_profiles(getattr(args, "profile", None))
     code = 0
@@ -89,7 +94,32 @@ async def main_coroutine(args: argparse.Namespace, reporter: object) -> int:
                 window.start_demo()
             await closed.wait()
     finally:
+        restore_sigint()
         await window.shutdown(grace=SHUTDOWN_GRACE)
         window.hide()
         window.deleteLater()
     return code
+
+
+def _close_on_sigint(window: Any) -> Callable[[], None]:
+    """Make Ctrl+C in the terminal close the window (a clean quit, not a traceback).
+
+    qasync's loop has no ``add_signal_handler``, and Python runs signal
+    handlers only between bytecodes, so a 250 ms timer keeps Python ticking
+    while Qt waits. Returns a function that restores the previous handler.
+    """
+    from PySide6.QtCore import QTimer
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGINT, lambda _sig, _frame: window.close())
+    ticker = QTimer()
+    ticker.setInterval(250)
+    ticker.timeout.connect(lambda: None)
+    ticker.start()
+
+    def restore() -> None:
+        ticker.stop()
+        signal.signal(signal.SIGINT, previous)
+
+    return restore

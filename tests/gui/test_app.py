@@ -180,3 +180,40 @@ def test_missing_stylesheet_means_plain_not_broken(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(resources, "candidate_roots", lambda: [Path("/nonexistent")])
     assert resources.load_stylesheet() == ""
     assert resources.icon("nothing").isNull()  # type: ignore[attr-defined]
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_ctrl_c_quits_cleanly(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    config = tmp_path / "config"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(config))
+    env["HOME"] = str(tmp_path / "home")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "relaydesk", "--demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list((config / "profiles").glob("*.json")):  # the demo profile: ready
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "demo mode did not start"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        _out, err = child.communicate(timeout=15)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0, err
+    assert "Traceback" not in err
