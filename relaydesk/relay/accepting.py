@@ -21,11 +21,11 @@ from urllib.parse import quote
 from relaydesk.errors import ConnectionClosed, HandshakeFailed, RelayError
 from relaydesk.protocol import AcceptCommand
 from relaydesk.relay.connection import ListenerConnection
+from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import (
     ConnectionAccepted,
     ConnectionRejected,
     ErrorOccurred,
-    Event,
 )
 from relaydesk.relay.failures import error_info
 from relaydesk.relay.policies import AcceptDecision, AcceptPolicy
@@ -68,7 +68,7 @@ class Acceptor:
             (publishing events) and echoes when ``echo`` is set.
         echo: auto-echo for the default handler.
         ssl_context, settings: for rendezvous sockets.
-        emit: publishes events.
+        events: the listener's event queue.
         clock: wall clock.
     """
 
@@ -80,7 +80,7 @@ class Acceptor:
         echo: bool,
         ssl_context: ssl.SSLContext | None,
         settings: WebSocketSettings,
-        emit: Callable[[Event], None],
+        events: EventQueue,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._policy = policy
@@ -88,7 +88,8 @@ class Acceptor:
         self._echo = echo
         self._ssl = ssl_context
         self._settings = settings
-        self._emit = emit
+        self._events = events
+        self._emit = events.put
         self._clock = clock
         self._connections: dict[str, ListenerConnection] = {}
 
@@ -143,7 +144,7 @@ class Acceptor:
         except RelayError as exc:
             self._error(exc)
             return
-        connection = ListenerConnection(websocket, command, emit=self._emit, clock=self._clock)
+        connection = ListenerConnection(websocket, command, events=self._events, clock=self._clock)
         self._connections[connection.id] = connection
         self._emit(
             ConnectionAccepted(

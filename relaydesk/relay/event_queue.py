@@ -75,6 +75,7 @@ class EventQueue:
         self.dropped_total = 0
         """How many events were dropped since creation."""
         self._ready = asyncio.Event()
+        self._waiting = False  # a consumer waits on _ready: only then set it
         self._closed = False
 
     def __len__(self) -> int:
@@ -91,7 +92,7 @@ class EventQueue:
             return
         drop, keep = self._drop, self._keep
         droppable = isinstance(event, DROPPABLE)
-        if len(drop) + len(keep) >= self._capacity:
+        if len(drop) + len(keep) >= self._capacity:  # rare: the consumer is behind
             if drop:
                 drop.popleft()
             elif droppable:
@@ -101,7 +102,18 @@ class EventQueue:
                 keep.popleft()
             self._count_drop()
         (drop if droppable else keep).append((next(self._seq), event))
-        self._ready.set()
+        if self._waiting:
+            self._ready.set()
+
+    def put_message(self, event: Event) -> None:
+        """:meth:`put` for an event known to be droppable (the per-message hot path)."""
+        drop = self._drop
+        if self._closed or len(drop) + len(self._keep) >= self._capacity:
+            self.put(event)
+            return
+        drop.append((next(self._seq), event))
+        if self._waiting:
+            self._ready.set()
 
     def _count_drop(self) -> None:
         self._pending_dropped += 1
@@ -110,7 +122,7 @@ class EventQueue:
     def close(self) -> None:
         """End the stream after the queued events have been read."""
         self._closed = True
-        self._ready.set()
+        self._ready.set()  # wake a consumer now or let the next one pass at once
 
     def get_nowait(self) -> Event | None:
         """Return the next event, an :class:`EventsDropped`, or ``None`` if empty."""
@@ -123,6 +135,14 @@ class EventQueue:
             return self._keep.popleft()[1]
         return None
 
+    async def _wait(self) -> None:
+        self._ready.clear()
+        self._waiting = True
+        try:
+            await self._ready.wait()
+        finally:
+            self._waiting = False
+
     async def get(self) -> Event | None:
         """Wait for the next event; ``None`` once closed and drained."""
         while True:
@@ -131,8 +151,7 @@ class EventQueue:
                 return event
             if self._closed:
                 return None
-            self._ready.clear()
-            await self._ready.wait()
+            await self._wait()
 
     async def stream(self) -> AsyncIterator[Event]:
         """Yield events until the queue is closed and drained.
@@ -140,7 +159,6 @@ class EventQueue:
         Inlines :meth:`get` (no coroutine per event): this is the hot path
         of every consumer.
         """
-        ready = self._ready
         while True:
             event = self.get_nowait()
             if event is not None:
@@ -148,5 +166,4 @@ class EventQueue:
             elif self._closed:
                 return
             else:
-                ready.clear()
-                await ready.wait()
+                await self._wait()

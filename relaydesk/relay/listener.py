@@ -104,7 +104,7 @@ class Listener:
             echo=self.options.auto_echo,
             ssl_context=ssl_context,
             settings=self.options.rendezvous_settings(),
-            emit=self._queue.put,
+            events=self._queue,
             clock=clock,
         )
         self._http = HttpResponder(

@@ -65,7 +65,7 @@ class SenderConnection(MessageConnection):
     ) -> None:
         self._queue = queue
         super().__init__(
-            websocket, connection_id=connection_id, side="sender", emit=self._publish, clock=clock
+            websocket, connection_id=connection_id, side="sender", events=queue, clock=clock
         )
         self.url = url
         self.token = token
@@ -80,11 +80,10 @@ class SenderConnection(MessageConnection):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def _publish(self, event: Event) -> None:
-        self._queue.put(event)
-        if isinstance(event, ConnectionEnded):
-            self._queue.put(StateChanged(at=event.at, side="sender", state=ConnectionState.OFFLINE))
-            self._queue.close()
+    def _on_ended(self, event: ConnectionEnded) -> None:
+        """After ConnectionEnded: OFFLINE, then end the event stream."""
+        self._queue.put(StateChanged(at=event.at, side="sender", state=ConnectionState.OFFLINE))
+        self._queue.close()
 
 
 def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -87,3 +87,18 @@ async def test_stream_waits_and_ends_after_close() -> None:
         got = [e async for e in queue.stream()]
         await task
     assert got == [msg(1)]
+
+
+@pytest.mark.asyncio
+async def test_put_message_fast_path_wakes_a_waiting_consumer_and_respects_the_bound() -> None:
+    queue = EventQueue("listener", capacity=3)
+    async with asyncio.timeout(5):
+        reader = asyncio.create_task(queue.get())
+        await asyncio.sleep(0)  # the consumer is now waiting
+        queue.put_message(msg(1))
+        assert await reader == msg(1)
+    for i in range(5):
+        queue.put_message(msg(i))
+    out = drain(queue)
+    assert isinstance(out[0], EventsDropped) and out[0].count == 2
+    assert out[1:] == [msg(2), msg(3), msg(4)]
