@@ -150,8 +150,10 @@ async def test_revoked_sender_role_shows_the_403_remedy(window: MainWindow) -> N
     window.sender_pane.connect_button.click()
     badge = window.sender_pane.state_badge
     await until(lambda: "403" in badge.cause_label.text(), "the 403 on the sender")
-    assert "Azure Relay" in badge.remedy_label.text()
+    assert "Azure Relay Sender role" in badge.remedy_label.text()
     assert "5 minutes" in badge.remedy_label.text()
+    token = window.sender_pane.token_badge.token  # shown even though it was refused
+    assert token is not None and token.kind == "entra"
     assert window.sender_pane.connect_button.text() == "Connect"
 
     window.demo_bar.role_button.click()  # restore

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ from relaydesk.profiles import Profile
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress
 from relaydesk.relay.accepting import ConnectionHandler
 from relaydesk.relay.connection import ListenerConnection
-from relaydesk.relay.events import Event, HttpResponseReceived
+from relaydesk.relay.events import Event, HttpResponseReceived, TokenAcquired
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions
@@ -98,11 +99,26 @@ class CoreListenerSession:
         await self._connection(connection_id).close()
 
 
+class _FixedTokenProvider:
+    """Hands ``connect()`` the token this session already fetched (one request)."""
+
+    def __init__(self, token: Any) -> None:
+        self._token = token
+
+    async def get_token(
+        self, *, min_valid_for: float = 0, expires_after: float | None = None
+    ) -> Any:
+        """Return the fetched token (it was just issued, so it meets any bound here)."""
+        return self._token
+
+
 class CoreSenderSession:
     """Adapt ``relay.sender.connect`` to the bridge's ``SenderSession`` protocol.
 
-    The connection's own event stream starts at ``connect()``; until then
-    (and if connecting fails, which raises) this stream yields nothing.
+    The token is fetched here first and published as ``TokenAcquired``, so
+    the token badge shows it — claims included — even when the relay then
+    refuses it (a 403 is best explained next to the token's ``roles``).
+    ``connect()`` gets that same token; its own ``TokenAcquired`` is skipped.
     """
 
     def __init__(self, backend: CoreBackend, options: SenderOptions) -> None:
@@ -111,22 +127,30 @@ class CoreSenderSession:
         self._connection: SenderConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._started = asyncio.Event()
+        self._early: list[Event] = []
 
     async def events(self) -> AsyncIterator[Event]:
-        """The connection's events, once connected; nothing if connecting failed."""
+        """The token event, then the connection's events once connected."""
         await self._started.wait()
+        for event in self._early:
+            yield event
         if self._connection is not None:
             async for event in self._connection.events():
-                yield event
+                if not isinstance(event, TokenAcquired):
+                    yield event
 
     async def start(self) -> None:
-        """Connect (§6), pinned to a listener if asked (§4.7); then read in a task."""
+        """Get a token, connect (§6), pinned to a listener if asked (§4.7); read in a task."""
         backend = self._backend
         pinned = self._options.pinned_listener
         try:
+            token = await backend.sender_provider.get_token()
+            if token.value.reveal():  # anonymous senders have no token to show
+                info = token.info()
+                self._early.append(TokenAcquired(at=time.time(), side="sender", token=info))
             self._connection = await connect(
                 backend.address,
-                backend.sender_provider,
+                _FixedTokenProvider(token),
                 ssl_context=backend.ssl_context,
                 allowed_listeners=[pinned] if pinned else None,
             )
