@@ -22,12 +22,15 @@ from relaydesk.relay.events import ErrorOccurred, Event, TokenRenewed
 from relaydesk.relay.failures import error_info
 from relaydesk.relay.tokens import AccessTokenLike, TokenProviderLike
 
-__all__ = ["DEFAULT_MAX_LEAD", "TokenRenewer", "renewal_delay", "renewal_lead"]
+__all__ = ["DEFAULT_MAX_LEAD", "MIN_INTERVAL", "TokenRenewer", "renewal_delay", "renewal_lead"]
 
 _log = logging.getLogger(__name__)
 
 #: Renew at the latest this many seconds before expiry (§4.6 [EMU]: ≥ 5 min early).
 DEFAULT_MAX_LEAD = 300.0
+
+#: Shortest time between two renewals (unless expiry is nearer).
+MIN_INTERVAL = 1.0
 
 #: Shortest wait between two attempts to get an extended token.
 _MIN_RETRY = 0.05
@@ -105,13 +108,17 @@ class TokenRenewer:
         """
         self.expires_at = _finite(token.expires_at)
         while self.expires_at is not None:
+            now = self._clock()
             delay = renewal_delay(
                 expires_at=self.expires_at,
                 obtained_at=obtained_at,
-                now=self._clock(),
+                now=now,
                 renew_before=self._renew_before,
             )
-            await asyncio.sleep(delay)
+            # A lead longer than the tokens' lifetime would renew in a tight
+            # loop: keep renewals at least MIN_INTERVAL apart (or halfway to
+            # expiry, if that is sooner).
+            await asyncio.sleep(max(delay, min(MIN_INTERVAL, (self.expires_at - now) / 2)))
             fresh = await self._extended_token(self.expires_at)
             if fresh is None:
                 return

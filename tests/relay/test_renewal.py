@@ -166,3 +166,34 @@ async def test_a_fixed_token_is_not_renewed_and_the_renewer_gives_up() -> None:
     async with asyncio.timeout(10):
         await renewer.run(first, now)  # returns: the 1008 + reconnect path takes over
     assert sent == [] and len(provider.asked) == 1
+
+
+class _FreshEachTime:
+    """Every call gives a new token valid ``ttl`` seconds (like SAS signing)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.calls = 0
+
+    async def get_token(
+        self, *, min_valid_for: float = 0, expires_after: float | None = None
+    ) -> _Token:
+        self.calls += 1
+        return _Token(f"t{self.calls}", time.time() + self.ttl)
+
+
+@pytest.mark.asyncio
+async def test_a_lead_longer_than_the_lifetime_does_not_spin() -> None:
+    provider = _FreshEachTime(ttl=4.0)
+    sent: list[str] = []
+
+    async def send(token: str) -> None:
+        sent.append(token)
+
+    now = time.time()
+    renewer = TokenRenewer(provider, send_renewal=send, emit=lambda e: None, renew_before=60)
+    async with asyncio.timeout(10):
+        task = asyncio.create_task(renewer.run(_Token("t0", now + 4.0), now))
+        await asyncio.sleep(2.5)
+        task.cancel()
+    assert 1 <= len(sent) <= 3  # about one per second, not thousands
