@@ -170,3 +170,33 @@ async def test_retrying_first_open_comes_online_when_the_relay_appears(
         await echo_once(relay)
         await listener.stop()
     assert any(isinstance(e, ErrorOccurred) and e.error.kind == "RelayUnreachable" for e in log)
+
+
+@pytest.mark.asyncio
+@pytest.mark.slow
+async def test_revoked_role_ends_in_1008_then_403s_until_granted_again(
+    make_emulator: Callable[..., Awaitable[Emulator]], secret_watch: set[str]
+) -> None:
+    relay = setup_for(await make_emulator(token_lifetime=6), secret_watch)
+    listener = Listener(
+        relay.address(),
+        relay.entra("listener"),
+        ssl_context=relay.ssl,
+        options=ListenerOptions(
+            auto_echo=True, reconnect_delays=(0.0, 0.5), auth_failure_delays=(1.0,)
+        ),
+    )
+    faults = relay.emulator.faults
+    log: list[Event] = []
+    async with asyncio.timeout(60), listener:
+        await wait_for_state(listener, ConnectionState.ONLINE, log)
+        await faults.revoke_role("listener", "Azure Relay Listener", "/demo")
+        dropped = await wait_for_state(listener, ConnectionState.RECONNECTING, log)
+        refused = await wait_for_state(listener, ConnectionState.RECONNECTING, log)
+        await faults.grant_role("listener", "Azure Relay Listener", "/demo")
+        await wait_for_state(listener, ConnectionState.ONLINE, log)
+        await echo_once(relay)
+    assert dropped.error is not None and dropped.error.status == 1008  # renewal refused (§4.6)
+    assert refused.error is not None and refused.error.kind == "Forbidden"
+    assert "Listener" in refused.error.remedy
+    assert_no_secrets(log, relay.tokens_seen)
