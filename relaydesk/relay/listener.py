@@ -163,7 +163,7 @@ class Listener:
             RelayUnreachable, AuthError: likewise for network/token failures.
         """
         if self._queue.closed:
-            raise RuntimeError("this Listener was stopped; create a new one to listen again")
+            raise RuntimeError("this Listener has ended (stopped or failed to start)")
         if self._run_task is not None:
             return
         self._set_state(ConnectionState.CONNECTING)
