@@ -38,7 +38,13 @@ from relaydesk.profiles import Profile
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress
 from relaydesk.relay.accepting import ConnectionHandler
 from relaydesk.relay.connection import ListenerConnection
-from relaydesk.relay.events import Event, HttpResponseReceived, TokenAcquired
+from relaydesk.relay.events import (
+    ConnectionState,
+    Event,
+    HttpResponseReceived,
+    StateChanged,
+    TokenAcquired,
+)
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions
@@ -112,6 +118,13 @@ class _FixedTokenProvider:
         return self._token
 
 
+def _already_published(event: Event) -> bool:
+    """The connection's CONNECTING and TokenAcquired, which the session sent first."""
+    if isinstance(event, TokenAcquired):
+        return True
+    return isinstance(event, StateChanged) and event.state is ConnectionState.CONNECTING
+
+
 class CoreSenderSession:
     """Adapt ``relay.sender.connect`` to the bridge's ``SenderSession`` protocol.
 
@@ -136,13 +149,16 @@ class CoreSenderSession:
             yield event
         if self._connection is not None:
             async for event in self._connection.events():
-                if not isinstance(event, TokenAcquired):
+                if not _already_published(event):
                     yield event
 
     async def start(self) -> None:
         """Get a token, connect (§6), pinned to a listener if asked (§4.7); read in a task."""
         backend = self._backend
         pinned = self._options.pinned_listener
+        self._early.append(
+            StateChanged(at=time.time(), side="sender", state=ConnectionState.CONNECTING)
+        )
         try:
             token = await backend.sender_provider.get_token()
             if token.value.reveal():  # anonymous senders have no token to show
