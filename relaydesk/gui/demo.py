@@ -16,6 +16,7 @@ The fault buttons call the emulator's fault controls; each shows recovery
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +115,12 @@ class DemoController(QObject):
                 http_response_timeout=DEMO_HTTP_TIMEOUT,
             )
             emulator = Emulator(options)
-            await emulator.start()
+            try:
+                await emulator.start()
+            except BaseException:  # cancelled or failed half-way: release the port
+                with contextlib.suppress(Exception):
+                    await emulator.stop()
+                raise
             self._emulator = emulator
         await self._write_profile(profiles)
         return DemoInfo(self._emulator.namespace, DEMO_PROFILE, self.token_lifetime)

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from relaydesk.errors import SecretStoreUnavailable
+from relaydesk.errors import SecretStoreError
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
 from relaydesk.gui.bridges.sender_bridge import SenderBridge
 from relaydesk.gui.bridges.tasks import TaskSlot
@@ -38,7 +38,7 @@ def open_secret_store() -> tuple[Any, str | None]:
 
     try:
         return KeyringSecretStore(), None
-    except SecretStoreUnavailable as exc:
+    except SecretStoreError as exc:  # unavailable, or failing: never fall back to disk
         log.info("no usable keyring: %s", exc)
         return MemorySecretStore(), str(exc)
 
