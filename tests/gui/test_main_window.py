@@ -279,3 +279,21 @@ async def test_last_profile_is_selected_at_start() -> None:
     finally:
         await second.shutdown()
         second.deleteLater()
+
+
+@pytest.mark.asyncio
+async def test_export_profile_without_secrets(window: MainWindow, tmp_path: Path) -> None:
+    window.profile_actions.import_connection_string(
+        "Endpoint=sb://ns4.servicebus.windows.net/;SharedAccessKeyName=k;"
+        "SharedAccessKey=c2VjcmV0;EntityPath=hc"
+    )
+    await until(lambda: "Imported '" in window.statusBar().currentMessage(), "the import")
+    window.profile_bar.buttons["export"].click()  # opens a non-modal dialog
+    dialog = window.profile_actions._dialog
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    target = tmp_path / "exported.json"
+    dialog.fileSelected.emit(str(target))
+    dialog.close()
+    await until(target.exists, "the export")
+    text = target.read_text(encoding="utf-8")
+    assert "ns4.servicebus.windows.net" in text and "c2VjcmV0" not in text

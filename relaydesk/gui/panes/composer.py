@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -146,12 +146,13 @@ class Composer(QWidget):
         self.validate()
 
     def choose_file(self) -> None:
-        """Open a non-modal file dialog."""
+        """Open a non-modal file dialog; the choice arrives through ``fileSelected``."""
         dialog = QFileDialog(self, "Send a file as a binary message")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.load_file)
+        dialog.setWindowModality(Qt.WindowModality.NonModal)  # never blocks the loop
         self._dialog = dialog
-        dialog.open()
+        dialog.show()
 
     # --- internals -----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from relaydesk.gui.bridges.tasks import TaskGroupSlot
@@ -174,8 +174,9 @@ class ProfileActions(QObject):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("json")
         dialog.fileSelected.connect(lambda path: self._export_to(name, path))
+        dialog.setWindowModality(Qt.WindowModality.NonModal)  # never blocks the loop
         self._dialog = dialog
-        dialog.open()
+        dialog.show()
 
     def _export_to(self, name: str, path: str) -> None:
         async def action() -> str:

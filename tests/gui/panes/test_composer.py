@@ -64,3 +64,17 @@ def test_send_button_emits_the_intent(qtbot) -> None:  # type: ignore[no-untyped
     qtbot.addWidget(composer)
     with qtbot.waitSignal(composer.send_requested, timeout=1000):
         composer.send_button.click()
+
+
+def test_choose_file_opens_a_non_modal_dialog(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    composer = Composer()
+    qtbot.addWidget(composer)
+    composer.mode_combo.setCurrentText("Binary file")
+    composer.file_button.click()
+    dialog = composer._dialog
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\x01\x02")
+    dialog.fileSelected.emit(str(path))
+    dialog.close()
+    assert composer.payload() == b"\x01\x02"
