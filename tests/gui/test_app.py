@@ -65,6 +65,10 @@ async def test_closing_the_window_ends_the_main_coroutine() -> None:
         assert window is not None
         await asyncio.sleep(0.2)  # let the stores open
         assert not task.done()
+        assert loop.get_exception_handler() == reporter.loop_exception_handler
+        loop.call_exception_handler({"message": "a lost task failed", "exception": KeyError("k")})
+        assert reporter.reports == ["KeyError: 'k'"]
+        reporter.reports.clear()
         window.close()
         async with asyncio.timeout(5):
             assert await task == 0
