@@ -146,7 +146,9 @@ def test_excepthook_logs_and_opens_a_non_modal_dialog(qtbot) -> None:  # type: i
 def test_loop_handler_reports_context_without_exception(qtbot) -> None:  # type: ignore[no-untyped-def]
     reporter = UnexpectedErrorReporter()
     reporter.show_dialogs = False
-    reporter.loop_exception_handler(asyncio.new_event_loop(), {"message": "Task was destroyed"})
+    spare = asyncio.new_event_loop()
+    spare.close()
+    reporter.loop_exception_handler(spare, {"message": "Task was destroyed"})
     assert reporter.reports == ["Task was destroyed"]
 
 
