@@ -47,7 +47,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from relaydesk.gui.errors import UnexpectedErrorReporter
-    from relaydesk.gui.resources import load_stylesheet
+    from relaydesk.gui.resources import app_icon, load_stylesheet
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -56,6 +56,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setOrganizationName("RelayDesk")
     app.setQuitOnLastWindowClosed(False)  # we quit after the async clean-up
     app.setStyleSheet(load_stylesheet())
+    app.setWindowIcon(app_icon())  # type: ignore[arg-type]
     reporter = UnexpectedErrorReporter()
     reporter.install()
     try:

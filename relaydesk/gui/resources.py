@@ -14,7 +14,16 @@ from pathlib import Path
 
 from relaydesk.errors import RelayDeskError
 
-__all__ = ["ResourceMissing", "candidate_roots", "icon", "load_stylesheet", "resource_path"]
+__all__ = [
+    "ResourceMissing",
+    "app_icon",
+    "candidate_roots",
+    "icon",
+    "load_stylesheet",
+    "resource_path",
+]
+
+_APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # relaydesk/
 
@@ -67,3 +76,20 @@ def icon(name: str) -> object:
         return QIcon(str(resource_path(f"icons/{name}.svg")))
     except ResourceMissing:
         return QIcon()
+
+
+def app_icon() -> object:
+    """Return the application ``QIcon`` from the PNG sizes in ``app/icons/hicolor``.
+
+    PNGs rather than the SVG source: the bundle leaves out Qt's SVG plugins.
+    """
+    from PySide6.QtGui import QIcon
+
+    result = QIcon()
+    for size in _APP_ICON_SIZES:
+        try:
+            path = resource_path(f"app/icons/hicolor/{size}x{size}/apps/relaydesk.png")
+        except ResourceMissing:
+            continue
+        result.addFile(str(path))
+    return result

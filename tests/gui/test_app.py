@@ -224,3 +224,9 @@ def test_ctrl_c_quits_cleanly(tmp_path: Path) -> None:
             child.communicate()
     assert child.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_app_icon_has_several_sizes(qapp) -> None:  # type: ignore[no-untyped-def]
+    icon = resources.app_icon()
+    assert not icon.isNull()  # type: ignore[attr-defined]
+    assert len(icon.availableSizes()) >= 4  # type: ignore[attr-defined]
