@@ -53,8 +53,12 @@ async def _pump(src: web.WebSocketResponse, dst: web.WebSocketResponse) -> None:
         if msg.type is WSMsgType.CLOSE:
             code = relayable_code(msg.data)
             reason = close_reason(msg.extra or "")
-            await dst.close(code=code, message=reason)
+            # Echo to the side that closed first (RFC 6455 §5.5.1). Closing
+            # ``dst`` wakes the other pump's pending receive() with CLOSING;
+            # were ``src`` still open then, that pump would close it with
+            # 1001 "lost" before our echo.
             await src.close(code=code, message=reason)
+            await dst.close(code=code, message=reason)
         elif not dst.closed:  # CLOSED / ERROR: src vanished without a close frame
             await dst.close(code=1001, message=close_reason(_LOST))
         return

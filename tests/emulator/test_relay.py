@@ -446,3 +446,37 @@ async def test_malformed_requests_are_refused_cleanly(kit: RelayKit, name: str) 
         writer.close()
         assert status_line.split()[1] == str(status).encode(), status_line
         await echo_once(kit, "open", token="")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("code", [1000, 4001])
+async def test_sender_close_is_echoed_with_its_own_code(kit: RelayKit, code: int) -> None:
+    """RFC 6455 §5.5.1: the close a sender starts comes back with the same code."""
+    async with asyncio.timeout(20), await kit.listen() as control:
+        await kit.serve(control, ws=echo_ws)
+        sender = await kit.connect()
+        await sender.send("ping")
+        assert await sender.recv() == "ping"
+        await sender.close(code, "bye")
+        assert sender.protocol.close_rcvd is not None
+        assert sender.protocol.close_rcvd.code == code
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("code", [1000, 4002])
+async def test_listener_close_is_echoed_with_its_own_code(kit: RelayKit, code: int) -> None:
+    closed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def close_at_once(kit: RelayKit, accept: dict[str, Any]) -> None:
+        async with connect(accept["address"], ssl=kit.ssl) as ws:
+            await ws.close(code, "listener done")
+            assert ws.protocol.close_rcvd is not None
+            closed.set_result(ws.protocol.close_rcvd.code)
+
+    async with asyncio.timeout(20), await kit.listen() as control:
+        await kit.serve(control, ws=close_at_once)
+        sender = await kit.connect()
+        with pytest.raises(ConnectionClosed):
+            await sender.recv()
+        assert await closed == code
+        assert sender.protocol.close_rcvd is not None and sender.protocol.close_rcvd.code == code

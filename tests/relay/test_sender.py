@@ -88,10 +88,8 @@ async def test_sender_events_tell_the_whole_story(relay: RelaySetup) -> None:
     assert isinstance(opened, ChannelOpened) and "?" not in opened.url
     assert any(isinstance(e, MessageSent) and e.data == "one" for e in events)
     ended = [e for e in events if isinstance(e, ConnectionEnded)]
-    # RFC 6455 says the relay echoes our 1000; the emulator currently answers
-    # a sender's close with 1001 "peer connection lost" (reported). Either
-    # way exactly one ConnectionEnded carries the code received.
-    assert len(ended) == 1 and ended[0].code in (1000, 1001)
+    # The relay echoes our 1000 (RFC 6455 §5.5.1); one ConnectionEnded carries it.
+    assert len(ended) == 1 and ended[0].code == 1000
     final = events[-1]
     assert isinstance(final, StateChanged) and final.state is ConnectionState.OFFLINE
     assert_no_secrets(events, relay.tokens_seen)
