@@ -28,10 +28,17 @@ from relaydesk.relay.events import (
     Side,
 )
 
-__all__ = ["DEFAULT_CAPACITY", "DROPPABLE", "EventQueue"]
+__all__ = ["DEFAULT_CAPACITY", "DROPPABLE", "MESSAGE_WAKE_DELAY", "EventQueue"]
 
 #: Default number of queued events (design: bounded, ~10,000).
 DEFAULT_CAPACITY = 10_000
+
+#: A waiting consumer is woken this many seconds after the first message
+#: event of a batch, instead of once per message: under a flood it then reads
+#: hundreds of events per wake-up (the GUI inserts them as one batch) and the
+#: relayed traffic pays for no extra task switch per message. State, token and
+#: error events still wake the consumer at once.
+MESSAGE_WAKE_DELAY = 0.005
 
 #: Event classes that may be dropped when the consumer is too slow.
 DROPPABLE: tuple[type[Event], ...] = (
@@ -56,6 +63,8 @@ class EventQueue:
             out other kept events unless kept events alone fill the queue
             (pathological; the bound still holds).
         clock: wall clock for ``at`` stamps.
+        message_wake_delay: seconds a waiting consumer may sleep after the
+            first message event of a batch (see :data:`MESSAGE_WAKE_DELAY`).
     """
 
     def __init__(
@@ -64,8 +73,10 @@ class EventQueue:
         *,
         capacity: int = DEFAULT_CAPACITY,
         clock: Callable[[], float] = time.time,
+        message_wake_delay: float = MESSAGE_WAKE_DELAY,
     ) -> None:
         self._side: Side = side
+        self._message_wake_delay = message_wake_delay
         self._capacity = max(1, capacity)
         self._clock = clock
         self._seq = itertools.count()
@@ -76,6 +87,7 @@ class EventQueue:
         """How many events were dropped since creation."""
         self._ready = asyncio.Event()
         self._waiting = False  # a consumer waits on _ready: only then set it
+        self._wake_handle: asyncio.TimerHandle | None = None
         self._closed = False
 
     def __len__(self) -> int:
@@ -103,7 +115,7 @@ class EventQueue:
             self._count_drop()
         (drop if droppable else keep).append((next(self._seq), event))
         if self._waiting:
-            self._ready.set()
+            self._wake()
 
     def put_message(self, event: Event) -> None:
         """:meth:`put` for an event known to be droppable (the per-message hot path)."""
@@ -112,8 +124,16 @@ class EventQueue:
             self.put(event)
             return
         drop.append((next(self._seq), event))
-        if self._waiting:
-            self._ready.set()
+        if self._waiting and self._wake_handle is None:
+            loop = asyncio.get_running_loop()
+            self._wake_handle = loop.call_later(self._message_wake_delay, self._wake)
+
+    def _wake(self) -> None:
+        """Wake the waiting consumer now (and forget a scheduled wake-up)."""
+        if self._wake_handle is not None:
+            self._wake_handle.cancel()
+            self._wake_handle = None
+        self._ready.set()
 
     def _count_drop(self) -> None:
         self._pending_dropped += 1
@@ -122,7 +142,7 @@ class EventQueue:
     def close(self) -> None:
         """End the stream after the queued events have been read."""
         self._closed = True
-        self._ready.set()  # wake a consumer now or let the next one pass at once
+        self._wake()  # wake a consumer now or let the next one pass at once
 
     def get_nowait(self) -> Event | None:
         """Return the next event, an :class:`EventsDropped`, or ``None`` if empty."""
@@ -142,6 +162,9 @@ class EventQueue:
             await self._ready.wait()
         finally:
             self._waiting = False
+            if self._wake_handle is not None:
+                self._wake_handle.cancel()
+                self._wake_handle = None
 
     async def get(self) -> Event | None:
         """Wait for the next event; ``None`` once closed and drained."""

@@ -102,3 +102,58 @@ async def test_put_message_fast_path_wakes_a_waiting_consumer_and_respects_the_b
     out = drain(queue)
     assert isinstance(out[0], EventsDropped) and out[0].count == 2
     assert out[1:] == [msg(2), msg(3), msg(4)]
+
+
+def _message(n: int) -> MessageReceived:
+    return MessageReceived(at=0.0, side="listener", connection_id="c", data=str(n))
+
+
+@pytest.mark.asyncio
+async def test_message_events_are_batched_and_state_events_wake_at_once() -> None:
+    """Message events wait for the batch delay; a state event wakes the consumer."""
+    queue = EventQueue("listener", message_wake_delay=3600)  # never fires in this test
+    got: list[Event] = []
+
+    async def consume() -> None:
+        async for event in queue.stream():
+            got.append(event)
+            if isinstance(event, StateChanged):
+                return
+
+    task = asyncio.create_task(consume())
+    for n in range(20):
+        await asyncio.sleep(0)
+        queue.put_message(_message(n))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert got == []  # twenty loop turns, no wake-up: the messages are batched
+    queue.put(StateChanged(at=0.0, side="listener", state=ConnectionState.ONLINE))
+    async with asyncio.timeout(5):
+        await task
+    assert [getattr(e, "data", None) for e in got[:-1]] == [str(n) for n in range(20)]
+
+
+@pytest.mark.asyncio
+async def test_batched_message_events_arrive_after_the_delay() -> None:
+    queue = EventQueue("listener", message_wake_delay=0.01)
+    waiter = asyncio.create_task(queue.get())
+    await asyncio.sleep(0)
+    queue.put_message(_message(1))
+    async with asyncio.timeout(5):
+        first = await waiter
+    assert isinstance(first, MessageReceived) and first.data == "1"
+
+
+@pytest.mark.asyncio
+async def test_close_wakes_a_consumer_waiting_for_a_batch() -> None:
+    queue = EventQueue("listener", message_wake_delay=3600)
+    drained = asyncio.create_task(_drain(queue))
+    await asyncio.sleep(0)
+    queue.put_message(_message(1))
+    queue.close()
+    async with asyncio.timeout(5):
+        assert [getattr(e, "data", None) for e in await drained] == ["1"]
+
+
+async def _drain(queue: EventQueue) -> list[Event]:
+    return [event async for event in queue.stream()]
