@@ -97,8 +97,7 @@ async def main_coroutine(args: argparse.Namespace, reporter: object) -> int:
     finally:
         restore_sigint()
         await window.shutdown(grace=SHUTDOWN_GRACE)
-        window.hide()
-        window.deleteLater()
+        window.dispose()
     return code
 
 
@@ -114,7 +113,7 @@ def _close_on_sigint(window: Any) -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     previous = signal.signal(signal.SIGINT, lambda _sig, _frame: window.close())
-    ticker = QTimer()
+    ticker = QTimer(window)  # parented: deleted with the window, in this thread
     ticker.setInterval(250)
     ticker.timeout.connect(lambda: None)
     ticker.start()

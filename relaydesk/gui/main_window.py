@@ -74,7 +74,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("RelayDesk")
         self.setObjectName("mainWindow")
         self._config_dir = config_dir or _config_dir()
-        self.settings = QSettings(str(self._config_dir / "window.ini"), QSettings.Format.IniFormat)
+        # Parented, so it dies with the window in this thread (see dispose()).
+        ini = str(self._config_dir / "window.ini")
+        self.settings = QSettings(ini, QSettings.Format.IniFormat, self)
         self.listener_bridge = ListenerBridge(self)
         self.sender_bridge = SenderBridge(self)
         self.check_bridge = CheckBridge(self)
@@ -314,6 +316,22 @@ class MainWindow(QMainWindow):
         for splitter in (self.sides, self.vertical):
             self.settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
         self.settings.sync()
+
+    def dispose(self) -> None:
+        """Delete the window now, in this (the GUI) thread.
+
+        The window's Python wrapper sits in reference cycles (signal lambdas),
+        so only the cyclic garbage collector frees it, and that may run in any
+        thread, e.g. an ``asyncio.to_thread`` worker. Deleting the C++ window
+        there leaves its children's Qt timers registered (timers cannot be
+        stopped from another thread) and a later timer event hits freed memory.
+        ``deleteLater()`` alone does not help once the loop has stopped.
+        """
+        import shiboken6
+
+        if shiboken6.isValid(self):
+            self.hide()
+            shiboken6.delete(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Hide at once and let the app's coroutine shut things down."""

@@ -14,11 +14,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -29,6 +30,32 @@ LOOP_PROBLEMS: list[dict[str, Any]] = []
 
 #: Generous bound for anything a GUI test waits for.
 TIMEOUT = 20.0 * float(os.environ.get("RELAYDESK_TEST_TIMEOUT_FACTOR", "1"))
+
+
+#: qasync loops created for tests; closed ones are reaped in the GUI thread.
+_LOOPS: list[Any] = []
+
+
+def _reap_closed_loops() -> None:
+    """Delete closed loops' timer objects now, in this (the GUI) thread.
+
+    ``QEventLoop.close()`` only flags its timer object as stopped: its Qt
+    timers stay registered until they fire. If the loop were later freed by a
+    garbage-collection pass running in a worker thread (``asyncio.to_thread``,
+    MSAL's HTTP), the timer object would be deleted there, its timers could
+    not be unregistered, and a later timer event would hit freed memory (a
+    segfault in ``QTimerInfoList::activateTimers`` several tests later).
+    """
+    import shiboken6
+
+    for loop in list(_LOOPS):
+        if not loop.is_closed():
+            continue
+        _LOOPS.remove(loop)
+        timer = getattr(loop, "_timer", None)
+        if timer is not None and shiboken6.isValid(timer):
+            shiboken6.delete(timer)
+    gc.collect()
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
@@ -42,6 +69,7 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     loop.set_exception_handler(lambda _loop, context: LOOP_PROBLEMS.append(context))
+    _LOOPS.append(loop)
     return loop
 
 
@@ -52,6 +80,7 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
 
 @pytest.fixture(autouse=True)
 def _fail_on_loop_errors() -> Iterator[None]:
+    _reap_closed_loops()  # the previous test's loop is closed by now
     LOOP_PROBLEMS.clear()
     yield
     problems = [dict(p) for p in LOOP_PROBLEMS]
@@ -107,3 +136,70 @@ async def wait_signal(signal: Any, within: float = TIMEOUT) -> tuple[Any, ...]:
             return await future
     finally:
         signal.disconnect(done)
+
+
+class FakeFileDialog:
+    """Stands in for QFileDialog in tests.
+
+    A real non-native QFileDialog shown in this long-lived test process was
+    followed, several tests later, by a segfault in Qt's timer dispatch
+    (QTimerInfoList::activateTimers); the fake checks the wiring instead.
+    """
+
+    instances: ClassVar[list[FakeFileDialog]] = []
+    FileMode: ClassVar[Any] = None  # set below from the real class
+    AcceptMode: ClassVar[Any] = None
+
+    def __init__(self, *_args: object) -> None:
+        self.modality = None
+        self.shown = False
+        self.delete_on_close = False
+        self.fileSelected = _Hook()
+        self.finished = _Hook()
+        FakeFileDialog.instances.append(self)
+
+    def setFileMode(self, _mode: object) -> None:
+        pass
+
+    def setAcceptMode(self, _mode: object) -> None:
+        pass
+
+    def setDefaultSuffix(self, _suffix: str) -> None:
+        pass
+
+    def setWindowModality(self, modality: object) -> None:
+        self.modality = modality
+
+    def setAttribute(self, _attribute: object) -> None:
+        self.delete_on_close = True
+
+    def show(self) -> None:
+        self.shown = True
+
+    def open(self) -> None:
+        raise AssertionError("open() would be window-modal")
+
+    def exec(self) -> None:
+        raise AssertionError("exec() would block the event loop")
+
+
+class _Hook:
+    def __init__(self) -> None:
+        self.slots: list[object] = []
+
+    def connect(self, slot: object) -> None:
+        self.slots.append(slot)
+
+    def emit(self, *args: object) -> None:
+        for slot in self.slots:
+            slot(*args)  # type: ignore[operator]
+
+
+def _mirror_enums() -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    FakeFileDialog.FileMode = QFileDialog.FileMode
+    FakeFileDialog.AcceptMode = QFileDialog.AcceptMode
+
+
+_mirror_enums()

@@ -41,8 +41,7 @@ async def _demo_window(data_dir: Path, token_lifetime: float | None = None) -> M
 
 async def _close(window: MainWindow) -> None:
     await window.shutdown()
-    window.hide()
-    window.deleteLater()
+    window.dispose()
 
 
 @pytest_asyncio.fixture

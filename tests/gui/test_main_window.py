@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from relaydesk.gui.main_window import MainWindow
 from relaydesk.relay.events import ConnectionState
 from relaydesk.secrets import secret_key
-from tests.gui.conftest import until
+from tests.gui.conftest import FakeFileDialog, until
 
 pytestmark = pytest.mark.gui
 
@@ -61,8 +61,7 @@ async def window() -> AsyncIterator[MainWindow]:
         yield win
     finally:
         await win.shutdown()
-        win.hide()
-        win.deleteLater()
+        win.dispose()
 
 
 def test_layout_follows_the_sketch(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -146,7 +145,7 @@ async def test_a_keyring_is_used_when_there_is_one() -> None:
         assert win.workspace.persistent_secrets
     finally:
         await win.shutdown()
-        win.deleteLater()
+        win.dispose()
 
 
 def _fill_sas_form(window: MainWindow, address: str, key: str) -> None:
@@ -257,7 +256,7 @@ async def test_unknown_profile_on_the_command_line_is_explained() -> None:
         assert "New" in win.statusBar().currentMessage()
     finally:
         await win.shutdown()
-        win.deleteLater()
+        win.dispose()
 
 
 @pytest.mark.asyncio
@@ -269,7 +268,7 @@ async def test_last_profile_is_selected_at_start() -> None:
     )
     await until(lambda: "Imported '" in first.statusBar().currentMessage(), "the import")
     await first.shutdown()
-    first.deleteLater()
+    first.dispose()
     second = await _opened(MainWindow())
     try:
         await until(lambda: second.profile_bar.current_profile() == "Imported", "the last one")
@@ -278,22 +277,28 @@ async def test_last_profile_is_selected_at_start() -> None:
         assert "no profile named" not in second.statusBar().currentMessage()
     finally:
         await second.shutdown()
-        second.deleteLater()
+        second.dispose()
 
 
 @pytest.mark.asyncio
-async def test_export_profile_without_secrets(window: MainWindow, tmp_path: Path) -> None:
+async def test_export_profile_without_secrets(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from relaydesk.gui.panes import profile_actions
+
+    monkeypatch.setattr(profile_actions, "QFileDialog", FakeFileDialog)
     window.profile_actions.import_connection_string(
         "Endpoint=sb://ns4.servicebus.windows.net/;SharedAccessKeyName=k;"
         "SharedAccessKey=c2VjcmV0;EntityPath=hc"
     )
     await until(lambda: "Imported '" in window.statusBar().currentMessage(), "the import")
-    window.profile_bar.buttons["export"].click()  # opens a non-modal dialog
-    dialog = window.profile_actions._dialog
-    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    window.profile_bar.buttons["export"].click()
+    dialog = FakeFileDialog.instances[-1]
+    assert dialog.shown and dialog.modality == Qt.WindowModality.NonModal
     target = tmp_path / "exported.json"
     dialog.fileSelected.emit(str(target))
-    dialog.close()
     await until(target.exists, "the export")
     text = target.read_text(encoding="utf-8")
     assert "ns4.servicebus.windows.net" in text and "c2VjcmV0" not in text

@@ -64,6 +64,17 @@ class TaskSlot:
         if task is not None and not task.done() and not task.cancelling():
             task.cancel()
 
+    async def drain(self, grace: float) -> bool:
+        """Let the task finish on its own for up to ``grace`` s, then cancel it.
+
+        For work that runs in ``asyncio.to_thread``: cancelling only abandons
+        the thread, which then reports back to a loop that may be gone.
+        """
+        task = self._task
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=grace)
+        return await self.stop(grace)
+
     async def stop(self, grace: float) -> bool:
         """Cancel the task and wait up to ``grace`` s for its clean-up.
 
@@ -96,6 +107,13 @@ class TaskGroupSlot:
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_report_crash)
         return task
+
+    async def drain(self, grace: float) -> None:
+        """Let the tasks finish for up to ``grace`` s, then cancel the rest."""
+        tasks = set(self._tasks)
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+        await self.stop(grace)
 
     async def stop(self, grace: float) -> None:
         """Cancel every task and wait up to ``grace`` s for them."""

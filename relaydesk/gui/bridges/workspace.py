@@ -219,7 +219,7 @@ class Workspace(QObject):
         token = await provider.get_token()
         return str(token.value.reveal())
 
-    async def close(self) -> None:
-        """Stop background work (bounded)."""
-        await self._open_slot.stop(0.5)
-        await self._select_slot.stop(0.5)
+    async def close(self, grace: float = 2.0) -> None:
+        """Let keyring/profile work in worker threads finish (bounded), then stop."""
+        await self._open_slot.drain(grace)
+        await self._select_slot.drain(grace)

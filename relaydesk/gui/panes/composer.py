@@ -151,6 +151,10 @@ class Composer(QWidget):
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.load_file)
         dialog.setWindowModality(Qt.WindowModality.NonModal)  # never blocks the loop
+        # Deleted when closed, not later with its parent: a file dialog torn down
+        # together with the window has crashed Qt (its file-system model thread).
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._forget_dialog)
         self._dialog = dialog
         dialog.show()
 
@@ -181,3 +185,6 @@ class Composer(QWidget):
             return f"binary, {format_size(len(self._file_data or b''))}"
         size = len(self.editor.toPlainText().encode("utf-8"))
         return f"{self.mode.lower()}, {format_size(size)}"
+
+    def _forget_dialog(self, *_result: object) -> None:
+        self._dialog = None

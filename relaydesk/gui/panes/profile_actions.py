@@ -175,6 +175,10 @@ class ProfileActions(QObject):
         dialog.setDefaultSuffix("json")
         dialog.fileSelected.connect(lambda path: self._export_to(name, path))
         dialog.setWindowModality(Qt.WindowModality.NonModal)  # never blocks the loop
+        # Deleted when closed, not later with its parent: a file dialog torn down
+        # together with the window has crashed Qt (its file-system model thread).
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._forget_dialog)
         self._dialog = dialog
         dialog.show()
 
@@ -188,6 +192,9 @@ class ProfileActions(QObject):
 
         self._run(action)
 
-    async def aclose(self) -> None:
-        """Cancel running actions (bounded)."""
-        await self._tasks.stop(0.5)
+    async def aclose(self, grace: float = 2.0) -> None:
+        """Let running actions (file and keyring work in threads) finish, bounded."""
+        await self._tasks.drain(grace)
+
+    def _forget_dialog(self, *_result: object) -> None:
+        self._dialog = None

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from relaydesk.gui.panes.composer import MAX_FILE_BYTES, Composer
+from tests.gui.conftest import FakeFileDialog
 
 pytestmark = pytest.mark.gui
 
@@ -66,15 +67,24 @@ def test_send_button_emits_the_intent(qtbot) -> None:  # type: ignore[no-untyped
         composer.send_button.click()
 
 
-def test_choose_file_opens_a_non_modal_dialog(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_choose_file_uses_a_non_modal_dialog(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from relaydesk.gui.panes import composer as composer_module
+
+    monkeypatch.setattr(composer_module, "QFileDialog", FakeFileDialog)
     composer = Composer()
     qtbot.addWidget(composer)
     composer.mode_combo.setCurrentText("Binary file")
     composer.file_button.click()
-    dialog = composer._dialog
-    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    dialog = FakeFileDialog.instances[-1]
+    assert dialog.shown and dialog.modality == Qt.WindowModality.NonModal
+    assert dialog.delete_on_close
     path = tmp_path / "x.bin"
     path.write_bytes(b"\x01\x02")
     dialog.fileSelected.emit(str(path))
-    dialog.close()
+    dialog.finished.emit(0)
     assert composer.payload() == b"\x01\x02"
+    assert composer._dialog is None
