@@ -28,14 +28,16 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from typing import Any, NoReturn, Protocol, runtime_checkable
-
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends import chainer, fail, null
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 
 from relaydesk.errors import SecretStoreError, SecretStoreUnavailable
+
+if TYPE_CHECKING:
+    import keyring.backend
+
+# keyring itself is imported where a KeyringSecretStore is used, not here: the
+# Secret type is needed everywhere (profiles, the GUI at start-up) and keyring
+# costs ~70 ms to import.
 
 __all__ = [
     "DEFAULT_SERVICE",
@@ -203,6 +205,8 @@ _BACKEND_NAMES = {
 
 
 def _describe_backend(backend: keyring.backend.KeyringBackend) -> str:
+    from keyring.backends import chainer
+
     cls = type(backend)
     qualified = f"{cls.__module__}.{cls.__qualname__}"
     if isinstance(backend, chainer.ChainerBackend):
@@ -212,6 +216,8 @@ def _describe_backend(backend: keyring.backend.KeyringBackend) -> str:
 
 def _unusable_reason(backend: keyring.backend.KeyringBackend) -> str | None:
     """Why ``backend`` cannot keep secrets, or ``None`` when it looks usable."""
+    from keyring.backends import chainer, fail, null
+
     if isinstance(backend, fail.Keyring):
         return "No OS keyring backend is available (no Secret Service on the D-Bus session?)."
     if isinstance(backend, null.Keyring):
@@ -247,7 +253,11 @@ class KeyringSecretStore:
         if not service:
             raise SecretStoreError("the keyring service name must not be empty")
         self._service = service
-        self._backend = backend if backend is not None else keyring.get_keyring()
+        if backend is None:
+            import keyring
+
+            backend = keyring.get_keyring()
+        self._backend = backend
         reason = _unusable_reason(self._backend)
         if reason is not None:
             raise SecretStoreUnavailable(f"{reason} {_REMEDY}")
@@ -278,6 +288,8 @@ class KeyringSecretStore:
             _raise_store_error("save", key, exc)
 
     def delete(self, key: str) -> None:
+        import keyring.errors
+
         try:
             self._backend.delete_password(self._service, key)
         except keyring.errors.PasswordDeleteError:
@@ -308,6 +320,8 @@ def _raise_store_error(action: str, key: str, exc: Exception) -> NoReturn:
     errors are plain store errors. The exception text of a backend never
     contains the password, but only its class name and message are kept.
     """
+    import keyring.errors
+
     cause = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     unavailable = isinstance(
         exc, keyring.errors.NoKeyringError | keyring.errors.KeyringLocked | keyring.errors.InitError

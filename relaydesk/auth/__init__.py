@@ -8,18 +8,56 @@ contract.
 
 from __future__ import annotations
 
-from relaydesk.auth.anonymous import AnonymousTokenProvider
-from relaydesk.auth.clouds import CLOUDS, DEFAULT_CLOUD, EntraCloud, get_cloud
-from relaydesk.auth.entra_errors import AADSTS_REMEDIES
-from relaydesk.auth.entra_provider import EntraTokenProvider
-from relaydesk.auth.provider import TokenProvider, require_later_expiry
-from relaydesk.auth.sas_provider import (
-    DEFAULT_SAS_TTL,
-    SasTokenProvider,
-    StaticSasTokenProvider,
-    sas_provider_from_connection_string,
-)
-from relaydesk.auth.tokens import AccessToken, TokenKind, decode_jwt_claims, decode_sas_claims
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are loaded on first use (PEP 562), so importing one light module of
+# this package (e.g. the event classes) does not pull in aiohttp, websockets,
+# msal or keyring: the desktop app's start-up depends on it.
+_EXPORTS: dict[str, str] = {
+    "AADSTS_REMEDIES": "relaydesk.auth.entra_errors",
+    "AccessToken": "relaydesk.auth.tokens",
+    "AnonymousTokenProvider": "relaydesk.auth.anonymous",
+    "CLOUDS": "relaydesk.auth.clouds",
+    "DEFAULT_CLOUD": "relaydesk.auth.clouds",
+    "DEFAULT_SAS_TTL": "relaydesk.auth.sas_provider",
+    "EntraCloud": "relaydesk.auth.clouds",
+    "EntraTokenProvider": "relaydesk.auth.entra_provider",
+    "SasTokenProvider": "relaydesk.auth.sas_provider",
+    "StaticSasTokenProvider": "relaydesk.auth.sas_provider",
+    "TokenKind": "relaydesk.auth.tokens",
+    "TokenProvider": "relaydesk.auth.provider",
+    "decode_jwt_claims": "relaydesk.auth.tokens",
+    "decode_sas_claims": "relaydesk.auth.tokens",
+    "get_cloud": "relaydesk.auth.clouds",
+    "require_later_expiry": "relaydesk.auth.provider",
+    "sas_provider_from_connection_string": "relaydesk.auth.sas_provider",
+}
+
+if TYPE_CHECKING:
+    from relaydesk.auth.anonymous import AnonymousTokenProvider
+    from relaydesk.auth.clouds import CLOUDS, DEFAULT_CLOUD, EntraCloud, get_cloud
+    from relaydesk.auth.entra_errors import AADSTS_REMEDIES
+    from relaydesk.auth.entra_provider import EntraTokenProvider
+    from relaydesk.auth.provider import TokenProvider, require_later_expiry
+    from relaydesk.auth.sas_provider import (
+        DEFAULT_SAS_TTL,
+        SasTokenProvider,
+        StaticSasTokenProvider,
+        sas_provider_from_connection_string,
+    )
+    from relaydesk.auth.tokens import AccessToken, TokenKind, decode_jwt_claims, decode_sas_claims
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` on first access."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AADSTS_REMEDIES",

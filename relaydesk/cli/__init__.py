@@ -80,10 +80,42 @@ def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="NAME", help="open this profile")
 
 
+#: GUI options that take a value (the word after them is not a subcommand).
+_GUI_VALUE_OPTIONS = frozenset({"--screenshot", "--token-lifetime", "--profile"})
+
+
+def _wants_subcommand(argv: Sequence[str]) -> bool:
+    """True unless ``argv`` is a plain GUI start (no subcommand, no help).
+
+    Any bare word that is not an option's value counts as a subcommand, so a
+    mistyped one still gets argparse's "invalid choice" message.
+    """
+    previous = ""
+    for arg in argv:
+        if arg in ("-h", "--help", "--version"):
+            return True
+        if not arg.startswith("-") and previous not in _GUI_VALUE_OPTIONS:
+            return True
+        previous = arg
+    return False
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    """The parser for a GUI start: the desktop app's options only.
+
+    Building the full parser imports every subcommand module (~60 ms), which a
+    double-click start does not need.
+    """
+    parser = argparse.ArgumentParser(prog="relaydesk")
+    add_gui_arguments(parser)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``relaydesk`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser() if _wants_subcommand(arguments) else build_gui_parser()
+    args = parser.parse_args(arguments)
     run = getattr(args, "_run", None)
     if run is None:
         from relaydesk.gui.app import run_gui  # Qt is imported only here

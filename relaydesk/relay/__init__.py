@@ -14,26 +14,68 @@ Public API (see each module for details)::
 
 from __future__ import annotations
 
-from relaydesk.relay.accepting import ConnectionHandler
-from relaydesk.relay.connection import ListenerConnection, MessageConnection
-from relaydesk.relay.failures import error_info
-from relaydesk.relay.http_sender import HttpResponse, http_request
-from relaydesk.relay.listener import Listener
-from relaydesk.relay.options import ListenerOptions
-from relaydesk.relay.policies import (
-    AcceptDecision,
-    AcceptPolicy,
-    HttpHandler,
-    HttpReply,
-    HttpRequest,
-    accept_all,
-    echo_handler,
-    fixed_response,
-    reject_all,
-)
-from relaydesk.relay.sender import SenderConnection, connect
-from relaydesk.relay.tls import make_ssl_context
-from relaydesk.relay.transport import WebSocketSettings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are loaded on first use (PEP 562), so importing one light module of
+# this package (e.g. the event classes) does not pull in aiohttp, websockets,
+# msal or keyring: the desktop app's start-up depends on it.
+_EXPORTS: dict[str, str] = {
+    "AcceptDecision": "relaydesk.relay.policies",
+    "AcceptPolicy": "relaydesk.relay.policies",
+    "ConnectionHandler": "relaydesk.relay.accepting",
+    "HttpHandler": "relaydesk.relay.policies",
+    "HttpReply": "relaydesk.relay.policies",
+    "HttpRequest": "relaydesk.relay.policies",
+    "HttpResponse": "relaydesk.relay.http_sender",
+    "Listener": "relaydesk.relay.listener",
+    "ListenerConnection": "relaydesk.relay.connection",
+    "ListenerOptions": "relaydesk.relay.options",
+    "MessageConnection": "relaydesk.relay.connection",
+    "SenderConnection": "relaydesk.relay.sender",
+    "WebSocketSettings": "relaydesk.relay.transport",
+    "accept_all": "relaydesk.relay.policies",
+    "connect": "relaydesk.relay.sender",
+    "echo_handler": "relaydesk.relay.policies",
+    "error_info": "relaydesk.relay.failures",
+    "fixed_response": "relaydesk.relay.policies",
+    "http_request": "relaydesk.relay.http_sender",
+    "make_ssl_context": "relaydesk.relay.tls",
+    "reject_all": "relaydesk.relay.policies",
+}
+
+if TYPE_CHECKING:
+    from relaydesk.relay.accepting import ConnectionHandler
+    from relaydesk.relay.connection import ListenerConnection, MessageConnection
+    from relaydesk.relay.failures import error_info
+    from relaydesk.relay.http_sender import HttpResponse, http_request
+    from relaydesk.relay.listener import Listener
+    from relaydesk.relay.options import ListenerOptions
+    from relaydesk.relay.policies import (
+        AcceptDecision,
+        AcceptPolicy,
+        HttpHandler,
+        HttpReply,
+        HttpRequest,
+        accept_all,
+        echo_handler,
+        fixed_response,
+        reject_all,
+    )
+    from relaydesk.relay.sender import SenderConnection, connect
+    from relaydesk.relay.tls import make_ssl_context
+    from relaydesk.relay.transport import WebSocketSettings
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` on first access."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AcceptDecision",

@@ -1,0 +1,52 @@
+"""The relaydesk command's dispatch: GUI start vs subcommands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from relaydesk.cli import _wants_subcommand, build_gui_parser, main
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], False),
+        (["--demo"], False),
+        (["--demo", "--self-test", "--screenshot", "x.png"], False),
+        (["--profile", "listen"], False),  # a profile named like a subcommand
+        (["--token-lifetime", "60"], False),
+        (["emulator"], True),
+        (["--help"], True),
+        (["--version"], True),
+        (["lisen"], True),  # a typo still reaches argparse's "invalid choice"
+    ],
+)
+def test_gui_start_or_subcommand(argv: list[str], expected: bool) -> None:
+    assert _wants_subcommand(argv) is expected
+
+
+def test_gui_parser_knows_the_app_options() -> None:
+    args = build_gui_parser().parse_args(["--demo", "--profile", "Local demo"])
+    assert args.demo is True and args.profile == "Local demo"
+
+
+def test_mistyped_subcommand_is_named_in_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lisen"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'lisen'" in capsys.readouterr().err
+
+
+def test_gui_start_does_not_import_the_subcommands() -> None:
+    code = (
+        "import sys, relaydesk.cli as cli\n"
+        "cli.build_gui_parser().parse_args([])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('relaydesk.cli.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]"
