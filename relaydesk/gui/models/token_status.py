@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from relaydesk.gui.models.formatting import format_clock, format_countdown
 from relaydesk.relay.events import TokenInfo
 
+#: "Expiring soon" below five minutes left: a listener renews by then (§4.6).
 WARN_SECONDS = 300.0
 
 JWT_CLAIMS = ("aud", "iss", "tid", "appid", "azp", "oid", "roles", "iat", "nbf", "exp")
@@ -29,7 +30,9 @@ class TokenStatus:
     """The badge's rendering at one instant.
 
     Attributes:
-        level: ``"none"`` (no token), ``"ok"``, ``"warn"`` (< 5 min) or ``"expired"``.
+        level: ``"none"`` (no token), ``"ok"``, ``"warn"`` (under
+            :func:`warn_threshold`: 5 min, or half the lifetime of a shorter
+            token) or ``"expired"``.
         text: the countdown sentence (``"Expires in 04:51"`` …).
         remaining: seconds left (``None`` when the token does not expire).
         fraction: remaining share of the lifetime, 0.0 – 1.0.
@@ -50,7 +53,7 @@ def token_status(info: TokenInfo | None, now: float, issued_at: float | None = N
         issued_at: when the lifetime started; the ``iat``/``nbf`` claim wins when present.
     """
     if info is None:
-        return TokenStatus("none", "No token", None, 0.0)
+        return TokenStatus("none", "", None, 0.0)  # the identity line says "No token"
     if info.expires_at is None:
         return TokenStatus("ok", "No expiry (anonymous)", None, 1.0)
     remaining = info.expires_at - now
@@ -60,9 +63,23 @@ def token_status(info: TokenInfo | None, now: float, issued_at: float | None = N
     if remaining <= 0:
         return TokenStatus("expired", "Expired", remaining, 0.0)
     countdown = format_countdown(remaining)
-    if remaining < WARN_SECONDS:
+    if remaining < warn_threshold(lifetime):
         return TokenStatus("warn", f"Expiring soon: {countdown}", remaining, fraction)
     return TokenStatus("ok", f"Expires in {countdown}", remaining, fraction)
+
+
+def warn_threshold(lifetime: float) -> float:
+    """Seconds left below which a token is "expiring soon".
+
+    Five minutes, the point by which RelayDesk renews (§4.6, renewal at
+    ``min(5 min, half the lifetime)`` left). A token that lives less than ten
+    minutes (the emulator's demo tokens) would be "expiring soon" from its
+    first second; for it the threshold is half its lifetime, which is again
+    the renewal point. An unknown lifetime (0) keeps the five minutes.
+    """
+    if lifetime <= 0:
+        return WARN_SECONDS
+    return min(WARN_SECONDS, lifetime / 2)
 
 
 def expiry_text(info: TokenInfo | None) -> str:

@@ -10,6 +10,7 @@ from relaydesk.gui.models.token_status import (
     expiry_text,
     identity_text,
     token_status,
+    warn_threshold,
 )
 from relaydesk.relay.events import TokenInfo
 
@@ -34,6 +35,28 @@ def _token(remaining: float, **claims: object) -> TokenInfo:
 def test_levels_and_texts(remaining: float, level: str, text: str) -> None:
     status = token_status(_token(remaining), NOW)
     assert (status.level, status.text) == (level, text)
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "remaining", "level"),
+    [
+        (3600, 299, "warn"),  # ordinary tokens: five minutes
+        (180, 120, "ok"),  # a 3-minute demo token is not "expiring" at once
+        (180, 91, "ok"),
+        (180, 89, "warn"),  # below half its lifetime: renewal is due
+    ],
+)
+def test_short_tokens_warn_at_half_their_lifetime(
+    lifetime: float, remaining: float, level: str
+) -> None:
+    info = _token(remaining, iat=NOW + remaining - lifetime)
+    assert token_status(info, NOW).level == level
+
+
+def test_warn_threshold() -> None:
+    assert warn_threshold(0) == 300
+    assert warn_threshold(3600) == 300
+    assert warn_threshold(180) == 90
 
 
 def test_no_token_and_anonymous() -> None:
