@@ -29,10 +29,12 @@ import contextlib
 import json
 import ssl
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -190,10 +192,64 @@ async def run_direct(
         return await measure(ws.send, ws.recv, args)
 
 
+@dataclass(frozen=True)
+class _Rule:
+    primary_key: str
+
+
+@dataclass(frozen=True)
+class _World:
+    sas_rules: dict[str, _Rule]
+
+
+@dataclass(frozen=True)
+class RemoteEmulator:
+    """What the set-ups need of an emulator running as ``relaydesk emulator``."""
+
+    namespace: str
+    ca_file: Path
+    world: _World
+
+
+@contextlib.asynccontextmanager
+async def emulator_process(data_dir: Path) -> AsyncIterator[RemoteEmulator]:
+    """Run ``relaydesk emulator`` in its own process; read its ready line."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "relaydesk",
+        "emulator",
+        "--data-dir",
+        str(data_dir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(30):
+            ready = json.loads(await process.stdout.readline())
+        rules = {r["name"]: _Rule(r["key"]) for r in ready["sas_rules"]}
+        yield RemoteEmulator(ready["namespace"], Path(ready["ca_file"]), _World(rules))
+    finally:
+        process.terminate()
+        async with asyncio.timeout(10):
+            await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def emulator_for(args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Any]:
+    if args.emulator_process:
+        async with emulator_process(data_dir) as remote:
+            yield remote
+    else:
+        async with Emulator(EmulatorOptions(data_dir=data_dir)) as emu:
+            yield emu
+
+
 async def main(args: argparse.Namespace) -> dict[str, tuple[float, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        async with Emulator(EmulatorOptions(data_dir=data_dir)) as emu:
+        async with emulator_for(args, data_dir) as emu:
             results = {}
             # Alternate the two relayed set-ups so drift affects both alike.
             for label in ("plain", "relaydesk") * args.rounds:
@@ -211,9 +267,15 @@ def cli() -> None:
     parser.add_argument("--messages", type=int, default=10000, help="pipelined messages")
     parser.add_argument("--round-trips", type=int, default=1000, help="sequential round trips")
     parser.add_argument("--rounds", type=int, default=3, help="alternations; best of each kept")
+    parser.add_argument(
+        "--emulator-process",
+        action="store_true",
+        help="run the emulator as its own process (as deployed) instead of in this one",
+    )
     args = parser.parse_args()
     r = asyncio.run(main(args))
-    print(f"message size: {len(PAYLOAD)} bytes; all TLS on 127.0.0.1, one process")
+    where = "emulator in its own process" if args.emulator_process else "one process"
+    print(f"message size: {len(PAYLOAD)} bytes; all TLS on 127.0.0.1, {where}")
     names = {
         "relaydesk": "RelayDesk via emulator",
         "plain": "plain ws via emulator ",
