@@ -8,12 +8,12 @@ contract.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-# Names are loaded on first use (PEP 562), so importing one light module of
-# this package (e.g. the event classes) does not pull in aiohttp, websockets,
-# msal or keyring: the desktop app's start-up depends on it.
+from relaydesk.lazy_exports import lazy_getattr
+
+# Names are loaded on first use (relaydesk.lazy_exports): importing one light
+# module of this package must not pull in the network and auth stacks.
 _EXPORTS: dict[str, str] = {
     "AADSTS_REMEDIES": "relaydesk.auth.entra_errors",
     "AccessToken": "relaydesk.auth.tokens",
@@ -49,15 +49,7 @@ if TYPE_CHECKING:
     from relaydesk.auth.tokens import AccessToken, TokenKind, decode_jwt_claims, decode_sas_claims
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` on first access."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_getattr(globals(), _EXPORTS)
 
 __all__ = [
     "AADSTS_REMEDIES",

@@ -14,12 +14,12 @@ Public API (see each module for details)::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-# Names are loaded on first use (PEP 562), so importing one light module of
-# this package (e.g. the event classes) does not pull in aiohttp, websockets,
-# msal or keyring: the desktop app's start-up depends on it.
+from relaydesk.lazy_exports import lazy_getattr
+
+# Names are loaded on first use (relaydesk.lazy_exports): importing one light
+# module of this package must not pull in the network and auth stacks.
 _EXPORTS: dict[str, str] = {
     "AcceptDecision": "relaydesk.relay.policies",
     "AcceptPolicy": "relaydesk.relay.policies",
@@ -67,15 +67,7 @@ if TYPE_CHECKING:
     from relaydesk.relay.transport import WebSocketSettings
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` on first access."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_getattr(globals(), _EXPORTS)
 
 __all__ = [
     "AcceptDecision",
