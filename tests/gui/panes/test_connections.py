@@ -6,32 +6,21 @@ import pytest
 
 from relaydesk.gui.panes.connections import ConnectionsView
 from relaydesk.relay.events import (
-    ConnectionAccepted,
     MessageReceived,
     MessageSent,
 )
+from tests.gui.panes.events import accepted
 
 pytestmark = pytest.mark.gui
-
-
-def _accepted(cid: str) -> ConnectionAccepted:
-    return ConnectionAccepted(
-        at=0.0,
-        side="listener",
-        connection_id=cid,
-        remote_address="127.0.0.1",
-        remote_port=50000,
-        headers={"X-App": "demo"},
-    )
 
 
 def test_connections_rows_counters_and_intents(qtbot) -> None:  # type: ignore[no-untyped-def]
     view = ConnectionsView()
     qtbot.addWidget(view)
     assert not view.send_button.isEnabled()
-    view.add(_accepted("c-1"))
-    view.add(_accepted("c-2"))
-    view.add(_accepted("c-1"))  # duplicate ignored
+    view.add(accepted("c-1"))
+    view.add(accepted("c-2"))
+    view.add(accepted("c-1"))  # duplicate ignored
     assert view.connection_ids() == ["c-1", "c-2"]
     assert view.title.text() == "Connections: 2"
     assert view.selected_id() == "c-1"  # the first is selected for convenience

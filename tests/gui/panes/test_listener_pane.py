@@ -7,7 +7,6 @@ import pytest
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
 from relaydesk.gui.panes.listener_pane import ListenerPane
 from relaydesk.relay.events import (
-    ConnectionAccepted,
     ConnectionEnded,
     ConnectionState,
     ErrorInfo,
@@ -17,19 +16,9 @@ from relaydesk.relay.events import (
     TokenInfo,
     TokenRenewed,
 )
+from tests.gui.panes.events import accepted
 
 pytestmark = pytest.mark.gui
-
-
-def _accepted(cid: str) -> ConnectionAccepted:
-    return ConnectionAccepted(
-        at=0.0,
-        side="listener",
-        connection_id=cid,
-        remote_address="127.0.0.1",
-        remote_port=50000,
-        headers={"X-App": "demo"},
-    )
 
 
 def test_pane_shows_state_token_errors_and_messages(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -43,7 +32,7 @@ def test_pane_shows_state_token_errors_and_messages(qtbot) -> None:  # type: ign
     token = TokenInfo(kind="entra", identity="app", expires_at=9e9)
     bridge.dispatch(TokenRenewed(at=1.0, side="listener", token=token, renewals=3))
     assert pane.token_badge.renewals == 3
-    bridge.dispatch(_accepted("c-9"))
+    bridge.dispatch(accepted("c-9"))
     bridge.dispatch(MessageReceived(at=0, side="listener", connection_id="c-9", data="x"))
     pane.log_model.flush()
     assert pane.log_model.rowCount() == 1
