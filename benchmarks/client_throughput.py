@@ -28,96 +28,24 @@ import asyncio
 import contextlib
 import json
 import ssl
-import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.asyncio.server import ServerConnection, serve
+from echo_harness import PAYLOAD, RULE, direct_server, measure, plain_listener
+from websockets.asyncio.client import connect
 
 from relaydesk.auth import SasTokenProvider
 from relaydesk.emulator import Emulator, EmulatorOptions
-from relaydesk.emulator.certs import CertificateFiles, server_ssl_context
 from relaydesk.protocol import HybridConnectionAddress
 from relaydesk.protocol.sas import build_sas_token
 from relaydesk.relay import Listener, ListenerOptions, make_ssl_context
 from relaydesk.relay import connect as relay_connect
 from relaydesk.secrets import Secret
-
-PAYLOAD = bytes(range(256)) * 4  # 1 KiB
-RULE = "RootManageSharedAccessKey"
-
-Send = Callable[[bytes], Awaitable[None]]
-Receive = Callable[[], Awaitable[Any]]
-
-
-async def pipelined(send: Send, receive: Receive, count: int) -> float:
-    """Send ``count`` messages while receiving their echoes; return messages/s."""
-
-    async def drain() -> None:
-        for _ in range(count):
-            await receive()
-
-    started = time.perf_counter()
-    receiver = asyncio.create_task(drain())
-    for _ in range(count):
-        await send(PAYLOAD)
-    await receiver
-    return count / (time.perf_counter() - started)
-
-
-async def round_trips(send: Send, receive: Receive, count: int) -> float:
-    """Median round-trip time in milliseconds of one-at-a-time messages."""
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        await send(PAYLOAD)
-        await receive()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
-async def measure(send: Send, receive: Receive, args: argparse.Namespace) -> tuple[float, float]:
-    await pipelined(send, receive, 500)  # warm-up
-    rate = await pipelined(send, receive, args.messages)
-    rtt = await round_trips(send, receive, args.round_trips)
-    return rate, rtt
-
-
-# --- plain websockets clients -------------------------------------------------------
-
-
-async def echo(ws: ClientConnection | ServerConnection) -> None:
-    with contextlib.suppress(Exception):
-        async for message in ws:
-            await ws.send(message)
-
-
-async def plain_listener(emu: Emulator, context: ssl.SSLContext, token: str) -> None:
-    """Accept every sender and echo (§4.1, §5.2), nothing else."""
-    url = f"wss://{emu.namespace}/$hc/demo?sb-hc-action=listen&sb-hc-id={uuid.uuid4()}"
-    headers = {"ServiceBusAuthorization": token}
-    tasks: set[asyncio.Task[None]] = set()
-    async with connect(
-        url, ssl=context, additional_headers=headers, max_size=None, compression=None
-    ) as control:
-        async for raw in control:
-            command = json.loads(raw)
-            if "accept" in command:
-                task = asyncio.create_task(plain_accept(command["accept"]["address"], context))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-
-
-async def plain_accept(address: str, context: ssl.SSLContext) -> None:
-    async with connect(address, ssl=context, max_size=None, compression=None) as ws:
-        await echo(ws)
 
 
 async def run_plain(emu: Emulator, args: argparse.Namespace) -> tuple[float, float]:
@@ -126,7 +54,7 @@ async def run_plain(emu: Emulator, args: argparse.Namespace) -> tuple[float, flo
     token = build_sas_token(
         f"http://{emu.namespace}/demo", RULE, key, expires_at=int(time.time()) + 3600
     )
-    listener = asyncio.create_task(plain_listener(emu, context, token))
+    listener = asyncio.create_task(plain_listener(emu.namespace, context, token))
     await asyncio.sleep(0.5)
     try:
         async with connect(
@@ -136,7 +64,7 @@ async def run_plain(emu: Emulator, args: argparse.Namespace) -> tuple[float, flo
             max_size=None,
             compression=None,
         ) as ws:
-            return await measure(ws.send, ws.recv, args)
+            return await measure(ws.send, ws.recv, args.messages, args.round_trips)
     finally:
         listener.cancel()
         with contextlib.suppress(BaseException):
@@ -165,20 +93,13 @@ async def run_relaydesk(emu: Emulator, args: argparse.Namespace) -> tuple[float,
         sender = await relay_connect(address, provider, ssl_context=context)
         sender_events = asyncio.create_task(drain_events(sender.events()))
         async with sender:
-            result = await measure(sender.send, sender.receive, args)
+            result = await measure(sender.send, sender.receive, args.messages, args.round_trips)
     await listener_events
     await sender_events
     return result
 
 
 # --- direct --------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def direct_server(data_dir: Path) -> AsyncIterator[int]:
-    context = server_ssl_context(CertificateFiles.in_dir(data_dir))
-    async with serve(echo, "127.0.0.1", 0, ssl=context, compression=None, max_size=None) as srv:
-        yield next(iter(srv.sockets)).getsockname()[1]
 
 
 async def run_direct(
@@ -189,7 +110,7 @@ async def run_direct(
         direct_server(data_dir) as port,
         connect(f"wss://localhost:{port}/", ssl=context, max_size=None, compression=None) as ws,
     ):
-        return await measure(ws.send, ws.recv, args)
+        return await measure(ws.send, ws.recv, args.messages, args.round_trips)
 
 
 @dataclass(frozen=True)

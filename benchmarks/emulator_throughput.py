@@ -24,93 +24,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import ssl
-import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.asyncio.server import ServerConnection, serve
+from echo_harness import PAYLOAD, RULE, direct_server, measure, plain_listener
+from websockets.asyncio.client import connect
 
 from relaydesk.emulator import Emulator, EmulatorOptions
-from relaydesk.emulator.certs import CertificateFiles, server_ssl_context
 from relaydesk.protocol.sas import build_sas_token
-
-PAYLOAD = bytes(range(256)) * 4  # 1 KiB
-RULE = "RootManageSharedAccessKey"
-
-
-async def pipelined(ws: ClientConnection, count: int) -> float:
-    """Send ``count`` messages while receiving their echoes; return messages/s."""
-
-    async def receive() -> None:
-        for _ in range(count):
-            await ws.recv()
-
-    started = time.perf_counter()
-    receiver = asyncio.create_task(receive())
-    for _ in range(count):
-        await ws.send(PAYLOAD)
-    await receiver
-    return count / (time.perf_counter() - started)
-
-
-async def round_trips(ws: ClientConnection, count: int) -> float:
-    """Median round-trip time in milliseconds of one-at-a-time messages."""
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        await ws.send(PAYLOAD)
-        await ws.recv()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
-async def echo(ws: ClientConnection | ServerConnection) -> None:
-    """Echo every message until the peer closes."""
-    with contextlib.suppress(Exception):
-        async for message in ws:
-            await ws.send(message)
-
-
-async def relay_listener(emu: Emulator, context: ssl.SSLContext, token: str) -> None:
-    """A plain listener: accept every sender and echo; answer HTTP inline."""
-    url = f"wss://{emu.namespace}/$hc/demo?sb-hc-action=listen&sb-hc-id={uuid.uuid4()}"
-    headers = {"ServiceBusAuthorization": token}
-    tasks: set[asyncio.Task[None]] = set()
-    async with connect(url, ssl=context, additional_headers=headers, max_size=None) as control:
-        async for raw in control:
-            command = json.loads(raw)
-            if "accept" in command:
-                task = asyncio.create_task(accept(command["accept"]["address"], context))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                continue
-            request = command["request"]
-            body = await control.recv() if request.get("body") else b""
-            response = {"requestId": request["id"], "statusCode": 200, "body": bool(body)}
-            await control.send(json.dumps({"response": response}))
-            if body:
-                await control.send(body)
-
-
-async def accept(address: str, context: ssl.SSLContext) -> None:
-    async with connect(address, ssl=context, max_size=None, compression=None) as ws:
-        await echo(ws)
-
-
-@contextlib.asynccontextmanager
-async def direct_server(data_dir: Path) -> AsyncIterator[int]:
-    """A plain websockets echo server with the emulator's TLS certificate."""
-    context = server_ssl_context(CertificateFiles.in_dir(data_dir))
-    async with serve(echo, "127.0.0.1", 0, ssl=context, compression=None, max_size=None) as srv:
-        yield next(iter(srv.sockets)).getsockname()[1]
 
 
 async def http_rate(emu: Emulator, context: ssl.SSLContext, token: str, count: int) -> float:
@@ -142,7 +67,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             token = build_sas_token(
                 f"http://{emu.namespace}/demo", RULE, key, expires_at=int(time.time()) + 3600
             )
-            listener = asyncio.create_task(relay_listener(emu, context, token))
+            listener = asyncio.create_task(
+                plain_listener(emu.namespace, context, token, answer_http=True)
+            )
             await asyncio.sleep(0.5)
             sender_url = f"wss://{emu.namespace}/$hc/demo?sb-hc-action=connect"
             async with connect(
@@ -152,9 +79,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 max_size=None,
                 compression=None,
             ) as ws:
-                await pipelined(ws, 500)  # warm-up
-                relay_rate = await pipelined(ws, args.messages)
-                relay_rtt = await round_trips(ws, args.round_trips)
+                relay_rate, relay_rtt = await measure(
+                    ws.send, ws.recv, args.messages, args.round_trips
+                )
             http = await http_rate(emu, context, token, args.requests)
             listener.cancel()
             with contextlib.suppress(BaseException):
@@ -165,9 +92,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     f"wss://localhost:{port}/", ssl=context, max_size=None, compression=None
                 ) as ws,
             ):
-                await pipelined(ws, 500)
-                direct_rate = await pipelined(ws, args.messages)
-                direct_rtt = await round_trips(ws, args.round_trips)
+                direct_rate, direct_rtt = await measure(
+                    ws.send, ws.recv, args.messages, args.round_trips
+                )
     return {
         "relay_msgs_per_s": relay_rate,
         "relay_median_rtt_ms": relay_rtt,
