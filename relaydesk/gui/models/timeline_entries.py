@@ -102,7 +102,8 @@ def _describe(event: Event) -> tuple[Severity, str, str] | None:
 def _state(event: StateChanged) -> tuple[Severity, str, str]:
     detail = error_detail(event.error) if event.error else ""
     if event.state is ConnectionState.RECONNECTING:
-        delay = "" if event.next_try_in is None else f" in {event.next_try_in:g} s"
+        # The back-off is jittered (0.914243 s): one decimal is what a reader needs.
+        delay = "" if event.next_try_in is None else f" in {round(event.next_try_in, 1):g} s"
         cause = f" after {event.error.kind}" if event.error else ""
         return Severity.WARNING, f"reconnect attempt {event.attempt}{delay}{cause}", detail
     if event.state is ConnectionState.OFFLINE and event.error is not None:

@@ -51,6 +51,12 @@ CASES: list[tuple[Event, Severity, str, str]] = [
         "Remedy: assign Azure Relay Sender to this app · TrackingId: trk-123",
     ),
     (
+        StateChanged(**L, state=ConnectionState.RECONNECTING, attempt=1, next_try_in=0.914243),
+        Severity.WARNING,
+        "reconnect attempt 1 in 0.9 s",
+        "",
+    ),
+    (
         StateChanged(**L, state=ConnectionState.OFFLINE, error=FORBIDDEN),
         Severity.ERROR,
         "offline: Forbidden 403: 'sender' lacks Send on /demo",
