@@ -144,8 +144,7 @@ class EntraService:
         """Client-credentials grant (§10.6); unknown form fields are ignored."""
         try:
             self._tenant(request.match_info["tenant"], discovery=False)
-            form = await request.post()
-            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            fields = await _form_fields(request)
             identity = self._authenticate(fields, request.headers.get("Authorization"))
         except _EntraFailure as failure:
             _log.info("token request refused: AADSTS%d (%s)", failure.code, failure.error)
@@ -268,6 +267,20 @@ def _discovery_document(base: str, tid: str) -> dict[str, Any]:
         "msgraph_host": "graph.relaydesk.localhost",
         "rbac_url": "https://rbac.relaydesk.localhost",
     }
+
+
+async def _form_fields(request: web.Request) -> dict[str, str]:
+    """The text fields of the token request's form body (§10.6).
+
+    [EMU] A body that does not decode (not UTF-8, broken multipart) is read
+    as an empty form, so the client gets Entra's 900144 "must contain
+    'grant_type'" answer instead of a 500 with a server-side traceback.
+    """
+    try:
+        form = await request.post()
+    except ValueError:  # UnicodeDecodeError, malformed multipart
+        return {}
+    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _required(fields: Mapping[str, str], name: str) -> str:

@@ -52,7 +52,7 @@ async def _request(
     method: str,
     path: str,
     *,
-    data: dict[str, str] | None = None,
+    data: dict[str, str] | bytes | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], Any]:
     async with (
@@ -309,6 +309,28 @@ async def test_long_input_is_clipped_in_errors(entra: EntraServer) -> None:
     )
     assert body["error_codes"] == [700016]
     assert len(body["error_description"]) < 1000
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"),
+        (b"not multipart at all", "multipart/form-data; boundary=xyz"),
+    ],
+)
+async def test_undecodable_form_is_a_400_not_a_500(
+    entra: EntraServer, body: bytes, content_type: str
+) -> None:
+    status, _, answer = await _request(
+        entra,
+        "POST",
+        f"/{entra.world.tenant_id}/oauth2/v2.0/token",
+        data=body,
+        headers={"Content-Type": content_type},
+    )
+    assert (status, answer["error"], answer["error_codes"]) == (400, "invalid_request", [900144])
+    assert "'grant_type'" in answer["error_description"]
 
 
 def _assert_no_secrets(server: EntraServer, text: str) -> None:
