@@ -4,7 +4,7 @@ Public API (see each module for details)::
 
     from relaydesk.relay import (
         Listener, ListenerOptions, ListenerConnection,          # listener side
-        connect, SenderConnection,                              # WebSocket sender
+        connect, SenderConnection, EventQueue,                  # WebSocket sender
         http_request, HttpResponse,                             # HTTP sender
         AcceptDecision, accept_all, reject_all,                 # accept policies
         HttpRequest, HttpReply, echo_handler, fixed_response,   # HTTP handlers
@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "AcceptDecision": "relaydesk.relay.policies",
     "AcceptPolicy": "relaydesk.relay.policies",
     "ConnectionHandler": "relaydesk.relay.accepting",
+    "EventQueue": "relaydesk.relay.event_queue",
     "HttpHandler": "relaydesk.relay.policies",
     "HttpReply": "relaydesk.relay.policies",
     "HttpRequest": "relaydesk.relay.policies",
@@ -47,6 +48,7 @@ _EXPORTS: dict[str, str] = {
 if TYPE_CHECKING:
     from relaydesk.relay.accepting import ConnectionHandler
     from relaydesk.relay.connection import ListenerConnection, MessageConnection
+    from relaydesk.relay.event_queue import EventQueue
     from relaydesk.relay.failures import error_info
     from relaydesk.relay.http_sender import HttpResponse, http_request
     from relaydesk.relay.listener import Listener
@@ -73,6 +75,7 @@ __all__ = [
     "AcceptDecision",
     "AcceptPolicy",
     "ConnectionHandler",
+    "EventQueue",
     "HttpHandler",
     "HttpReply",
     "HttpRequest",

@@ -107,6 +107,7 @@ async def connect(
     ssl_context: ssl.SSLContext | None = None,
     settings: WebSocketSettings | None = None,
     event_capacity: int = DEFAULT_CAPACITY,
+    events: EventQueue | None = None,
     clock: Callable[[], float] = time.time,
 ) -> SenderConnection:
     """Open a WebSocket sender connection (§6).
@@ -122,6 +123,11 @@ async def connect(
         ssl_context: TLS trust.
         settings: timeouts and limits (default: 70 s open, like .NET).
         event_capacity: bound of the event queue.
+        events: publish into this queue (and stream it from the returned
+            connection) instead of a new one. A caller that passes it can
+            still read what happened — CONNECTING, the token, the error,
+            OFFLINE — when ``connect`` raises, since no connection is
+            returned then; ``event_capacity`` is ignored.
         clock: wall clock.
 
     Raises:
@@ -134,7 +140,9 @@ async def connect(
     headers = _check_headers(extra_headers or {})
     if allowed_listeners:
         headers[ALLOWED_LISTENERS_HEADER] = ",".join(allowed_listeners)
-    queue = EventQueue("sender", capacity=event_capacity, clock=clock)
+    queue = (
+        events if events is not None else EventQueue("sender", capacity=event_capacity, clock=clock)
+    )
     queue.put(StateChanged(at=clock(), side="sender", state=ConnectionState.CONNECTING))
     url = address.connect_url(suffix=path_suffix, query=query, connection_id=connection_id)
     try:

@@ -7,13 +7,15 @@ import asyncio
 import pytest
 
 from relaydesk.auth import AnonymousTokenProvider
-from relaydesk.errors import InvalidField, Unauthorized
+from relaydesk.errors import EntityNotFound, InvalidField, Unauthorized
 from relaydesk.protocol import AcceptCommand
+from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import (
     ChannelOpened,
     ConnectionAccepted,
     ConnectionEnded,
     ConnectionState,
+    ErrorOccurred,
     MessageSent,
     StateChanged,
     TokenAcquired,
@@ -127,3 +129,21 @@ async def test_malformed_header_is_refused_locally(relay: RelaySetup) -> None:
             extra_headers={"X": "a\r\nInjected: 1"},
             ssl_context=relay.ssl,
         )
+
+
+@pytest.mark.asyncio
+async def test_failed_connect_still_tells_its_story(relay: RelaySetup) -> None:
+    """With no listener the relay refuses; the caller's queue keeps the events."""
+    queue = EventQueue("sender")
+    async with asyncio.timeout(30):
+        with pytest.raises(EntityNotFound):  # "no listeners" is a 404 (§6)
+            await connect(relay.address(), relay.sas(), ssl_context=relay.ssl, events=queue)
+        events = [e async for e in queue.stream()]
+    kinds = [type(e).__name__ for e in events]
+    assert kinds == ["StateChanged", "TokenAcquired", "ErrorOccurred", "StateChanged"]
+    error = events[2]
+    assert isinstance(error, ErrorOccurred) and error.error.kind == "EntityNotFound"
+    final = events[-1]
+    assert isinstance(final, StateChanged) and final.state is ConnectionState.OFFLINE
+    assert final.error == error.error
+    assert_no_secrets(events, relay.tokens_seen)
