@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QWidget
 
 
 def set_style_property(widget: QWidget, name: str, value: object) -> None:
-    """Set a dynamic property used by QSS selectors and re-polish when it changed."""
+    """Set a dynamic property used by QSS selectors and re-polish when it changed.
+
+    A widget that was never polished (built but not shown yet, e.g. the hidden
+    check panel at start-up) gets the property only: Qt polishes it, with the
+    property in place, when it is first shown. Re-polishing it here would only
+    cost start-up time.
+    """
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)
+    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        return
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
