@@ -7,13 +7,16 @@ never the only cue; the ``status`` dynamic property is there for the stylesheet.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from relaydesk.check import CheckStepEvent
 from relaydesk.gui.models.formatting import format_duration
 from relaydesk.gui.widgets.repolish import set_style_property, status_colours
+
+if TYPE_CHECKING:  # only a type here; the check module loads when a check runs
+    from relaydesk.check import CheckStepEvent
 
 DEFAULT_STEPS = (
     ("token", "Token"),
