@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import math
 import re
 import secrets
 import time
@@ -96,8 +97,8 @@ class EntraService:
     def __init__(
         self, world: World, *, token_lifetime: float = 3600, now: Callable[[], float] = time.time
     ) -> None:
-        if token_lifetime <= 0:
-            raise EmulatorError("token_lifetime must be positive")
+        if not (token_lifetime > 0 and math.isfinite(token_lifetime)):
+            raise EmulatorError("token_lifetime must be a positive finite number")
         self.world = world
         self.token_lifetime = token_lifetime
         self._now = now

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import math
 import secrets
 import socket
 from dataclasses import dataclass
@@ -102,11 +103,15 @@ def _check_options(options: EmulatorOptions) -> None:
     """Refuse options that make no sense or expose the emulator."""
     if not 0 <= options.port <= 65535:
         raise EmulatorError(f"port {options.port} is out of range 0-65535")
+    # Non-finite values would pass a plain comparison (nan) or break later
+    # (inf seconds cannot be an int "expires_in" or a JWT "exp").
     for name in ("token_lifetime", "http_response_timeout", "rendezvous_timeout"):
-        if not getattr(options, name) > 0:
-            raise EmulatorError(f"{name} must be positive")
-    if options.token_expiry_grace < 0:
-        raise EmulatorError("token_expiry_grace must be >= 0")
+        value = getattr(options, name)
+        if not (value > 0 and math.isfinite(value)):
+            raise EmulatorError(f"{name} must be a positive finite number, not {value!r}")
+    grace = options.token_expiry_grace
+    if not (grace >= 0 and math.isfinite(grace)):
+        raise EmulatorError(f"token_expiry_grace must be a finite number >= 0, not {grace!r}")
     if options.max_listeners < 1:
         raise EmulatorError("max_listeners must be >= 1")
     if not _is_loopback(options.host) and not options.allow_non_loopback:

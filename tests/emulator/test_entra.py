@@ -178,9 +178,10 @@ async def test_token_lifetime_is_configurable(tmp_path: Path) -> None:
     assert claims["exp"] - claims["iat"] == 90
 
 
-def test_token_lifetime_must_be_positive(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lifetime", [0, -1, float("inf"), float("nan")])
+def test_token_lifetime_must_be_positive(tmp_path: Path, lifetime: float) -> None:
     with pytest.raises(EmulatorError, match="positive"):
-        EntraService(load_world(tmp_path), token_lifetime=0)
+        EntraService(load_world(tmp_path), token_lifetime=lifetime)
 
 
 # --- token endpoint: errors -----------------------------------------------------------

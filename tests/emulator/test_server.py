@@ -83,6 +83,9 @@ async def test_options_are_checked(tmp_path: Path) -> None:
         {"port": 70000},
         {"http_response_timeout": 0},
         {"token_expiry_grace": -1},
+        {"token_expiry_grace": float("nan")},
+        {"token_lifetime": float("inf")},
+        {"rendezvous_timeout": float("nan")},
         {"max_listeners": 0},
     ]
     for options in bad:
