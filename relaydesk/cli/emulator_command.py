@@ -23,40 +23,10 @@ if TYPE_CHECKING:
 __all__ = ["add_arguments", "run"]
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the emulator's options to its subcommand parser."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=0, help="TCP port; 0 = any free port")
+    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 = any free port")
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -66,14 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE", help="world configuration file")
     parser.add_argument(
         "--token-lifetime",
-        type=_positive,
+        type=float,
         default=3600,
         metavar="SECONDS",
         help="lifetime of issued Entra tokens (default 3600)",
     )
     parser.add_argument(
         "--token-expiry-grace",
-        type=_non_negative,
+        type=float,
         default=0.0,
         metavar="SECONDS",
         help="seconds a listener outlives its token before the 1008 close",
@@ -105,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         allow_non_loopback=args.allow_non_loopback,
     )
     try:
+        # Ranges (port, positive finite seconds, loopback) are checked once,
+        # here, by EmulatorOptions; argparse only parses the numbers.
         options.validate()
     except EmulatorError as exc:
         print(f"relaydesk emulator: error: {exc}", file=sys.stderr)
