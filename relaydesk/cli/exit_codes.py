@@ -32,12 +32,10 @@ from relaydesk.errors import (
     AuthError,
     AuthNetworkError,
     ConnectionClosed,
-    EntityNotFound,
     EntraError,
     Forbidden,
     HandshakeFailed,
     InvalidInput,
-    NoListener,
     ProfileError,
     RelayDeskError,
     RelayError,
@@ -122,20 +120,17 @@ def exit_code_for_kind(kind: str) -> int:
 
 
 def _remedy(exc: BaseException) -> str:
-    if isinstance(exc, EntityNotFound) and "no listeners" in exc.reason.lower():
-        # A WebSocket sender gets 404 (not 502) when no listener is online (§6).
-        return NoListener.default_remedy
-    remedy = getattr(exc, "remedy", "")
-    if isinstance(remedy, str) and remedy:
-        return remedy
+    if isinstance(exc, RelayDeskError):
+        # The relay client's table: the error's own remedy, close codes,
+        # unreachable hosts, a 404 that means "no listener" (§6) …
+        from relaydesk.relay.failures import error_info
+
+        remedy = error_info(exc).remedy
+        if remedy:
+            return remedy
     for cls, text in _REMEDIES:
         if isinstance(exc, cls):
             return text
-    if isinstance(exc, RelayDeskError):
-        # The relay client's table knows close codes, unreachable hosts, …
-        from relaydesk.relay.failures import error_info
-
-        return error_info(exc).remedy
     return ""
 
 

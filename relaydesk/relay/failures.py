@@ -37,7 +37,9 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 from relaydesk.errors import (
     AuthError,
     ConnectionClosed,
+    EntityNotFound,
     HandshakeFailed,
+    NoListener,
     RelayDeskError,
     RelayError,
     RelayUnreachable,
@@ -226,6 +228,9 @@ def translate_ws_error(exc: BaseException, where: str) -> RelayError | None:
 
 
 def _remedy(exc: BaseException) -> str:
+    if isinstance(exc, EntityNotFound) and "no listeners" in exc.reason.lower():
+        # A WebSocket sender gets 404 (not 502) when no listener is online (§6).
+        return NoListener.default_remedy
     if isinstance(exc, HandshakeFailed | AuthError):
         return exc.remedy
     if isinstance(exc, ConnectionClosed):
