@@ -138,14 +138,31 @@ async def _await_outcome(
     """Wait for the listener, noticing a sender that disappears meanwhile.
 
     Returns ``None`` on timeout. A vanished sender withdraws the rendezvous,
-    so the listener's later upgrade gets 403 with that reason.
+    so the listener's later upgrade gets 403 with that reason. A listener
+    that already claimed the address (withdraw is then a no-op) finds the
+    outcome cancelled and closes with 1001 instead of waiting forever for a
+    sender that is gone.
     """
-    assert rendezvous.outcome is not None
+    outcome = rendezvous.outcome
+    assert outcome is not None
+    try:
+        return await _poll_outcome(ctx, request, rendezvous, outcome)
+    finally:
+        if not outcome.done():
+            outcome.cancel()
+
+
+async def _poll_outcome(
+    ctx: RelayContext,
+    request: web.Request,
+    rendezvous: Rendezvous,
+    outcome: asyncio.Future[WsOutcome],
+) -> WsOutcome | None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ctx.settings.rendezvous_timeout
     while True:
         try:
-            return await asyncio.wait_for(asyncio.shield(rendezvous.outcome), _POLL)
+            return await asyncio.wait_for(asyncio.shield(outcome), _POLL)
         except TimeoutError:
             pass
         transport = request.transport
