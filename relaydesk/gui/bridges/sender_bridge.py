@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import logging
 import time
 
 from PySide6.QtCore import QObject, Signal
@@ -23,60 +22,51 @@ from relaydesk.gui.bridges.backends import (
     SenderSession,
 )
 from relaydesk.gui.bridges.session import run_session
+from relaydesk.gui.bridges.session_bridge import SessionBridge
 from relaydesk.gui.bridges.tasks import TaskGroupSlot, TaskSlot
-from relaydesk.gui.errors import error_info, tailor_event
+from relaydesk.gui.errors import error_info
 from relaydesk.relay.events import (
-    ChannelClosed,
-    ChannelOpened,
     ConnectionState,
     ErrorInfo,
-    ErrorOccurred,
     Event,
-    EventsDropped,
     HttpResponseReceived,
     MessageReceived,
     MessageSent,
-    StateChanged,
     TokenAcquired,
     TokenRenewed,
 )
 
 __all__ = ["SenderBridge"]
 
-log = logging.getLogger(__name__)
-
 STOP_TIMEOUT = 2.0
 RTT_WINDOW = 10_000  # sent messages remembered for round-trip matching
 
 
-class SenderBridge(QObject):
-    """Own the sender connection, its sends and HTTP requests."""
+class SenderBridge(SessionBridge):
+    """Own the sender connection, its sends and HTTP requests.
 
-    state_changed = Signal(object)  # StateChanged
+    ``state_changed``, ``timeline_event``, ``error`` and ``dropped`` come from
+    :class:`SessionBridge`.
+    """
+
     token_changed = Signal(object)  # TokenInfo
     message = Signal(object, object)  # MessageSent | MessageReceived, rtt seconds | None
     rtt = Signal(float)  # round-trip time of an echoed message, seconds
     http_response = Signal(object)  # HttpResponseReceived
     http_failed = Signal(object)  # ErrorInfo of a failed HTTP request
-    timeline_event = Signal(object)  # every Event
-    error = Signal(object)  # ErrorInfo
-    dropped = Signal(int)
     repeat_progress = Signal(int, int)  # sent, total
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("sender", parent)
         self.options = SenderOptions()
         self._opener: SenderOpener | None = None
         self._requester: HttpRequester | None = None
         self._session: SenderSession | None = None
-        self._slot = TaskSlot("sender")
         self._repeat = TaskSlot("sender-repeat")
         self._work = TaskGroupSlot("sender-work")
         self._in_flight: collections.deque[tuple[str | bytes, float]] = collections.deque(
             maxlen=RTT_WINDOW
         )
-        self.state = ConnectionState.OFFLINE
-        self._detached = False
 
     # --- configuration ----------------------------------------------------------
 
@@ -89,11 +79,6 @@ class SenderBridge(QObject):
     def configured(self) -> bool:
         """True when a profile gave us a sender identity."""
         return self._opener is not None
-
-    @property
-    def running(self) -> bool:
-        """True while the sender task runs."""
-        return self._slot.running
 
     @property
     def connected(self) -> bool:
@@ -125,9 +110,7 @@ class SenderBridge(QObject):
         """Stop everything, bounded by ``grace`` seconds."""
         self._repeat.cancel()
         await self._work.stop(grace / 2)
-        if not await self._slot.stop(grace):
-            self._detached = True  # the window may go away: late events are dropped
-            log.warning("sender did not stop within %.1f s", grace)
+        await self._stop_session(grace)
 
     def send_text(self, text: str) -> None:
         """Send one text message."""
@@ -164,10 +147,7 @@ class SenderBridge(QObject):
         finally:
             self._session = None
             self._in_flight.clear()
-            if self.state is not ConnectionState.OFFLINE:
-                self.dispatch(
-                    StateChanged(at=time.time(), side="sender", state=ConnectionState.OFFLINE)
-                )
+            self._announce_offline()
 
     def _require_session(self) -> SenderSession | None:
         if self._session is None:
@@ -183,12 +163,7 @@ class SenderBridge(QObject):
 
     async def _send(self, session: SenderSession, data: str | bytes) -> None:
         self._in_flight.append((data, time.perf_counter()))
-        try:
-            await session.send(data)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - shown to the user
-            self._report(error_info(exc))
+        await self._guard(session.send(data))
 
     async def _repeat_loop(
         self, session: SenderSession, data: str | bytes, count: int, interval: float
@@ -217,17 +192,9 @@ class SenderBridge(QObject):
         self.timeline_event.emit(response)
         self.http_response.emit(response)
 
-    def _report(self, info: ErrorInfo) -> None:
-        self.dispatch(ErrorOccurred(at=time.time(), side="sender", error=info))
-
     # --- event → signal ----------------------------------------------------------------
 
-    def dispatch(self, event: Event) -> None:
-        """Emit the signals for one core event (public so tests can feed events)."""
-        if self._detached:
-            return
-        event = tailor_event(event)
-        self.timeline_event.emit(event)
+    def _emit(self, event: Event) -> None:
         if isinstance(event, MessageReceived):
             rtt = self._match_echo(event)
             self.message.emit(event, rtt)
@@ -235,19 +202,12 @@ class SenderBridge(QObject):
                 self.rtt.emit(rtt)
         elif isinstance(event, MessageSent):
             self.message.emit(event, None)
-        elif isinstance(event, StateChanged):
-            self.state = event.state
-            self.state_changed.emit(event)
         elif isinstance(event, TokenAcquired | TokenRenewed):
             self.token_changed.emit(event.token)
-        elif isinstance(event, ErrorOccurred):
-            self.error.emit(event.error)
-        elif isinstance(event, EventsDropped):
-            self.dropped.emit(event.count)
         elif isinstance(event, HttpResponseReceived):
             self.http_response.emit(event)
-        elif isinstance(event, ChannelOpened | ChannelClosed):
-            pass  # timeline only
+        else:
+            self._emit_common(event)  # ChannelOpened/Closed: timeline only
 
     def _match_echo(self, event: MessageReceived) -> float | None:
         """Pair a received message with the oldest identical unanswered send.
