@@ -139,8 +139,9 @@ def _expires(token: TokenInfo) -> str:
 
 
 def error_text(error: ErrorInfo) -> str:
-    """Return ``Kind status: message`` for one line."""
-    status = f" {error.status}" if error.status is not None else ""
+    """Return ``Kind status: message`` for one line (status once: not when the message has it)."""
+    shown = error.status is not None and str(error.status) not in error.message
+    status = f" {error.status}" if shown else ""
     return f"{error.kind}{status}: {error.message}"
 
 

@@ -57,6 +57,14 @@ CASES: list[tuple[Event, Severity, str, str]] = [
         "",
     ),
     (
+        ErrorOccurred(
+            **L, error=ErrorInfo("ConnectionClosed", "closed with 1006: dropped", "", 1006)
+        ),
+        Severity.ERROR,
+        "ConnectionClosed: closed with 1006: dropped",  # the code once, not "1006: … 1006"
+        "",
+    ),
+    (
         StateChanged(**L, state=ConnectionState.OFFLINE, error=FORBIDDEN),
         Severity.ERROR,
         "offline: Forbidden 403: 'sender' lacks Send on /demo",
