@@ -21,7 +21,12 @@ from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
 from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize_or_refuse, http_token
 from relaydesk.emulator.hub import ControlChannel, HttpExchange, HttpReply, ListenerGone
 from relaydesk.emulator.replies import error_response, reason_phrase
-from relaydesk.emulator.routing import pick_listener, remote_endpoint, rendezvous_url
+from relaydesk.emulator.routing import (
+    forwarded_headers,
+    pick_listener,
+    remote_endpoint,
+    rendezvous_url,
+)
 from relaydesk.protocol.address import strip_sb_hc_params
 from relaydesk.protocol.messages import INLINE_BODY_LIMIT
 
@@ -103,11 +108,7 @@ def _request_headers(
     hidden = CONNECTION_HEADERS | {SB_AUTH_HEADER.lower()}
     if drop_authorization:
         hidden = hidden | {"authorization"}
-    headers: dict[str, str] = {}
-    for name, value in request.headers.items():
-        if name.lower() in hidden:
-            continue
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    headers = forwarded_headers(request, hidden)
     via = f"1.1 {ctx.namespace}"
     existing = next((k for k in headers if k.lower() == "via"), None)
     if existing is not None:

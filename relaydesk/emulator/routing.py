@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Literal
 
 from aiohttp import web
@@ -12,7 +12,7 @@ from relaydesk.emulator.hub import ControlChannel
 from relaydesk.emulator.replies import error_response
 from relaydesk.protocol.address import strip_sb_hc_params
 
-__all__ = ["pick_listener", "remote_endpoint", "rendezvous_url"]
+__all__ = ["forwarded_headers", "pick_listener", "remote_endpoint", "rendezvous_url"]
 
 ALLOWED_HEADER = "Microsoft-Relay-AllowedListeners"
 DISALLOWED_HEADER = "Microsoft-Relay-DisallowedListeners"
@@ -54,6 +54,20 @@ def pick_listener(
             404, "EndpointNotFound", text, namespace=ctx.namespace, path=info.name
         )
     return chosen
+
+
+def forwarded_headers(request: web.Request, hidden: Collection[str]) -> dict[str, str]:
+    """The sender's headers for ``connectHeaders``/``requestHeaders`` (§5.1, §7.2).
+
+    ``hidden`` holds lower-case names that are not forwarded; repeated
+    headers are folded into one comma-separated value.
+    """
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():
+        if name.lower() in hidden:
+            continue
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
 
 
 def remote_endpoint(request: web.Request) -> dict[str, object] | None:

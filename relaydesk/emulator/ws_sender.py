@@ -23,7 +23,12 @@ from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize_or_refuse, websock
 from relaydesk.emulator.hub import Rendezvous, RendezvousRefused, WsOutcome
 from relaydesk.emulator.pipe import pipe
 from relaydesk.emulator.replies import error_response, reason_phrase
-from relaydesk.emulator.routing import pick_listener, remote_endpoint, rendezvous_url
+from relaydesk.emulator.routing import (
+    forwarded_headers,
+    pick_listener,
+    remote_endpoint,
+    rendezvous_url,
+)
 from relaydesk.emulator.wsclose import close_reason
 
 __all__ = ["handle_accept", "handle_connect"]
@@ -32,7 +37,7 @@ __all__ = ["handle_accept", "handle_connect"]
 PIPE_MAX_MESSAGE = 0
 _POLL = 0.25
 # Extensions are not negotiated through the relay (§5.2 [EMU]).
-_HIDDEN_CONNECT_HEADERS = {SB_AUTH_HEADER.lower(), "sec-websocket-extensions"}
+_HIDDEN_CONNECT_HEADERS = frozenset({SB_AUTH_HEADER.lower(), "sec-websocket-extensions"})
 
 
 async def handle_connect(
@@ -77,20 +82,10 @@ def _accept_command(
         "accept": {
             "address": rendezvous.address,
             "id": connection_id,
-            "connectHeaders": _connect_headers(request),
+            "connectHeaders": forwarded_headers(request, _HIDDEN_CONNECT_HEADERS),
             "remoteEndpoint": remote_endpoint(request),
         }
     }
-
-
-def _connect_headers(request: web.Request) -> dict[str, str]:
-    """The sender's upgrade headers for ``accept.connectHeaders`` (§5.1)."""
-    headers: dict[str, str] = {}
-    for name, value in request.headers.items():
-        if name.lower() in _HIDDEN_CONNECT_HEADERS:
-            continue
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
 
 
 async def _complete_connect(
