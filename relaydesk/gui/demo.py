@@ -16,7 +16,6 @@ The fault buttons call the emulator's fault controls; each shows recovery
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,8 +117,10 @@ class DemoController(QObject):
             try:
                 await emulator.start()
             except BaseException:  # cancelled or failed half-way: release the port
-                with contextlib.suppress(Exception):
+                try:
                     await emulator.stop()
+                except Exception:  # the start's own error is what the user sees
+                    log.warning("could not stop a half-started emulator", exc_info=True)
                 raise
             self._emulator = emulator
         await self._write_profile(profiles)

@@ -13,7 +13,6 @@ Window geometry, splitter sizes and the last profile are kept in QSettings
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from pathlib import Path
@@ -237,7 +236,7 @@ class MainWindow(QMainWindow):
         self._save_state()
         await self._demo_slot.stop(0.2)
         await self._token_slot.stop(0.2)
-        with contextlib.suppress(TimeoutError):
+        try:
             async with asyncio.timeout(grace + 1.0):
                 await asyncio.gather(
                     self.listener_bridge.aclose(grace),
@@ -246,6 +245,8 @@ class MainWindow(QMainWindow):
                     self.profile_actions.aclose(),
                     self.workspace.close(),
                 )
+        except TimeoutError:
+            log.warning("shutdown: the sessions did not close within %.1f s", grace + 1.0)
         try:
             async with asyncio.timeout(grace):
                 await self.demo.stop()
