@@ -83,10 +83,14 @@ def warn_threshold(lifetime: float) -> float:
 
 
 def expiry_text(info: TokenInfo | None) -> str:
-    """Return ``"expires 14:32:10"`` (local time) or an empty string."""
+    """Return ``"Valid until 14:32:10"`` (local time) or an empty string.
+
+    It leads the badge's second line, before the countdown ("Expires in 04:51"),
+    so it names the clock time in other words than the countdown does.
+    """
     if info is None or info.expires_at is None:
         return ""
-    return f"expires {format_clock(info.expires_at)}"
+    return f"Valid until {format_clock(info.expires_at)}"
 
 
 def identity_text(info: TokenInfo | None) -> str:

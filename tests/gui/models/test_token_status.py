@@ -75,7 +75,7 @@ def test_fraction_uses_iat_claim_then_issued_at() -> None:
 def test_identity_and_expiry_text() -> None:
     assert identity_text(_token(10)) == "Entra ID app · listener"
     assert identity_text(None) == "No token"
-    assert expiry_text(_token(10)) == f"expires {format_clock(NOW + 10)}"
+    assert expiry_text(_token(10)) == f"Valid until {format_clock(NOW + 10)}"
     assert expiry_text(None) == ""
 
 

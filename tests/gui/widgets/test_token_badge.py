@@ -57,7 +57,7 @@ def test_countdown_levels_ok_warn_expired(badge: TokenBadge, clock: FakeClock) -
     badge.set_token(_token(600))
     assert (badge.level, badge.countdown_label.text()) == ("ok", "Expires in 10:00")
     assert badge.property("level") == "ok"
-    assert badge.expiry_label.text() == f"expires {format_clock(START + 600)} ·"
+    assert badge.expiry_label.text() == f"Valid until {format_clock(START + 600)} ·"
     clock.now += 309
     badge.tick()
     assert (badge.level, badge.countdown_label.text()) == ("warn", "Expiring soon: 04:51")
