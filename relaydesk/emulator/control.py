@@ -168,6 +168,12 @@ async def _on_renew(ctx: RelayContext, channel: ControlChannel, command: RenewTo
         await close_channel(ctx, channel, CLOSE_POLICY, f"{exc.code}: renewToken rejected")
         return False
     channel.expires_at = principal.expires_at
+    # The old timer may sleep past a shorter new expiry: start it afresh
+    # (unless its 1008 close is already under way, which must not be cut).
+    if not channel.ws.closed:
+        if channel.expiry_task is not None:
+            channel.expiry_task.cancel()
+        channel.expiry_task = asyncio.create_task(_expire_later(ctx, channel))
     ctx.logger.info(
         "token renewed: entity=%s id=%s expires_at=%s",
         channel.entity,

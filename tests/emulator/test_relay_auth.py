@@ -155,6 +155,16 @@ async def test_token_expiry_closes_with_1008(kit: RelayKit) -> None:
 
 
 @pytest.mark.asyncio
+async def test_renewed_shorter_token_expiry_closes_with_1008(kit: RelayKit) -> None:
+    async with asyncio.timeout(20), await kit.listen(token=kit.sas(ttl=600)) as control:
+        await control.send(json.dumps({"renewToken": {"token": kit.sas(ttl=2)}}))
+        with pytest.raises(ConnectionClosed) as info:
+            await control.recv()
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+        assert "expired" in info.value.rcvd.reason
+
+
+@pytest.mark.asyncio
 async def test_token_expiry_grace(make_emulator: Any) -> None:
     emulator = await make_emulator(token_expiry_grace=2.0)
     kit = kit_for(emulator)
