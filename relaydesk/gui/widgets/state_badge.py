@@ -155,7 +155,9 @@ class StateBadge(QWidget):
         if error is None:
             texts = ("", "", "")
         else:
-            status = f" ({error.status})" if error.status is not None else ""
+            # The status once: not when the message already says it ("HTTP 403: …").
+            shown = error.status is not None and str(error.status) not in error.message
+            status = f" ({error.status})" if shown else ""
             texts = (
                 f"{error.kind}{status}: {error.message}",
                 f"Remedy: {error.remedy}" if error.remedy else "",

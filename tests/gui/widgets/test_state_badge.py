@@ -80,6 +80,12 @@ def test_error_shows_cause_remedy_and_tracking_id(badge: StateBadge) -> None:
     assert badge.tracking_label.textInteractionFlags()  # selectable
 
 
+def test_error_status_is_not_repeated_when_the_message_has_it(badge: StateBadge) -> None:
+    error = ErrorInfo("Forbidden", "HTTP 403: 'sender' lacks Send", "assign the role", 403)
+    badge.set_state(ConnectionState.OFFLINE, error=error)
+    assert badge.cause_label.text() == "Forbidden: HTTP 403: 'sender' lacks Send"
+
+
 def test_error_stays_while_reconnecting_and_clears_when_online(badge: StateBadge) -> None:
     badge.set_state(ConnectionState.OFFLINE, error=FORBIDDEN)
     badge.set_state(ConnectionState.RECONNECTING, attempt=1, next_try_in=1)
