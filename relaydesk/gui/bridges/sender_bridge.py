@@ -24,10 +24,11 @@ from relaydesk.gui.bridges.backends import (
 from relaydesk.gui.bridges.session import run_session
 from relaydesk.gui.bridges.session_bridge import SessionBridge
 from relaydesk.gui.bridges.tasks import TaskGroupSlot, TaskSlot
-from relaydesk.gui.errors import error_info
+from relaydesk.gui.errors import error_info, tailor
 from relaydesk.relay.events import (
     ConnectionState,
     ErrorInfo,
+    ErrorOccurred,
     Event,
     HttpResponseReceived,
     MessageReceived,
@@ -185,9 +186,11 @@ class SenderBridge(SessionBridge):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown in the HTTP tab and the timeline
-            info = error_info(exc)
+            info = tailor(error_info(exc), "sender")
             self.http_failed.emit(info)
-            self._report(info)
+            # Not on ``error``: that feeds the state badge, which is the WebSocket's
+            # (an HTTP 504 under "Online" would read as a broken connection).
+            self.timeline_event.emit(ErrorOccurred(at=time.time(), side="sender", error=info))
             return
         self.timeline_event.emit(response)
         self.http_response.emit(response)

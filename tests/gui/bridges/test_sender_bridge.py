@@ -9,6 +9,7 @@ from relaydesk.gui.bridges.backends import HttpRequestSpec, SenderOptions
 from relaydesk.gui.bridges.sender_bridge import SenderBridge
 from relaydesk.relay.events import (
     ConnectionState,
+    ErrorOccurred,
     HttpResponseReceived,
     MessageReceived,
     MessageSent,
@@ -119,9 +120,12 @@ async def test_http_response_and_failure() -> None:
     bridge.set_backend(None, requester)
     responses, failures = _recorder(bridge.http_response), _recorder(bridge.http_failed)
     timeline = _recorder(bridge.timeline_event)
+    errors = _recorder(bridge.error)
     bridge.request(HttpRequestSpec(method="POST", body=b"ping"))
     bridge.request(HttpRequestSpec(method="GET"))
     await until(lambda: responses and failures, "both outcomes")
     assert responses == [response]
     assert failures[0].status == 504 and "60 s" in failures[0].remedy
     assert response in timeline
+    assert [e.error for e in timeline if isinstance(e, ErrorOccurred)] == failures
+    assert errors == []  # the state badge is the WebSocket's, not the HTTP request's
