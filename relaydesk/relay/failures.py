@@ -35,7 +35,6 @@ from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
 from relaydesk.errors import (
-    AuthError,
     ConnectionClosed,
     EntityNotFound,
     HandshakeFailed,
@@ -231,8 +230,11 @@ def _remedy(exc: BaseException) -> str:
     if isinstance(exc, EntityNotFound) and "no listeners" in exc.reason.lower():
         # A WebSocket sender gets 404 (not 502) when no listener is online (§6).
         return NoListener.default_remedy
-    if isinstance(exc, HandshakeFailed | AuthError):
-        return exc.remedy
+    # The error's own remedy (AuthError, HandshakeFailed, the check's step
+    # failures …) comes first; the table below is for errors that carry none.
+    remedy = getattr(exc, "remedy", "")
+    if isinstance(remedy, str) and remedy:
+        return remedy
     if isinstance(exc, ConnectionClosed):
         return _CLOSE_REMEDIES.get(exc.code, "")
     if isinstance(exc, RelayUnreachable):

@@ -59,6 +59,24 @@ def test_every_error_family_has_its_exit_code(exc: BaseException, code: int) -> 
     assert exit_codes.describe_error(exc)["exit_code"] == code
 
 
+def test_remedy_comes_from_the_error_then_the_relay_table_then_the_cli_table() -> None:
+    from relaydesk.check import CheckStepFailed
+
+    def remedy(exc: BaseException) -> str:
+        return str(exit_codes.describe_error(exc)["remedy"])
+
+    assert remedy(CheckStepFailed("wrong echo", remedy="Stop the other listener.")) == (
+        "Stop the other listener."
+    )
+    # A WebSocket sender with no listener online gets a 404 (§6), not a 502.
+    no_listeners = EntityNotFound(404, "There are no listeners connected for the endpoint.")
+    assert remedy(no_listeners) == NoListener.default_remedy
+    assert remedy(EntityNotFound(404, "gone")) == EntityNotFound.default_remedy
+    assert "reconnects" in remedy(ConnectionClosed(1011, "boom"))
+    assert "keyring" in remedy(SecretStoreUnavailable("no keyring"))
+    assert "--help" in remedy(InvalidAddress("address", "bad"))
+
+
 def test_json_error_carries_cause_remedy_and_ids() -> None:
     output, out, err = _output(json_mode=True)
     exc = Forbidden(403, "Unauthorized access. TrackingId:abc-123", tracking_id="abc-123")
