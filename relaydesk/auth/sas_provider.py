@@ -14,6 +14,7 @@ once that signature is near expiry, :class:`TokenNotRenewable` says so.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -148,13 +149,14 @@ class SasTokenProvider:
             and current.valid_for(need, now)
             and (expires_after is None or current.expires_at > expires_after)
         ):
-            return _with_cache_flag(current)
+            return current
         lifetime = max(self._ttl, min_valid_for + self._margin)
         expires_at = math.ceil(now + lifetime)
         if expires_after is not None and expires_at <= expires_after:
             expires_at = math.floor(expires_after) + 1
         token = self._sign(expires_at)
-        self._current = token
+        # Kept as it will be served next time: from the cache.
+        self._current = dataclasses.replace(token, from_cache=True)
         return token
 
     def _sign(self, expires_at: int) -> AccessToken:
@@ -178,19 +180,6 @@ class SasTokenProvider:
             f"SasTokenProvider(key_name={self._key_name!r}, "
             f"resource_uri={self._resource_uri!r}, ttl={self._ttl:g})"
         )
-
-
-def _with_cache_flag(token: AccessToken) -> AccessToken:
-    if token.from_cache:
-        return token
-    return AccessToken(
-        value=token.value,
-        expires_at=token.expires_at,
-        kind=token.kind,
-        identity=token.identity,
-        from_cache=True,
-        claims=token.claims,
-    )
 
 
 class StaticSasTokenProvider:
