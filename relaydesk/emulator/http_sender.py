@@ -204,7 +204,7 @@ def _sender_response(
     ctx: RelayContext, info: HybridConnectionInfo, reply: HttpReply
 ) -> web.StreamResponse:
     """Turn the listener's answer into the sender's response, adding ``Via`` (§7.1)."""
-    if not 100 <= reply.status <= 999 or 100 <= reply.status < 200:
+    if not 200 <= reply.status <= 999:  # a 1xx cannot be a final response
         return _refuse(
             ctx,
             info,

@@ -189,6 +189,15 @@ async def test_listener_status_passes_through(
     assert "Via" in result.headers
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("status", [100, 101, 199])
+async def test_listener_1xx_status_is_502(kit: RelayKit, status: int) -> None:
+    recorder = Recorder(status=status, description=None)
+    async with asyncio.timeout(20), await serving(kit, recorder):
+        result = await kit.http("GET", "/demo", headers=auth(kit))
+    assert "invalid status code" in _error(result, 502, "BadGateway")
+
+
 def _error(result: Any, status: int, code: str) -> str:
     assert result.status == status
     error = result.json()["error"]
