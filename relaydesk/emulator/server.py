@@ -14,6 +14,7 @@ import logging
 import math
 import secrets
 import socket
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -185,18 +186,19 @@ class Emulator:
                 options.host,
             )
         data_dir = options.data_dir or default_data_dir()
-        world, files = await asyncio.to_thread(self._prepare, data_dir)
-        ssl_context = server_ssl_context(files)
+        world, files, ssl_context = await asyncio.to_thread(self._prepare, data_dir)
         sock = self._bind()
         self.port = sock.getsockname()[1]
-        runner = web.AppRunner(
-            self._build_app(world), access_log=None, handle_signals=False, shutdown_timeout=2.0
-        )
+        runner: web.AppRunner | None = None
         try:
+            runner = web.AppRunner(
+                self._build_app(world), access_log=None, handle_signals=False, shutdown_timeout=2.0
+            )
             await runner.setup()
             await web.SockSite(runner, sock, ssl_context=ssl_context).start()
         except BaseException:
-            await runner.cleanup()
+            if runner is not None:
+                await runner.cleanup()
             sock.close()
             raise
         self._runner, self._world, self._ca_file = runner, world, files.ca_file
@@ -204,16 +206,19 @@ class Emulator:
             "emulator listening on https://%s (tenant %s)", self.namespace, world.tenant_id
         )
 
-    def _prepare(self, data_dir: Path) -> tuple[World, Any]:
-        """Blocking part of start: world (keys, secrets) and TLS files."""
-        extra = [] if _is_loopback(self.options.host) else [self.options.host]
+    def _prepare(self, data_dir: Path) -> tuple[World, Any, ssl.SSLContext]:
+        """Blocking part of start: world (keys, secrets), TLS files and context."""
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise EmulatorError(f"{data_dir}: cannot create the data dir: {exc.strerror}") from exc
         world = load_world(data_dir, self.options.config_file)
-        files = ensure_certificates(data_dir, extra_names=extra)
-        return world, files
+        files = ensure_certificates(data_dir, extra_names=self._extra_names())
+        return world, files, server_ssl_context(files)
+
+    def _extra_names(self) -> list[str]:
+        """Names beyond localhost/127.0.0.1/::1 that the host must answer to."""
+        return [] if _is_loopback(self.options.host) else [self.options.host]
 
     def _bind(self) -> socket.socket:
         """Bind the listening socket ourselves so port 0 yields a known port."""
@@ -241,10 +246,9 @@ class Emulator:
             max_listeners=options.max_listeners,
             token_expiry_grace=options.token_expiry_grace,
         )
-        extra = [] if _is_loopback(options.host) else [options.host]
         authorizer = Authorizer(
             world,
-            namespace_host_check=loopback_host_check(extra),
+            namespace_host_check=loopback_host_check(self._extra_names()),
             jwt_validator=JwtValidator(world),
         )
         ctx = RelayContext(
