@@ -96,7 +96,9 @@ async def test_quitting_in_demo_mode_stops_listener_and_emulator(emulator_data_d
         await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "online")
         demo = window.demo
         window.close()
-        async with asyncio.timeout(5):
+        # A hang guard, not a timing claim (shared CI machines): the app's own
+        # shutdown bound is ~2 s; benchmarks, not tests, measure speed.
+        async with asyncio.timeout(30):
             assert await task == 0
         assert not demo.running
     finally:
