@@ -72,7 +72,7 @@ async def test_closing_the_window_ends_the_main_coroutine() -> None:
         assert reporter.reports == ["KeyError: 'k'"]
         reporter.reports.clear()
         window.close()
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):  # hang guard, as below
             assert await task == 0
     finally:
         loop.set_exception_handler(_collect)  # qasync has no get_exception_handler()
