@@ -11,7 +11,6 @@ credential a user has copied. The state is a plain JSON mapping;
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from relaydesk.atomic_files import write_atomically
 from relaydesk.emulator.world_model import SigningKey
 from relaydesk.errors import EmulatorError
 
@@ -55,13 +55,7 @@ def write_private(path: Path, text: str | bytes) -> None:
     """Write ``path`` atomically with mode 0600 (it holds secrets)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        write_atomically(path, data)
     except OSError as exc:
         raise EmulatorError(f"{path}: cannot write: {exc.strerror}") from exc
 

@@ -14,13 +14,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
 import platformdirs
 
+from relaydesk.atomic_files import write_atomically
 from relaydesk.errors import InvalidField, InvalidInput, ProfileError
 from relaydesk.profiles.model import (
     ROLES,
@@ -60,16 +60,9 @@ def profile_file_name(name: str) -> str:
 
 def _atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
+        write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
         raise ProfileError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
