@@ -9,15 +9,18 @@ installs an event-loop policy (``asyncio.run(loop_factory=)`` is 3.12+).
 
 Unexpected exceptions (``sys.excepthook`` and the loop's exception handler)
 are logged and shown in a non-modal "Something went wrong" dialog
-(:mod:`relaydesk.gui.errors`), never swallowed. Heavy libraries (msal,
-keyring, aiohttp, the emulator) are imported lazily by the parts that need
-them, so start-up stays close to a bare window.
+(:mod:`relaydesk.gui.unexpected_errors`), never swallowed.
+
+Start-up: the window's frame is shown and painted before anything heavy is
+imported: asyncio and qasync (imported here, inside the functions), the relay
+core and the panes (built by ``MainWindow.build`` on the running loop), msal,
+keyring, aiohttp and the emulator (imported lazily by the parts that need
+them). ``benchmarks/gui_startup.py`` measures both moments.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import signal
 import sys
@@ -36,6 +39,10 @@ SHUTDOWN_GRACE = 2.0
 def run_gui(args: argparse.Namespace) -> int:
     """Open the main window and run the Qt + asyncio loop until it closes.
 
+    The window's frame is shown and painted first, before asyncio, qasync
+    and the relay core are imported; the panes are built on the loop right
+    after (see :mod:`relaydesk.gui.main_window`).
+
     Args:
         args: parsed options (``demo``, ``self_test``, ``screenshot``,
             ``token_lifetime``, ``profile``).
@@ -43,11 +50,11 @@ def run_gui(args: argparse.Namespace) -> int:
     Returns:
         The process exit code (the self-test's result with ``--self-test``).
     """
-    import qasync
     from PySide6.QtWidgets import QApplication
 
-    from relaydesk.gui.errors import UnexpectedErrorReporter
+    from relaydesk.gui.main_window import MainWindow
     from relaydesk.gui.resources import app_icon, load_stylesheet
+    from relaydesk.gui.unexpected_errors import UnexpectedErrorReporter
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -60,32 +67,45 @@ def run_gui(args: argparse.Namespace) -> int:
     reporter = UnexpectedErrorReporter()
     reporter.install()
     try:
-        return int(qasync.run(main_coroutine(args, reporter)))
+        window = MainWindow(token_lifetime=getattr(args, "token_lifetime", None), build=False)
+        reporter.set_parent(lambda: window)
+        window.show()
+        app.processEvents()  # paint the frame before the heavy imports below
+        import qasync
+
+        return int(qasync.run(main_coroutine(args, reporter, window)))
     finally:
         reporter.uninstall()
 
 
-async def main_coroutine(args: argparse.Namespace, reporter: object) -> int:
-    """Show the window, wait until it is closed (or the self-test ends), shut down.
+async def main_coroutine(args: argparse.Namespace, reporter: object, window: Any = None) -> int:
+    """Build the window, wait until it is closed (or the self-test ends), shut down.
 
     Args:
         args: the parsed command line.
-        reporter: the :class:`~relaydesk.gui.errors.UnexpectedErrorReporter`.
+        reporter: the :class:`~relaydesk.gui.unexpected_errors.UnexpectedErrorReporter`.
+        window: the shown frame of a :class:`~relaydesk.gui.main_window.MainWindow`
+            made with ``build=False``; one is made and shown here when omitted.
     """
-    from relaydesk.gui.errors import UnexpectedErrorReporter
+    import asyncio
+
     from relaydesk.gui.main_window import MainWindow
+    from relaydesk.gui.unexpected_errors import UnexpectedErrorReporter
 
     assert isinstance(reporter, UnexpectedErrorReporter)
     asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
-    window = MainWindow(token_lifetime=getattr(args, "token_lifetime", None))
-    reporter.set_parent(lambda: window)
+    if window is None:
+        window = MainWindow(token_lifetime=getattr(args, "token_lifetime", None), build=False)
+        reporter.set_parent(lambda: window)
+        window.show()
+    assert isinstance(window, MainWindow)
     closed = asyncio.Event()
     window.close_requested.connect(closed.set)
     restore_sigint = _close_on_sigint(window)
-    window.show()
-    window.load_profiles(getattr(args, "profile", None))
     code = 0
     try:
+        window.build()
+        window.load_profiles(getattr(args, "profile", None))
         if getattr(args, "self_test", False):
             from relaydesk.gui.self_test import run_self_test
 

@@ -8,36 +8,32 @@ things that must wait (demo start-up, shutdown) are tasks owned here or the
 
 Window geometry, splitter sizes and the last profile are kept in QSettings
 (an INI file in the config directory: window state only, never a secret).
+
+Start-up comes in two steps so the window appears as fast as a bare one
+(issue 4's start-up target): the constructor with ``build=False`` makes only
+the frame (title, restored geometry, status bar, a "Starting…" line), which
+the app shows and paints before it imports asyncio, qasync and the relay
+core; :meth:`MainWindow.build` then composes the bridges and panes on the
+running loop. That is why this module imports the rest of the GUI inside
+``build()`` and the few methods that need it, and nothing heavy at the top
+(not even ``PySide6.QtCore.Qt``: its first use costs ~20 ms).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
-from relaydesk.gui.bridges.check_bridge import CheckBridge
-from relaydesk.gui.bridges.listener_bridge import ListenerBridge
-from relaydesk.gui.bridges.sender_bridge import SenderBridge
-from relaydesk.gui.bridges.tasks import TaskSlot
-from relaydesk.gui.bridges.workspace import SESSION_ONLY, Workspace
-from relaydesk.gui.demo import DemoController, DemoFaultBar, DemoInfo
-from relaydesk.gui.errors import error_info, format_error
-from relaydesk.gui.models.timeline import TimelineModel
-from relaydesk.gui.panes.check_section import CheckSection
-from relaydesk.gui.panes.connection_section import ConnectionSection
-from relaydesk.gui.panes.listener_pane import ListenerPane
-from relaydesk.gui.panes.profile_actions import ProfileActions
-from relaydesk.gui.panes.sender_pane import SenderPane
-from relaydesk.gui.widgets.profile_bar import ProfileBar
-from relaydesk.gui.widgets.timeline_view import TimelineView
-from relaydesk.relay.events import ConnectionState, ErrorInfo, StateChanged
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
+    from relaydesk.gui.demo import DemoInfo
+    from relaydesk.relay.events import ErrorInfo, StateChanged
 
 __all__ = ["MainWindow"]
 
@@ -68,14 +64,35 @@ class MainWindow(QMainWindow):
         token_lifetime: float | None = None,
         config_dir: Path | None = None,
         demo_data_dir: Path | None = None,
+        build: bool = True,
     ) -> None:
+        """Make the window; with ``build=False`` only its frame (call :meth:`build`)."""
         super().__init__()
         self.setWindowTitle("RelayDesk")
         self.setObjectName("mainWindow")
         self._config_dir = config_dir or _config_dir()
+        self._options = (token_lifetime, config_dir, demo_data_dir)
+        self.built = False
         # Parented, so it dies with the window in this thread (see dispose()).
         ini = str(self._config_dir / "window.ini")
         self.settings = QSettings(ini, QSettings.Format.IniFormat, self)
+        self._build_frame()
+        if build:
+            self.build()
+
+    def build(self) -> None:
+        """Compose bridges, panes and timeline into the frame (once; needs the loop)."""
+        if self.built:
+            return
+        from relaydesk.gui.bridges.check_bridge import CheckBridge
+        from relaydesk.gui.bridges.listener_bridge import ListenerBridge
+        from relaydesk.gui.bridges.sender_bridge import SenderBridge
+        from relaydesk.gui.bridges.tasks import TaskSlot
+        from relaydesk.gui.bridges.workspace import Workspace
+        from relaydesk.gui.demo import DemoController
+        from relaydesk.gui.models.timeline import TimelineModel
+
+        token_lifetime, config_dir, demo_data_dir = self._options
         self.listener_bridge = ListenerBridge(self)
         self.sender_bridge = SenderBridge(self)
         self.check_bridge = CheckBridge(self)
@@ -93,11 +110,39 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._connect()
         self._shortcuts()
-        self._restore_state()
+        self._restore_splitters()
+        self.built = True
 
     # --- construction ------------------------------------------------------------
 
+    def _build_frame(self) -> None:
+        """Title, status bar and restored geometry: what shows before :meth:`build`."""
+        self.setCentralWidget(QWidget())  # replaced by build()
+        self.statusBar().showMessage("Starting RelayDesk…")
+        self.secrets_label = QLabel("Secrets: …")
+        self.secrets_label.setAccessibleName("Secret store in use")
+        self.emulator_label = QLabel()
+        self.emulator_label.setAccessibleName("Emulator address")
+        self.statusBar().addPermanentWidget(self.secrets_label)
+        self.statusBar().addPermanentWidget(self.emulator_label)
+        self.resize(1280, 820)
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
     def _build_ui(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QSplitter, QVBoxLayout
+
+        from relaydesk.gui.demo import DemoFaultBar
+        from relaydesk.gui.panes.check_section import CheckSection
+        from relaydesk.gui.panes.connection_section import ConnectionSection
+        from relaydesk.gui.panes.listener_pane import ListenerPane
+        from relaydesk.gui.panes.profile_actions import ProfileActions
+        from relaydesk.gui.panes.sender_pane import SenderPane
+        from relaydesk.gui.widgets.profile_bar import ProfileBar
+        from relaydesk.gui.widgets.timeline_view import TimelineView
+
         self.profile_bar = ProfileBar()
         self.connection = ConnectionSection()
         self.demo_bar = DemoFaultBar(self.demo)
@@ -125,15 +170,9 @@ class MainWindow(QMainWindow):
         for widget in (self.profile_bar, self.connection, self.demo_bar, self.check_section):
             layout.addWidget(widget)
         layout.addWidget(self.vertical, 1)
-        self.setCentralWidget(central)
-        self.secrets_label = QLabel("Secrets: …")
-        self.secrets_label.setAccessibleName("Secret store in use")
-        self.emulator_label = QLabel()
-        self.emulator_label.setAccessibleName("Emulator address")
-        self.statusBar().addPermanentWidget(self.secrets_label)
-        self.statusBar().addPermanentWidget(self.emulator_label)
+        self.setCentralWidget(central)  # deletes the empty placeholder
+        self.statusBar().clearMessage()
         self.profile_actions = ProfileActions(self.workspace, self.connection, self)
-        self.resize(1280, 820)
         # Tab order: widgets are created in layout order (profile bar, connection,
         # demo faults, check, listener, sender, timeline), which Qt follows.
 
@@ -165,6 +204,8 @@ class MainWindow(QMainWindow):
         self.timeline_view.export_path_chosen.connect(self.export_session)
 
     def _shortcuts(self) -> None:
+        from PySide6.QtGui import QKeySequence, QShortcut
+
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.sender_pane.send)
         QShortcut(QKeySequence("Ctrl+L"), self, self.listener_bridge.toggle)
@@ -188,6 +229,8 @@ class MainWindow(QMainWindow):
 
     async def demo_ready(self) -> DemoInfo:
         """Start demo mode if needed and wait until its profile drives the bridges."""
+        import asyncio
+
         if self.demo_info is None:
             if not self._demo_slot.running:
                 self.start_demo()
@@ -208,11 +251,15 @@ class MainWindow(QMainWindow):
         self._token_slot.start(self._copy_token(role))
 
     async def _copy_token(self, role: str) -> None:
+        from relaydesk.gui.errors import error_info
+
         try:
             token = await self.workspace.raw_token(role)
         except Exception as exc:  # noqa: BLE001 - shown with a remedy
             self._on_workspace_error(error_info(exc))
             return
+        from PySide6.QtGui import QGuiApplication
+
         QGuiApplication.clipboard().setText(token)
         self.show_status(f"The {role}'s token is on the clipboard: treat it like a password")
 
@@ -233,7 +280,11 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self, grace: float = 2.0) -> None:
         """Stop everything: close frames sent, emulator stopped, bounded by ``grace``."""
+        import asyncio
+
         self._save_state()
+        if not self.built:
+            return
         await self._demo_slot.stop(0.2)
         await self._token_slot.stop(0.2)
         try:
@@ -256,6 +307,8 @@ class MainWindow(QMainWindow):
     # --- slots ----------------------------------------------------------------------------
 
     async def _start_demo(self) -> None:
+        from relaydesk.gui.errors import error_info
+
         self.show_status("Starting the local emulator…")
         try:
             await self.workspace.wait_open()
@@ -274,6 +327,8 @@ class MainWindow(QMainWindow):
         self.show_status("Demo ready: press Start (Ctrl+L), then Connect (Ctrl+K)")
 
     def _on_secret_store(self, name: str, persistent: bool) -> None:
+        from relaydesk.gui.bridges.workspace import SESSION_ONLY
+
         store = self.workspace.store.secrets
         self.connection.set_secret_store(store)
         where = name if persistent else f"in memory, {SESSION_ONLY}"
@@ -288,6 +343,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last_profile", profile.name)
 
     def _on_workspace_error(self, info: ErrorInfo) -> None:
+        from relaydesk.gui.errors import format_error
+
         if info.kind in ("InvalidField", "InvalidAddress"):
             self.connection.set_expanded(True)  # e.g. a secret to type in again
         text = format_error(info)
@@ -296,6 +353,8 @@ class MainWindow(QMainWindow):
         self.show_status(text)
 
     def _on_listener_state(self, event: StateChanged) -> None:
+        from relaydesk.relay.events import ConnectionState
+
         online = event.state is ConnectionState.ONLINE
         if online and self.statusBar().currentMessage().startswith("Demo ready"):
             self.statusBar().clearMessage()
@@ -303,10 +362,7 @@ class MainWindow(QMainWindow):
 
     # --- window state -------------------------------------------------------------------
 
-    def _restore_state(self) -> None:
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+    def _restore_splitters(self) -> None:
         for splitter in (self.sides, self.vertical):
             sizes = self.settings.value(f"splitters/{splitter.objectName()}")
             if sizes is not None:
@@ -314,7 +370,7 @@ class MainWindow(QMainWindow):
 
     def _save_state(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
-        for splitter in (self.sides, self.vertical):
+        for splitter in (self.sides, self.vertical) if self.built else ():
             self.settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
         self.settings.sync()
 

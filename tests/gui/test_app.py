@@ -20,8 +20,9 @@ from relaydesk.errors import (
 )
 from relaydesk.gui import resources
 from relaydesk.gui.app import main_coroutine
-from relaydesk.gui.errors import ErrorDialog, UnexpectedErrorReporter, error_info, format_error
+from relaydesk.gui.errors import error_info, format_error
 from relaydesk.gui.main_window import MainWindow
+from relaydesk.gui.unexpected_errors import ErrorDialog, UnexpectedErrorReporter
 from relaydesk.relay.events import ConnectionState, ErrorInfo
 from tests.gui.conftest import LOOP_PROBLEMS, until
 
@@ -232,3 +233,40 @@ def test_app_icon_has_several_sizes(qapp) -> None:  # type: ignore[no-untyped-de
     icon = resources.app_icon()
     assert not icon.isNull()  # type: ignore[attr-defined]
     assert len(icon.availableSizes()) >= 4  # type: ignore[attr-defined]
+
+
+def test_the_first_paint_waits_for_nothing_heavy(tmp_path: Path) -> None:
+    """run_gui paints the window's frame before importing asyncio, qasync or the core.
+
+    An import check, not a timing one: ``benchmarks/gui_startup.py`` measures.
+    """
+    import os
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "import relaydesk.cli, relaydesk.gui.app\n"
+        "from relaydesk.gui.main_window import MainWindow\n"
+        "from relaydesk.gui.resources import app_icon, load_stylesheet\n"
+        "from relaydesk.gui.unexpected_errors import UnexpectedErrorReporter\n"
+        "app = QApplication([])\n"
+        "app.setStyleSheet(load_stylesheet())\n"
+        "app.setWindowIcon(app_icon())\n"
+        "UnexpectedErrorReporter().install()\n"
+        "window = MainWindow(build=False)\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        "heavy = ('asyncio', 'qasync', 'keyring', 'msal', 'aiohttp', 'websockets',\n"
+        "         'relaydesk.relay', 'relaydesk.protocol', 'relaydesk.profiles')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+        "print(window.isVisible(), window.built, window.statusBar().currentMessage())\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    loaded, state = out.stdout.splitlines()
+    assert loaded == "[]"
+    assert state == "True False Starting RelayDesk…"

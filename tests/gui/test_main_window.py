@@ -76,6 +76,35 @@ def test_layout_follows_the_sketch(qtbot) -> None:  # type: ignore[no-untyped-de
     assert win.windowTitle() == "RelayDesk"
 
 
+@pytest.mark.asyncio
+async def test_the_frame_shows_first_and_builds_once(qtbot) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(build=False)
+    qtbot.addWidget(win)
+    win.show()
+    assert not win.built
+    assert win.windowTitle() == "RelayDesk"
+    assert win.statusBar().currentMessage() == "Starting RelayDesk…"
+    assert not hasattr(win, "listener_pane")
+    win.build()
+    pane = win.listener_pane
+    win.build()  # a second call changes nothing
+    assert win.built and win.listener_pane is pane
+    assert win.sides.widget(0) is pane
+    assert win.statusBar().currentMessage() == ""
+    await win.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_closing_before_the_panes_exist_is_clean(qtbot, _isolated_config: Path) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(build=False)
+    qtbot.addWidget(win)
+    win.show()
+    win.close()  # saves the geometry; there are no splitters yet
+    await win.shutdown()  # nothing to stop
+    assert (_isolated_config / "window.ini").is_file()
+    assert not win.built
+
+
 def test_window_state_is_remembered(qtbot, _isolated_config: Path) -> None:  # type: ignore[no-untyped-def]
     first = MainWindow()
     qtbot.addWidget(first)
