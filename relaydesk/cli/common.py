@@ -157,7 +157,8 @@ def _add_identity_arguments(group: argparse._ArgumentGroup, *, prefix: str) -> N
 
 def output_for(args: argparse.Namespace) -> Output:
     """The :class:`Output` the options ask for."""
-    return Output(json_mode=bool(args.json), debug=bool(args.debug))
+    command = getattr(args, "command", None) or ""
+    return Output(json_mode=bool(args.json), debug=bool(args.debug), command=str(command))
 
 
 def _install_stop_handlers(stop: asyncio.Event) -> list[signal.Signals]:

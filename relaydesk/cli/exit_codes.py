@@ -80,8 +80,23 @@ _REMEDIES: tuple[tuple[type[BaseException], str], ...] = (
     ),
     (SecretStoreError, "Check the OS keyring (unlock it) and try again."),
     (ProfileError, "List the profiles in the desktop app or fix the profile file."),
-    (InvalidInput, "Fix the value and try again (see relaydesk COMMAND --help)."),
+    (InvalidInput, "Fix the value and try again (see {help})."),
 )
+
+
+#: The core's field names as the command line spells them, for error messages
+#: (``ca_file: cannot load …`` reads ``--ca-file: cannot load …``).
+_CLI_FIELDS = {
+    "address": "ADDRESS",
+    "authority_host": "--authority-host",
+    "ca_file": "--ca-file",
+    "tenant_id": "--tenant-id",
+    "client_id": "--client-id",
+    "sas_key_name": "--sas-key-name",
+    "headers": "--header",
+    "method": "--method",
+    "status": "--http-status/--reject",
+}
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -119,7 +134,7 @@ def exit_code_for_kind(kind: str) -> int:
     return EXIT_UNEXPECTED
 
 
-def _remedy(exc: BaseException) -> str:
+def _remedy(exc: BaseException, command: str) -> str:
     if isinstance(exc, RelayDeskError):
         # The relay client's table: the error's own remedy, close codes,
         # unreachable hosts, a 404 that means "no listener" (§6) …
@@ -128,9 +143,10 @@ def _remedy(exc: BaseException) -> str:
         remedy = error_info(exc).remedy
         if remedy:
             return remedy
+    where = f"relaydesk {command} --help" if command else "relaydesk --help"
     for cls, text in _REMEDIES:
         if isinstance(exc, cls):
-            return text
+            return text.format(help=where)
     return ""
 
 
@@ -156,22 +172,27 @@ def _ids(exc: BaseException) -> dict[str, Any]:
     return ids
 
 
-def describe_error(exc: BaseException) -> dict[str, Any]:
+def describe_error(exc: BaseException, command: str = "") -> dict[str, Any]:
     """Describe ``exc`` as a display-safe record: kind, message, remedy, ids.
+
+    ``command`` (e.g. ``"send"``) names the subcommand whose ``--help`` a
+    remedy may point to.
 
     Unexpected exceptions (not a :class:`RelayDeskError`) are described by
     their class name only, since a foreign message could quote anything.
     """
     from relaydesk.relay.redact import redact
 
-    if isinstance(exc, RelayDeskError):
+    if isinstance(exc, InvalidInput) and exc.field in _CLI_FIELDS:
+        message = redact(f"{_CLI_FIELDS[exc.field]}: {exc.reason}")
+    elif isinstance(exc, RelayDeskError):
         message = redact(str(exc))
     else:
         message = f"unexpected error ({type(exc).__name__})"
     record: dict[str, Any] = {
         "kind": type(exc).__name__,
         "message": message,
-        "remedy": redact(_remedy(exc)),
+        "remedy": redact(_remedy(exc, command)),
     }
     record.update(_ids(exc))
     record["exit_code"] = exit_code_for(exc)

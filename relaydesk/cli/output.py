@@ -182,6 +182,7 @@ class Output:
     Args:
         json_mode: print one JSON object per line (``--json``).
         debug: print tracebacks of unexpected errors (``--debug``).
+        command: the subcommand running (remedies point to its ``--help``).
         stdout, stderr: the streams (default: ``sys.stdout``/``sys.stderr``
             looked up at each write, so pytest's capsys sees them).
     """
@@ -191,11 +192,13 @@ class Output:
         *,
         json_mode: bool = False,
         debug: bool = False,
+        command: str = "",
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
     ) -> None:
         self.json_mode = json_mode
         self.debug = debug
+        self.command = command
         self._stdout = stdout
         self._stderr = stderr
 
@@ -232,7 +235,7 @@ class Output:
 
     def error(self, exc: BaseException) -> int:
         """Report ``exc`` in one line (or one JSON object); return its exit code."""
-        record = describe_error(exc)
+        record = describe_error(exc, self.command)
         if not _is_ours(exc):
             record["remedy"] = "run with --debug for details"
         if self.debug:

@@ -74,7 +74,30 @@ def test_remedy_comes_from_the_error_then_the_relay_table_then_the_cli_table() -
     assert remedy(EntityNotFound(404, "gone")) == EntityNotFound.default_remedy
     assert "reconnects" in remedy(ConnectionClosed(1011, "boom"))
     assert "keyring" in remedy(SecretStoreUnavailable("no keyring"))
-    assert "--help" in remedy(InvalidAddress("address", "bad"))
+    assert remedy(InvalidAddress("address", "bad")).endswith("(see relaydesk --help).")
+
+
+def test_a_usage_remedy_names_the_subcommand_that_failed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from relaydesk.cli import main
+
+    code = main(["send", "not an address", "--sender-anonymous", "--message", "hi"])
+    assert code == exit_codes.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "see relaydesk send --help" in err
+    assert "COMMAND" not in err
+    assert "error: ADDRESS: " in err  # the command line's name for the field
+
+
+def test_a_bad_ca_file_is_named_by_its_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from relaydesk.cli import main
+
+    argv = ["send", "sb://127.0.0.1:9/demo", "--sender-anonymous", "--message", "hi"]
+    code = main([*argv, "--ca-file", "/nonexistent/ca.pem"])
+    assert code == exit_codes.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "error: --ca-file: cannot load CA certificates from /nonexistent/ca.pem" in err
 
 
 def test_json_error_carries_cause_remedy_and_ids() -> None:
