@@ -22,6 +22,7 @@ from relaydesk.errors import (
     SecretStoreUnavailable,
     TokenRejected,
 )
+from relaydesk.gui.models.formatting import without_tracking_trailer
 from relaydesk.relay.events import ErrorInfo, ErrorOccurred, Event, StateChanged
 
 __all__ = [
@@ -125,7 +126,7 @@ def tailor_event(event: Event) -> Event:
 
 def format_error(info: ErrorInfo) -> str:
     """Return one line: cause, status and TrackingId (remedy not included)."""
-    text = info.message
+    text = without_tracking_trailer(info.message, info.tracking_id)
     if info.status is not None and str(info.status) not in text:
         text = f"{info.status} · {text}"
     if info.tracking_id:

@@ -126,6 +126,8 @@ def test_error_info_gives_cause_and_remedy() -> None:
 def test_format_error_mentions_status_and_tracking_id() -> None:
     text = format_error(ErrorInfo("Forbidden", "no right", "", 403, "abc"))
     assert text == "403 · no right (TrackingId abc)"
+    service = "no right TrackingId:abc, SystemTracker:sb://ns/hc, Timestamp:11/28/2026"
+    assert format_error(ErrorInfo("Forbidden", service, "", 403, "abc")) == text  # once
 
 
 def test_excepthook_logs_and_opens_a_non_modal_dialog(qtbot) -> None:  # type: ignore[no-untyped-def]

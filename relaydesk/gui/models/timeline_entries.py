@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from relaydesk.gui.models.formatting import format_clock, short_id
+from relaydesk.gui.models.formatting import format_clock, short_id, without_tracking_trailer
 from relaydesk.gui.models.redaction import redact_text
 from relaydesk.relay.events import (
     ChannelClosed,
@@ -140,9 +140,10 @@ def _expires(token: TokenInfo) -> str:
 
 def error_text(error: ErrorInfo) -> str:
     """Return ``Kind status: message`` for one line (status once: not when the message has it)."""
-    shown = error.status is not None and str(error.status) not in error.message
+    message = without_tracking_trailer(error.message, error.tracking_id)
+    shown = error.status is not None and str(error.status) not in message
     status = f" {error.status}" if shown else ""
-    return f"{error.kind}{status}: {error.message}"
+    return f"{error.kind}{status}: {message}"
 
 
 def error_detail(error: ErrorInfo) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from relaydesk.gui.models.formatting import without_tracking_trailer
 from relaydesk.gui.widgets.repolish import set_style_property, status_colours
 from relaydesk.relay.events import ConnectionState, ErrorInfo
 
@@ -156,10 +157,11 @@ class StateBadge(QWidget):
             texts = ("", "", "")
         else:
             # The status once: not when the message already says it ("HTTP 403: …").
-            shown = error.status is not None and str(error.status) not in error.message
+            message = without_tracking_trailer(error.message, error.tracking_id)
+            shown = error.status is not None and str(error.status) not in message
             status = f" ({error.status})" if shown else ""
             texts = (
-                f"{error.kind}{status}: {error.message}",
+                f"{error.kind}{status}: {message}",
                 f"Remedy: {error.remedy}" if error.remedy else "",
                 f"TrackingId: {error.tracking_id}" if error.tracking_id else "",
             )
