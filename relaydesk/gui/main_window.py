@@ -159,11 +159,13 @@ class MainWindow(QMainWindow):
         self.sides.setSizes([640, 640])
         self.vertical = QSplitter(Qt.Orientation.Vertical)
         self.vertical.setObjectName("mainSplitter")
+        self.vertical.addWidget(self.connection.form_area)  # hidden until expanded
         self.vertical.addWidget(self.sides)
         self.vertical.addWidget(self.timeline_view)
-        self.vertical.setStretchFactor(0, 3)
-        self.vertical.setStretchFactor(1, 1)
-        self.vertical.setSizes([560, 220])
+        self.vertical.setStretchFactor(1, 3)
+        self.vertical.setStretchFactor(2, 1)
+        self.vertical.setSizes([0, 560, 220])
+        self.vertical.setCollapsible(1, False)  # the panes stay; the timeline may fold
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 2)
@@ -188,6 +190,7 @@ class MainWindow(QMainWindow):
         bar.demo_requested.connect(self.start_demo)
         bar.check_requested.connect(self.run_check)
         actions.status.connect(self.show_status)
+        self.connection.expanded_changed.connect(self._fit_form)
         ws = self.workspace
         ws.secret_store_ready.connect(self._on_secret_store)
         ws.profiles_changed.connect(bar.set_profiles)
@@ -359,6 +362,25 @@ class MainWindow(QMainWindow):
         if online and self.statusBar().currentMessage().startswith("Demo ready"):
             self.statusBar().clearMessage()
         self.sender_pane.set_pin_target(self.listener_bridge.listener_id if online else None)
+
+    def _fit_form(self, expanded: bool) -> None:
+        """Give the opened connection form its height, taken from the timeline first.
+
+        At 1280×820 the panes' minimum leaves the form ~190 px when it competes
+        with the timeline; folding the timeline gives it all its rows. The
+        splitter handle lets the user share the space differently.
+        """
+        form, sides, timeline = self.vertical.sizes()
+        if not expanded:
+            if timeline == 0:
+                self.vertical.setSizes([0, sides + form - 200, 200])
+            return
+        total = form + sides + timeline
+        wanted = self.connection.ensure_form().sizeHint().height() + 4
+        room = max(0, total - self.sides.minimumSizeHint().height())
+        form = min(wanted, room)
+        timeline = max(0, min(timeline, total - form - self.sides.minimumSizeHint().height()))
+        self.vertical.setSizes([form, total - form - timeline, timeline])
 
     # --- window state -------------------------------------------------------------------
 

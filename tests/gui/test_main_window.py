@@ -69,8 +69,10 @@ def test_layout_follows_the_sketch(qtbot) -> None:  # type: ignore[no-untyped-de
     qtbot.addWidget(win)
     assert win.sides.widget(0) is win.listener_pane
     assert win.sides.widget(1) is win.sender_pane
-    assert win.vertical.widget(0) is win.sides
-    assert win.vertical.widget(1) is win.timeline_view
+    assert win.vertical.widget(0) is win.connection.form_area
+    assert not win.connection.form_area.isVisibleTo(win)  # until Connection is opened
+    assert win.vertical.widget(1) is win.sides
+    assert win.vertical.widget(2) is win.timeline_view
     assert not win.demo_bar.isVisibleTo(win)  # demo mode only
     assert not win.check_section.isVisibleTo(win)
     assert win.windowTitle() == "RelayDesk"
@@ -103,6 +105,23 @@ async def test_closing_before_the_panes_exist_is_clean(qtbot, _isolated_config: 
     await win.shutdown()  # nothing to stop
     assert (_isolated_config / "window.ini").is_file()
     assert not win.built
+
+
+def test_the_opened_form_gets_room_from_the_timeline(qtbot) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    win.resize(1280, 820)
+    _form, _sides, timeline_before = win.vertical.sizes()
+    win.connection.set_expanded(True)
+    form, sides, timeline = win.vertical.sizes()
+    assert win.connection.form_area.isVisibleTo(win)
+    assert timeline < timeline_before  # the timeline folds first
+    assert sides >= win.sides.minimumSizeHint().height()  # the panes keep their minimum
+    assert form >= min(win.connection.form.sizeHint().height(), 250)
+    win.connection.set_expanded(False)
+    form, _sides, timeline = win.vertical.sizes()
+    assert form == 0 and timeline > 0  # the timeline comes back
 
 
 def test_window_state_is_remembered(qtbot, _isolated_config: Path) -> None:  # type: ignore[no-untyped-def]

@@ -21,26 +21,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["FORM_MAX_HEIGHT", "ConnectionSection"]
-
-#: Pixels the expanded form may take before it scrolls.
-FORM_MAX_HEIGHT = 360
+__all__ = ["ConnectionSection"]
 
 
 class ConnectionSection(QWidget):
     """Summary line + expandable :class:`ConnectionForm`.
 
+    The form sits in :attr:`form_area`, a scroll area that starts in this
+    section's layout; the main window moves it into its vertical splitter, so
+    the user can give the form room by dragging, and it scrolls when small.
+
     Signals:
         save_requested(): the form's Save was pressed and the form is valid.
+        expanded_changed(bool): the form was shown or hidden.
     """
 
     save_requested = Signal()
+    expanded_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionSection")
         self.form: Any = None
-        self.scroll: Any = None  # QScrollArea around the form, once built
         self._store: Any = None
         self._profile: Any = None
         self._secrets_status: dict[str, bool] | None = None
@@ -67,6 +69,14 @@ class ConnectionSection(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addLayout(head)
         self._layout.addWidget(self.secret_note)
+        # Made now (cheap), so it takes its place in the tab order after the
+        # toggle; the form inside is built on first use.
+        self.form_area = QScrollArea()
+        self.form_area.setObjectName("connectionScroll")
+        self.form_area.setWidgetResizable(True)
+        self.form_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_area.setVisible(False)
+        self._layout.addWidget(self.form_area)
         self.toggle.toggled.connect(self.set_expanded)
 
     # --- public -----------------------------------------------------------------------
@@ -91,15 +101,7 @@ class ConnectionSection(QWidget):
 
             self.form = ConnectionForm(self._store or MemorySecretStore())
             self.form.save_requested.connect(self.save_requested)
-            # A long form scrolls instead of pushing the window past the screen.
-            self.scroll = QScrollArea()
-            self.scroll.setObjectName("connectionScroll")
-            self.scroll.setWidgetResizable(True)
-            self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-            self.scroll.setMaximumHeight(FORM_MAX_HEIGHT)
-            self.scroll.setWidget(self.form)
-            self.scroll.setVisible(self.toggle.isChecked())
-            self._layout.addWidget(self.scroll)
+            self.form_area.setWidget(self.form)
             if self._profile is not None:
                 self.form.set_profile(self._profile, self._secrets_status)
         return self.form
@@ -112,9 +114,8 @@ class ConnectionSection(QWidget):
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         if expanded:
             self.ensure_form()
-            self.scroll.setVisible(True)
-        elif self.form is not None:
-            self.scroll.setVisible(False)
+        self.form_area.setVisible(expanded)
+        self.expanded_changed.emit(expanded)
 
     def show_profile(self, profile: Any, secrets_status: dict[str, bool] | None = None) -> None:
         """Summarise ``profile`` and load it into the form (if built)."""
