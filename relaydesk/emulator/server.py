@@ -278,7 +278,16 @@ class Emulator:
             return
         if self._relay is not None:
             await self._relay.close_all()
+        server = runner.server
+        transports = [h.transport for h in server.connections] if server is not None else []
         await runner.cleanup()
+        # aiohttp closes idle keep-alive connections with a TLS close_notify and
+        # waits up to 30 s for the peer's; a client that pools connections and
+        # never reads them (requests, under MSAL) never answers, so the socket
+        # would outlive the loop. The server is gone: drop what is left.
+        for transport in transports:
+            if transport is not None:
+                transport.abort()
         self.logger.info("emulator stopped")
 
     # --- facts -------------------------------------------------------------------

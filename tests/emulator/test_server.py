@@ -205,3 +205,39 @@ async def test_ipv6_loopback(make_emulator: Any) -> None:
         await kit.serve(control)
         await echo_once(kit)
     await kit.close()
+
+
+def _open_server_sockets(port: int) -> list[asyncio.Transport]:
+    """The emulator's socket transports (server side of ``port``) not yet closing."""
+    import gc
+
+    found = []
+    for obj in gc.get_objects():
+        # type(), not isinstance(): a dead weak proxy raises on any attribute access
+        if issubclass(type(obj), asyncio.Transport) and not obj.is_closing():
+            sockname = obj.get_extra_info("sockname")
+            peername = obj.get_extra_info("peername")
+            if sockname and peername and sockname[1] == port:
+                found.append(obj)
+    return found
+
+
+@pytest.mark.asyncio
+async def test_stop_drops_idle_keep_alive_connections_of_silent_clients(
+    make_emulator: Any,
+) -> None:
+    """A pooled client that never reads (requests under MSAL) cannot hold a socket open."""
+    emulator = await make_emulator()
+    kit = kit_for(emulator)
+    port = emulator.port
+    path = f"/{emulator.tenant_id}/v2.0/.well-known/openid-configuration"
+    async with asyncio.timeout(20):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=kit.ssl)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {kit.ns}\r\n\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert _open_server_sockets(port)  # the idle keep-alive connection
+        await emulator.stop()  # the client does not read its close_notify
+        assert _open_server_sockets(port) == []
+    writer.transport.abort()
+    await kit.close()
