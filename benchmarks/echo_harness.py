@@ -73,12 +73,19 @@ async def echo(ws: ClientConnection | ServerConnection) -> None:
 
 
 async def plain_listener(
-    namespace: str, context: ssl.SSLContext, token: str, *, answer_http: bool = False
+    namespace: str,
+    context: ssl.SSLContext,
+    token: str,
+    *,
+    answer_http: bool = False,
+    ready: asyncio.Event | None = None,
 ) -> None:
     """A plain listener written from the protocol reference (§4.1, §5.2, §7.3).
 
     Accepts every sender and echoes; with ``answer_http``, answers inline HTTP
-    requests with 200 and the request body.
+    requests with 200 and the request body. ``ready`` is set once the control
+    channel is open (the emulator registers a listener before it answers the
+    upgrade, so senders may connect from then on).
     """
     url = f"wss://{namespace}/$hc/demo?sb-hc-action=listen&sb-hc-id={uuid.uuid4()}"
     headers = {"ServiceBusAuthorization": token}
@@ -86,6 +93,8 @@ async def plain_listener(
     async with connect(
         url, ssl=context, additional_headers=headers, max_size=None, compression=None
     ) as control:
+        if ready is not None:
+            ready.set()
         async for raw in control:
             command = json.loads(raw)
             if "accept" in command:
