@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 
 from relaydesk.errors import ConnectionClosed
 from relaydesk.protocol import AcceptCommand
-from relaydesk.relay.event_queue import EventQueue
+from relaydesk.relay.event_queue import EventQueue, message_key
 from relaydesk.relay.events import (
     ConnectionEnded,
     MessageReceived,
@@ -36,13 +36,12 @@ __all__ = ["ListenerConnection", "MessageConnection"]
 CLOSE_TIMEOUT = 2.0
 
 
-_new = object.__new__
-
-# Message events are the hot path (four per echoed message). They are built
-# without the frozen dataclass ``__init__`` — ``object.__new__`` plus a
-# ``__dict__`` fill, half the cost — and the result is equal, hashable and
-# printable like a normally built event. The counting helpers below are
-# written out rather than shared for the same reason: every call counts.
+# Message events are the hot path: four per message echoed through a
+# listener and a sender in one process. Each is queued as its parts (a key
+# made once per connection, the time, the data) and built when the consumer
+# reads it (event_queue.py says why). The counting and EventQueue's fast path
+# (``put_message_data`` when the queue has room and nothing else to do) are
+# written out in each method below rather than shared: every call counts.
 
 
 class MessageConnection:
@@ -66,7 +65,10 @@ class MessageConnection:
         self._ws = websocket
         self._side: Side = side
         self._emit = events.put
-        self._emit_message = events.put_message
+        self._events = events
+        self._messages = events.messages
+        self._sent_key = message_key(MessageSent, side, connection_id)
+        self._received_key = message_key(MessageReceived, side, connection_id)
         self._clock = clock
         self.id = connection_id
         self.connected_at = clock()
@@ -104,7 +106,15 @@ class MessageConnection:
             await self._ws.send(data)
         except WsConnectionClosed as exc:
             raise self._closed_error(exc) from None
-        self._count_sent(data)
+        self.messages_sent += 1
+        self.bytes_sent += len(data)
+        messages = self._messages
+        if len(messages) < self._events.room:
+            messages.append(self._sent_key)
+            messages.append(self._clock())
+            messages.append(data)
+        else:
+            self._events.put_message_data(self._sent_key, self._clock(), data)
 
     async def receive(self) -> str | bytes:
         """Wait for the next message.
@@ -117,14 +127,31 @@ class MessageConnection:
             data = await self._ws.recv()
         except WsConnectionClosed as exc:
             raise self._closed_error(exc) from None
-        self._count_received(data)
+        self.messages_received += 1
+        self.bytes_received += len(data)
+        messages = self._messages
+        if len(messages) < self._events.room:
+            messages.append(self._received_key)
+            messages.append(self._clock())
+            messages.append(data)
+        else:
+            self._events.put_message_data(self._received_key, self._clock(), data)
         return data
 
     async def __aiter__(self) -> AsyncIterator[str | bytes]:
         """Yield messages until the connection closes (any close code)."""
+        queue, messages, clock, key = self._events, self._messages, self._clock, self._received_key
+        append = messages.append
         try:
             async for data in self._ws:
-                self._count_received(data)
+                self.messages_received += 1
+                self.bytes_received += len(data)
+                if len(messages) < queue.room:
+                    append(key)
+                    append(clock())
+                    append(data)
+                else:
+                    queue.put_message_data(key, clock(), data)
                 yield data
         except WsConnectionClosed:
             return
@@ -136,14 +163,29 @@ class MessageConnection:
         Written as a flat loop over the socket: this is the hot path of an
         echoing listener.
         """
-        websocket = self._ws
+        websocket, queue, messages, clock = self._ws, self._events, self._messages, self._clock
+        received, sent, append = self._received_key, self._sent_key, messages.append
         try:
             while True:
                 data = await websocket.recv()
-                self._count_received(data)
+                self.messages_received += 1
+                self.bytes_received += len(data)
+                if len(messages) < queue.room:
+                    append(received)
+                    append(clock())
+                    append(data)
+                else:
+                    queue.put_message_data(received, clock(), data)
                 if echo:
                     await websocket.send(data)
-                    self._count_sent(data)
+                    self.messages_sent += 1
+                    self.bytes_sent += len(data)
+                    if len(messages) < queue.room:
+                        append(sent)
+                        append(clock())
+                        append(data)
+                    else:
+                        queue.put_message_data(sent, clock(), data)
         except WsConnectionClosed:
             return
 
@@ -166,20 +208,6 @@ class MessageConnection:
             transport.abort()
 
     # Private methods -----------------------------------------------------------
-
-    def _count_sent(self, data: str | bytes) -> None:
-        self.messages_sent += 1
-        self.bytes_sent += len(data)
-        event = _new(MessageSent)
-        event.__dict__.update(at=self._clock(), side=self._side, connection_id=self.id, data=data)
-        self._emit_message(event)
-
-    def _count_received(self, data: str | bytes) -> None:
-        self.messages_received += 1
-        self.bytes_received += len(data)
-        event = _new(MessageReceived)
-        event.__dict__.update(at=self._clock(), side=self._side, connection_id=self.id, data=data)
-        self._emit_message(event)
 
     def _closed_error(self, exc: WsConnectionClosed) -> ConnectionClosed:
         frame = exc.rcvd

@@ -4,6 +4,8 @@ The relay client reports everything through ``async for event in x.events()``
 so that the CLI, the tests and the GUI consume one stream (design.md). Events
 are frozen dataclasses holding display-safe values only: never a raw token,
 key or secret (tokens appear as :class:`TokenInfo`, decoded and untrusted).
+They use ``__slots__``: no per-event ``__dict__``, and the event queue can
+build the per-message events cheaply (:mod:`relaydesk.relay.event_queue`).
 
 Every event carries ``at`` (wall-clock seconds since the epoch, for display)
 and ``side`` (``"listener"`` or ``"sender"``), so one timeline can merge both.
@@ -93,7 +95,7 @@ class TokenInfo:
     from_cache: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Event:
     """Base of every event."""
 
@@ -101,7 +103,7 @@ class Event:
     side: Side
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StateChanged(Event):
     """The listener or sender changed state.
 
@@ -115,7 +117,7 @@ class StateChanged(Event):
     error: ErrorInfo | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ChannelOpened(Event):
     """A control channel (listener) or sender WebSocket completed its handshake."""
 
@@ -123,7 +125,7 @@ class ChannelOpened(Event):
     channel_id: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ChannelClosed(Event):
     """A control channel or sender WebSocket closed; ``code`` 1006 = dropped (§4.3)."""
 
@@ -133,14 +135,14 @@ class ChannelClosed(Event):
     by_peer: bool = True
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TokenAcquired(Event):
     """A token was obtained (for a handshake or a reconnect)."""
 
     token: TokenInfo
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TokenRenewed(Event):
     """A ``renewToken`` was sent on the control channel (§4.6)."""
 
@@ -148,7 +150,7 @@ class TokenRenewed(Event):
     renewals: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ConnectionAccepted(Event):
     """A rendezvous WebSocket with a sender is established (§5.2)."""
 
@@ -158,7 +160,7 @@ class ConnectionAccepted(Event):
     headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ConnectionRejected(Event):
     """The accept policy rejected a sender (§5.3)."""
 
@@ -167,7 +169,7 @@ class ConnectionRejected(Event):
     reason: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ConnectionEnded(Event):
     """A rendezvous (listener) or sender connection closed."""
 
@@ -176,7 +178,7 @@ class ConnectionEnded(Event):
     reason: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MessageReceived(Event):
     """A WebSocket message arrived on a connection."""
 
@@ -184,7 +186,7 @@ class MessageReceived(Event):
     data: str | bytes
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MessageSent(Event):
     """A WebSocket message was sent on a connection."""
 
@@ -192,7 +194,7 @@ class MessageSent(Event):
     data: str | bytes
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class HttpRequestReceived(Event):
     """The listener received an HTTP request (§7.2), inline or via rendezvous."""
 
@@ -204,7 +206,7 @@ class HttpRequestReceived(Event):
     via_rendezvous: bool
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class HttpResponseSent(Event):
     """The listener answered an HTTP request (§7.3)."""
 
@@ -216,7 +218,7 @@ class HttpResponseSent(Event):
     elapsed: float
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class HttpResponseReceived(Event):
     """The HTTP sender got a response (from the listener or the service)."""
 
@@ -229,14 +231,14 @@ class HttpResponseReceived(Event):
     elapsed: float
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ErrorOccurred(Event):
     """An error the user should see (handshake refusal, close code, auth failure)."""
 
     error: ErrorInfo
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class EventsDropped(Event):
     """The consumer was too slow; ``count`` message events were dropped.
 

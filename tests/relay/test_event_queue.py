@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import gc
+import random
 
 import pytest
 
-from relaydesk.relay.event_queue import EventQueue
+from relaydesk.relay.event_queue import EventQueue, message_key
 from relaydesk.relay.events import (
     ConnectionState,
     ErrorInfo,
     ErrorOccurred,
     Event,
     EventsDropped,
+    HttpRequestReceived,
     MessageReceived,
+    MessageSent,
     StateChanged,
 )
 
@@ -157,3 +162,133 @@ async def test_close_wakes_a_consumer_waiting_for_a_batch() -> None:
 
 async def _drain(queue: EventQueue) -> list[Event]:
     return [event async for event in queue.stream()]
+
+
+# --- message events queued as data (the per-message hot path) -------------------
+
+
+def test_message_data_reads_as_the_same_frozen_event() -> None:
+    queue = EventQueue("listener")
+    received = message_key(MessageReceived, "listener", "c1")
+    sent = message_key(MessageSent, "listener", "c1")
+    queue.put_message_data(received, 1.5, b"\x00\x01")
+    queue.put_message_data(sent, 2.5, "text")
+    first, second = drain(queue)
+    assert first == MessageReceived(at=1.5, side="listener", connection_id="c1", data=b"\x00\x01")
+    assert second == MessageSent(at=2.5, side="listener", connection_id="c1", data="text")
+    assert type(first) is MessageReceived and type(second) is MessageSent
+    assert hash(first) == hash(
+        MessageReceived(at=1.5, side="listener", connection_id="c1", data=b"\x00\x01")
+    )
+    assert [f.name for f in dataclasses.fields(first)] == ["at", "side", "connection_id", "data"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.data = b"changed"  # type: ignore[misc]
+
+
+def test_queued_message_events_hold_no_object_the_garbage_collector_tracks() -> None:
+    """A backlog of message events must not set off collections (event_queue.py)."""
+    queue = EventQueue("sender")
+    key = message_key(MessageSent, "sender", "c")
+    payload = b"x" * 1024
+    before = len(gc.get_objects())
+    for n in range(1000):
+        queue.put_message_data(key, float(n), payload)
+    grown = len(gc.get_objects()) - before
+    assert grown < 100  # one tracked object per event would be >= 1000
+    assert len(queue) == 1000
+
+
+class _Model:
+    """The queue's contract, written plainly: one list, oldest droppable dropped first."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.items: list[tuple[Event, bool]] = []
+        self.pending = 0
+
+    def put(self, event: Event, droppable: bool) -> None:
+        if len(self.items) >= self.capacity:
+            oldest = next((i for i, (_, d) in enumerate(self.items) if d), None)
+            if oldest is not None:
+                del self.items[oldest]
+            elif droppable:
+                self.pending += 1
+                return
+            else:
+                del self.items[0]
+            self.pending += 1
+        self.items.append((event, droppable))
+
+    def get(self) -> Event | None:
+        if self.pending:
+            count, self.pending = self.pending, 0
+            return EventsDropped(at=9.0, side="listener", count=count)
+        return self.items.pop(0)[0] if self.items else None
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.asyncio
+async def test_matches_the_plain_model_under_random_traffic(seed: int) -> None:
+    """Every way in and out (put, put_message, put_message_data; get_nowait and
+    stream) keeps order, drops the oldest droppable event and reports drops."""
+    rng = random.Random(seed)
+    capacity = rng.randint(1, 6)
+    queue = EventQueue("listener", capacity=capacity, clock=lambda: 9.0)
+    model = _Model(capacity)
+    stream = queue.stream()
+    keys = [
+        message_key(cls, "listener", cid) for cls in (MessageReceived, MessageSent) for cid in "ab"
+    ]
+    got: list[Event] = []
+    expected: list[Event] = []
+    for n in range(3000):
+        op = rng.random()
+        if op < 0.35:
+            key = rng.choice(keys)
+            queue.put_message_data(key, float(n), f"m{n}")
+            model.put(
+                key[0](at=float(n), side="listener", connection_id=key[4], data=f"m{n}"), True
+            )
+        elif op < 0.45:
+            event = msg(n)
+            queue.put_message(event)
+            model.put(event, True)
+        elif op < 0.47:
+            request = HttpRequestReceived(
+                at=float(n),
+                side="listener",
+                request_id=str(n),
+                method="GET",
+                target="/",
+                headers={},
+                body=b"",
+                via_rendezvous=False,
+            )
+            queue.put(request)  # droppable, through put()
+            model.put(request, True)
+        elif op < 0.5:
+            error = ErrorOccurred(
+                at=float(n), side="listener", error=ErrorInfo(kind="K", message=str(n))
+            )
+            queue.put(error)
+            model.put(error, False)
+        elif op < 0.55:
+            kept = StateChanged(
+                at=float(n), side="listener", state=ConnectionState.ONLINE, attempt=n
+            )
+            queue.put(kept)
+            model.put(kept, False)
+        else:
+            want = model.get()
+            if want is None:
+                assert queue.get_nowait() is None
+                continue
+            expected.append(want)
+            if rng.random() < 0.5:
+                got.append(await anext(stream))
+            else:
+                event = queue.get_nowait()
+                assert event is not None
+                got.append(event)
+        assert len(queue) == len(model.items)
+    assert got == expected
