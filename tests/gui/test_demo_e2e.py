@@ -20,6 +20,7 @@ from relaydesk.relay.events import (
     ChannelClosed,
     ConnectionEnded,
     ConnectionState,
+    ErrorOccurred,
     MessageReceived,
     StateChanged,
     TokenRenewed,
@@ -154,6 +155,20 @@ async def test_revoked_sender_role_shows_the_403_remedy(window: MainWindow) -> N
     token = window.sender_pane.token_badge.token  # shown even though it was refused
     assert token is not None and token.kind == "entra"
     assert window.sender_pane.connect_button.text() == "Connect"
+    await until(
+        lambda: any(
+            isinstance(e, StateChanged) and e.side == "sender" and e.error is not None
+            for e in window.timeline_model.events()
+        ),
+        "the sender's OFFLINE with its error",
+    )
+    refusals = [
+        e
+        for e in window.timeline_model.events()
+        if isinstance(e, ErrorOccurred) and e.side == "sender"
+    ]
+    assert len(refusals) == 1  # one row for one refusal
+    assert "Azure Relay Sender role" in refusals[0].error.remedy  # tailored to the side
 
     window.demo_bar.role_button.click()  # restore
     await until(lambda: "restored" in window.demo_bar.result_label.text(), "the restore")

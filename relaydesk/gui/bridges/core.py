@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,12 +37,10 @@ from relaydesk.profiles import Profile
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress
 from relaydesk.relay.accepting import ConnectionHandler
 from relaydesk.relay.connection import ListenerConnection
+from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import (
-    ConnectionState,
     Event,
     HttpResponseReceived,
-    StateChanged,
-    TokenAcquired,
 )
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
@@ -105,79 +102,49 @@ class CoreListenerSession:
         await self._connection(connection_id).close()
 
 
-class _FixedTokenProvider:
-    """Hands ``connect()`` the token this session already fetched (one request)."""
-
-    def __init__(self, token: Any) -> None:
-        self._token = token
-
-    async def get_token(
-        self, *, min_valid_for: float = 0, expires_after: float | None = None
-    ) -> Any:
-        """Return the fetched token (it was just issued, so it meets any bound here)."""
-        return self._token
-
-
-def _already_published(event: Event) -> bool:
-    """The connection's CONNECTING and TokenAcquired, which the session sent first."""
-    if isinstance(event, TokenAcquired):
-        return True
-    return isinstance(event, StateChanged) and event.state is ConnectionState.CONNECTING
-
-
 class CoreSenderSession:
     """Adapt ``relay.sender.connect`` to the bridge's ``SenderSession`` protocol.
 
-    The token is fetched here first and published as ``TokenAcquired``, so
-    the token badge shows it — claims included — even when the relay then
-    refuses it (a 403 is best explained next to the token's ``roles``).
-    ``connect()`` gets that same token; its own ``TokenAcquired`` is skipped.
+    ``connect()`` publishes into this session's queue from its first step, so
+    the token badge shows the token — claims included — even when the relay
+    then refuses it (a 403 is best explained next to the token's ``roles``),
+    and a failed connect still streams CONNECTING, the token, the error and
+    OFFLINE before the stream ends.
     """
 
     def __init__(self, backend: CoreBackend, options: SenderOptions) -> None:
         self._backend = backend
         self._options = options
+        self._queue = EventQueue("sender")
         self._connection: SenderConnection | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._started = asyncio.Event()
-        self._early: list[Event] = []
 
-    async def events(self) -> AsyncIterator[Event]:
-        """The token event, then the connection's events once connected."""
-        await self._started.wait()
-        for event in self._early:
-            yield event
-        if self._connection is not None:
-            async for event in self._connection.events():
-                if not _already_published(event):
-                    yield event
+    def events(self) -> AsyncIterator[Event]:
+        """CONNECTING, the token, then the connection's events until it ends."""
+        return self._queue.stream()
 
     async def start(self) -> None:
-        """Get a token, connect (§6), pinned to a listener if asked (§4.7); read in a task."""
+        """Connect (§6), pinned to a listener if asked (§4.7); read in a task."""
         backend = self._backend
         pinned = self._options.pinned_listener
-        self._early.append(
-            StateChanged(at=time.time(), side="sender", state=ConnectionState.CONNECTING)
-        )
         try:
-            token = await backend.sender_provider.get_token()
-            if token.value.reveal():  # anonymous senders have no token to show
-                info = token.info()
-                self._early.append(TokenAcquired(at=time.time(), side="sender", token=info))
             self._connection = await connect(
                 backend.address,
-                _FixedTokenProvider(token),
+                backend.sender_provider,
                 ssl_context=backend.ssl_context,
                 allowed_listeners=[pinned] if pinned else None,
+                events=self._queue,
             )
-        finally:
-            self._started.set()
+        except BaseException:
+            self._queue.close()  # connect closes it on relay errors; end it on any other
+            raise
         self._reader = asyncio.create_task(self._connection.pump(), name="sender-reader")
 
     async def stop(self) -> None:
         """Close with 1000 and stop reading."""
-        self._started.set()
-        if self._connection is not None:
+        if self._connection is None:
+            self._queue.close()  # stopped before connect() finished: end the stream
+        else:
             await self._connection.close()
         if self._reader is not None:
             self._reader.cancel()
