@@ -252,6 +252,22 @@ async def test_import_connection_string(window: MainWindow) -> None:
 
 
 @pytest.mark.asyncio
+async def test_activating_a_profile_again_reuses_its_token_providers(window: MainWindow) -> None:
+    text = (
+        "Endpoint=sb://ns3.servicebus.windows.net/;SharedAccessKeyName=send;"
+        "SharedAccessKey=a2V5;EntityPath=hc"
+    )
+    window.profile_actions.import_connection_string(text)
+    await until(lambda: window.workspace.backend is not None, "the imported profile")
+    first = window.workspace.backend
+    await window.workspace.activate("Imported")  # e.g. after a Save
+    again = window.workspace.backend
+    assert again is not first
+    assert again.listener_provider is first.listener_provider
+    assert again.sender_provider is first.sender_provider
+
+
+@pytest.mark.asyncio
 async def test_bad_import_is_explained_not_raised(window: MainWindow) -> None:
     window.profile_actions.import_connection_string("Endpoint=nonsense")
     await until(lambda: bool(window.statusBar().currentMessage()), "a status message")

@@ -33,6 +33,7 @@ from relaydesk.gui.bridges.backends import (
     SenderOpener,
     SenderOptions,
 )
+from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.profiles import Profile
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress
 from relaydesk.relay.accepting import ConnectionHandler
@@ -228,9 +229,16 @@ class CoreBackend:
 
 
 def build_backend(
-    profile: Profile, listener_secret: Secret | None, sender_secret: Secret | None
+    profile: Profile,
+    listener_secret: Secret | None,
+    sender_secret: Secret | None,
+    providers: ProviderFactory = provider_for,
 ) -> CoreBackend:
     """Build providers and TLS trust for ``profile``.
+
+    Args:
+        providers: where providers come from (the app passes its
+            :class:`~relaydesk.gui.bridges.provider_pool.ProviderPool`).
 
     Raises:
         InvalidField: a secret is missing or a field is unusable.
@@ -241,8 +249,8 @@ def build_backend(
     return CoreBackend(
         profile=profile,
         address=profile.parsed_address(),
-        listener_provider=provider_for(profile, "listener", listener_secret),
-        sender_provider=provider_for(profile, "sender", sender_secret),
+        listener_provider=providers(profile, "listener", listener_secret),
+        sender_provider=providers(profile, "sender", sender_secret),
         ssl_context=make_ssl_context(ca_file),
         ca_file=ca_file,
     )

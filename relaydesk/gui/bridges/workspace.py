@@ -77,6 +77,7 @@ class Workspace(QObject):
         self.secret_problem: str | None = None
         self.profile: Any = None
         self.backend: Any = None  # CoreBackend of the current profile
+        self._providers: Any = None  # ProviderPool, made with the first backend
         self.secrets_status: dict[str, bool] = {}  # role → a secret is stored
         self._opened = asyncio.Event()
         self._open_slot = TaskSlot("workspace-open")
@@ -169,6 +170,10 @@ class Workspace(QObject):
         listener_secret = await secrets.get_async(profile.secret_key("listener"))
         sender_secret = await secrets.get_async(profile.secret_key("sender"))
         from relaydesk.gui.bridges.core import build_backend
+        from relaydesk.gui.bridges.provider_pool import ProviderPool
+
+        if self._providers is None:
+            self._providers = ProviderPool()
 
         if self.profile is not None and self.profile.name != profile.name:
             # Another profile: what runs belongs to the old one.
@@ -180,7 +185,9 @@ class Workspace(QObject):
             "sender": sender_secret is not None,
         }
         try:
-            backend = build_backend(profile, listener_secret, sender_secret)
+            backend = build_backend(
+                profile, listener_secret, sender_secret, self._providers.provider
+            )
         except Exception:
             self._configure(None)
             self.profile_activated.emit(profile)
@@ -220,6 +227,11 @@ class Workspace(QObject):
         return str(token.value.reveal())
 
     async def close(self, grace: float = 2.0) -> None:
-        """Let keyring/profile work in worker threads finish (bounded), then stop."""
+        """Let keyring/profile work in worker threads finish (bounded), then stop.
+
+        The token providers are closed last (HTTP sessions, CA bundle files).
+        """
         await self._open_slot.drain(grace)
         await self._select_slot.drain(grace)
+        if self._providers is not None:
+            self._providers.close()
