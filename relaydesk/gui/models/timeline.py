@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from relaydesk.gui.models.formatting import format_clock
 from relaydesk.gui.models.session_export import export_jsonl
-from relaydesk.gui.models.timeline_entries import Severity, TimelineEntry, describe
+from relaydesk.gui.models.timeline_entries import Severity, TimelineEntry, describe, folded
 from relaydesk.relay.events import Event
 
 __all__ = [
@@ -53,6 +53,7 @@ class TimelineModel(QAbstractTableModel):
         super().__init__(parent)
         self._cap = max(1, cap)
         self._entries: list[TimelineEntry] = []
+        self._last_shown: Event | None = None  # the event behind the newest row
         self._session: deque[Event] = deque(maxlen=max(1, session_cap))
 
     def append_event(self, event: Event) -> TimelineEntry | None:
@@ -62,9 +63,15 @@ class TimelineModel(QAbstractTableModel):
             The entry shown, or ``None`` for content events (recorded, not shown).
         """
         self._session.append(event)
+        if self._entries:
+            merged = folded(self._last_shown, self._entries[-1], event)
+            if merged is not None:
+                self._replace_last(merged)
+                return merged
         entry = describe(event)
         if entry is None:
             return None
+        self._last_shown = event
         if len(self._entries) >= self._cap:
             self.beginRemoveRows(QModelIndex(), 0, 0)
             del self._entries[0]
@@ -75,10 +82,18 @@ class TimelineModel(QAbstractTableModel):
         self.endInsertRows()
         return entry
 
+    def _replace_last(self, entry: TimelineEntry) -> None:
+        row = len(self._entries) - 1
+        self._entries[row] = entry
+        self._last_shown = None  # one fold per row
+        last_column = len(TIMELINE_COLUMNS) - 1
+        self.dataChanged.emit(self.index(row, 0), self.index(row, last_column))
+
     def clear(self) -> None:
         """Remove every row and forget the recorded session."""
         self.beginResetModel()
         self._entries.clear()
+        self._last_shown = None
         self._session.clear()
         self.endResetModel()
 

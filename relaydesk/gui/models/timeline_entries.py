@@ -10,7 +10,7 @@ events belong to the message log, so :func:`describe` returns ``None`` for them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from relaydesk.gui.models.formatting import format_clock, short_id, without_tracking_trailer
 from relaydesk.gui.models.redaction import redact_text
@@ -70,6 +70,28 @@ def describe(event: Event) -> TimelineEntry | None:
     return TimelineEntry(event.at, event.side, severity, redact_text(text), redact_text(detail))
 
 
+def folded(previous: Event | None, shown: TimelineEntry, event: Event) -> TimelineEntry | None:
+    """The row ``shown`` (for ``previous``) updated with ``event``, when ``event`` only explains it.
+
+    A dropped or closed channel arrives as ``ChannelClosed(code)`` followed at
+    once by ``ErrorOccurred(ConnectionClosed, status=code)`` from the same
+    side: one row then says it — the close, with the error's severity and
+    remedy — instead of two. ``None`` when ``event`` deserves its own row.
+    The export keeps both events.
+    """
+    if not isinstance(previous, ChannelClosed) or not isinstance(event, ErrorOccurred):
+        return None
+    error = event.error
+    if (
+        event.side != previous.side
+        or error.kind != "ConnectionClosed"
+        or error.status != previous.code
+    ):
+        return None
+    detail = " · ".join(part for part in (shown.detail, error_detail(error)) if part)
+    return replace(shown, severity=Severity.ERROR, detail=redact_text(detail))
+
+
 def _describe(event: Event) -> tuple[Severity, str, str] | None:
     match event:
         case StateChanged():
@@ -112,12 +134,13 @@ def _state(event: StateChanged) -> tuple[Severity, str, str]:
 
 
 def _closed(event: ChannelClosed) -> tuple[Severity, str, str]:
-    who = "by relay" if event.by_peer else "by us"
-    if event.code == 1006:
-        who = "(dropped, no close frame)"
     severity = Severity.INFO if event.code in _NORMAL_CLOSE_CODES else Severity.WARNING
+    detail = f"channel {event.channel_id}"
+    if event.code == 1006:  # the reason only restates it (§4.3)
+        return severity, "dropped without a close frame (1006)", detail
+    who = "by relay" if event.by_peer else "by us"
     reason = f" {event.reason}" if event.reason else ""
-    return severity, f"closed {event.code}{reason} {who}", f"channel {event.channel_id}"
+    return severity, f"closed {event.code}{reason} {who}", detail
 
 
 def _accepted(event: ConnectionAccepted) -> tuple[Severity, str, str]:

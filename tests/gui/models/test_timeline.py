@@ -62,6 +62,41 @@ def test_rows_skip_content_events(qtbot: QtBot) -> None:
     assert len(model.events()) == 5  # the message event is recorded for the export
 
 
+def test_a_close_and_the_error_explaining_it_share_one_row(qtbot: QtBot) -> None:
+    model = TimelineModel()
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, _bottom: changed.append(top.row()))
+    closed = ChannelClosed(at=AT, side="listener", channel_id="ch", code=1006)
+    error = ErrorInfo("ConnectionClosed", "closed with 1006: dropped", "Check the network.", 1006)
+    model.append_event(closed)
+    model.append_event(ErrorOccurred(at=AT, side="listener", error=error))
+    model.append_event(
+        StateChanged(at=AT, side="listener", state=ConnectionState.RECONNECTING, attempt=1)
+    )
+    assert model.rowCount() == 2
+    row = model.entry(0)
+    assert row.text == "dropped without a close frame (1006)"
+    assert row.severity is Severity.ERROR
+    assert row.detail == "channel ch · Remedy: Check the network."
+    assert changed == [0]
+    assert len(model.events()) == 3  # the export keeps both
+
+
+def test_errors_that_do_not_explain_the_close_keep_their_rows(qtbot: QtBot) -> None:
+    model = TimelineModel()
+    closed = ChannelClosed(at=AT, side="listener", channel_id="ch", code=1006)
+    unrelated = [
+        ErrorOccurred(at=AT, side="sender", error=ErrorInfo("ConnectionClosed", "x", "", 1006)),
+        ErrorOccurred(at=AT, side="listener", error=ErrorInfo("ConnectionClosed", "x", "", 1011)),
+        ErrorOccurred(at=AT, side="listener", error=ErrorInfo("Forbidden", "no", "", 1006)),
+    ]  # another side, another code, another kind
+    for error in unrelated:
+        model.append_event(closed)
+        model.append_event(error)
+    assert model.rowCount() == 6
+    assert [model.entry(r).severity for r in (0, 2, 4)] == [Severity.WARNING] * 3
+
+
 def test_cap_drops_the_oldest_row(qtbot: QtBot) -> None:
     model = TimelineModel(cap=2)
     for i in range(5):

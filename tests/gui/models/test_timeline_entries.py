@@ -97,7 +97,7 @@ CASES: list[tuple[Event, Severity, str, str]] = [
     (
         ChannelClosed(**L, channel_id="ch1", code=1006),
         Severity.WARNING,
-        "closed 1006 (dropped, no close frame)",
+        "dropped without a close frame (1006)",
         "channel ch1",
     ),
     (
