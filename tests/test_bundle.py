@@ -393,6 +393,9 @@ def test_bundle_ships_the_kept_qt_plugins_and_resources(bundle: Bundle) -> None:
     } <= present
     assert not [p for p in present if meta.drop_reason(f"PySide6/Qt/plugins/{p}")]
     assert not (internal / "PySide6" / "Qt" / "translations").exists()
+    # Qt's xcb platform refuses to start without libxcb-cursor (Qt >= 6.5), which
+    # fresh desktops often lack: the bundle carries it (the build box has it, .ci/run).
+    assert (internal / "libxcb-cursor.so.0").exists()
     assert (internal / "resources" / "styles" / "relaydesk.qss").is_file()
     assert (internal / "resources" / "app" / "relaydesk.svg").is_file()
     dangling = [p.name for p in internal.rglob("*") if p.is_symlink() and not p.exists()]
@@ -440,6 +443,30 @@ def test_bundle_self_test_in_a_secret_service_session(
     store_lines = [line for line in output.splitlines() if "secret" in line.lower()]
     if store_lines:
         assert any("SecretService" in line or "Secret Service" in line for line in store_lines)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LINUX, reason="X11 is the Linux desktop path")
+def test_bundle_self_test_on_a_real_x_server(bundle: Bundle, tmp_path: Path) -> None:
+    """The frozen app on Qt's xcb platform: the bundled plugin finds its libraries."""
+    from tests.x_server import XCB_ENV, virtual_display
+
+    shot = tmp_path / "shot.png"
+    with virtual_display() as display:
+        env = {**_bundle_env(tmp_path), **XCB_ENV, "DISPLAY": display}
+        env.pop("WAYLAND_DISPLAY", None)
+        result = subprocess.run(
+            [str(bundle.executable), "--demo", "--self-test", "--screenshot", str(shot)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "self-test passed" in result.stdout
+    assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 @pytest.mark.slow
