@@ -73,23 +73,28 @@ def describe(event: Event) -> TimelineEntry | None:
 def folded(previous: Event | None, shown: TimelineEntry, event: Event) -> TimelineEntry | None:
     """The row ``shown`` (for ``previous``) updated with ``event``, when ``event`` only explains it.
 
-    A dropped or closed channel arrives as ``ChannelClosed(code)`` followed at
-    once by ``ErrorOccurred(ConnectionClosed, status=code)`` from the same
-    side: one row then says it — the close, with the error's severity and
-    remedy — instead of two. ``None`` when ``event`` deserves its own row.
-    The export keeps both events.
+    Two pairs say one thing, so they share a row (the export keeps both events):
+
+    * ``ChannelClosed(code)`` then ``ErrorOccurred(ConnectionClosed, status=code)``
+      (a drop): the close, with the error's severity and remedy;
+    * ``ErrorOccurred(error)`` then ``StateChanged(OFFLINE, error)`` (a refusal
+      that ends the session): "offline: " and the error.
+
+    Both must come from the same side. ``None`` when ``event`` deserves its own row.
     """
-    if not isinstance(previous, ChannelClosed) or not isinstance(event, ErrorOccurred):
+    if event.side != getattr(previous, "side", None):
         return None
-    error = event.error
-    if (
-        event.side != previous.side
-        or error.kind != "ConnectionClosed"
-        or error.status != previous.code
-    ):
-        return None
-    detail = " · ".join(part for part in (shown.detail, error_detail(error)) if part)
-    return replace(shown, severity=Severity.ERROR, detail=redact_text(detail))
+    if isinstance(previous, ChannelClosed) and isinstance(event, ErrorOccurred):
+        error = event.error
+        if error.kind != "ConnectionClosed" or error.status != previous.code:
+            return None
+        detail = " · ".join(part for part in (shown.detail, error_detail(error)) if part)
+        return replace(shown, severity=Severity.ERROR, detail=redact_text(detail))
+    if isinstance(previous, ErrorOccurred) and isinstance(event, StateChanged):
+        if event.state is not ConnectionState.OFFLINE or event.error != previous.error:
+            return None
+        return replace(shown, text=f"offline: {shown.text}")
+    return None
 
 
 def _describe(event: Event) -> tuple[Severity, str, str] | None:

@@ -82,6 +82,23 @@ def test_a_close_and_the_error_explaining_it_share_one_row(qtbot: QtBot) -> None
     assert len(model.events()) == 3  # the export keeps both
 
 
+def test_a_refusal_and_the_offline_it_causes_share_one_row(qtbot: QtBot) -> None:
+    model = TimelineModel()
+    refused = ErrorInfo("Forbidden", "HTTP 403: no Send", "Assign the role.", 403)
+    model.append_event(ErrorOccurred(at=AT, side="sender", error=refused))
+    offline = StateChanged(at=AT, side="sender", state=ConnectionState.OFFLINE, error=refused)
+    model.append_event(offline)
+    assert model.rowCount() == 1
+    assert model.entry(0).text == "offline: Forbidden: HTTP 403: no Send"
+    assert model.entry(0).severity is Severity.ERROR
+    other = ErrorInfo("Forbidden", "another", "", 403)
+    model.append_event(ErrorOccurred(at=AT, side="sender", error=refused))
+    model.append_event(
+        StateChanged(at=AT, side="sender", state=ConnectionState.OFFLINE, error=other)
+    )
+    assert model.rowCount() == 3  # another error: its own row
+
+
 def test_errors_that_do_not_explain_the_close_keep_their_rows(qtbot: QtBot) -> None:
     model = TimelineModel()
     closed = ChannelClosed(at=AT, side="listener", channel_id="ch", code=1006)
