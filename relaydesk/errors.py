@@ -301,7 +301,8 @@ class ListenerTimeout(HandshakeFailed):
     """504: the listener did not answer within 60 seconds (protocol §7.1)."""
 
     default_remedy = (
-        "The listener is online but did not answer within 60 s; check the listener application."
+        "The listener is online but did not answer in time (Azure Relay waits 60 s); "
+        "check the listener application."
     )
 
 
