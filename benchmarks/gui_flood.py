@@ -98,9 +98,11 @@ def _accounted(model: Any, counter: Counter) -> int:
 
 async def flood(count: int, size: int, data_dir: Path) -> int:
     """Run the flood; print figures; return the exit code."""
+    from relaydesk.gui.app import freeze_startup_objects
     from relaydesk.gui.main_window import MainWindow
 
     window = MainWindow(demo_data_dir=data_dir)
+    freeze_startup_objects()  # as the app's main coroutine does once the window is built
     await _prepare(window)
     listener = Counter(window.listener_bridge)
     sender = Counter(window.sender_bridge)

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 STOP_GRACE = 3.0
 #: Seconds to let the event stream drain after stop().
 DRAIN_GRACE = 1.0
+#: Seconds of event handling after which the pump lets Qt run (paint, timers).
+PUMP_SLICE = 0.02
 
 
 class Startable(Protocol):
@@ -84,8 +86,20 @@ async def run_session(
 
 
 async def _pump(events: AsyncIterator[Event], on_event: Callable[[Event], None]) -> None:
+    """Hand every event to ``on_event``, yielding to the loop every :data:`PUMP_SLICE`.
+
+    A backlog (a flood of messages) is read from the queue without
+    suspending, so without the slice one pass could hold the GUI thread for
+    as long as the backlog takes; handing control back keeps repaints and
+    timers (the token countdown) on time.
+    """
+    clock = time.monotonic
+    deadline = clock() + PUMP_SLICE
     async for event in events:
         on_event(event)
+        if clock() >= deadline:
+            await asyncio.sleep(0)
+            deadline = clock() + PUMP_SLICE
 
 
 async def _stop(session: Startable, side: Side) -> None:
