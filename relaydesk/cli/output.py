@@ -267,8 +267,10 @@ _ID_LABELS = (
 
 
 def error_line(record: Mapping[str, Any]) -> str:
-    """``cause — remedy [TrackingId: …, Trace ID: …]`` on one line."""
-    line = str(record.get("message", "error"))
+    """``cause — remedy [TrackingId: …, Trace ID: …]`` on one line (the TrackingId once)."""
+    from relaydesk.relay.failures import without_tracking_trailer
+
+    line = without_tracking_trailer(str(record.get("message", "error")), record.get("tracking_id"))
     remedy = record.get("remedy")
     if remedy:
         line += f" — {remedy}"

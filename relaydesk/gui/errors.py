@@ -22,8 +22,8 @@ from relaydesk.errors import (
     SecretStoreUnavailable,
     TokenRejected,
 )
-from relaydesk.gui.models.formatting import without_tracking_trailer
 from relaydesk.relay.events import ErrorInfo, ErrorOccurred, Event, StateChanged
+from relaydesk.relay.failures import without_tracking_trailer
 
 __all__ = [
     "error_info",

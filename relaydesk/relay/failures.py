@@ -58,9 +58,13 @@ __all__ = [
     "parse_tracking_id",
     "translate_ws_error",
     "unreachable_error",
+    "without_tracking_trailer",
 ]
 
 _TRACKING_RE = re.compile(r"TrackingId:\s*([^,\s]+)")
+#: The tail the service appends to every refusal (§4.2):
+#: `` TrackingId:<id>, SystemTracker:<entity>, Timestamp:<utc>``.
+_SERVICE_TRAILER = re.compile(r"[\s,;]*\bTrackingId:\s*\S.*$", re.DOTALL)
 
 #: What a close code on an established channel means (§4.3, §5.2, §6).
 CLOSE_MEANINGS: Mapping[int, str] = {
@@ -95,6 +99,19 @@ def parse_tracking_id(*texts: str | None) -> str | None:
             if match:
                 return match.group(1)
     return None
+
+
+def without_tracking_trailer(message: str, tracking_id: str | None) -> str:
+    """Drop the service's ``TrackingId: …, SystemTracker: …, Timestamp: …`` tail (§4.2).
+
+    For displays that show the TrackingId on its own (the GUI's badge and
+    timeline, the CLI's ``[TrackingId: …]``), so it does not appear twice.
+    Machine-readable output keeps the raw text. Nothing is cut unless
+    ``tracking_id`` (as extracted by :func:`parse_tracking_id`) is in it.
+    """
+    if not tracking_id or tracking_id not in message:
+        return message
+    return _SERVICE_TRAILER.sub("", message) or message
 
 
 def _error_body_message(body: bytes) -> str | None:

@@ -244,3 +244,11 @@ def test_json_mode_prints_one_object_per_line_and_human_mode_one_line() -> None:
     clock, line = out.getvalue().split(" ", 1)
     assert len(clock) == 8 and clock[2] == clock[5] == ":"  # local HH:MM:SS
     assert line == 'message connection=c size=3 "a\\nb"\n'
+
+
+def test_a_service_refusal_shows_its_tracking_id_once() -> None:
+    message = (
+        "HTTP 403: no Send. TrackingId:trk-1_G0, SystemTracker:sb://ns/hc, Timestamp:11/28/2026"
+    )
+    line = error_line({"message": message, "remedy": "Assign the role.", "tracking_id": "trk-1_G0"})
+    assert line == "HTTP 403: no Send. — Assign the role. [TrackingId: trk-1_G0]"

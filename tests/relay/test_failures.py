@@ -15,7 +15,13 @@ from relaydesk.errors import (
     Unauthorized,
 )
 from relaydesk.relay.events import ConnectionRejected, ConnectionState, ErrorOccurred, StateChanged
-from relaydesk.relay.failures import closed_error, error_info, handshake_error, is_service_error
+from relaydesk.relay.failures import (
+    closed_error,
+    error_info,
+    handshake_error,
+    is_service_error,
+    without_tracking_trailer,
+)
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.policies import reject_all
 from relaydesk.relay.sender import connect
@@ -170,3 +176,24 @@ def test_service_and_listener_refusals_are_told_apart() -> None:
 def test_error_info_hides_foreign_exception_text() -> None:
     info = error_info(RuntimeError("sig=abcdefghijklmnop"))
     assert info.kind == "RuntimeError" and "sig" not in info.message
+
+
+SERVICE_TEXT = (
+    "Unauthorized access. 'Listen' claim(s) are required to perform this operation."
+    " TrackingId:9f3c2a_G12, SystemTracker:sb://ns.servicebus.windows.net/hc,"
+    " Timestamp:11/28/2026 10:00:00 PM"
+)
+
+
+def test_the_service_trailer_is_dropped_when_the_tracking_id_is_shown_apart() -> None:
+    assert without_tracking_trailer(SERVICE_TEXT, "9f3c2a_G12") == (
+        "Unauthorized access. 'Listen' claim(s) are required to perform this operation."
+    )
+
+
+def test_text_without_that_tracking_id_is_left_alone() -> None:
+    assert without_tracking_trailer(SERVICE_TEXT, None) == SERVICE_TEXT
+    assert without_tracking_trailer(SERVICE_TEXT, "other") == SERVICE_TEXT
+    assert without_tracking_trailer("listener said no", "trk") == "listener said no"
+    # Only a trailer: nothing else to show, so keep the text rather than nothing.
+    assert without_tracking_trailer("TrackingId:trk", "trk") == "TrackingId:trk"

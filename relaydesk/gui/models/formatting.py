@@ -8,7 +8,6 @@ large messages never costs more than a few hundred characters per row.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Mapping
 
@@ -18,10 +17,6 @@ DETAIL_LIMIT = 256 * 1024  # characters of text shown in a detail pane
 HEX_DUMP_LIMIT = 16 * 1024  # bytes rendered as a hex dump (~70 KB of text)
 
 _CONTROL_MAP = {ord("\n"): "⏎", ord("\r"): "", ord("\t"): " "}
-
-#: The tail the service appends to every refusal (protocol §4.2):
-#: `` TrackingId:<id>, SystemTracker:<entity>, Timestamp:<utc>``.
-_SERVICE_TRAILER = re.compile(r"[\s,;]*\bTrackingId:\s*\S.*$", re.DOTALL)
 
 
 def format_clock(at: float) -> str:
@@ -136,15 +131,3 @@ def _mostly_printable(text: str) -> bool:
     sample = text[:4096]
     printable = sum(1 for c in sample if c.isprintable() or c in "\r\n\t")
     return printable >= 0.95 * len(sample)
-
-
-def without_tracking_trailer(message: str, tracking_id: str | None) -> str:
-    """Drop the service's ``TrackingId: …, SystemTracker: …, Timestamp: …`` tail.
-
-    Used where the TrackingId is shown on its own (badge, timeline, status
-    bar), so it does not appear twice. The exported session keeps the raw
-    text. Nothing is cut when no TrackingId was extracted from the message.
-    """
-    if not tracking_id or tracking_id not in message:
-        return message
-    return _SERVICE_TRAILER.sub("", message) or message

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
-from relaydesk.gui.models.formatting import format_clock, short_id, without_tracking_trailer
+from relaydesk.gui.models.formatting import format_clock, short_id
 from relaydesk.gui.models.redaction import redact_text
 from relaydesk.relay.events import (
     ChannelClosed,
@@ -30,6 +30,7 @@ from relaydesk.relay.events import (
     TokenInfo,
     TokenRenewed,
 )
+from relaydesk.relay.failures import without_tracking_trailer
 
 _NORMAL_CLOSE_CODES = frozenset({1000, 1001})
 

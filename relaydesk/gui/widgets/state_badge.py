@@ -17,9 +17,9 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from relaydesk.gui.models.formatting import without_tracking_trailer
 from relaydesk.gui.widgets.repolish import set_style_property, status_colours
 from relaydesk.relay.events import ConnectionState, ErrorInfo
+from relaydesk.relay.failures import without_tracking_trailer
 
 _LOCAL_STYLE = """
 #stateDot {{ color: palette(mid); }}

@@ -17,7 +17,6 @@ from relaydesk.gui.models.formatting import (
     render_body,
     render_text,
     short_id,
-    without_tracking_trailer,
 )
 
 
@@ -95,24 +94,3 @@ def test_render_body_text_json_binary_and_empty() -> None:
     assert render_body(b"plain", {}) == "plain"
     assert render_body(b"\xff\xfe\x00", {}).startswith("00000000  ff fe 00")
     assert render_body(b"\x00\x01\x02\x03abc", {}).startswith("00000000  00 01 02 03")
-
-
-SERVICE_TEXT = (
-    "Unauthorized access. 'Listen' claim(s) are required to perform this operation."
-    " TrackingId:9f3c2a_G12, SystemTracker:sb://ns.servicebus.windows.net/hc,"
-    " Timestamp:11/28/2026 10:00:00 PM"
-)
-
-
-def test_the_service_trailer_is_dropped_when_the_tracking_id_is_shown_apart() -> None:
-    assert without_tracking_trailer(SERVICE_TEXT, "9f3c2a_G12") == (
-        "Unauthorized access. 'Listen' claim(s) are required to perform this operation."
-    )
-
-
-def test_text_without_that_tracking_id_is_left_alone() -> None:
-    assert without_tracking_trailer(SERVICE_TEXT, None) == SERVICE_TEXT
-    assert without_tracking_trailer(SERVICE_TEXT, "other") == SERVICE_TEXT
-    assert without_tracking_trailer("listener said no", "trk") == "listener said no"
-    # Only a trailer: nothing else to show, so keep the text rather than nothing.
-    assert without_tracking_trailer("TrackingId:trk", "trk") == "TrackingId:trk"
