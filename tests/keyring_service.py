@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from tests.processes import stop_process
+
 __all__ = ["SecretServiceSession", "require_programs", "run_secret_service", "secret_service"]
 
 _START_TIMEOUT = 20.0
@@ -164,17 +166,6 @@ def _wait_until_ready(keyring_daemon: subprocess.Popen[bytes]) -> None:
     raise AssertionError(f"the Secret Service did not become ready within {_START_TIMEOUT:.0f} s")
 
 
-def _stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 def _close_pipes(process: subprocess.Popen[bytes] | None) -> None:
     if process is None:
         return
@@ -228,8 +219,8 @@ def run_secret_service(
             bus_address=env["DBUS_SESSION_BUS_ADDRESS"], home=Path(env["HOME"])
         )
     finally:
-        _stop(daemon)
-        _stop(bus)
+        stop_process(daemon)
+        stop_process(bus)
         _close_pipes(daemon)
         _close_pipes(bus)
 

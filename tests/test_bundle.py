@@ -33,6 +33,7 @@ from types import ModuleType
 import pytest
 
 from tests.keyring_service import SecretServiceSession, run_secret_service
+from tests.self_test_run import run_self_test
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "build.spec"
@@ -425,19 +426,9 @@ def test_bundle_self_test_in_a_secret_service_session(
 ) -> None:
     """``RelayDesk --demo --self-test --screenshot``: the real GUI, frozen."""
     shot = tmp_path / "shot.png"
-    result = subprocess.run(
-        [str(bundle.executable), "--demo", "--self-test", "--screenshot", str(shot)],
-        env=_bundle_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
+    output = run_self_test(
+        [str(bundle.executable)], _bundle_env(tmp_path), shot, timeout=RUN_TIMEOUT
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    assert "self-test passed" in result.stdout
-    data = shot.read_bytes()
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
     # The app reports its secret store in the status bar; should the self-test
     # print it, it must be the Secret Service here (not "in memory").
     store_lines = [line for line in output.splitlines() if "secret" in line.lower()]
@@ -451,22 +442,10 @@ def test_bundle_self_test_on_a_real_x_server(bundle: Bundle, tmp_path: Path) -> 
     """The frozen app on Qt's xcb platform: the bundled plugin finds its libraries."""
     from tests.x_server import XCB_ENV, virtual_display
 
-    shot = tmp_path / "shot.png"
     with virtual_display() as display:
         env = {**_bundle_env(tmp_path), **XCB_ENV, "DISPLAY": display}
         env.pop("WAYLAND_DISPLAY", None)
-        result = subprocess.run(
-            [str(bundle.executable), "--demo", "--self-test", "--screenshot", str(shot)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT,
-            check=False,
-        )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    assert "self-test passed" in result.stdout
-    assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+        run_self_test([str(bundle.executable)], env, tmp_path / "shot.png", timeout=RUN_TIMEOUT)
 
 
 @pytest.mark.slow

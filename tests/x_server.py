@@ -22,6 +22,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.processes import stop_process
+
 __all__ = ["XCB_ENV", "virtual_display", "x_display"]
 
 _START_TIMEOUT = 20.0
@@ -77,12 +79,7 @@ def virtual_display(width: int = 1920, height: int = 1080) -> Iterator[str]:
         yield _read_display(reader, process)
     finally:
         os.close(reader)
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, timeout=10)
 
 
 @pytest.fixture

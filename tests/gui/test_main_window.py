@@ -238,14 +238,18 @@ async def test_new_save_rename_duplicate_delete(window: MainWindow, _isolated_co
     assert bar.current_profile() == "Orders"
 
 
+async def _import_sas_profile(window: MainWindow, namespace: str) -> None:
+    """Import a SAS connection string for ``namespace``/hc and wait until it is active."""
+    window.profile_actions.import_connection_string(
+        f"Endpoint=sb://{namespace}/;SharedAccessKeyName=send;SharedAccessKey=a2V5;EntityPath=hc"
+    )
+    await until(lambda: window.profile_bar.current_profile() == "Imported", "the import")
+    await until(lambda: window.workspace.backend is not None, "the imported profile")
+
+
 @pytest.mark.asyncio
 async def test_import_connection_string(window: MainWindow) -> None:
-    text = (
-        "Endpoint=sb://ns2.servicebus.windows.net/;SharedAccessKeyName=send;"
-        "SharedAccessKey=a2V5;EntityPath=hc"
-    )
-    window.profile_actions.import_connection_string(text)
-    await until(lambda: window.profile_bar.current_profile() == "Imported", "the import")
+    await _import_sas_profile(window, "ns2.servicebus.windows.net")
     profile = window.workspace.profile
     assert profile.identity("listener").kind == "sas"
     assert "ns2.servicebus.windows.net/hc" in profile.address
@@ -253,12 +257,7 @@ async def test_import_connection_string(window: MainWindow) -> None:
 
 @pytest.mark.asyncio
 async def test_activating_a_profile_again_reuses_its_token_providers(window: MainWindow) -> None:
-    text = (
-        "Endpoint=sb://ns3.servicebus.windows.net/;SharedAccessKeyName=send;"
-        "SharedAccessKey=a2V5;EntityPath=hc"
-    )
-    window.profile_actions.import_connection_string(text)
-    await until(lambda: window.workspace.backend is not None, "the imported profile")
+    await _import_sas_profile(window, "ns3.servicebus.windows.net")
     first = window.workspace.backend
     await window.workspace.activate("Imported")  # e.g. after a Save
     again = window.workspace.backend
