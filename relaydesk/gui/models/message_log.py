@@ -8,6 +8,8 @@ A flood (20,000 messages in a second) must not freeze the window, so:
 * the model holds at most ``cap`` rows: the oldest go in one
   ``beginRemoveRows`` per flush and :attr:`trimmed_count` grows, so
   ``rowCount() + trimmed_count`` always equals the number appended;
+* the rows' payloads have a byte budget too: beyond it the oldest rows let
+  go of their content (the cells stay; see ``payloads.py``);
 * ``data()`` returns precomputed strings (see ``message_rows.py``).
 """
 
@@ -33,7 +35,9 @@ from relaydesk.gui.models.message_rows import (
     build_row,
     detail_text,
     is_log_event,
+    released_row,
 )
+from relaydesk.gui.models.payloads import DEFAULT_PAYLOAD_BUDGET, PayloadBudget, payload_size
 from relaydesk.relay.events import Event
 
 FLUSH_INTERVAL_MS = 50
@@ -55,10 +59,18 @@ class MessageLogModel(QAbstractTableModel):
 
     trimmed_changed = Signal(int)
 
-    def __init__(self, cap: int = 5000, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        cap: int = 5000,
+        parent: QObject | None = None,
+        *,
+        payload_budget: int = DEFAULT_PAYLOAD_BUDGET,
+    ) -> None:
         super().__init__(parent)
         self._cap = max(1, cap)
         self._rows: list[MessageRow] = []
+        self._budget = PayloadBudget(payload_budget)
+        self._first_seq = 0  # the number of rows[0]: rows are numbered as they are built
         self._pending: list[tuple[LogEvent, float | None]] = []
         self._trimmed = 0
         self._appended = 0
@@ -107,8 +119,16 @@ class MessageLogModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(pending) - 1)
         self._rows.extend(build_row(event, rtt) for event, rtt in pending)
         self.endInsertRows()
+        self._account(first)
         if overflow > 0:
             self.trimmed_changed.emit(self._trimmed)
+
+    def _account(self, first: int) -> None:
+        """Budget the payloads of rows[first:]; let go of the oldest beyond it."""
+        rows, base = self._rows, self._first_seq
+        for index in range(first, len(rows)):
+            for seq in self._budget.add(base + index, payload_size(rows[index].event)):
+                rows[seq - base] = released_row(rows[seq - base])
 
     def clear(self) -> None:
         """Drop all rows and pending events; the trimmed counter restarts at 0."""
@@ -116,6 +136,8 @@ class MessageLogModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows.clear()
         self._pending.clear()
+        self._budget.clear()
+        self._first_seq = 0
         self._appended = 0
         had_trimmed, self._trimmed = self._trimmed, 0
         self.endResetModel()
@@ -129,6 +151,8 @@ class MessageLogModel(QAbstractTableModel):
         del self._rows[:count]
         self.endRemoveRows()
         self._trimmed += count
+        self._first_seq += count
+        self._budget.forget_before(self._first_seq)
 
     # --- reading -----------------------------------------------------------------
 
@@ -136,6 +160,11 @@ class MessageLogModel(QAbstractTableModel):
     def cap(self) -> int:
         """The maximum number of rows kept."""
         return self._cap
+
+    @property
+    def released_count(self) -> int:
+        """Rows whose content was let go for the payload budget (their cells remain)."""
+        return self._budget.released
 
     @property
     def trimmed_count(self) -> int:

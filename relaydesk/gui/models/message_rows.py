@@ -7,7 +7,7 @@ returns precomputed strings: no per-paint formatting during a flood.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from relaydesk.gui.models.formatting import (
     format_clock_ms,
@@ -56,6 +56,7 @@ class MessageRow:
     size: str
     preview: str
     rtt: str
+    released: bool = False  # the content was let go (payloads.py: memory budget)
 
     def cells(self) -> tuple[str, ...]:
         """Return the cells in :data:`COLUMNS` order."""
@@ -117,12 +118,26 @@ def _size(data: str | bytes) -> int:
     return len(data) if data.isascii() else len(data.encode("utf-8"))
 
 
+def released_row(row: MessageRow) -> MessageRow:
+    """``row`` without its content: same cells, the payload is let go."""
+    from relaydesk.gui.models.payloads import without_payload
+
+    return replace(row, event=without_payload(row.event), released=True)
+
+
 def detail_text(row: MessageRow) -> str:
     """Return the full content of ``row`` for the detail pane.
 
     Pretty-printed JSON when text is JSON, a hex dump for binary, and for
     HTTP the start line, headers (secret values redacted) and body.
     """
+    if row.released:
+        return (
+            f"{row.time} {row.direction} {row.connection} {row.kind} {row.size}\n\n"
+            "The content of this older row was let go to keep memory bounded: each log "
+            "keeps only its newest payloads, up to a budget (64 MiB by default). "
+            "The preview in the list remains."
+        )
     event = row.event
     match event:
         case MessageReceived() | MessageSent():

@@ -2,11 +2,15 @@
 
 Rows come from :func:`~relaydesk.gui.models.timeline_entries.describe`; the
 model keeps the events behind them so the whole session can be exported with
-:func:`export_jsonl` (redacted, see ``session_export.py``).
+:func:`export_jsonl` (redacted, see ``session_export.py``). The recording keeps
+up to ``session_cap`` protocol events and, apart from them, the newest content
+events (messages, HTTP) up to ``session_cap`` and a payload byte budget, so a
+flood neither pushes the protocol history out nor grows memory without bound.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from typing import Any
 
@@ -22,6 +26,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from relaydesk.gui.models.formatting import format_clock
+from relaydesk.gui.models.payloads import CONTENT_EVENTS, DEFAULT_PAYLOAD_BUDGET, payload_size
 from relaydesk.gui.models.session_export import export_jsonl
 from relaydesk.gui.models.timeline_entries import Severity, TimelineEntry, describe, folded
 from relaydesk.relay.events import Event
@@ -48,13 +53,23 @@ class TimelineModel(QAbstractTableModel):
     """Protocol-level events from both sides, oldest first, at most ``cap`` rows."""
 
     def __init__(
-        self, cap: int = 10000, parent: QObject | None = None, *, session_cap: int = 100_000
+        self,
+        cap: int = 10000,
+        parent: QObject | None = None,
+        *,
+        session_cap: int = 100_000,
+        payload_budget: int = DEFAULT_PAYLOAD_BUDGET,
     ) -> None:
         super().__init__(parent)
         self._cap = max(1, cap)
         self._entries: list[TimelineEntry] = []
         self._last_shown: Event | None = None  # the event behind the newest row
-        self._session: deque[Event] = deque(maxlen=max(1, session_cap))
+        self._session_cap = max(1, session_cap)
+        self._payload_budget = payload_budget
+        self._seq = 0  # numbers the recorded events, to merge the two kinds back in order
+        self._protocol: deque[tuple[int, Event]] = deque(maxlen=self._session_cap)
+        self._content: deque[tuple[int, Event]] = deque()
+        self._content_bytes = 0
 
     def append_event(self, event: Event) -> TimelineEntry | None:
         """Record ``event`` for the export; add a row when it is protocol-level.
@@ -62,7 +77,7 @@ class TimelineModel(QAbstractTableModel):
         Returns:
             The entry shown, or ``None`` for content events (recorded, not shown).
         """
-        self._session.append(event)
+        self._record(event)
         if self._entries:
             merged = folded(self._last_shown, self._entries[-1], event)
             if merged is not None:
@@ -82,6 +97,21 @@ class TimelineModel(QAbstractTableModel):
         self.endInsertRows()
         return entry
 
+    def _record(self, event: Event) -> None:
+        """Keep ``event`` for the export, within the count and payload bounds."""
+        item = (self._seq, event)
+        self._seq += 1
+        if not isinstance(event, CONTENT_EVENTS):
+            self._protocol.append(item)
+            return
+        content = self._content
+        content.append(item)
+        self._content_bytes += payload_size(event)
+        while len(content) > 1 and (
+            len(content) > self._session_cap or self._content_bytes > self._payload_budget
+        ):
+            self._content_bytes -= payload_size(content.popleft()[1])
+
     def _replace_last(self, entry: TimelineEntry) -> None:
         row = len(self._entries) - 1
         self._entries[row] = entry
@@ -94,16 +124,19 @@ class TimelineModel(QAbstractTableModel):
         self.beginResetModel()
         self._entries.clear()
         self._last_shown = None
-        self._session.clear()
+        self._protocol.clear()
+        self._content.clear()
+        self._content_bytes = 0
         self.endResetModel()
 
     def events(self) -> list[Event]:
-        """Return every event passed to :meth:`append_event` (the newest ``session_cap``).
+        """Return the recorded session, in the order the events came (see the module).
 
         This is the session to export with :func:`export_jsonl`; it includes
         message events given to the model even though they have no row.
         """
-        return list(self._session)
+        merged = heapq.merge(self._protocol, self._content, key=lambda item: item[0])
+        return [event for _seq, event in merged]
 
     def entry(self, row: int) -> TimelineEntry:
         """Return the entry shown in ``row``."""

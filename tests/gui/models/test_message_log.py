@@ -178,3 +178,37 @@ def test_clear_resets_rows_and_counter(qtbot: QtBot) -> None:
     model.flush()
     model.clear()
     assert (model.rowCount(), model.trimmed_count, model.appended_count) == (0, 0, 0)
+
+
+def test_payloads_beyond_the_budget_are_let_go_oldest_first(qtbot: QtBot) -> None:
+    model = MessageLogModel(cap=100, payload_budget=25)
+    model.append_many(_msg(i, bytes([i]) * 10) for i in range(5))  # 50 B in all
+    model.flush()
+    assert model.rowCount() == 5 and model.released_count == 3  # 20 B kept: rows 3 and 4
+    assert [model.row_event(r).data for r in range(5)][3:] == [b"\x03" * 10, b"\x04" * 10]
+    assert model.row_event(0).data == b""
+    assert model.index(0, 4).data() == "10 B"  # the cells stay
+    assert "let go to keep memory bounded" in model.row_detail(0)
+    assert "03 03 03" in model.row_detail(3)
+
+
+def test_the_newest_payload_stays_even_over_the_budget(qtbot: QtBot) -> None:
+    model = MessageLogModel(cap=100, payload_budget=5)
+    model.append(_msg(0, "x" * 50))
+    model.flush()
+    assert model.released_count == 0 and model.row_event(0).data == "x" * 50
+    model.append(_msg(1, "y" * 50))
+    model.flush()
+    assert model.released_count == 1 and model.row_event(0).data == ""
+
+
+def test_trimmed_rows_leave_the_budget(qtbot: QtBot) -> None:
+    model = MessageLogModel(cap=2, payload_budget=25)
+    for i in range(6):  # one at a time: each flush trims the oldest row
+        model.append(_msg(i, bytes([i]) * 10))
+        model.flush()
+    # Only the two kept rows count: 20 B, within the budget, so both keep their content.
+    assert model.trimmed_count == 4
+    assert [model.row_event(r).data for r in range(2)] == [b"\x04" * 10, b"\x05" * 10]
+    model.clear()
+    assert model.released_count == 0

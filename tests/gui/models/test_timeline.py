@@ -152,3 +152,21 @@ def test_severity_filter_combines_with_side(qtbot: QtBot) -> None:
 def test_export_of_the_model_events(qtbot: QtBot, tmp_path: Path) -> None:
     model = _filled()
     assert export_jsonl(tmp_path / "s.jsonl", model.events()) == 5
+
+
+def test_a_flood_keeps_the_protocol_history_and_bounds_the_payloads(qtbot: QtBot) -> None:
+    model = TimelineModel(session_cap=10, payload_budget=100)
+    model.append_event(StateChanged(at=AT, side="listener", state=ConnectionState.ONLINE))
+    for i in range(50):
+        data = f"{i:02d}" * 10  # 20 characters each
+        message = MessageReceived(at=AT + i, side="listener", connection_id="c", data=data)
+        model.append_event(message)
+    model.append_event(StateChanged(at=AT + 60, side="listener", state=ConnectionState.OFFLINE))
+    events = model.events()
+    states = [e for e in events if isinstance(e, StateChanged)]
+    messages = [e for e in events if isinstance(e, MessageReceived)]
+    assert [e.state for e in states] == [ConnectionState.ONLINE, ConnectionState.OFFLINE]
+    assert [m.data[:2] for m in messages] == ["45", "46", "47", "48", "49"]  # newest 100 chars
+    assert events[0] is states[0] and events[-1] is states[1]  # in the order they came
+    model.clear()
+    assert model.events() == []
