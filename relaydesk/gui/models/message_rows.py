@@ -19,6 +19,7 @@ from relaydesk.gui.models.formatting import (
     render_body,
     render_text,
 )
+from relaydesk.gui.models.payloads import CONTENT_EVENTS, without_payload
 from relaydesk.gui.models.redaction import redact_headers, redact_text
 from relaydesk.relay.events import (
     Event,
@@ -32,13 +33,7 @@ from relaydesk.relay.events import (
 LogEvent = (
     MessageReceived | MessageSent | HttpRequestReceived | HttpResponseSent | HttpResponseReceived
 )
-LOG_EVENT_TYPES = (
-    MessageReceived,
-    MessageSent,
-    HttpRequestReceived,
-    HttpResponseSent,
-    HttpResponseReceived,
-)
+LOG_EVENT_TYPES = CONTENT_EVENTS  # the events the message log shows: those with content
 INCOMING = "←"
 OUTGOING = "→"
 COLUMNS = ("Time", "Dir", "Connection", "Kind", "Size", "Preview", "RTT")
@@ -120,8 +115,6 @@ def _size(data: str | bytes) -> int:
 
 def released_row(row: MessageRow) -> MessageRow:
     """``row`` without its content: same cells, the payload is let go."""
-    from relaydesk.gui.models.payloads import without_payload
-
     return replace(row, event=without_payload(row.event), released=True)
 
 
