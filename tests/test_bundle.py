@@ -429,11 +429,10 @@ def test_bundle_self_test_in_a_secret_service_session(
     output = run_self_test(
         [str(bundle.executable)], _bundle_env(tmp_path), shot, timeout=RUN_TIMEOUT
     )
-    # The app reports its secret store in the status bar; should the self-test
-    # print it, it must be the Secret Service here (not "in memory").
-    store_lines = [line for line in output.splitlines() if "secret" in line.lower()]
-    if store_lines:
-        assert any("SecretService" in line or "Secret Service" in line for line in store_lines)
+    # The self-test prints the status bar's secret store: the frozen keyring must
+    # have found the Secret Service (not fallen back to "in memory").
+    [store_line] = [line for line in output.splitlines() if line.startswith("self-test: Secrets:")]
+    assert store_line == "self-test: Secrets: Secret Service", store_line
 
 
 @pytest.mark.slow

@@ -3,7 +3,8 @@
 Steps: start demo mode (the Demo button), click Start and wait for Online,
 click Connect and wait for Connected, type a message and click Send, see it
 in the listener's log and its echo in the sender's log, send an HTTP request
-from the HTTP tab and see the response; optionally save a PNG of the window.
+from the HTTP tab and see the response; print where the secrets are kept;
+optionally save a PNG of the window.
 Every step is bounded; the first failing step is printed and the exit code
 is non-zero. Works with ``QT_QPA_PLATFORM=offscreen``.
 """
@@ -128,6 +129,9 @@ async def run_self_test(window: Any, *, screenshot: str | None, reporter: Any) -
             _save(window, screenshot)
             return 1
         print(f"self-test: {name} ✓", flush=True)
+    # Where the demo secrets went ("Secrets: SecretService Keyring" or "… in memory …"):
+    # a packager checks that the bundled keyring finds the OS keyring.
+    print(f"self-test: {window.secrets_label.text()}", flush=True)
     window.sender_pane.tabs.setCurrentIndex(0)  # the screenshot shows the message view
     await asyncio.sleep(0.2)  # let the last rows and the timeline paint
     _save(window, screenshot)
