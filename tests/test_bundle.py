@@ -429,10 +429,10 @@ def test_bundle_self_test_in_a_secret_service_session(
     output = run_self_test(
         [str(bundle.executable)], _bundle_env(tmp_path), shot, timeout=RUN_TIMEOUT
     )
-    # The self-test prints the status bar's secret store: the frozen keyring must
-    # have found the Secret Service (not fallen back to "in memory").
-    [store_line] = [line for line in output.splitlines() if line.startswith("self-test: Secrets:")]
-    assert store_line == "self-test: Secrets: Secret Service", store_line
+    # The self-test prints the keyring backend: the frozen keyring must have found
+    # the Secret Service (not fallen back to memory).
+    [line] = [line for line in output.splitlines() if line.startswith("self-test: keyring")]
+    assert line == "self-test: keyring backend: Secret Service", line
 
 
 @pytest.mark.slow
