@@ -171,3 +171,35 @@ def test_build_icns_layout(gen: ModuleType) -> None:
     assert data == b"icns" + struct.pack(">I", 8 + 10 + 11) + (
         b"icp4" + struct.pack(">I", 10) + b"xy" + b"icp5" + struct.pack(">I", 11) + b"abc"
     )
+
+
+def test_check_ignores_the_length_a_png_encoder_chooses(
+    gen: ModuleType, fresh: dict[Path, bytes]
+) -> None:
+    """Another PySide6 build writes longer PNGs: the ICNS length field changes, the icon not."""
+    longer = {size: _with_extra_chunk(gen.render_png(size)) for size in gen.all_sizes()}
+    padded = gen.build_icns(longer)
+    assert padded[:8] != fresh[gen.ICNS_PATH][:8]
+    assert gen.describe(padded) == gen.describe(fresh[gen.ICNS_PATH])
+
+
+def test_check_reports_a_resized_image(gen: ModuleType) -> None:
+    small = {16: gen.render_png(16), 32: gen.render_png(16)}  # 32 slot holds a 16 px image
+    wrong = gen.build_icns(small, types=((b"icp4", 16), (b"icp5", 32)))
+    right = gen.build_icns(
+        {16: gen.render_png(16), 32: gen.render_png(32)}, types=((b"icp4", 16), (b"icp5", 32))
+    )
+    assert gen.describe(wrong) != gen.describe(right)
+    assert gen.describe(gen.render_png(16))[0] == "png"
+    assert gen.describe(b"GIF89a")[0] == "unknown"
+
+
+def _with_extra_chunk(png: bytes) -> bytes:
+    """The same image with an ancillary tEXt chunk after IHDR (as some encoders add)."""
+    import zlib
+
+    body = b"Software\x00test"
+    chunk = struct.pack(">I", len(body)) + b"tEXt" + body
+    chunk += struct.pack(">I", zlib.crc32(b"tEXt" + body) & 0xFFFFFFFF)
+    ihdr_end = 8 + 8 + 13 + 4
+    return png[:ihdr_end] + chunk + png[ihdr_end:]

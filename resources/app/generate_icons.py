@@ -157,20 +157,65 @@ def write_all(outputs: Mapping[Path, bytes]) -> None:
         path.write_bytes(data)
 
 
+def png_dimensions(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR chunk, or None when it is no PNG."""
+    if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR" or len(data) < 24:
+        return None
+    width, height = struct.unpack_from(">II", data, 16)
+    return width, height
+
+
+def describe(data: bytes) -> tuple[object, ...]:
+    """What matters in an icon file: its container and the images inside.
+
+    A PNG is ``("png", (w, h))``; an ICO lists each directory entry's size and
+    depth with the pixel size of the PNG it points to; an ICNS lists each entry's
+    type with its PNG's pixel size. Lengths and pixels are left out on purpose:
+    they change with the Qt build's PNG encoder and antialiasing, not with the
+    icon (the tests compare pixels within a tolerance).
+    """
+    if data[:8] == PNG_SIGNATURE:
+        return ("png", png_dimensions(data))
+    if data[:4] == b"icns":
+        entries, offset = [], 8
+        while offset + 8 <= len(data):
+            kind = data[offset : offset + 4]
+            length = struct.unpack_from(">I", data, offset + 4)[0]
+            if length < 8:
+                break
+            entries.append((kind, png_dimensions(data[offset + 8 : offset + length])))
+            offset += length
+        return ("icns", tuple(entries))
+    if data[:4] == struct.pack("<HH", 0, 1) and len(data) >= 6:
+        count = struct.unpack_from("<H", data, 4)[0]
+        entries = []
+        for index in range(count):
+            width, height, _, _, _, bits, length, offset = struct.unpack_from(
+                "<BBBBHHII", data, 6 + 16 * index
+            )
+            image = png_dimensions(data[offset : offset + length])
+            entries.append((width or 256, height or 256, bits, image))
+        return ("ico", tuple(entries))
+    return ("unknown",)
+
+
 def check_all(outputs: Mapping[Path, bytes]) -> list[str]:
     """Problems with the committed files compared to a fresh render (empty = fine).
 
-    Byte equality is not required: another Qt version may antialias an edge
-    differently. Presence, container format and pixel sizes must match.
+    Byte equality is not required: another Qt version encodes and antialiases
+    differently. Presence, container format and the images inside (their types
+    and pixel sizes) must match.
     """
     problems = []
     for path, fresh in outputs.items():
         if not path.exists():
             problems.append(f"{path.relative_to(HERE)} is missing")
-        elif path.read_bytes()[:8] != fresh[:8]:
+            continue
+        committed = describe(path.read_bytes())
+        if committed[0] != describe(fresh)[0]:
             problems.append(f"{path.relative_to(HERE)} has the wrong format")
-        elif path.suffix == ".png" and path.read_bytes()[16:24] != fresh[16:24]:
-            problems.append(f"{path.relative_to(HERE)} has the wrong pixel size")
+        elif committed != describe(fresh):
+            problems.append(f"{path.relative_to(HERE)} has the wrong images or pixel sizes")
     return problems
 
 
