@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -50,6 +51,9 @@ def run_gui(args: argparse.Namespace) -> int:
     Returns:
         The process exit code (the self-test's result with ``--self-test``).
     """
+    from relaydesk.gui.session_bus import prevent_bus_autolaunch
+
+    prevent_bus_autolaunch(os.environ)  # before Qt loads libdbus
     from PySide6.QtWidgets import QApplication
 
     from relaydesk.gui.main_window import MainWindow
