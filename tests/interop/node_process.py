@@ -33,7 +33,7 @@ def interop_dir() -> Path:
     if shutil.which("node") is None or missing:
         message = (
             f"Node.js SDKs not installed in {path} (missing: {', '.join(missing) or 'node'}); "
-            "run ../shared/interop/install-official-sdks.sh"
+            "run tests/interop/sdk/install.sh"
         )
         if os.environ.get("CI"):
             pytest.fail(message)
