@@ -5,7 +5,7 @@ raises; the edges explain"): each :mod:`relaydesk.errors` family gets one
 documented exit code, and every failure becomes a display-safe record with
 the cause, the remedy and the ids a support ticket needs (TrackingId, the
 AADSTS code, Entra's trace and correlation ids). Nothing here ever contains a
-secret: texts from elsewhere go through :func:`relaydesk.relay.redact.redact`.
+secret: texts from elsewhere go through :func:`relaydesk.protocol.redaction.redact_text`.
 
 Exit codes (documented in the README):
 
@@ -181,18 +181,18 @@ def describe_error(exc: BaseException, command: str = "") -> dict[str, Any]:
     Unexpected exceptions (not a :class:`RelayDeskError`) are described by
     their class name only, since a foreign message could quote anything.
     """
-    from relaydesk.relay.redact import redact
+    from relaydesk.protocol.redaction import redact_text
 
     if isinstance(exc, InvalidInput) and exc.field in _CLI_FIELDS:
-        message = redact(f"{_CLI_FIELDS[exc.field]}: {exc.reason}")
+        message = redact_text(f"{_CLI_FIELDS[exc.field]}: {exc.reason}")
     elif isinstance(exc, RelayDeskError):
-        message = redact(str(exc))
+        message = redact_text(str(exc))
     else:
         message = f"unexpected error ({type(exc).__name__})"
     record: dict[str, Any] = {
         "kind": type(exc).__name__,
         "message": message,
-        "remedy": redact(_remedy(exc, command)),
+        "remedy": redact_text(_remedy(exc, command)),
     }
     record.update(_ids(exc))
     record["exit_code"] = exit_code_for(exc)

@@ -23,12 +23,10 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from relaydesk.cli.exit_codes import describe_error
+from relaydesk.protocol.redaction import redact_headers
 from relaydesk.relay import events as ev
 
 __all__ = ["Output", "data_fields", "event_record", "format_human", "iso_time"]
-
-#: Header names whose values are credentials (§3); masked in any output.
-_SENSITIVE = frozenset({"servicebusauthorization", "authorization", "cookie", "set-cookie"})
 
 #: Longest text shown on one human line before it is shortened.
 _HUMAN_TEXT_LIMIT = 200
@@ -40,11 +38,6 @@ def iso_time(seconds: float | None) -> str | None:
         return None
     stamp = datetime.fromtimestamp(seconds, UTC)
     return stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Copy ``headers`` with credential values masked."""
-    return {k: ("<redacted>" if k.lower() in _SENSITIVE else v) for k, v in headers.items()}
 
 
 def data_fields(data: str | bytes, *, utf8_as_text: bool = False) -> dict[str, Any]:
@@ -109,7 +102,7 @@ def _http_record(event: ev.HttpRequestReceived | ev.HttpResponseSent) -> dict[st
     else:
         record = {"event": "response", "id": event.request_id, "status": event.status}
         record["elapsed_ms"] = round(event.elapsed * 1000, 3)
-    record["headers"] = safe_headers(event.headers)
+    record["headers"] = redact_headers(event.headers)
     record.update(data_fields(event.body, utf8_as_text=True))
     record["via_rendezvous"] = event.via_rendezvous
     return record

@@ -22,8 +22,9 @@ from relaydesk.cli.common import (
     token_providers,
 )
 from relaydesk.cli.exit_codes import EXIT_INCOMPLETE, EXIT_OK
-from relaydesk.cli.output import Output, data_fields, safe_headers
+from relaydesk.cli.output import Output, data_fields
 from relaydesk.errors import InvalidInput
+from relaydesk.protocol.redaction import redact_headers
 
 if TYPE_CHECKING:
     from relaydesk.relay.http_sender import HttpResponse
@@ -117,7 +118,7 @@ def response_record(response: HttpResponse) -> dict[str, Any]:
         "url": response.url,
         "status": response.status,
         "reason": response.reason,
-        "headers": safe_headers(response.headers),
+        "headers": redact_headers(response.headers),
         **data_fields(response.body, utf8_as_text=True),
         "elapsed_ms": round(response.elapsed * 1000, 3),
     }

@@ -21,7 +21,7 @@ response is returned, whatever its status). ``Via`` alone does not decide:
 the emulator adds it to its own 502/504 as well (see :func:`is_service_error`).
 
 No text produced here contains a token: reasons and bodies are passed
-through :func:`~relaydesk.relay.redact.redact` as a last defence.
+through :func:`~relaydesk.protocol.redaction.redact_text` as a last defence.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from relaydesk.errors import (
     TokenRejected,
     handshake_error_for_status,
 )
+from relaydesk.protocol.redaction import redact_text
 from relaydesk.relay.events import ErrorInfo
-from relaydesk.relay.redact import redact
 
 __all__ = [
     "CLOSE_MEANINGS",
@@ -175,7 +175,7 @@ def handshake_error(
     """
     from_listener = not is_service_error(status, reason, body, headers)
     body_message = _error_body_message(body)
-    text = redact(reason or body_message or "")
+    text = redact_text(reason or body_message or "")
     tracking = parse_tracking_id(reason, body_message)
     return handshake_error_for_status(
         status, text, tracking_id=tracking, from_listener=from_listener
@@ -189,7 +189,7 @@ def closed_error(code: int | None, reason: str = "") -> ConnectionClosed:
     """
     code = 1006 if code is None else code
     meaning = CLOSE_MEANINGS.get(code, "closed by the peer")
-    reason = redact(reason.strip())
+    reason = redact_text(reason.strip())
     return ConnectionClosed(code, f"{meaning} ({reason})" if reason else meaning)
 
 
@@ -207,7 +207,7 @@ def unreachable_error(exc: BaseException, where: str) -> RelayUnreachable:
             if isinstance(exc, OSError)
             else f"cannot connect to {where} ({type(exc).__name__})"
         )
-    return RelayUnreachable(redact(detail))
+    return RelayUnreachable(redact_text(detail))
 
 
 def translate_ws_error(exc: BaseException, where: str) -> RelayError | None:
@@ -237,7 +237,9 @@ def translate_ws_error(exc: BaseException, where: str) -> RelayError | None:
     if isinstance(exc, InvalidURI):
         return RelayUnreachable(f"the URL for {where} is not valid")
     if isinstance(exc, InvalidHandshake):
-        return RelayUnreachable(redact(f"{where} did not complete the WebSocket handshake ({exc})"))
+        return RelayUnreachable(
+            redact_text(f"{where} did not complete the WebSocket handshake ({exc})")
+        )
     if isinstance(exc, OSError | TimeoutError | EOFError):
         return unreachable_error(exc, where)
     return None
@@ -277,7 +279,7 @@ def error_info(exc: BaseException) -> ErrorInfo:
         status, tracking = exc.code, parse_tracking_id(exc.reason)
     elif isinstance(exc, TokenRejected):
         status = exc.status
-    message = redact(str(exc)) if isinstance(exc, RelayDeskError) else "unexpected error"
+    message = redact_text(str(exc)) if isinstance(exc, RelayDeskError) else "unexpected error"
     return ErrorInfo(
         kind=type(exc).__name__,
         message=message,

@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from relaydesk.relay.redact import RedactingLogger, redact
+from relaydesk.protocol.redaction import redact_text as redact
+from relaydesk.relay.redact import RedactingLogger
 
 SAS = (
     "SharedAccessSignature sr=http%3A%2F%2Fns%2Fdemo&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789%3D"

@@ -20,7 +20,7 @@ from relaydesk.gui.models.formatting import (
     render_text,
 )
 from relaydesk.gui.models.payloads import CONTENT_EVENTS, without_payload
-from relaydesk.gui.models.redaction import redact_headers, redact_text
+from relaydesk.protocol.redaction import redact_headers, redact_text
 from relaydesk.relay.events import (
     Event,
     HttpRequestReceived,

@@ -3,7 +3,7 @@
 Support engineers attach the export to tickets, so nothing that grants access
 may be in it: the events themselves are display-safe by contract
 (``relay/events.py``), and every string is additionally passed through
-:func:`~relaydesk.gui.models.redaction.redact_text` in case a message body,
+:func:`~relaydesk.protocol.redaction.redact_text` in case a message body,
 URL or header carries a token (§2 ``sb-hc-token``, §9 SAS, JWTs).
 """
 
@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from relaydesk.gui.models.redaction import redact_text, redact_value
+from relaydesk.protocol.redaction import redact_text, redact_value
 from relaydesk.relay.events import Event
 
 

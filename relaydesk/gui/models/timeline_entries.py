@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, replace
 
 from relaydesk.gui.models.formatting import format_clock, short_id
-from relaydesk.gui.models.redaction import redact_text
+from relaydesk.protocol.redaction import redact_text
 from relaydesk.relay.events import (
     ChannelClosed,
     ChannelOpened,

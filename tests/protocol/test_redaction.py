@@ -1,10 +1,12 @@
-"""Redaction: no token, signature, key or credential header survives."""
+"""relaydesk.protocol.redaction: no token, signature, key or credential header survives."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from relaydesk.gui.models.redaction import REDACTED, redact_headers, redact_text, redact_value
+from relaydesk.protocol.redaction import REDACTED, redact_headers, redact_text, redact_value
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL3JlbGF5In0.c2lnbmF0dXJlLXBhcnQ"
 SAS = (
@@ -67,3 +69,55 @@ def test_redact_value_walks_nested_structures() -> None:
         "n": 3,
         "inner": {"client_secret": REDACTED},
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Proxy-Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        ("https://app/cb?code=0.AAAA-oauth-code&state=1", "0.AAAA-oauth-code"),
+        ("GET /x?access_token=opaque123&y=2", "opaque123"),
+    ],
+)
+def test_redact_text_covers_proxy_credentials_and_oauth_query_values(
+    text: str, secret: str
+) -> None:
+    assert secret not in redact_text(text)
+
+
+def test_set_cookie_is_a_secret_header() -> None:
+    assert redact_headers({"Set-Cookie": "sid=1"}) == {"Set-Cookie": REDACTED}
+
+
+def test_a_word_ending_in_sig_or_code_is_not_a_parameter() -> None:
+    text = "zipcode=12345 and config=sig"
+    assert redact_text(text) == text
+
+
+def test_prose_about_authorization_is_not_a_header() -> None:
+    text = "This hybrid connection requires client authorization: give the sender an identity"
+    assert redact_text(text) == text
+    assert "abc" not in redact_text('{"Authorization": "abc"}')
+
+
+_SECRET = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789-_",
+    min_size=12,
+    max_size=40,
+)
+_CONTEXTS = (
+    "wss://ns/$hc/demo?sb-hc-action=listen&sb-hc-token={}",
+    "SharedAccessSignature sr=http%3a%2f%2fns%2fdemo&sig={}&se=1&skn=Root",
+    "Endpoint=sb://ns/;SharedAccessKeyName=Root;SharedAccessKey={};EntityPath=demo",
+    "ServiceBusAuthorization: {}",
+    '{{"Authorization": "Bearer {}"}}',
+    "closed 1008: token eyJhbGciOiJSUzI1NiJ9.eyJ{}.c2ln rejected",
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(secret=_SECRET, context=st.sampled_from(_CONTEXTS), before=st.text(max_size=20))
+def test_no_secret_survives_in_any_known_context(secret: str, context: str, before: str) -> None:
+    assume(secret not in before)
+    text = before + "\n" + context.format(secret)
+    assert secret not in redact_text(text)
