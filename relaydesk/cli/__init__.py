@@ -31,6 +31,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "one-shot connectivity check (token, listener, sender, round trips)",
     ),
     "token": ("relaydesk.cli.token_command", "acquire a token and show its claims and expiry"),
+    "info": (
+        "relaydesk.cli.info_command",
+        "show the relay's runtime information: listener count, client authorization",
+    ),
 }
 
 

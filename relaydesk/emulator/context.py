@@ -11,6 +11,7 @@ adapts them.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,6 +42,7 @@ class HybridConnectionInfo:
 
     name: str
     requires_client_authorization: bool
+    user_metadata: str | None = None
 
 
 class EntityCatalog(Protocol):
@@ -106,3 +108,5 @@ class RelayContext:
     hub: Hub = field(default_factory=Hub)
     namespace: str = "127.0.0.1"
     sockets: set[web.WebSocketResponse] = field(default_factory=set)
+    #: when the entities came to be (runtime info ``CreatedAt``/``UpdatedAt``, §11)
+    created_at: float = field(default_factory=time.time)

@@ -3,7 +3,9 @@
 One aiohttp catch-all route serves everything that is not an Entra or admin
 route: ``/$hc/{hc}[/suffix]?sb-hc-action=…`` (listen, connect, accept,
 request) and ``/{hc}[/suffix]`` for HTTP senders of any method. The entity
-is the longest registered prefix of the path (§1).
+is the longest registered prefix of the path (§1). A GET with
+``api-version`` and ``X-PROCESS-AT: ServiceBus`` on exactly an entity's path
+asks for its runtime information (§11, :mod:`.runtime_info`).
 
 Missing ``sb-hc-action`` on a ``$hc`` upgrade means ``connect``, as in the MS
 test double (§2): SDK senders always send it, and tolerating its absence
@@ -22,6 +24,7 @@ from relaydesk.emulator.control import handle_listen
 from relaydesk.emulator.http_rendezvous import handle_request_rendezvous
 from relaydesk.emulator.http_sender import handle_http_sender
 from relaydesk.emulator.replies import error_response
+from relaydesk.emulator.runtime_info import handle_runtime_info, is_runtime_info_request
 from relaydesk.emulator.ws_sender import handle_accept, handle_connect
 from relaydesk.emulator.wsclose import close_reason
 from relaydesk.protocol.address import split_entity_path
@@ -48,6 +51,9 @@ class Relay:
         if request.path.startswith(_HC_PREFIX):
             return await self._handle_hc(request)
         resolved = self._resolve(request.path, request.url.raw_path)
+        if is_runtime_info_request(request):
+            entity = resolved[0] if resolved is not None and not resolved[1] else None
+            return handle_runtime_info(self.ctx, request, entity, request.path)
         if resolved is None:
             return self._not_found(request.path)
         info, raw_suffix = resolved

@@ -97,7 +97,7 @@ class _WorldCatalog:
         hc = self._world.hybrid_connection(name)
         if hc is None:
             return None
-        return HybridConnectionInfo(hc.name, hc.requires_client_authorization)
+        return HybridConnectionInfo(hc.name, hc.requires_client_authorization, hc.user_metadata)
 
 
 def _check_options(options: EmulatorOptions) -> None:

@@ -33,6 +33,7 @@ except the names is optional, and unknown keys are errors)::
     [[hybrid_connections]]
     name = "demo"
     requires_client_authorization = true     # default true
+    user_metadata = "owned by team A"         # optional, ≤ 1024 characters (runtime info)
 
     [[identities]]
     name = "owner"

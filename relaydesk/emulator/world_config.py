@@ -44,7 +44,9 @@ _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$"
 )
 _TOP_KEYS = frozenset({"tenant_id", "domain", "hybrid_connections", "identities", "sas_rules"})
-_HC_KEYS = frozenset({"name", "requires_client_authorization"})
+_HC_KEYS = frozenset({"name", "requires_client_authorization", "user_metadata"})
+#: Azure limits a hybrid connection's userMetadata to 1024 characters.
+USER_METADATA_MAX = 1024
 _ID_KEYS = frozenset({"name", "client_id", "client_secret", "object_id", "roles"})
 _ROLE_KEYS = frozenset({"role", "scope"})
 _RULE_KEYS = frozenset({"name", "rights", "scope", "primary_key", "secondary_key"})
@@ -168,7 +170,14 @@ class ConfigReader:
         auth = table.get("requires_client_authorization", True)
         if not isinstance(auth, bool):
             raise self.fail(f"{key}.requires_client_authorization", "must be true or false")
-        return HybridConnection(name, auth)
+        metadata = table.get("user_metadata")
+        if metadata is not None and (
+            not isinstance(metadata, str) or len(metadata) > USER_METADATA_MAX
+        ):
+            raise self.fail(
+                f"{key}.user_metadata", f"must be text of at most {USER_METADATA_MAX} characters"
+            )
+        return HybridConnection(name, auth, metadata)
 
     def identity(self, table: dict[str, Any], key: str, entities: set[str]) -> Identity:
         self.check_keys(table, _ID_KEYS, key)

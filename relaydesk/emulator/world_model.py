@@ -81,10 +81,12 @@ def scope_covers(scope: str, entity: str) -> bool:
 
 @dataclass(frozen=True)
 class HybridConnection:
-    """A hybrid connection (§1): its name and whether senders need a token."""
+    """A hybrid connection (§1): its name, whether senders need a token, and
+    the free-text ``userMetadata`` of its ARM resource (§1)."""
 
     name: str
     requires_client_authorization: bool = True
+    user_metadata: str | None = None
 
 
 @dataclass(frozen=True)

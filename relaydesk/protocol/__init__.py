@@ -1,7 +1,7 @@
 """Sans-I/O Hybrid Connections protocol core: no asyncio, no sockets, no Qt.
 
 Re-exports the public names of :mod:`.address`, :mod:`.messages`,
-:mod:`.sas` and :mod:`.connection_string` (see docs/design.md).
+:mod:`.sas`, :mod:`.connection_string` and :mod:`.runtime_info` (see docs/design.md).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from relaydesk.protocol.messages import (
     encode_control_message,
     parse_control_message,
 )
+from relaydesk.protocol.runtime_info import RuntimeInfo, parse_runtime_info
 from relaydesk.protocol.sas import (
     SAS_KEYWORD,
     SasToken,
@@ -50,6 +51,7 @@ __all__ = [
     "RenewTokenCommand",
     "RequestCommand",
     "ResponseCommand",
+    "RuntimeInfo",
     "SasToken",
     "UnknownCommand",
     "build_sas_token",
@@ -57,6 +59,7 @@ __all__ = [
     "encode_control_message",
     "parse_connection_string",
     "parse_control_message",
+    "parse_runtime_info",
     "parse_sas_token",
     "reject_url",
     "split_entity_path",

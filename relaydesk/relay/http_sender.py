@@ -29,7 +29,7 @@ from relaydesk.relay.failures import handshake_error, is_service_error, unreacha
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import AUTH_HEADER, USER_AGENT, display_url
 
-__all__ = ["HttpResponse", "http_request"]
+__all__ = ["HttpResponse", "http_request", "root_cause"]
 
 #: The relay's own answer deadline is 60 s (§7.1); wait a little longer.
 DEFAULT_TIMEOUT = 70.0
@@ -164,13 +164,13 @@ async def http_request(
                 via=response.headers.get("Via"),
             )
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise unreachable_error(_root(exc), address.namespace) from exc
+        raise unreachable_error(root_cause(exc), address.namespace) from exc
     if is_service_error(result.status, result.reason, result.body, result.headers):
         raise handshake_error(result.status, result.reason, result.body, headers=result.headers)
     return result
 
 
-def _root(exc: BaseException) -> BaseException:
+def root_cause(exc: BaseException) -> BaseException:
     """The socket/TLS error under an aiohttp wrapper, for a precise message."""
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return exc.certificate_error
