@@ -35,9 +35,12 @@ if TYPE_CHECKING:
     from relaydesk.gui.demo import DemoInfo
     from relaydesk.relay.events import ErrorInfo, StateChanged
 
-__all__ = ["MainWindow"]
+__all__ = ["DEFAULT_VERTICAL", "MainWindow"]
 
 log = logging.getLogger(__name__)
+
+#: Panes : timeline height when nothing was saved.
+DEFAULT_VERTICAL = (480, 180)
 
 
 def _config_dir() -> Path:
@@ -110,8 +113,8 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._connect()
         self._shortcuts()
-        self._restore_splitters()
         self.built = True
+        self._restore_splitters()
 
     # --- construction ------------------------------------------------------------
 
@@ -125,10 +128,26 @@ class MainWindow(QMainWindow):
         self.emulator_label.setAccessibleName("Emulator address")
         self.statusBar().addPermanentWidget(self.secrets_label)
         self.statusBar().addPermanentWidget(self.emulator_label)
-        self.resize(1280, 820)
+        self._place_on_screen()
+
+    def _place_on_screen(self) -> None:
+        """Restore the saved geometry if it fits this screen, else the default size.
+
+        A geometry saved on a bigger screen (or an older version's 1280×820)
+        would put the status bar below a laptop's task bar; the default fits
+        the screen's available area (:func:`window_layout.default_size`).
+        """
+        from relaydesk.gui.window_layout import default_size, fits
+
+        area = self.screen().availableGeometry()
         geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is not None and self.restoreGeometry(geometry):
+            if fits(self.frameGeometry(), area) and fits(self.geometry(), area):
+                return
+            log.info("saved window geometry does not fit the screen; using the default")
+        width, height = default_size(area.width(), area.height())
+        self.resize(width, height)
+        self.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
 
     def _build_ui(self) -> None:
         from PySide6.QtCore import Qt
@@ -157,26 +176,42 @@ class MainWindow(QMainWindow):
         self.sides.addWidget(self.sender_pane)
         self.sides.setChildrenCollapsible(False)
         self.sides.setSizes([640, 640])
+        # The Check results sit beside the timeline, not above the panes: running
+        # a check neither grows the window nor takes the timeline's rows.
+        self.bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom.setObjectName("bottomSplitter")
+        self.bottom.addWidget(self.timeline_view)
+        self.bottom.addWidget(self.check_section)
+        self.bottom.setChildrenCollapsible(False)
+        self.bottom.setStretchFactor(0, 3)
+        self.bottom.setStretchFactor(1, 2)
         self.vertical = QSplitter(Qt.Orientation.Vertical)
         self.vertical.setObjectName("mainSplitter")
-        self.vertical.addWidget(self.connection.form_area)  # hidden until expanded
         self.vertical.addWidget(self.sides)
-        self.vertical.addWidget(self.timeline_view)
-        self.vertical.setStretchFactor(1, 3)
-        self.vertical.setStretchFactor(2, 1)
-        self.vertical.setSizes([0, 560, 220])
-        self.vertical.setCollapsible(1, False)  # the panes stay; the timeline may fold
+        self.vertical.addWidget(self.bottom)
+        self.vertical.setChildrenCollapsible(False)
+        self.vertical.setStretchFactor(0, 3)
+        self.vertical.setStretchFactor(1, 1)
+        self.vertical.setSizes(list(DEFAULT_VERTICAL))
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(6, 6, 6, 2)
-        for widget in (self.profile_bar, self.connection, self.demo_bar, self.check_section):
+        layout.setContentsMargins(6, 4, 6, 2)
+        layout.setSpacing(4)
+        for widget in (self.profile_bar, self.connection, self.demo_bar):
             layout.addWidget(widget)
         layout.addWidget(self.vertical, 1)
         self.setCentralWidget(central)  # deletes the empty placeholder
         self.statusBar().clearMessage()
         self.profile_actions = ProfileActions(self.workspace, self.connection, self)
+        self._build_menus()
         # Tab order: widgets are created in layout order (profile bar, connection,
-        # demo faults, check, listener, sender, timeline), which Qt follows.
+        # demo faults, listener, sender, timeline, check), which Qt follows.
+
+    def _build_menus(self) -> None:
+        """File (Quit), Profile (the bar's actions), Help (About): desktop conventions."""
+        from relaydesk.gui.menus import build_menus
+
+        self.menus = build_menus(self)
 
     def _connect(self) -> None:
         bar, actions = self.profile_bar, self.profile_actions
@@ -190,7 +225,6 @@ class MainWindow(QMainWindow):
         bar.demo_requested.connect(self.start_demo)
         bar.check_requested.connect(self.run_check)
         actions.status.connect(self.show_status)
-        self.connection.expanded_changed.connect(self._fit_form)
         ws = self.workspace
         ws.secret_store_ready.connect(self._on_secret_store)
         ws.profiles_changed.connect(bar.set_profiles)
@@ -276,6 +310,13 @@ class MainWindow(QMainWindow):
             self.show_status(f"Could not export the session: {exc.strerror or exc}")
             return
         self.show_status(f"Exported {count} events to {path} (secrets redacted)")
+
+    def show_about(self) -> None:
+        """Help → About, non-modal."""
+        from relaydesk.gui.about import about_box
+
+        self.about_box = about_box(self)
+        self.about_box.show()
 
     def show_status(self, text: str) -> None:
         """Show a transient message in the status bar."""
@@ -363,36 +404,31 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
         self.sender_pane.set_pin_target(self.listener_bridge.listener_id if online else None)
 
-    def _fit_form(self, expanded: bool) -> None:
-        """Give the opened connection form its height, taken from the timeline first.
-
-        At 1280×820 the panes' minimum leaves the form ~190 px when it competes
-        with the timeline; folding the timeline gives it all its rows. The
-        splitter handle lets the user share the space differently.
-        """
-        form, sides, timeline = self.vertical.sizes()
-        if not expanded:
-            if timeline == 0:
-                self.vertical.setSizes([0, sides + form - 200, 200])
-            return
-        total = form + sides + timeline
-        wanted = self.connection.ensure_form().sizeHint().height() + 4
-        room = max(0, total - self.sides.minimumSizeHint().height())
-        form = min(wanted, room)
-        timeline = max(0, min(timeline, total - form - self.sides.minimumSizeHint().height()))
-        self.vertical.setSizes([form, total - form - timeline, timeline])
-
     # --- window state -------------------------------------------------------------------
 
+    def _splitters(self) -> tuple[Any, ...]:
+        return (self.sides, self.vertical, self.bottom) if self.built else ()
+
     def _restore_splitters(self) -> None:
-        for splitter in (self.sides, self.vertical):
-            sizes = self.settings.value(f"splitters/{splitter.objectName()}")
-            if sizes is not None:
-                splitter.restoreState(sizes)
+        """Restore saved splitter sizes unless a section would be below its minimum.
+
+        A saved state with a collapsed or squeezed section (an older version
+        saved a 0 px timeline) is ignored: the defaults apply instead.
+        """
+        from relaydesk.gui.window_layout import sections_fit
+
+        for splitter in (self.sides, self.vertical, self.bottom):
+            state = self.settings.value(f"splitters/{splitter.objectName()}")
+            if state is None:
+                continue
+            before = splitter.sizes()
+            if not splitter.restoreState(state) or not sections_fit(splitter):
+                log.info("ignoring the saved sizes of %s", splitter.objectName())
+                splitter.setSizes(before)
 
     def _save_state(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
-        for splitter in (self.sides, self.vertical) if self.built else ():
+        for splitter in self._splitters():
             self.settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
         self.settings.sync()
 

@@ -224,7 +224,7 @@ async def test_session_export_is_redacted(window: MainWindow, tmp_path: Path) ->
 async def test_keyring_missing_keeps_secrets_for_the_session(window: MainWindow) -> None:
     assert "kept for this session only" in window.secrets_label.text()
     note = window.connection.secret_note
-    assert note.isVisibleTo(window) and "this session only" in note.text()
+    assert note.isVisibleTo(window.connection.editor) and "this session only" in note.text()
     assert not window.workspace.persistent_secrets
     await _start_listener(window)  # the in-memory secrets work
 

@@ -69,10 +69,11 @@ def test_layout_follows_the_sketch(qtbot) -> None:  # type: ignore[no-untyped-de
     qtbot.addWidget(win)
     assert win.sides.widget(0) is win.listener_pane
     assert win.sides.widget(1) is win.sender_pane
-    assert win.vertical.widget(0) is win.connection.form_area
-    assert not win.connection.form_area.isVisibleTo(win)  # until Connection is opened
-    assert win.vertical.widget(1) is win.sides
-    assert win.vertical.widget(2) is win.timeline_view
+    assert win.vertical.widget(0) is win.sides
+    assert win.vertical.widget(1) is win.bottom
+    assert win.bottom.widget(0) is win.timeline_view
+    assert win.bottom.widget(1) is win.check_section  # beside the timeline, not above
+    assert win.connection.editor is None  # the editor window is made on first use
     assert not win.demo_bar.isVisibleTo(win)  # demo mode only
     assert not win.check_section.isVisibleTo(win)
     assert win.windowTitle() == "RelayDesk"
@@ -107,21 +108,22 @@ async def test_closing_before_the_panes_exist_is_clean(qtbot, _isolated_config: 
     assert not win.built
 
 
-def test_the_opened_form_gets_room_from_the_timeline(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_connection_editor_is_a_window_of_its_own(qtbot) -> None:  # type: ignore[no-untyped-def]
     win = MainWindow()
     qtbot.addWidget(win)
     win.show()
-    win.resize(1280, 820)
-    _form, _sides, timeline_before = win.vertical.sizes()
+    before = (win.vertical.sizes(), win.size())
     win.connection.set_expanded(True)
-    form, sides, timeline = win.vertical.sizes()
-    assert win.connection.form_area.isVisibleTo(win)
-    assert timeline < timeline_before  # the timeline folds first
-    assert sides >= win.sides.minimumSizeHint().height()  # the panes keep their minimum
-    assert form >= min(win.connection.form.sizeHint().height(), 250)
-    win.connection.set_expanded(False)
-    form, _sides, timeline = win.vertical.sizes()
-    assert form == 0 and timeline > 0  # the timeline comes back
+    editor = win.connection.editor
+    assert editor.isVisible() and editor.isWindow()
+    assert not editor.isModal()
+    assert win.connection.form.save_button.window() is editor  # Save is in the editor's footer
+    assert not editor.scroll_area.isAncestorOf(
+        win.connection.form.save_button
+    )  # never scrolls away
+    assert (win.vertical.sizes(), win.size()) == before  # panes and timeline untouched
+    editor.close()
+    assert not editor.isVisible() and not win.connection.toggle.isChecked()
 
 
 def test_window_state_is_remembered(qtbot, _isolated_config: Path) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +181,8 @@ def test_every_control_is_named_for_assistive_technology(qtbot) -> None:  # type
 @pytest.mark.asyncio
 async def test_no_keyring_is_said_in_status_bar_and_form(window: MainWindow) -> None:
     assert "kept for this session only" in window.secrets_label.text()
-    assert window.connection.secret_note.isVisibleTo(window)
+    note = window.connection.secret_note
+    assert "session only" in note.text() and note.isVisibleTo(window.connection.editor)
 
 
 @pytest.mark.asyncio
@@ -189,7 +192,7 @@ async def test_a_keyring_is_used_when_there_is_one() -> None:
     win = await _opened(MainWindow())
     try:
         assert "session only" not in win.secrets_label.text()
-        assert not win.connection.secret_note.isVisibleTo(win)
+        assert not win.connection.secret_note.isVisibleTo(win.connection.editor)
         assert win.workspace.persistent_secrets
     finally:
         await win.shutdown()

@@ -45,8 +45,20 @@ def form_problems(
     return validate(profile) + secret_problems(profile, entered, stored)
 
 
-def secret_location(backend_name: str, persistent: bool) -> str:
-    """Return the words shown next to a secret field about where it will be kept."""
-    if persistent:
+def secret_location(
+    backend_name: str, persistent: bool, *, stored: bool = False, typed: bool = False
+) -> str:
+    """Return the words shown under a secret field about where its secret is (or will be).
+
+    Only a secret that is really in the store is "stored in …": an empty field
+    says that nothing is stored yet, a typed one that Save will store it.
+    """
+    if not persistent:
+        if typed or stored:
+            return "no keyring: kept in memory for this session only"
+        return "no keyring: what you type is kept for this session only"
+    if typed:
+        return f"Save stores it in {backend_name}"
+    if stored:
         return f"stored in {backend_name}"
-    return "no keyring: kept for this session only"
+    return f"nothing stored yet: Save keeps it in {backend_name}"

@@ -1,39 +1,37 @@
-"""The collapsible connection area: a one-line summary and the connection form.
+"""The connection line of the main window: a one-line summary and "Edit connection…".
 
-The summary reads like the product sketch ("Connection: sb://127.0.0.1:50123/demo ✓
-Listener: Entra app … · Sender: …"). The :class:`ConnectionForm` is built the
+The summary reads like the product sketch ("sb://127.0.0.1:50123/demo ·
+Listener: Entra app … · Sender: …"), elided to the window's width. The
+:class:`ConnectionForm` lives in a window of its own
+(:class:`~relaydesk.gui.panes.connection_editor.ConnectionEditor`), built the
 first time it is needed (it pulls in the secrets module and keyring), so the
-window appears as fast as a bare one.
+main window appears as fast as a bare one and editing never takes the room of
+the panes or the timeline.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QScrollArea,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from relaydesk.gui.widgets.elided_label import ElidedLabel
 
 __all__ = ["ConnectionSection"]
 
+_NO_PROFILE = "No profile selected: press Demo, or New to create one"
+_SESSION_NOTE = (
+    "No system keyring available: secrets are kept for this session only (never written to disk)."
+)
+
 
 class ConnectionSection(QWidget):
-    """Summary line + expandable :class:`ConnectionForm`.
-
-    The form sits in :attr:`form_area`, a scroll area that starts in this
-    section's layout; the main window moves it into its vertical splitter, so
-    the user can give the form room by dragging, and it scrolls when small.
+    """Summary line + the button that opens the connection editor.
 
     Signals:
         save_requested(): the form's Save was pressed and the form is valid.
-        expanded_changed(bool): the form was shown or hidden.
+        expanded_changed(bool): the editor was shown or closed.
     """
 
     save_requested = Signal()
@@ -43,94 +41,101 @@ class ConnectionSection(QWidget):
         super().__init__(parent)
         self.setObjectName("connectionSection")
         self.form: Any = None
+        self.editor: Any = None
         self._store: Any = None
         self._profile: Any = None
         self._secrets_status: dict[str, bool] | None = None
-        self.toggle = QToolButton()
-        self.toggle.setText("Connection")
+        self.toggle = QPushButton("Edit connection…")
         self.toggle.setCheckable(True)
-        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toggle.setAccessibleName("Show the connection form")
-        self.toggle.setToolTip("Edit the hybrid connection address and the two identities")
-        self.summary = QLabel("No profile selected: press Demo, or New to create one")
+        self.toggle.setAccessibleName("Edit the connection")
+        self.toggle.setToolTip(
+            "Edit the hybrid connection address and the two identities (in their own window)"
+        )
+        self.summary = ElidedLabel(_NO_PROFILE)
         self.summary.setObjectName("connectionSummary")
         self.summary.setAccessibleName("Connection summary")
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.secret_note = QLabel()
-        self.secret_note.setObjectName("hint")
-        self.secret_note.setAccessibleName("Where secrets are kept")
-        self.secret_note.setVisible(False)
-        head = QHBoxLayout()
+        head = QHBoxLayout(self)
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.toggle)
         head.addWidget(self.summary, 1)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.addLayout(head)
-        self._layout.addWidget(self.secret_note)
-        # Made now (cheap), so it takes its place in the tab order after the
-        # toggle; the form inside is built on first use.
-        self.form_area = QScrollArea()
-        self.form_area.setObjectName("connectionScroll")
-        self.form_area.setWidgetResizable(True)
-        self.form_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.form_area.setVisible(False)
-        self._layout.addWidget(self.form_area)
         self.toggle.toggled.connect(self.set_expanded)
 
     # --- public -----------------------------------------------------------------------
 
+    @property
+    def expanded(self) -> bool:
+        """True while the editor window is open."""
+        return self.toggle.isChecked()
+
+    @property
+    def form_area(self) -> Any:
+        """The editor's scroll area around the form (``None`` until first opened)."""
+        return self.editor.scroll_area if self.editor is not None else None
+
+    @property
+    def secret_note(self) -> Any:
+        """The editor's "kept for this session only" note (builds the editor)."""
+        self.ensure_form()
+        return self.editor.secret_note
+
     def set_secret_store(self, store: Any) -> None:
-        """Use ``store`` for the form; say when secrets are session-only."""
+        """Use ``store`` for the form; the editor says when secrets are session-only."""
         self._store = store
         if self.form is not None:
             self.form.set_secret_store(store)
-        if not store.persistent:
-            self.secret_note.setText(
-                "No system keyring available: secrets are kept for this session only "
-                "(never written to disk)."
-            )
-        self.secret_note.setVisible(not store.persistent)
+            self._show_store_note()
 
     def ensure_form(self) -> Any:
-        """Build the form on first use and return it."""
+        """Build the form and its editor window on first use and return the form."""
         if self.form is None:
+            from relaydesk.gui.panes.connection_editor import ConnectionEditor
             from relaydesk.gui.widgets.connection_form import ConnectionForm
             from relaydesk.secrets import MemorySecretStore
 
             self.form = ConnectionForm(self._store or MemorySecretStore())
             self.form.save_requested.connect(self.save_requested)
-            self.form_area.setWidget(self.form)
+            self.editor = ConnectionEditor(self.form, self.window())
+            self.editor.closed.connect(lambda: self.set_expanded(False))
+            self._show_store_note()
             if self._profile is not None:
                 self.form.set_profile(self._profile, self._secrets_status)
+                self.editor.set_title(f"Profile '{self._profile.name}'")
         return self.form
 
     def set_expanded(self, expanded: bool) -> None:
-        """Show or hide the form."""
+        """Open or close the editor window (non-modal)."""
         if self.toggle.isChecked() != expanded:
             self.toggle.setChecked(expanded)
             return
-        self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         if expanded:
             self.ensure_form()
-        self.form_area.setVisible(expanded)
+            if not self.editor.isVisible():
+                self.editor.open_fitted()
+            else:
+                self.editor.raise_()
+        elif self.editor is not None and self.editor.isVisible():
+            self.editor.hide()
         self.expanded_changed.emit(expanded)
 
     def show_profile(self, profile: Any, secrets_status: dict[str, bool] | None = None) -> None:
         """Summarise ``profile`` and load it into the form (if built)."""
         self._profile, self._secrets_status = profile, secrets_status
         if profile is None:
-            self.summary.setText("No profile selected: press Demo, or New to create one")
+            self.summary.setText(_NO_PROFILE)
             return
+        if self.form is not None:
+            self.form.set_profile(profile, secrets_status)
+            self.editor.set_title(f"Profile '{profile.name}'")
         if not profile.address:
-            self.summary.setText(f"'{profile.name}': fill in the form below and press Save")
-            if self.form is not None:
-                self.form.set_profile(profile, secrets_status)
+            self.summary.setText(f"'{profile.name}': fill in the connection and press Save")
             return
         listener = profile.identity("listener").describe()
         sender = profile.identity("sender").describe()
         self.summary.setText(f"{profile.address}  ·  Listener: {listener}  ·  Sender: {sender}")
-        self.summary.setToolTip(f"Profile '{profile.name}'")
-        if self.form is not None:
-            self.form.set_profile(profile, secrets_status)
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _show_store_note(self) -> None:
+        persistent = self._store is None or self._store.persistent
+        self.editor.secret_note.setText("" if persistent else _SESSION_NOTE)
+        self.editor.secret_note.setVisible(not persistent)

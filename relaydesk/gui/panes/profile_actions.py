@@ -108,6 +108,7 @@ class ProfileActions(QObject):
                 await store.secrets.set_async(secret_key(saved.name, role), secret)
             await self._workspace.refresh(saved.name)
             await self._workspace.activate(saved.name)
+            self._section.set_expanded(False)  # saved and in use: the editor is done
             return f"Saved profile '{saved.name}'"
 
         self._run(action)

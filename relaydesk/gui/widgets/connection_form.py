@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.errors import InvalidAddress, InvalidField
-from relaydesk.gui.models.form_checks import form_problems, secret_location
+from relaydesk.gui.models.form_checks import form_problems
 from relaydesk.gui.widgets.field_row import FieldRow
 from relaydesk.gui.widgets.identity_editor import IdentityEditor
 from relaydesk.gui.widgets.repolish import status_colours
@@ -68,9 +68,10 @@ class ConnectionForm(QWidget):
         self._show_all = False
         self._touched: set[str] = set()
         self._valid: bool | None = None
-        location = secret_location(secret_store.backend_name, secret_store.persistent)
-        self.listener_editor = IdentityEditor("listener", location)
-        self.sender_editor = IdentityEditor("sender", location)
+        self._loading = False
+        store_desc = (secret_store.backend_name, secret_store.persistent)
+        self.listener_editor = IdentityEditor("listener", *store_desc)
+        self.sender_editor = IdentityEditor("sender", *store_desc)
         self._make_controls()
         self._layout()
         self._connect()
@@ -85,19 +86,26 @@ class ConnectionForm(QWidget):
         """Show ``profile``; ``secrets_status`` says which roles' secrets are stored.
 
         Problems of a profile that has an address are shown at once; a blank
-        new profile is marked only as the user edits it or presses Save.
+        new profile is marked field by field, once the user has changed or left
+        a field, or everything on Save. Loading the profile touches nothing.
         """
         status = dict(secrets_status or {})
         self._name = profile.name
+        self._loading = True
+        try:
+            self.address.setText(profile.address)
+            self.listener_editor.set_identity(
+                profile.listener, secret_stored=status.get("listener", False)
+            )
+            self.sender_editor.set_identity(
+                profile.sender, secret_stored=status.get("sender", False)
+            )
+            self.same_as_listener.setChecked(profile.sender_same_as_listener)
+            self._on_same_toggled(profile.sender_same_as_listener)
+        finally:
+            self._loading = False
         self._touched.clear()
         self._show_all = bool(profile.address.strip())
-        self.address.setText(profile.address)
-        self.listener_editor.set_identity(
-            profile.listener, secret_stored=status.get("listener", False)
-        )
-        self.sender_editor.set_identity(profile.sender, secret_stored=status.get("sender", False))
-        self.same_as_listener.setChecked(profile.sender_same_as_listener)
-        self._on_same_toggled(profile.sender_same_as_listener)
         self.revalidate()
 
     def draft(self) -> Profile:
@@ -142,9 +150,8 @@ class ConnectionForm(QWidget):
     def set_secret_store(self, secret_store: SecretStore) -> None:
         """Switch to another store (e.g. session-only after a keyring failure)."""
         self._store = secret_store
-        text = secret_location(secret_store.backend_name, secret_store.persistent)
-        self.listener_editor.set_location(text)
-        self.sender_editor.set_location(text)
+        for editor in (self.listener_editor, self.sender_editor):
+            editor.set_location(secret_store.backend_name, secret_store.persistent)
 
     def field_error(self, field: str) -> str:
         """Return the reason shown for ``field`` (``"address"``, ``"listener.client_id"`` …)."""
@@ -171,7 +178,7 @@ class ConnectionForm(QWidget):
     def revalidate(self) -> list[InvalidField]:
         """Re-check every field and update the marks; return the problems."""
         problems = self.errors()
-        shown = [p for p in problems if self._show_all or _base(p.field) in self._touched]
+        shown = [p for p in problems if self._show_all or p.field in self._touched]
         self._mark(shown)
         self._show_address_status()
         valid = not problems
@@ -232,8 +239,11 @@ class ConnectionForm(QWidget):
 
     def _connect(self) -> None:
         self.address.textChanged.connect(lambda _t: self._edited("address"))
-        self.listener_editor.changed.connect(lambda: self._edited("listener"))
-        self.sender_editor.changed.connect(lambda: self._edited("sender"))
+        self.address.editingFinished.connect(lambda: self._edited("address"))
+        for role in ROLES:
+            editor = self._editor(role)
+            editor.field_changed.connect(lambda name, r=role: self._edited(f"{r}.{name}"))
+            editor.field_left.connect(lambda name, r=role: self._edited(f"{r}.{name}"))
         self.same_as_listener.toggled.connect(self._on_same_toggled)
         self.save_button.clicked.connect(self.request_save)
         self.address.returnPressed.connect(self.request_save)
@@ -243,14 +253,19 @@ class ConnectionForm(QWidget):
     def _editor(self, role: str) -> IdentityEditor:
         return self.listener_editor if role == "listener" else self.sender_editor
 
-    def _edited(self, part: str) -> None:
-        self._touched.add(part)
+    def _edited(self, field: str) -> None:
+        """The user changed or left ``field``: from now on its problems show."""
+        if self._loading:
+            return
+        self._touched.add(field)
         self.revalidate()
         self.changed.emit()
 
     def _on_same_toggled(self, same: bool) -> None:
         self.sender_editor.setVisible(not same)
-        self._edited("sender")
+        if not self._loading:
+            self.revalidate()
+            self.changed.emit()
 
     def _mark(self, problems: list[InvalidField]) -> None:
         reasons = {p.field: p.reason for p in reversed(problems)}
@@ -278,8 +293,3 @@ class ConnectionForm(QWidget):
             editor = self._editor(role).field_editor(name)
             if editor is not None:
                 editor.setFocus(Qt.FocusReason.OtherFocusReason)
-
-
-def _base(field: str) -> str:
-    """``"listener.client_id"`` → ``"listener"`` (what :meth:`_edited` records)."""
-    return field.partition(".")[0]

@@ -1,9 +1,16 @@
-"""A form field with its error label underneath (marked in place, not by colour alone)."""
+"""A form field with its error label underneath (marked in place, not by colour alone).
+
+The error line is always there, one line high and empty while the field is
+valid, so fields never move as messages come and go (a click aimed at the
+next field would otherwise land between two); a long reason is elided, whole
+in the tooltip. The editor never gets less than its own minimum height.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from relaydesk.gui.widgets.elided_label import ElidedLabel
 from relaydesk.gui.widgets.repolish import set_style_property
 
 
@@ -27,11 +34,11 @@ class FieldRow(QWidget):
         self.editor = editor
         self._tooltip = tooltip
         self._error = ""
-        self.error_label = QLabel()
+        self.error_label = ElidedLabel()
         self.error_label.setObjectName("fieldError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setVisible(False)
+        self.error_label.setFixedHeight(self.error_label.fontMetrics().height())
         self.error_label.setAccessibleName(f"{editor.accessibleName()} problem")
+        editor.setMinimumHeight(editor.sizeHint().height())
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(editor, 1)
@@ -57,7 +64,6 @@ class FieldRow(QWidget):
         self._error = reason
         set_style_property(self.editor, "invalid", bool(reason))
         self.error_label.setText(f"⚠ {reason}" if reason else "")
-        self.error_label.setVisible(bool(reason))
         tip = f"{self._tooltip}\n⚠ {reason}" if reason and self._tooltip else reason
         self.editor.setToolTip(tip or self._tooltip)
         self.editor.setAccessibleDescription(reason)

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.auth.clouds import CLOUDS, DEFAULT_CLOUD
+from relaydesk.gui.models.form_checks import secret_location
+from relaydesk.gui.widgets.elided_label import ElidedLabel
 from relaydesk.gui.widgets.field_row import FieldRow
 from relaydesk.profiles import IdentityConfig, IdentityKind
 from relaydesk.secrets import Secret
@@ -50,16 +52,27 @@ class IdentityEditor(QWidget):
 
     Signals:
         changed(): any field was edited.
+        field_changed(str): the named field (``"tenant_id"``, ``"kind"`` …) changed.
+        field_left(str): the user left the named field (focus out or Enter).
     """
 
     changed = Signal()
+    field_changed = Signal(str)
+    field_left = Signal(str)
 
-    def __init__(self, role: str, secret_location: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        role: str,
+        backend_name: str = "memory",
+        persistent: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(f"{role}Identity")
         self.role = role
         self.rows: dict[str, FieldRow] = {}
         self._stored = False
+        self._store_desc = (backend_name, persistent)
         self._dialog: QFileDialog | None = None
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
@@ -67,12 +80,13 @@ class IdentityEditor(QWidget):
         self._make_kind()
         self.tenant_id = self._line("tenant_id", "Tenant ID")
         self.client_id = self._line("client_id", "Client ID")
-        self.client_secret = self._secret("client_secret", "Client secret", secret_location)
+        self.client_secret = self._secret("client_secret", "Client secret")
         self._make_cloud()
         self._make_advanced()
         self.sas_key_name = self._line("sas_key_name", "SAS key name")
-        self.sas_key = self._secret("sas_key", "SAS key", secret_location)
+        self.sas_key = self._secret("sas_key", "SAS key")
         self._on_kind()
+        self._update_notes()
 
     # --- public ------------------------------------------------------------------
 
@@ -116,6 +130,7 @@ class IdentityEditor(QWidget):
         hint = "•••••• stored; type to replace" if stored else ""
         self.client_secret.setPlaceholderText(hint)
         self.sas_key.setPlaceholderText(hint)
+        self._update_notes()
 
     @property
     def secret_stored(self) -> bool:
@@ -128,18 +143,26 @@ class IdentityEditor(QWidget):
         text = field.text() if field is not None else ""
         return Secret(text) if text else None
 
-    def set_location(self, text: str) -> None:
-        """Update the "stored in …" note next to the secret fields."""
-        for name in ("client_secret", "sas_key"):
+    def set_location(self, backend_name: str, persistent: bool) -> None:
+        """Say which secret store Save uses (the notes under the secret fields)."""
+        self._store_desc = (backend_name, persistent)
+        self._update_notes()
+
+    def _update_notes(self) -> None:
+        backend, persistent = self._store_desc
+        for name, edit in (("client_secret", self.client_secret), ("sas_key", self.sas_key)):
             label = self.rows[name].findChild(QLabel, "secretLocation")
             if label is not None:
-                label.setText(text)
+                label.setText(
+                    secret_location(
+                        backend, persistent, stored=self._stored, typed=bool(edit.text())
+                    )
+                )
 
     def set_error(self, field: str, reason: str) -> None:
         """Mark ``field`` (``"tenant_id"`` …) invalid with ``reason``; ``""`` clears it."""
         if field == "kind":
             self.kind_error.setText(f"⚠ {reason}" if reason else "")
-            self.kind_error.setVisible(bool(reason))
         elif field in self.rows:
             self.rows[field].set_error(reason)
             if reason and field in _ADVANCED_ROWS:
@@ -168,12 +191,13 @@ class IdentityEditor(QWidget):
             self.kind_combo.addItem(text, kind)
         self.kind_combo.setAccessibleName(f"{self.role} authentication")
         self.kind_combo.setToolTip("How this side authenticates to Azure Relay")
-        self.kind_error = QLabel()
+        self.kind_error = ElidedLabel()  # always one line: the fields below never move
         self.kind_error.setObjectName("fieldError")
-        self.kind_error.setVisible(False)
+        self.kind_error.setFixedHeight(self.kind_error.fontMetrics().height())
         self.form.addRow("Authentication:", self.kind_combo)
         self.form.addRow("", self.kind_error)
         self.kind_combo.currentIndexChanged.connect(self._on_kind)
+        self.kind_combo.currentIndexChanged.connect(lambda _i: self.field_changed.emit("kind"))
         self.allow_anonymous(self.role == "sender")
 
     def _line(
@@ -185,15 +209,18 @@ class IdentityEditor(QWidget):
         row = FieldRow(edit, *trailing, tooltip=_TIPS.get(name, ""), note=note)
         self.rows[name] = row
         self.form.addRow(f"{label}:", row)
+        edit.textChanged.connect(lambda _t: self.field_changed.emit(name))
         edit.textChanged.connect(self.changed)
+        edit.editingFinished.connect(lambda: self.field_left.emit(name))
         return edit
 
-    def _secret(self, name: str, label: str, location: str) -> QLineEdit:
-        note = QLabel(location)
+    def _secret(self, name: str, label: str) -> QLineEdit:
+        note = QLabel()
         note.setObjectName("secretLocation")
         note.setAccessibleName(f"{label} storage")
         edit = self._line(name, label, note=note)
         edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.textChanged.connect(self._update_notes)
         return edit
 
     def _make_cloud(self) -> None:
@@ -207,6 +234,7 @@ class IdentityEditor(QWidget):
         self.rows["cloud"] = row
         self.form.addRow("Cloud:", row)
         self.cloud_combo.currentIndexChanged.connect(self.changed)
+        self.cloud_combo.currentIndexChanged.connect(lambda _i: self.field_changed.emit("cloud"))
 
     def _make_advanced(self) -> None:
         self.advanced_button = QToolButton()

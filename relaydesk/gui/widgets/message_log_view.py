@@ -60,6 +60,10 @@ class MessageLogView(QWidget):
         self.detail.setPlaceholderText("Select a message to see its full content")
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # Two or three lines each at the least, so both panes fit a laptop's
+        # 768 px screen next to the timeline; the splitter gives more.
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 3)
+        self.detail.setMinimumHeight(self.detail.fontMetrics().lineSpacing() * 2 + 12)
         self._layout()
         self._connect()
         self._update_trimmed(model.trimmed_count)

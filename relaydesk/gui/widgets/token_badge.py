@@ -33,6 +33,7 @@ from relaydesk.gui.models.token_status import (
     identity_text,
     token_status,
 )
+from relaydesk.gui.widgets.elided_label import ElidedLabel
 from relaydesk.gui.widgets.repolish import set_style_property, status_colours
 from relaydesk.relay.events import TokenInfo
 
@@ -129,7 +130,7 @@ class TokenBadge(QWidget):
     # --- construction ------------------------------------------------------------
 
     def _make_controls(self) -> None:
-        self.identity_label = QLabel()
+        self.identity_label = ElidedLabel()  # a GUID must not set the window's width
         self.identity_label.setObjectName("tokenIdentity")
         self.identity_label.setAccessibleName("Token identity")
         self.expiry_label = QLabel()

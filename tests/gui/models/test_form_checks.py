@@ -37,5 +37,10 @@ def test_form_problems_puts_field_problems_first() -> None:
 
 
 def test_secret_location_words() -> None:
-    assert secret_location("GNOME Keyring", True) == "stored in GNOME Keyring"
-    assert secret_location("memory", False) == "no keyring: kept for this session only"
+    keyring = "GNOME Keyring"
+    assert secret_location(keyring, True, stored=True) == "stored in GNOME Keyring"
+    assert "stored in" not in secret_location(keyring, True)  # an empty field stores nothing
+    assert secret_location(keyring, True, typed=True) == "Save stores it in GNOME Keyring"
+    assert secret_location(keyring, True, stored=True, typed=True).startswith("Save stores")
+    assert secret_location("memory", False, stored=True).endswith("for this session only")
+    assert "no keyring" in secret_location("memory", False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from relaydesk.errors import InvalidField
@@ -126,6 +126,45 @@ def test_a_blank_new_profile_is_marked_only_after_edits_or_save(form: Connection
     assert form.field_error("listener.client_secret") == "enter the client secret"
 
 
+def test_a_new_profile_after_another_starts_unmarked(form: ConnectionForm) -> None:
+    form.set_profile(_profile(sender_same_as_listener=False), {"listener": True})
+    form.set_profile(Profile(name="New profile", address=""))  # New, after using another
+    for field in ("address", "listener.tenant_id", "listener.client_secret", "sender.client_id"):
+        assert form.field_error(field) == "", field
+    assert form.address.property("invalid") is False
+
+
+def test_only_the_touched_field_is_marked(form: ConnectionForm) -> None:
+    form.set_profile(Profile(name="New profile", address=""))
+    form.listener_editor.tenant_id.setText("not a tenant!")
+    assert form.field_error("listener.tenant_id")
+    assert form.field_error("listener.client_id") == ""  # not touched yet
+    assert form.field_error("listener.client_secret") == ""
+    assert form.field_error("address") == ""
+    form.listener_editor.client_id.editingFinished.emit()  # focus left the empty field
+    assert form.field_error("listener.client_id")
+
+
+def test_messages_do_not_move_the_fields(form: ConnectionForm, qtbot: QtBot) -> None:
+    form.show()
+    form.set_profile(Profile(name="New profile", address=""))
+    qtbot.waitExposed(form)
+    editor = form.listener_editor
+    before = {
+        name: row.editor.mapTo(form, row.editor.rect().topLeft())
+        for name, row in editor.rows.items()
+    }
+    assert not form.request_save()  # every problem shows now
+    assert form.field_error("listener.tenant_id")
+    after = {
+        name: row.editor.mapTo(form, row.editor.rect().topLeft())
+        for name, row in editor.rows.items()
+    }
+    assert after == before
+    for row in editor.rows.values():
+        assert row.editor.height() >= row.editor.minimumSizeHint().height()
+
+
 def test_typed_secrets_are_returned_as_secrets(form: ConnectionForm) -> None:
     form.set_profile(
         _profile(
@@ -172,18 +211,30 @@ def test_kind_switches_the_visible_fields(form: ConnectionForm) -> None:
     assert not editor.authority_host.isVisible()
 
 
-def test_secret_location_labels(qtbot: QtBot) -> None:
-    memory = ConnectionForm(MemorySecretStore())
+def _notes(form: ConnectionForm, role: str = "listener") -> dict[str, str]:
+    editor = form.listener_editor if role == "listener" else form.sender_editor
+    return {
+        name: editor.rows[name].findChild(QLabel, "secretLocation").text()
+        for name in ("client_secret", "sas_key")
+    }
+
+
+def test_secret_notes_claim_storage_only_for_a_stored_secret(qtbot: QtBot) -> None:
     keyring = ConnectionForm(KeyringLikeStore())
-    qtbot.addWidget(memory)
     qtbot.addWidget(keyring)
-    texts = [w.text() for w in memory.findChildren(type(memory.address_status), "secretLocation")]
-    assert texts and set(texts) == {"no keyring: kept for this session only"}
-    texts = [w.text() for w in keyring.findChildren(type(memory.address_status), "secretLocation")]
-    assert set(texts) == {"stored in GNOME Keyring"}
+    keyring.set_profile(_profile(), {})  # nothing stored, nothing typed
+    assert _notes(keyring)["client_secret"] == "nothing stored yet: Save keeps it in GNOME Keyring"
+    keyring.listener_editor.client_secret.setText("typed")
+    assert _notes(keyring)["client_secret"] == "Save stores it in GNOME Keyring"
+    keyring.set_profile(_profile(), {"listener": True})
+    assert _notes(keyring)["client_secret"] == "stored in GNOME Keyring"
     keyring.set_secret_store(MemorySecretStore())
-    texts = [w.text() for w in keyring.findChildren(type(memory.address_status), "secretLocation")]
-    assert set(texts) == {"no keyring: kept for this session only"}
+    assert _notes(keyring)["client_secret"] == "no keyring: kept in memory for this session only"
+    memory = ConnectionForm(MemorySecretStore())
+    qtbot.addWidget(memory)
+    assert set(_notes(memory).values()) == {
+        "no keyring: what you type is kept for this session only"
+    }
 
 
 def test_ca_file_browse_is_non_modal(form: ConnectionForm, tmp_path: Path) -> None:
