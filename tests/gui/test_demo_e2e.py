@@ -326,3 +326,17 @@ async def test_switching_profile_stops_what_the_old_one_runs(window: MainWindow)
     window.workspace.select("Other")
     await until(lambda: window.listener_pane.state is ConnectionState.OFFLINE, "the stop")
     assert window.workspace.profile.name == "Other"
+
+
+@pytest.mark.asyncio
+async def test_listener_count_and_the_no_listener_warning(window: MainWindow) -> None:
+    pane = window.sender_pane
+    await until(lambda: pane.listeners_label.text() == "Listeners: 0", "Listeners: 0")
+    pane.connect_button.click()
+    await until(lambda: pane.no_listener_warning.isVisibleTo(pane), "the warning")
+    assert "No listener is online" in pane.no_listener_warning.text()
+    assert not window.sender_bridge.running  # warned, not sent
+    await _start_listener(window)
+    await until(lambda: pane.listeners_label.text() == "Listeners: 1", "Listeners: 1")
+    assert not pane.no_listener_warning.isVisibleTo(pane)
+    await _connect_sender(window)

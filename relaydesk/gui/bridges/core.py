@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from relaydesk.auth.factory import provider_for
 from relaydesk.auth.provider import TokenProvider
-from relaydesk.errors import ConnectionClosed
+from relaydesk.errors import ConnectionClosed, Forbidden, Unauthorized
 from relaydesk.gui.bridges.backends import (
     HttpRequester,
     HttpRequestSpec,
@@ -35,7 +35,7 @@ from relaydesk.gui.bridges.backends import (
 )
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.profiles import Profile
-from relaydesk.protocol import AcceptCommand, HybridConnectionAddress
+from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RuntimeInfo
 from relaydesk.relay.accepting import ConnectionHandler
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.event_queue import EventQueue
@@ -53,6 +53,7 @@ from relaydesk.relay.policies import (
     HttpReply,
     HttpRequest,
 )
+from relaydesk.relay.runtime_info import get_runtime_info
 from relaydesk.relay.sender import ALLOWED_LISTENERS_HEADER, SenderConnection, connect
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
@@ -215,6 +216,27 @@ class CoreBackend:
             return response.event()
 
         return request
+
+    def runtime_info_fetcher(self) -> Callable[[], Awaitable[RuntimeInfo]]:
+        """Return what the sender pane's listener count calls (§11).
+
+        Asks with the sender's token, and with the listener's when the sender's
+        is refused (an anonymous sender has none; any right on the entity will do).
+        """
+
+        async def fetch() -> RuntimeInfo:
+            try:
+                return await get_runtime_info(
+                    self.address, self.sender_provider, ssl_context=self.ssl_context
+                )
+            except (Unauthorized, Forbidden):
+                if self.listener_provider is self.sender_provider:
+                    raise
+                return await get_runtime_info(
+                    self.address, self.listener_provider, ssl_context=self.ssl_context
+                )
+
+        return fetch
 
     def check_config(self) -> Any:
         """Return the :class:`relaydesk.check.CheckConfig` for this profile."""

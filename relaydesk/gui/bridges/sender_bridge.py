@@ -21,6 +21,7 @@ from relaydesk.gui.bridges.backends import (
     SenderOptions,
     SenderSession,
 )
+from relaydesk.gui.bridges.listener_count_bridge import ListenerCountBridge
 from relaydesk.gui.bridges.session import run_session
 from relaydesk.gui.bridges.session_bridge import SessionBridge
 from relaydesk.gui.bridges.tasks import TaskGroupSlot, TaskSlot
@@ -68,6 +69,8 @@ class SenderBridge(SessionBridge):
         self._in_flight: collections.deque[tuple[str | bytes, float]] = collections.deque(
             maxlen=RTT_WINDOW
         )
+        #: "Listeners: N" from the relay's runtime information (§11).
+        self.listener_count = ListenerCountBridge(self)
 
     # --- configuration ----------------------------------------------------------
 
@@ -110,6 +113,7 @@ class SenderBridge(SessionBridge):
     async def aclose(self, grace: float = STOP_TIMEOUT) -> None:
         """Stop everything, bounded by ``grace`` seconds."""
         self._repeat.cancel()
+        await self.listener_count.aclose(grace / 4)
         await self._work.stop(grace / 2)
         await self._stop_session(grace)
 

@@ -92,9 +92,11 @@ class Workspace(QObject):
         if backend is None:
             self._listener.set_opener(None)
             self._sender.set_backend(None, None)
+            self._sender.listener_count.set_fetcher(None)
         else:
             self._listener.set_opener(backend.listener_opener())
             self._sender.set_backend(backend.sender_opener(), backend.http_requester())
+            self._sender.listener_count.set_fetcher(backend.runtime_info_fetcher())
         if self._check is not None:
             self._check.set_config_factory(backend.check_config if backend else None)
 

@@ -1,8 +1,19 @@
-"""The sender pane: state, Connect/Disconnect, token, composer, HTTP tab, message log."""
+"""The sender pane: state, Connect/Disconnect, token, composer, HTTP tab, message log.
+
+"Listeners: N" comes from the relay's runtime information (§11), polled by
+the sender bridge's :class:`ListenerCountBridge` only while the pane is
+visible. When the relay says nobody listens, Connect and the HTTP Send first
+show a warning (the relay would refuse with "no listener", §6, §7.1) and act
+on the second press; the warning is inline, never a blocking dialog. A
+count of 0 is checked again before warning (it may be seconds old).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -61,6 +72,16 @@ class SenderPane(QWidget):
         self.log_view = MessageLogView(self.log_model)
         self.log_view.setAccessibleName("Sender message log")
         self.http_tab = HttpTab()
+        self.listeners_label = QLabel("Listeners: …")
+        self.listeners_label.setObjectName("listenerCountLabel")
+        self.listeners_label.setAccessibleName("Listeners online")
+        self.listeners_label.setToolTip("How many listeners the relay reports for this address")
+        self.no_listener_warning = QLabel()
+        self.no_listener_warning.setObjectName("noListenerWarning")
+        self.no_listener_warning.setWordWrap(True)
+        self.no_listener_warning.setStyleSheet("color: #9a6700;")
+        self.no_listener_warning.hide()
+        self._warned = False
         self._layout(title)
 
     def _layout(self, title: QLabel) -> None:
@@ -81,16 +102,18 @@ class SenderPane(QWidget):
         options = QHBoxLayout()
         options.addWidget(self.pin_check)
         options.addStretch(1)
+        options.addWidget(self.listeners_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(head)
         layout.addWidget(self.token_badge)
         layout.addLayout(options)
+        layout.addWidget(self.no_listener_warning)
         layout.addWidget(self.tabs, 1)
 
     def _connect(self) -> None:
         bridge = self.bridge
-        self.connect_button.clicked.connect(bridge.toggle)
+        self.connect_button.clicked.connect(self._toggle)
         self.composer.send_requested.connect(self.send)
         self.http_tab.send_requested.connect(bridge.request)
         self.pin_check.toggled.connect(self._update_options)
@@ -102,6 +125,8 @@ class SenderPane(QWidget):
         bridge.http_response.connect(self.http_tab.show_response)
         bridge.http_response.connect(self.log_model.append)
         bridge.http_failed.connect(self.http_tab.show_failure)
+        bridge.listener_count.count_changed.connect(self._on_listener_count)
+        bridge.listener_count.failed.connect(self._on_count_failed)
 
     # --- public ------------------------------------------------------------------------
 
@@ -109,6 +134,7 @@ class SenderPane(QWidget):
         """Tell the pane this app's listener id (None when it is not running)."""
         self._pin_id = listener_id
         self._update_options()
+        self.bridge.listener_count.refresh()  # this app's listener came or went
 
     @property
     def state(self) -> ConnectionState:
@@ -118,7 +144,8 @@ class SenderPane(QWidget):
     def send(self) -> None:
         """Send the composed message (repeated if asked); Ctrl+Enter."""
         if self.tabs.currentWidget() is self.http_tab:
-            self.bridge.request(self.http_tab.spec())
+            spec = self.http_tab.spec()
+            self._unless_no_listener(lambda: self.bridge.request(spec))
             return
         payload = self.composer.payload()
         if payload is None:
@@ -131,6 +158,52 @@ class SenderPane(QWidget):
             self.bridge.send_bytes(payload)
         else:
             self.bridge.send_text(payload)
+
+    # --- listener count (§11) --------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.bridge.listener_count.set_active(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.bridge.listener_count.set_active(False)
+
+    def _toggle(self) -> None:
+        if self.bridge.running:
+            self.bridge.toggle()
+        else:
+            self._unless_no_listener(self.bridge.toggle)
+
+    def _unless_no_listener(self, action: Callable[[], None]) -> None:
+        """Run ``action``, unless nobody listens and this is the first press (warn)."""
+        if self._warned:
+            self._clear_warning()
+            action()
+            return
+        self.bridge.listener_count.confirm(action, self._warn_no_listener)
+
+    def _warn_no_listener(self) -> None:
+        self._warned = True
+        self.no_listener_warning.setText(
+            "No listener is online for this hybrid connection: the relay would refuse "
+            'with "no listener". Start a listener, or press again to send anyway.'
+        )
+        self.no_listener_warning.show()
+
+    def _clear_warning(self) -> None:
+        self._warned = False
+        self.no_listener_warning.hide()
+
+    def _on_listener_count(self, count: int | None) -> None:
+        self.listeners_label.setText("Listeners: …" if count is None else f"Listeners: {count}")
+        self.listeners_label.setToolTip("How many listeners the relay reports for this address")
+        if count != 0:
+            self._clear_warning()
+
+    def _on_count_failed(self, info: ErrorInfo) -> None:
+        self.listeners_label.setText("Listeners: ?")
+        self.listeners_label.setToolTip(f"{info.message} {info.remedy}".strip())
 
     # --- slots ------------------------------------------------------------------------------
 
