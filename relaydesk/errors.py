@@ -35,6 +35,8 @@ Tree::
     │   │   └── ListenerRejected           the listener's own status (§5.3)
     │   ├── ConnectionClosed               established channel closed (§4.3)
     │   └── RelayUnreachable               TCP/TLS level failure
+    ├── ForwardingFailed                   a forwarding listener's local service
+    │                                      failed (down, slow, garbage, too big)
     └── EmulatorError                      the local emulator could not start
 
 Some classes also subclass the matching built-in (``ValueError``) so that
@@ -51,6 +53,7 @@ __all__ = [
     "EntityNotFound",
     "EntraError",
     "Forbidden",
+    "ForwardingFailed",
     "HandshakeFailed",
     "InvalidAddress",
     "InvalidConnectionString",
@@ -332,6 +335,25 @@ class ConnectionClosed(RelayError):
 
 class RelayUnreachable(RelayError):
     """The relay could not be reached at the TCP or TLS level."""
+
+
+class ForwardingFailed(RelayDeskError):
+    """A listener that forwards to a local service could not get its answer.
+
+    The sender receives ``status`` (502, 503, 504, 413) with a short body
+    naming RelayDesk as the cause; the listener stays online.
+
+    Attributes:
+        status: the HTTP status sent back through the relay.
+        cause: a short machine-readable cause (``"refused"``, ``"timeout"`` …).
+        remedy: what to do about it, one line.
+    """
+
+    def __init__(self, status: int, cause: str, message: str, *, remedy: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.cause = cause
+        self.remedy = remedy
 
 
 class EmulatorError(RelayDeskError):

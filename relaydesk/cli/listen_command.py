@@ -3,7 +3,9 @@
 Prints one line (or one JSON object) per event: ``online``, ``accepted``,
 ``message``, ``request``, ``token_renewed``, ``reconnecting``, ``error`` …
 SIGINT/SIGTERM stop it cleanly (control channel closed with 1000) and the
-command exits 0. If the first connect fails, the error is printed once with
+command exits 0. With ``--forward URL`` every relayed HTTP request goes to
+a local service and every WebSocket sender is bridged to it
+(:mod:`relaydesk.relay.forwarding`). If the first connect fails, the error is printed once with
 its remedy and the exit code of its family; later drops are retried by the
 listener (§11) and only reported. A listener that gives up (404, the hybrid
 connection was deleted) ends the command with exit code 4.
@@ -28,6 +30,7 @@ from relaydesk.cli.output import Output, event_record
 
 if TYPE_CHECKING:
     from relaydesk.relay.events import Event
+    from relaydesk.relay.forwarding import Forwarder, ForwardOptions
     from relaydesk.relay.listener import Listener
     from relaydesk.relay.policies import HttpHandler, HttpRequest
 
@@ -55,6 +58,58 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         metavar="STATUS",
         help="reject every WebSocket sender with this status (e.g. 403)",
+    )
+    _add_forward_arguments(parser)
+
+
+def _add_forward_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "forwarding", "put a local web app behind the hybrid connection"
+    )
+    group.add_argument(
+        "--forward",
+        metavar="URL",
+        help="forward every HTTP request to this local base URL (e.g. http://127.0.0.1:8080)",
+    )
+    group.add_argument(
+        "--forward-ws",
+        metavar="URL",
+        help="bridge WebSocket senders to this local URL (default: the --forward URL as ws://)",
+    )
+    group.add_argument(
+        "--forward-host",
+        metavar="HOST",
+        help="Host header for the local service (default: its own)",
+    )
+    group.add_argument("--forward-ca", metavar="FILE", help="extra CA trusted for an https service")
+    group.add_argument(
+        "--forward-insecure",
+        action="store_true",
+        help="accept any certificate of the local https service",
+    )
+    group.add_argument(
+        "--forward-timeout",
+        type=float,
+        default=50.0,
+        metavar="SECONDS",
+        help="wait this long for the local service (default 50; the relay gives up at 60)",
+    )
+    group.add_argument(
+        "--max-in-flight", type=int, default=32, metavar="N", help="requests forwarded at once"
+    )
+    group.add_argument(
+        "--max-request-body",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest request body forwarded (default 64 MiB; larger gets 413)",
+    )
+    group.add_argument(
+        "--max-response-body",
+        type=int,
+        default=1024 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest response body passed back (default 1 GiB; larger gets 502)",
     )
 
 
@@ -89,18 +144,81 @@ async def _listen(args: argparse.Namespace, output: Output, stop: asyncio.Event)
     from relaydesk.relay.policies import accept_all, reject_all
 
     _check_statuses(args)
+    forward = _forward_options(args)  # checked before any credential is looked at
     target = resolve(args, output, ("listener",))
+    forwarder = None
+    if forward is not None:
+        from relaydesk.relay.forwarding import Forwarder
+
+        forwarder = Forwarder(forward, entity_path=target.address.entity_path)
     async with token_providers(target) as providers:
-        listener = Listener(
-            target.address,
-            providers["listener"],
-            policy=reject_all(args.reject) if args.reject is not None else accept_all(),
-            http_handler=http_handler(args),
-            ssl_context=ssl_context_for(target),
-            options=ListenerOptions(auto_echo=bool(args.echo)),
+        if forwarder is not None:
+            listener = Listener(
+                target.address,
+                providers["listener"],
+                policy=forwarder.accept_policy,
+                http_handler=forwarder,
+                connection_handler=forwarder.connection_handler,
+                ssl_context=ssl_context_for(target),
+                options=ListenerOptions(http_timeout=min(59.0, args.forward_timeout + 4)),
+            )
+        else:
+            listener = Listener(
+                target.address,
+                providers["listener"],
+                policy=reject_all(args.reject) if args.reject is not None else accept_all(),
+                http_handler=http_handler(args),
+                ssl_context=ssl_context_for(target),
+                options=ListenerOptions(auto_echo=bool(args.echo)),
+            )
+        try:
+            await listener.start()  # the first failure is raised: one error line, its exit code
+            return await _serve(listener, output, stop, forwarder)
+        finally:
+            if forwarder is not None:
+                await forwarder.close()
+
+
+def _forward_options(args: argparse.Namespace) -> ForwardOptions | None:
+    """The ``--forward`` options, checked; errors name the option."""
+    from relaydesk.errors import InvalidField, InvalidInput
+
+    if args.forward is None:
+        if args.forward_ws is not None:
+            raise InvalidInput("--forward-ws", "needs --forward URL as well")
+        return None
+    for option, used in (
+        ("--echo", args.echo),
+        ("--http-status", args.http_status is not None),
+        ("--http-body", args.http_body is not None),
+        ("--reject", args.reject is not None),
+    ):
+        if used:
+            raise InvalidInput(
+                option, "cannot be combined with --forward (the local service answers)"
+            )
+    from relaydesk.relay.forwarding import ForwardOptions
+
+    try:
+        options = ForwardOptions(
+            http_url=args.forward,
+            ws_url=args.forward_ws,
+            host_header=args.forward_host,
+            ca_file=args.forward_ca,
+            verify_tls=not args.forward_insecure,
+            max_in_flight=args.max_in_flight,
+            max_request_body=args.max_request_body,
+            max_response_body=args.max_response_body,
+            timeout=args.forward_timeout,
         )
-        await listener.start()  # the first failure is raised: one error line, its exit code
-        return await _serve(listener, output, stop)
+    except InvalidField as exc:
+        raise InvalidInput(_option_name(exc.field), exc.reason) from None
+    return options
+
+
+def _option_name(field: str) -> str:
+    names = {"forward": "--forward", "forward_ws": "--forward-ws", "timeout": "--forward-timeout"}
+    return names.get(field, "--" + field.replace("_", "-"))
 
 
 def _check_statuses(args: argparse.Namespace) -> None:
@@ -111,10 +229,13 @@ def _check_statuses(args: argparse.Namespace) -> None:
             raise InvalidInput(option, "a status must be from 100 to 999")
 
 
-async def _serve(listener: Listener, output: Output, stop: asyncio.Event) -> int:
+async def _serve(
+    listener: Listener, output: Output, stop: asyncio.Event, forwarder: Forwarder | None = None
+) -> int:
     """Print events until ``stop`` is set or the listener goes offline for good."""
     gave_up: list[int] = []
-    printer = asyncio.create_task(_print_events(listener, output, gave_up))
+    forward = str(forwarder.options.http_target) if forwarder is not None else None
+    printer = asyncio.create_task(_print_events(listener, output, gave_up, forward))
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({printer, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -127,13 +248,17 @@ async def _serve(listener: Listener, output: Output, stop: asyncio.Event) -> int
     return gave_up[0] if gave_up and not stop.is_set() else EXIT_OK
 
 
-async def _print_events(listener: Listener, output: Output, gave_up: list[int]) -> None:
+async def _print_events(
+    listener: Listener, output: Output, gave_up: list[int], forward: str | None
+) -> None:
     """Print every event; note the exit code if the listener gave up by itself."""
     async for event in listener.events():
         record = event_record(event, now=event.at)
         if record is None:
             continue
         _annotate(record, event, listener)
+        if forward is not None and record["event"] == "online":
+            record["forward"] = forward
         output.emit_at(record, event.at)
         if record["event"] == "offline":
             error = record.get("error")

@@ -102,6 +102,10 @@ def _http_record(event: ev.HttpRequestReceived | ev.HttpResponseSent) -> dict[st
     else:
         record = {"event": "response", "id": event.request_id, "status": event.status}
         record["elapsed_ms"] = round(event.elapsed * 1000, 3)
+        if event.body_size is not None:
+            record["body_size"] = event.body_size
+        for hop, seconds in event.timings.items():
+            record[f"{hop}_ms"] = round(seconds * 1000, 3)
     record["headers"] = redact_headers(event.headers)
     record.update(data_fields(event.body, utf8_as_text=True))
     record["via_rendezvous"] = event.via_rendezvous

@@ -216,6 +216,12 @@ class HttpResponseSent(Event):
     body: bytes
     via_rendezvous: bool
     elapsed: float
+    body_size: int | None = None
+    """Full body length when ``body`` holds only its first bytes (a streamed reply)."""
+    timings: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    """Seconds per hop: ``handler`` (request → reply head; for forwarding the
+    local service's answer), ``body`` (head → last body byte read),
+    ``deliver`` (first byte → last byte handed to the relay)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

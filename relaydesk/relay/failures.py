@@ -37,6 +37,7 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 from relaydesk.errors import (
     ConnectionClosed,
     EntityNotFound,
+    ForwardingFailed,
     HandshakeFailed,
     NoListener,
     RelayDeskError,
@@ -277,7 +278,7 @@ def error_info(exc: BaseException) -> ErrorInfo:
         status, tracking = exc.status, exc.tracking_id
     elif isinstance(exc, ConnectionClosed):
         status, tracking = exc.code, parse_tracking_id(exc.reason)
-    elif isinstance(exc, TokenRejected):
+    elif isinstance(exc, TokenRejected | ForwardingFailed):
         status = exc.status
     message = redact_text(str(exc)) if isinstance(exc, RelayDeskError) else "unexpected error"
     return ErrorInfo(

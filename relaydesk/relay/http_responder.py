@@ -9,18 +9,23 @@ a rendezvous the socket is closed, as the .NET SDK does (§7.4).
 
 Handler failures never leak: an exception becomes a bare 500 and is logged;
 a handler slower than ``timeout`` gets a 503 before the service's 60 s
-deadline turns the request into a 504 (§7.3).
+deadline turns the request into a 504 (§7.3). A
+:class:`~relaydesk.relay.policies.StreamedReply` (forwarding) is sent as
+its body arrives (:mod:`relaydesk.relay.reply_stream`), and the problem it
+may carry is published as an error: the listener reports it and stays online.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import http
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import MappingProxyType
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
@@ -35,7 +40,8 @@ from relaydesk.protocol import (
 )
 from relaydesk.relay.events import ErrorOccurred, Event, HttpRequestReceived, HttpResponseSent
 from relaydesk.relay.failures import error_info
-from relaydesk.relay.policies import HttpHandler, HttpReply, HttpRequest
+from relaydesk.relay.policies import HttpHandler, HttpReply, HttpRequest, StreamedReply
+from relaydesk.relay.reply_stream import BodyTally, Prefetch, prefetch
 from relaydesk.relay.transport import WebSocketSettings, open_websocket
 
 __all__ = ["HOP_BY_HOP", "HttpResponder", "SendControl"]
@@ -106,6 +112,11 @@ class HttpResponder:
             request = self._request(command, body, via_rendezvous=False)
             started = time.monotonic()
             reply = await self._run_handler(request)
+            if isinstance(reply, StreamedReply) and reply.chunks is not None:
+                await self._send_streamed(
+                    request, reply, started, address=command.address, send=send
+                )
+                return
             if len(reply.body) <= INLINE_BODY_LIMIT:
                 text, payload = self._encode(request.id, reply)
                 await send(text, payload)
@@ -128,6 +139,9 @@ class HttpResponder:
                 request = self._request(full, body, via_rendezvous=True)
                 started = time.monotonic()
                 reply = await self._run_handler(request)
+                if isinstance(reply, StreamedReply) and reply.chunks is not None:
+                    await self._send_streamed(request, reply, started, websocket=websocket)
+                    return
                 await self._reply_on(websocket, request.id, reply)
                 self._sent(request, reply, started, via_rendezvous=True)
             finally:
@@ -186,7 +200,10 @@ class HttpResponder:
             return HttpReply(status=501, body=b"This listener does not handle HTTP requests.")
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._handler(request)
+                reply = await self._handler(request)
+            if isinstance(reply, StreamedReply) and reply.problem is not None:
+                self._failed(reply.problem)
+            return reply
         except TimeoutError:
             _log.warning(
                 "HTTP handler did not answer request %s in %.0f s", request.id, self._timeout
@@ -196,14 +213,16 @@ class HttpResponder:
             _log.exception("HTTP handler failed for request %s", request.id)
             return HttpReply(status=500)
 
-    def _encode(self, request_id: str, reply: HttpReply) -> tuple[str, bytes | None]:
+    def _encode(
+        self, request_id: str, reply: HttpReply, *, body_follows: bool | None = None
+    ) -> tuple[str, bytes | None]:
         headers = {k: v for k, v in reply.headers.items() if k.lower() not in HOP_BY_HOP}
         command = ResponseCommand(
             request_id=request_id,
             status_code=reply.status,
             status_description=_reason(reply.status, reply.reason),
             response_headers=headers,
-            body=bool(reply.body),
+            body=bool(reply.body) if body_follows is None else body_follows,
         )
         return encode_control_message(command), (reply.body or None)
 
@@ -225,8 +244,117 @@ class HttpResponder:
             with contextlib.suppress(Exception):
                 await websocket.close(1000, "Normal Closure")
 
+    async def _send_streamed(
+        self,
+        request: HttpRequest,
+        reply: StreamedReply,
+        started: float,
+        *,
+        address: str = "",
+        send: SendControl | None = None,
+        websocket: ClientConnection | None = None,
+    ) -> None:
+        """Send a reply whose body is still being produced (§7.3 .NET rule)."""
+        assert reply.chunks is not None
+        head_at = time.monotonic()
+        chunks = reply.chunks
+        tally = BodyTally()
+        start: Prefetch | None = None
+        try:
+            try:
+                start = await prefetch(chunks)
+            except RelayDeskError as exc:  # nothing sent yet: answer 502 instead
+                self._failed(exc)
+                fallback = HttpReply(
+                    status=502,
+                    headers={"Content-Type": "text/plain; charset=utf-8"},
+                    body=f"RelayDesk: {exc}\n".encode(),
+                )
+                await self._send_whole(request, fallback, address, send, websocket)
+                self._sent(request, fallback, started, via_rendezvous=websocket is not None)
+                return
+            tally = start.tally
+            if start.ended:
+                whole = dataclasses.replace(reply, body=bytes(start.head), chunks=None)
+                via = await self._send_whole(request, whole, address, send, websocket)
+            else:
+                via = True
+                await self._stream_on(websocket, address, request.id, reply, start.rest())
+        finally:
+            if start is not None:
+                await start.discard()
+            with contextlib.suppress(Exception):
+                await chunks.aclose()
+        done = time.monotonic()
+        timings = {
+            "handler": head_at - started,
+            "body": (tally.last_read_at or head_at) - head_at,
+            "deliver": done - head_at,
+        }
+        self._sent(
+            request,
+            dataclasses.replace(reply, body=bytes(tally.captured), chunks=None),
+            started,
+            via_rendezvous=via,
+            body_size=tally.size,
+            timings=timings,
+        )
+
+    async def _send_whole(
+        self,
+        request: HttpRequest,
+        reply: HttpReply,
+        address: str,
+        send: SendControl | None,
+        websocket: ClientConnection | None,
+    ) -> bool:
+        """Send a complete reply on the socket it belongs to; True if via rendezvous."""
+        if websocket is not None:
+            await self._reply_on(websocket, request.id, reply)
+            return True
+        if len(reply.body) <= INLINE_BODY_LIMIT and send is not None:
+            text, payload = self._encode(request.id, reply)
+            await send(text, payload)
+            return False
+        await self._reply_via_rendezvous(address, request.id, reply)
+        return True
+
+    async def _stream_on(
+        self,
+        websocket: ClientConnection | None,
+        address: str,
+        request_id: str,
+        reply: HttpReply,
+        body: AsyncIterator[bytes],
+    ) -> None:
+        """``response`` then the body as one fragmented binary message (§7.3, §7.4).
+
+        A body that fails half-way aborts the message (close 1011): the
+        status has already gone, so the relay can only drop the sender.
+        """
+        own = websocket is None
+        if websocket is None:
+            websocket = await open_websocket(
+                address, ssl_context=self._ssl, settings=self._settings
+            )
+        try:
+            text, _ = self._encode(request_id, reply, body_follows=True)
+            await websocket.send(text)
+            await websocket.send(body)
+        finally:
+            if own:
+                with contextlib.suppress(Exception):
+                    await websocket.close(1000, "Normal Closure")
+
     def _sent(
-        self, request: HttpRequest, reply: HttpReply, started: float, *, via_rendezvous: bool
+        self,
+        request: HttpRequest,
+        reply: HttpReply,
+        started: float,
+        *,
+        via_rendezvous: bool,
+        body_size: int | None = None,
+        timings: dict[str, float] | None = None,
     ) -> None:
         self._emit(
             HttpResponseSent(
@@ -238,6 +366,8 @@ class HttpResponder:
                 body=reply.body,
                 via_rendezvous=via_rendezvous,
                 elapsed=time.monotonic() - started,
+                body_size=body_size,
+                timings=MappingProxyType(timings or {}),
             )
         )
 

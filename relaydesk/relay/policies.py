@@ -9,11 +9,11 @@ echo, a fixed response).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from relaydesk.errors import InvalidField
+from relaydesk.errors import InvalidField, RelayDeskError
 from relaydesk.protocol import AcceptCommand, RemoteEndpoint
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "HttpHandler",
     "HttpReply",
     "HttpRequest",
+    "StreamedReply",
     "accept_all",
     "echo_handler",
     "fixed_response",
@@ -127,6 +128,25 @@ class HttpReply:
         if not 100 <= self.status <= 999:
             raise InvalidField("status", "an HTTP status must be from 100 to 999")
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+
+@dataclass(frozen=True)
+class StreamedReply(HttpReply):
+    """An :class:`HttpReply` whose body is produced while it is sent (§7.3).
+
+    The responder buffers up to 64 KiB (or 2 s, as .NET does); a longer or
+    slower body goes over the rendezvous socket as one fragmented binary
+    message, so a forwarded download is never held in memory whole.
+
+    Attributes:
+        chunks: the body, chunk by chunk (``body`` is then ignored); the
+            responder always closes it.
+        problem: why this reply is an error reply made by RelayDesk itself
+            (a forwarding failure); the listener publishes it as an error.
+    """
+
+    chunks: AsyncGenerator[bytes, None] | None = None
+    problem: RelayDeskError | None = None
 
 
 #: Answers one HTTP request; exceptions become a 500 without their text (§11).
