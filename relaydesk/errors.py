@@ -32,6 +32,8 @@ Tree::
     │   │   ├── EntityNotFound             404
     │   │   ├── NoListener                 502
     │   │   ├── ListenerTimeout            504
+    │   │   ├── PayloadTooLarge            413: the body exceeds the listener's limit
+    │   │   ├── ListenerQuotaExceeded      403 QuotaExceeded: 25 listeners (§8)
     │   │   └── ListenerRejected           the listener's own status (§5.3)
     │   ├── ConnectionClosed               established channel closed (§4.3)
     │   └── RelayUnreachable               TCP/TLS level failure
@@ -60,9 +62,11 @@ __all__ = [
     "InvalidField",
     "InvalidInput",
     "InvalidTokenFormat",
+    "ListenerQuotaExceeded",
     "ListenerRejected",
     "ListenerTimeout",
     "NoListener",
+    "PayloadTooLarge",
     "ProfileError",
     "RelayDeskError",
     "RelayError",
@@ -273,6 +277,13 @@ class Unauthorized(HandshakeFailed):
         "for another namespace or audience (Entra tokens must be for "
         "https://relay.azure.net)."
     )
+    #: The remedy when the refused token was a SAS token (§9.4): its key or
+    #: rule is wrong far more often than anything else.
+    sas_remedy = (
+        "Check the SAS key and rule name: the key must be the current primary or "
+        "secondary key of that rule (regenerating a key invalidates the old one), and "
+        "the rule must exist on this namespace or hybrid connection."
+    )
 
 
 class Forbidden(HandshakeFailed):
@@ -306,6 +317,30 @@ class ListenerTimeout(HandshakeFailed):
     default_remedy = (
         "The listener is online but did not answer in time (Azure Relay waits 60 s); "
         "check the listener application."
+    )
+
+
+class PayloadTooLarge(HandshakeFailed):
+    """413: the request body is larger than the listener (or the relay) accepts.
+
+    A listener refuses a rendezvous body over its message limit by closing
+    the socket with 1009 (§7.4); the relay answers the sender 413 at once
+    instead of letting it wait for the 60 s deadline.
+    """
+
+    default_remedy = (
+        "Send a smaller body, or raise the listener's message size limit "
+        "(RelayDesk listeners accept up to 64 MiB by default)."
+    )
+
+
+class ListenerQuotaExceeded(HandshakeFailed):
+    """403 QuotaExceeded: the hybrid connection has its maximum of listeners (§4.2, §8)."""
+
+    default_remedy = (
+        "At most 25 listeners can be connected to one hybrid connection: stop a "
+        "listener you no longer need, or spread the listeners over more hybrid "
+        "connections."
     )
 
 
@@ -364,6 +399,7 @@ _STATUS_CLASSES: dict[int, type[HandshakeFailed]] = {
     401: Unauthorized,
     403: Forbidden,
     404: EntityNotFound,
+    413: PayloadTooLarge,
     502: NoListener,
     504: ListenerTimeout,
 }
@@ -388,7 +424,20 @@ def handshake_error_for_status(
     if from_listener:
         return ListenerRejected(status, reason, tracking_id=tracking_id)
     cls = _STATUS_CLASSES.get(status, HandshakeFailed)
+    if status == 403 and _is_listener_quota(reason):
+        cls = ListenerQuotaExceeded
     return cls(status, reason, tracking_id=tracking_id)
+
+
+def _is_listener_quota(reason: str) -> bool:
+    """Whether a 403 is the listener quota, not a missing right (§4.2).
+
+    The service names it ``QuotaExceeded`` / ``MaximumListenersPerEndpoint``
+    (relay-exceptions); its status is not documented (§15.2), .NET maps
+    403 to ``QuotaExceededException``.
+    """
+    lowered = reason.lower()
+    return "quota" in lowered or "maximumlistenersperendpoint" in lowered
 
 
 # --- appended by the auth/secrets/profiles work ----------------------------------

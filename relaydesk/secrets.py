@@ -53,10 +53,12 @@ DEFAULT_SERVICE = "relaydesk"
 
 _REDACTED = "Secret('***')"
 
+#: What every "unavailable" message ends with. What happens to the secret
+#: meanwhile is the caller's to say (the GUI keeps it in memory for the
+#: session; the CLI exits), so it is not promised here.
 _REMEDY = (
     "Install and unlock an OS keyring (for example GNOME Keyring or KWallet on "
-    "Linux, which provide the Secret Service); until then the secret will be kept "
-    "in memory for this session only."
+    "Linux, which provide the Secret Service)."
 )
 
 

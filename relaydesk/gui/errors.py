@@ -59,7 +59,10 @@ def error_info(exc: BaseException) -> ErrorInfo:
     if isinstance(exc, ConnectionClosed):
         return ErrorInfo(kind, str(exc), _CLOSE_REMEDIES.get(exc.code, ""), exc.code)
     if isinstance(exc, SecretStoreUnavailable):
-        remedy = "Secrets are kept in memory for this session only."
+        remedy = (
+            "Install and unlock an OS keyring; until then secrets are kept in memory "
+            "for this session only."
+        )
         return ErrorInfo(kind, str(exc) or "No system keyring available.", remedy)
     if isinstance(exc, RelayUnreachable):
         remedy = "Check the namespace host name, the network and any proxy or firewall."

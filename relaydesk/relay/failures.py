@@ -45,9 +45,11 @@ from relaydesk.errors import (
     RelayUnreachable,
     RemoteProtocolViolation,
     TokenRejected,
+    Unauthorized,
     handshake_error_for_status,
 )
 from relaydesk.protocol.redaction import redact_text
+from relaydesk.protocol.sas import SAS_KEYWORD
 from relaydesk.relay.events import ErrorInfo
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "parse_tracking_id",
     "translate_ws_error",
     "unreachable_error",
+    "with_token_remedy",
     "without_tracking_trailer",
 ]
 
@@ -73,6 +76,7 @@ CLOSE_MEANINGS: Mapping[int, str] = {
     1001: "the hybrid connection was deleted or disabled, or the peer went away",
     1006: "the connection dropped without a close frame",
     1008: "token expired or renewal rejected",
+    1009: "a message was larger than the receiving side accepts",
     1011: "the relay had an internal error (or recycled the listener)",
 }
 
@@ -82,6 +86,10 @@ _CLOSE_REMEDIES: Mapping[int, str] = {
     1008: (
         "The token ran out or its renewal was refused: check the credentials "
         "and that the identity still has its role."
+    ),
+    1009: (
+        "Send smaller messages, or raise the receiving side's message size limit "
+        "(RelayDesk accepts up to 64 MiB by default)."
     ),
     1011: "Transient relay error; the listener reconnects automatically.",
 }
@@ -181,6 +189,18 @@ def handshake_error(
     return handshake_error_for_status(
         status, text, tracking_id=tracking, from_listener=from_listener
     )
+
+
+def with_token_remedy(error: RelayError, token: str | None) -> RelayError:
+    """Give a 401 met with a SAS token the SAS remedy (§9.4), not the Entra one.
+
+    The service's 401 texts do not say which kind of token was refused; the
+    caller knows what it sent.
+    """
+    is_sas = token is not None and token[: len(SAS_KEYWORD)].lower() == SAS_KEYWORD.lower()
+    if is_sas and isinstance(error, Unauthorized) and error.remedy == Unauthorized.default_remedy:
+        error.remedy = Unauthorized.sas_remedy
+    return error
 
 
 def closed_error(code: int | None, reason: str = "") -> ConnectionClosed:

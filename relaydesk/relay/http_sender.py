@@ -25,7 +25,12 @@ import aiohttp
 from relaydesk.errors import InvalidField, InvalidInput
 from relaydesk.protocol import HybridConnectionAddress
 from relaydesk.relay.events import HttpResponseReceived
-from relaydesk.relay.failures import handshake_error, is_service_error, unreachable_error
+from relaydesk.relay.failures import (
+    handshake_error,
+    is_service_error,
+    unreachable_error,
+    with_token_remedy,
+)
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import AUTH_HEADER, USER_AGENT, display_url
 
@@ -166,7 +171,8 @@ async def http_request(
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise unreachable_error(root_cause(exc), address.namespace) from exc
     if is_service_error(result.status, result.reason, result.body, result.headers):
-        raise handshake_error(result.status, result.reason, result.body, headers=result.headers)
+        error = handshake_error(result.status, result.reason, result.body, headers=result.headers)
+        raise with_token_remedy(error, token)
     return result
 
 

@@ -124,6 +124,25 @@ def test_profile_errors_are_usage_errors_with_a_remedy(
     assert "no client secret for this profile's sender" in err and "--client-secret-env" in err
 
 
+def test_unusable_keyring_exits_3_without_promising_to_keep_the_secret(
+    world: World,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from keyring.backends import fail
+
+    monkeypatch.setenv("RELAYDESK_CONFIG_DIR", str(tmp_path))
+    store = ProfileStore(KeyringSecretStore(backend=memory_keyring), config_dir=tmp_path)
+    _save_profile(world, store)
+    keyring.set_keyring(fail.Keyring())  # the fixture restores the previous one
+    assert main(["send", "--profile", NAME, "--message", "x"]) == 3
+    err = capsys.readouterr().err
+    assert "keyring" in err and "--client-secret-env" in err
+    assert "in memory" not in err
+
+
 @pytest.mark.keyring
 def test_subprocess_check_with_a_profile_and_a_real_secret_service(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

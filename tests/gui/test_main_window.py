@@ -256,6 +256,24 @@ async def test_import_connection_string(window: MainWindow) -> None:
     profile = window.workspace.profile
     assert profile.identity("listener").kind == "sas"
     assert "ns2.servicebus.windows.net/hc" in profile.address
+    # No keyring here: the status bar says where the key really is.
+    await until(lambda: "Imported '" in window.statusBar().currentMessage(), "the message")
+    message = window.statusBar().currentMessage()
+    assert "kept in memory for this session only" in message
+    assert "secret store" not in message
+
+
+@pytest.mark.asyncio
+async def test_import_with_a_keyring_says_the_key_is_in_the_secret_store() -> None:
+    keyring.set_keyring(_MemoryKeyring())  # the autouse fixture restores the failing one
+    win = await _opened(MainWindow())
+    try:
+        await _import_sas_profile(win, "ns5.servicebus.windows.net")
+        await until(lambda: "Imported '" in win.statusBar().currentMessage(), "the message")
+        assert "its key is in the secret store" in win.statusBar().currentMessage()
+    finally:
+        await win.shutdown()
+        win.dispose()
 
 
 @pytest.mark.asyncio

@@ -6,10 +6,12 @@ import asyncio
 
 import pytest
 
+from relaydesk.cli.exit_codes import EXIT_REFUSED, exit_code_for
 from relaydesk.errors import (
     EntityNotFound,
     Forbidden,
     HandshakeFailed,
+    ListenerQuotaExceeded,
     ListenerRejected,
     RelayUnreachable,
     Unauthorized,
@@ -44,6 +46,36 @@ async def test_listener_with_wrong_key_is_unauthorized(relay: RelaySetup) -> Non
     assert isinstance(final, StateChanged) and final.state is ConnectionState.OFFLINE
     assert final.error is not None and final.error.kind == "Unauthorized" and final.error.remedy
     assert_no_secrets((events, str(info.value), repr(info.value)), relay.tokens_seen)
+    # A SAS token was refused: the remedy is about the key and rule, not Entra.
+    assert "SAS key" in info.value.remedy and "audience" not in info.value.remedy
+    assert final.error.remedy == info.value.remedy
+
+
+@pytest.mark.asyncio
+async def test_sender_and_http_sender_with_wrong_sas_key_get_the_sas_remedy(
+    relay: RelaySetup,
+) -> None:
+    from relaydesk.relay.http_sender import http_request
+
+    wrong = relay.sas(key="bm90IHRoZSBrZXk=")
+    async with asyncio.timeout(20):
+        with pytest.raises(Unauthorized) as ws_info:
+            await connect(relay.address(), wrong, ssl_context=relay.ssl)
+        with pytest.raises(Unauthorized) as http_info:
+            await http_request(relay.address(), wrong, ssl_context=relay.ssl)
+    for error in (ws_info.value, http_info.value):
+        assert error.remedy == Unauthorized.sas_remedy
+
+
+@pytest.mark.asyncio
+async def test_entra_401_keeps_the_audience_remedy() -> None:
+    from relaydesk.relay.failures import with_token_remedy
+
+    jwt_like = "eyJhbGciOiJSUzI1NiJ9.eyJ9.c2ln"
+    error = with_token_remedy(Unauthorized(401, "InvalidAudience"), jwt_like)
+    assert isinstance(error, Unauthorized) and "audience" in error.remedy
+    sas = with_token_remedy(Unauthorized(401, "x"), "sharedaccesssignature sr=a&sig=b&se=1&skn=c")
+    assert isinstance(sas, Unauthorized) and sas.remedy == Unauthorized.sas_remedy
 
 
 @pytest.mark.asyncio
@@ -126,11 +158,15 @@ async def test_26th_listener_is_refused_clearly(relay: RelaySetup) -> None:
     async with asyncio.timeout(60):
         try:
             await asyncio.gather(*(lst.start() for lst in listeners))
-            with pytest.raises(Forbidden) as info:
+            with pytest.raises(ListenerQuotaExceeded) as info:
                 await Listener(relay.address(), relay.sas(), ssl_context=relay.ssl).start()
         finally:
             await asyncio.gather(*(lst.stop() for lst in listeners))
     assert "25" in str(info.value) and info.value.tracking_id
+    # The quota, not a missing right: no role to grant, and the CLI's "refused" code.
+    assert not isinstance(info.value, Forbidden)
+    assert "25 listeners" in info.value.remedy and "role" not in info.value.remedy
+    assert exit_code_for(info.value) == EXIT_REFUSED
 
 
 @pytest.mark.asyncio

@@ -163,7 +163,9 @@ class ProfileActions(QObject):
             saved = await asyncio.to_thread(self._store().import_connection_string, text, name)
             await self._workspace.refresh(saved.name)
             await self._workspace.activate(saved.name)
-            return f"Imported '{saved.name}' (its key is in the secret store)"
+            if self._workspace.persistent_secrets:
+                return f"Imported '{saved.name}' (its key is in the secret store)"
+            return f"Imported '{saved.name}' (its key is kept in memory for this session only)"
 
         self._run(action)
 
