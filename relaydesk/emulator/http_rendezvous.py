@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 
 from relaydesk.emulator.context import HybridConnectionInfo, RelayContext
 from relaydesk.emulator.control import reply_from
-from relaydesk.emulator.hub import HttpExchange, RendezvousRefused
+from relaydesk.emulator.hub import BodyRefused, HttpExchange, RendezvousRefused
 from relaydesk.emulator.replies import error_response
 from relaydesk.emulator.wsclose import close_reason
 from relaydesk.errors import RemoteProtocolViolation
@@ -26,6 +26,8 @@ from relaydesk.protocol.messages import ResponseCommand, parse_control_message
 __all__ = ["handle_request_rendezvous"]
 
 RENDEZVOUS_MAX_MESSAGE = 0  # bodies of any size (§7.4)
+#: The close code of a listener that refuses a message over its limit (RFC 6455 §7.4.1).
+CLOSE_MESSAGE_TOO_BIG = 1009
 
 
 async def handle_request_rendezvous(
@@ -50,9 +52,7 @@ async def handle_request_rendezvous(
             await ws.close(code=1001, message=close_reason("The sender is gone."))
             return ws
         if not exchange.inline_sent:
-            await ws.send_str(_json(exchange))
-            if exchange.body is not None:
-                await ws.send_bytes(exchange.body)
+            await _send_request(ws, exchange)
         try:
             async with asyncio.timeout(ctx.settings.http_response_timeout):
                 problem = await _receive_response(ws, exchange)
@@ -70,9 +70,29 @@ def _json(exchange: HttpExchange) -> str:
     return json.dumps(exchange.command, separators=(",", ":"))
 
 
+async def _send_request(ws: web.WebSocketResponse, exchange: HttpExchange) -> None:
+    """Send the full ``request`` and its body (§7.4).
+
+    A listener that refuses the body as too large closes with 1009 and may
+    drop the TCP connection while the body is still being written; the
+    close frame it sent is then still waiting to be read, and
+    :func:`_receive_response` reads it.
+    """
+    try:
+        await ws.send_str(_json(exchange))
+        if exchange.body is not None:
+            await ws.send_bytes(exchange.body)
+    except ConnectionError:
+        return
+
+
 async def _receive_response(ws: web.WebSocketResponse, exchange: HttpExchange) -> str | None:
     """Read ``response`` + body and deliver it; return a problem text or None."""
     msg = await ws.receive()
+    if msg.type is WSMsgType.CLOSE and msg.data == CLOSE_MESSAGE_TOO_BIG:
+        if not exchange.reply.done():
+            exchange.reply.set_exception(BodyRefused(msg.extra or "close 1009"))
+        return None
     if msg.type is not WSMsgType.TEXT:
         return "Expected a response message." if msg.type is WSMsgType.BINARY else None
     try:

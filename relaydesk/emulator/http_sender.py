@@ -19,7 +19,13 @@ from aiohttp import web
 
 from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
 from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize_or_refuse, http_token
-from relaydesk.emulator.hub import ControlChannel, HttpExchange, HttpReply, ListenerGone
+from relaydesk.emulator.hub import (
+    BodyRefused,
+    ControlChannel,
+    HttpExchange,
+    HttpReply,
+    ListenerGone,
+)
 from relaydesk.emulator.replies import error_response, reason_phrase
 from relaydesk.emulator.routing import (
     forwarded_headers,
@@ -65,7 +71,13 @@ async def handle_http_sender(
     picked = pick_listener(ctx, request, info, no_listener_status=502)
     if isinstance(picked, web.Response):
         return picked
-    body = await request.read()
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        text = (
+            f"The request body is larger than the relay accepts ({request.client_max_size} bytes)."
+        )
+        return _refuse(ctx, info, 413, "PayloadTooLarge", text)
     drop_authorization = token.from_authorization and info.requires_client_authorization
     command = _request_command(ctx, request, info, raw_suffix, drop_authorization)
     exchange = await _dispatch(ctx, request, info, raw_suffix, picked, command, body)
@@ -195,6 +207,12 @@ async def _await_reply(
         return _refuse(
             ctx, info, 502, "ListenerGone", "The listener disconnected before it responded."
         )
+    except BodyRefused as exc:
+        # [EMU] The service's answer is not documented (§8, §15.7); 413 is
+        # what an HTTP server says, and at once beats a 504 after 60 s.
+        ctx.logger.info("http request refused: entity=%s status=413 (%s)", info.name, exc.reason)
+        text = f"The listener refused the request body as too large ({exc.reason})."
+        return _refuse(ctx, info, 413, "PayloadTooLarge", text)
     finally:
         channel.pending.pop(exchange.request_id, None)
     return _sender_response(ctx, info, reply)

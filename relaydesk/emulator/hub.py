@@ -21,6 +21,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 __all__ = [
+    "BodyRefused",
     "ControlChannel",
     "HttpExchange",
     "HttpReply",
@@ -43,6 +44,14 @@ class QuotaExceeded(Exception):
 
 class ListenerGone(Exception):
     """The listener's control channel closed before it answered (→ 502)."""
+
+
+class BodyRefused(Exception):
+    """The listener closed its request rendezvous with 1009: the body is over its limit (→ 413)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class RendezvousRefused(Exception):

@@ -18,22 +18,26 @@ from types import MappingProxyType
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+from websockets.frames import Close
 
 from relaydesk.errors import ConnectionClosed
 from relaydesk.protocol import AcceptCommand
 from relaydesk.relay.event_queue import EventQueue, message_key
 from relaydesk.relay.events import (
     ConnectionEnded,
+    ErrorOccurred,
     MessageReceived,
     MessageSent,
     Side,
 )
-from relaydesk.relay.failures import closed_error
+from relaydesk.relay.failures import closed_error, error_info
 
 __all__ = ["ListenerConnection", "MessageConnection"]
 
 #: Seconds to wait for the peer's close frame before dropping the socket.
 CLOSE_TIMEOUT = 2.0
+#: The close code websockets sends for a message over ``max_size``.
+CLOSE_MESSAGE_TOO_BIG = 1009
 
 
 # Message events are the hot path: four per message echoed through a
@@ -210,27 +214,43 @@ class MessageConnection:
     # Private methods -----------------------------------------------------------
 
     def _closed_error(self, exc: WsConnectionClosed) -> ConnectionClosed:
-        frame = exc.rcvd
+        frame = exc.rcvd or _refusal(exc.sent)
         return closed_error(frame.code if frame else None, frame.reason if frame else "")
 
     async def _watch_close(self) -> None:
-        """Publish :class:`ConnectionEnded` once, whoever closed the socket."""
+        """Publish :class:`ConnectionEnded` once, whoever closed the socket.
+
+        When this side refused a message over its limit (it sent 1009 and,
+        failing the connection, did not wait for the peer's close frame), the
+        end says 1009 with the reason, after an :class:`ErrorOccurred` that
+        explains it, rather than a bare 1006.
+        """
         try:
             await self._ws.wait_closed()
         finally:
             self._ended.set()
+            protocol = self._ws.protocol
+            refusal = None if protocol.close_rcvd else _refusal(protocol.close_sent)
+            if refusal is not None:
+                error = error_info(closed_error(refusal.code, refusal.reason))
+                self._emit(ErrorOccurred(at=self._clock(), side=self._side, error=error))
             ended = ConnectionEnded(
                 at=self._clock(),
                 side=self._side,
                 connection_id=self.id,
-                code=self._ws.close_code or 1006,
-                reason=self._ws.close_reason or "",
+                code=refusal.code if refusal else (self._ws.close_code or 1006),
+                reason=refusal.reason if refusal else (self._ws.close_reason or ""),
             )
             self._emit(ended)
             self._on_ended(ended)
 
     def _on_ended(self, event: ConnectionEnded) -> None:
         """Hook for subclasses, called once after ConnectionEnded was published."""
+
+
+def _refusal(sent: Close | None) -> Close | None:
+    """The close frame this side sent to refuse a message over its limit (RFC 6455 §7.4.1)."""
+    return sent if sent is not None and sent.code == CLOSE_MESSAGE_TOO_BIG else None
 
 
 class ListenerConnection(MessageConnection):

@@ -30,7 +30,7 @@ from types import MappingProxyType
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 
-from relaydesk.errors import RelayDeskError, RemoteProtocolViolation
+from relaydesk.errors import PayloadTooLarge, RelayDeskError, RemoteProtocolViolation
 from relaydesk.protocol import (
     INLINE_BODY_LIMIT,
     RequestCommand,
@@ -66,6 +66,19 @@ HOP_BY_HOP = frozenset(
 #: Sends a JSON command and its optional body on one control channel, under
 #: that channel's send lock so nothing interleaves (§4.4).
 SendControl = Callable[[str, bytes | None], Awaitable[None]]
+
+
+#: Sent by websockets when a message is over ``max_size`` (RFC 6455 §7.4.1).
+CLOSE_MESSAGE_TOO_BIG = 1009
+
+
+def _body_too_large(detail: str) -> PayloadTooLarge:
+    """The listener's side of a refused rendezvous body (§7.4): the relay answers 413."""
+    return PayloadTooLarge(
+        413,
+        f"an HTTP request body was larger than this listener accepts ({detail}), "
+        "so the request was refused",
+    )
 
 
 def _reason(status: int, reason: str | None) -> str:
@@ -150,7 +163,10 @@ class HttpResponder:
         except RelayDeskError as exc:
             self._failed(exc)
         except WsConnectionClosed as exc:
-            _log.info("rendezvous request socket closed early: %s", exc)
+            if exc.sent is not None and exc.sent.code == CLOSE_MESSAGE_TOO_BIG:
+                self._failed(_body_too_large(exc.sent.reason))
+            else:
+                _log.info("rendezvous request socket closed early: %s", exc)
 
     # Private methods -----------------------------------------------------------
 

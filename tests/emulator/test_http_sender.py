@@ -308,3 +308,44 @@ async def test_allowed_listeners_on_http(kit: RelayKit) -> None:
         banned = {**auth(kit), "Microsoft-Relay-DisallowedListeners": "l-two,l-one"}
         message = _error(await kit.http("GET", "/demo", headers=banned), 404, "EndpointNotFound")
         assert "AllowedListeners/DisallowedListeners" in message
+
+
+@pytest.mark.asyncio
+async def test_body_over_the_listeners_limit_is_413_at_once(make_emulator: Any) -> None:
+    """A listener closing its rendezvous with 1009 gets the sender a 413, not a 504 (§7.4)."""
+    emulator = await make_emulator(http_response_timeout=120.0)
+    kit = kit_for(emulator)
+    closes: list[int | None] = []
+
+    async def small_limit(
+        kit: RelayKit, _: ClientConnection, request: dict[str, Any], __: Any
+    ) -> None:
+        async with connect(request["address"], ssl=kit.ssl, max_size=100_000) as rendezvous:
+            await rendezvous.recv()  # the request
+            with pytest.raises(Exception):  # noqa: B017 - websockets' ConnectionClosedError
+                await rendezvous.recv()  # the body: over the limit, closed with 1009
+            closes.append(rendezvous.protocol.close_sent and rendezvous.protocol.close_sent.code)
+
+    async with asyncio.timeout(20), await kit.listen() as control:
+        await kit.serve(control, http=small_limit)
+        result = await kit.http("POST", "/demo", data=os.urandom(200_000), headers=auth(kit))
+        message = _error(result, 413, "PayloadTooLarge")
+    assert "too large" in message and "100000" in message
+    assert closes == [1009]
+    await kit.close()
+
+
+@pytest.mark.asyncio
+async def test_body_over_the_relays_limit_is_a_service_413(
+    make_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from relaydesk.emulator import server
+
+    monkeypatch.setattr(server, "MAX_REQUEST_BODY", 100_000)
+    kit = kit_for(await make_emulator())
+    async with asyncio.timeout(20), await kit.listen() as control:
+        await kit.serve(control, http=Recorder())
+        result = await kit.http("POST", "/demo", data=os.urandom(200_000), headers=auth(kit))
+        message = _error(result, 413, "PayloadTooLarge")
+    assert "100000 bytes" in message
+    await kit.close()

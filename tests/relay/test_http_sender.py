@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from relaydesk.errors import InvalidInput, ListenerTimeout, NoListener
-from relaydesk.relay.events import Event, HttpRequestReceived, HttpResponseSent
+from relaydesk.errors import InvalidInput, ListenerTimeout, NoListener, PayloadTooLarge
+from relaydesk.relay.events import ErrorOccurred, Event, HttpRequestReceived, HttpResponseSent
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.policies import HttpReply, HttpRequest, echo_handler, fixed_response
@@ -162,3 +162,38 @@ async def test_slow_listener_is_504(make_emulator: object, secret_watch: set[str
 async def test_connect_method_is_refused_before_sending(relay: RelaySetup) -> None:
     with pytest.raises(InvalidInput):
         await http_request(relay.address(), relay.sas(), "CONNECT", ssl_context=relay.ssl)
+
+
+@pytest.mark.asyncio
+async def test_body_over_the_listeners_limit_is_refused_on_both_sides(
+    make_emulator: object, secret_watch: set[str]
+) -> None:
+    """The sender gets a typed 413 with a remedy at once; the listener reports it (§7.4)."""
+    from relaydesk.relay.options import ListenerOptions
+    from tests.relay.conftest import setup_for
+
+    relay = setup_for(await make_emulator(http_response_timeout=120.0), secret_watch)  # type: ignore[operator]
+    listener = Listener(
+        relay.address(),
+        relay.sas(),
+        http_handler=echo_handler(),
+        ssl_context=relay.ssl,
+        options=ListenerOptions(max_message_size=100_000),
+    )
+    async with asyncio.timeout(30):
+        async with listener:
+            with pytest.raises(PayloadTooLarge) as info:
+                await http_request(
+                    relay.address(), relay.sas(), "POST", body=BIG, ssl_context=relay.ssl
+                )
+            # Still serving: a body within the limit goes through.
+            small = await http_request(
+                relay.address(), relay.sas(), "POST", body=BIG[:70_000], ssl_context=relay.ssl
+            )
+        events = await events_of(listener)
+    assert info.value.status == 413 and info.value.tracking_id
+    assert "listener" in info.value.remedy and "smaller body" in info.value.remedy
+    assert small.status == 200 and small.body == BIG[:70_000]
+    errors = [e.error for e in events if isinstance(e, ErrorOccurred)]
+    assert [e.kind for e in errors] == ["PayloadTooLarge"]
+    assert "100000" in errors[0].message and errors[0].remedy

@@ -20,6 +20,7 @@ from relaydesk.relay.events import (
     StateChanged,
     TokenAcquired,
 )
+from relaydesk.relay.failures import error_info
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.policies import AcceptDecision
@@ -149,3 +150,29 @@ async def test_failed_connect_still_tells_its_story(relay: RelaySetup) -> None:
     assert isinstance(final, StateChanged) and final.state is ConnectionState.OFFLINE
     assert final.error == error.error
     assert_no_secrets(events, relay.tokens_seen)
+
+
+@pytest.mark.asyncio
+async def test_message_over_the_listeners_limit_is_explained_on_both_sides(
+    relay: RelaySetup,
+) -> None:
+    """The listener refuses with 1009 and says so; the sender learns why (RFC 6455 §7.4.1)."""
+    from relaydesk.errors import ConnectionClosed
+
+    options = ListenerOptions(auto_echo=True, max_message_size=100_000)
+    listener = Listener(relay.address(), relay.sas(), ssl_context=relay.ssl, options=options)
+    async with asyncio.timeout(30):
+        async with listener:
+            sender = await connect(relay.address(), relay.sas(), ssl_context=relay.ssl)
+            await sender.send(b"x" * 200_000)
+            with pytest.raises(ConnectionClosed) as info:
+                await sender.receive()
+            await sender.close()
+        events = [e async for e in listener.events()]
+    assert info.value.code == 1009 and "larger than" in info.value.reason
+    assert "smaller messages" in error_info(info.value).remedy
+    ended = [e for e in events if isinstance(e, ConnectionEnded)]
+    assert [e.code for e in ended] == [1009] and "100000" in ended[0].reason
+    errors = [e.error for e in events if isinstance(e, ErrorOccurred)]
+    assert len(errors) == 1 and errors[0].status == 1009
+    assert "larger than" in errors[0].message and "smaller messages" in errors[0].remedy
