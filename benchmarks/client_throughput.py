@@ -39,10 +39,8 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import json
 import ssl
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -51,6 +49,7 @@ from typing import Any
 
 from echo_harness import PAYLOAD, RULE, Receive, Send, direct_server, pipelined, plain_listener
 from echo_harness import round_trips as median_round_trip
+from peers import emulator_process
 from websockets.asyncio.client import connect
 
 from relaydesk.auth import SasTokenProvider
@@ -182,35 +181,11 @@ class RemoteEmulator:
 
 
 @contextlib.asynccontextmanager
-async def emulator_process(data_dir: Path) -> AsyncIterator[RemoteEmulator]:
-    """Run ``relaydesk emulator`` in its own process; read its ready line."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "relaydesk",
-        "emulator",
-        "--data-dir",
-        str(data_dir),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        assert process.stdout is not None
-        async with asyncio.timeout(30):
-            ready = json.loads(await process.stdout.readline())
-        rules = {r["name"]: _Rule(r["key"]) for r in ready["sas_rules"]}
-        yield RemoteEmulator(ready["namespace"], Path(ready["ca_file"]), _World(rules))
-    finally:
-        process.terminate()
-        async with asyncio.timeout(10):
-            await process.wait()
-
-
-@contextlib.asynccontextmanager
 async def emulator_for(args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Any]:
     if args.emulator_process:
         async with emulator_process(data_dir) as remote:
-            yield remote
+            rules = {RULE: _Rule(remote.key)}
+            yield RemoteEmulator(remote.namespace, remote.ca_file, _World(rules))
     else:
         async with Emulator(EmulatorOptions(data_dir=data_dir)) as emu:
             yield emu

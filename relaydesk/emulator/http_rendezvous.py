@@ -17,7 +17,8 @@ from aiohttp import WSMsgType, web
 
 from relaydesk.emulator.context import HybridConnectionInfo, RelayContext
 from relaydesk.emulator.control import reply_from
-from relaydesk.emulator.hub import BodyRefused, HttpExchange, RendezvousRefused
+from relaydesk.emulator.hub import BodyRefused, HttpExchange
+from relaydesk.emulator.rendezvous import RendezvousRefused
 from relaydesk.emulator.replies import error_response
 from relaydesk.emulator.wsclose import close_reason
 from relaydesk.errors import RemoteProtocolViolation
@@ -35,7 +36,7 @@ async def handle_request_rendezvous(
 ) -> web.StreamResponse:
     """Serve a listener's upgrade of a request address (§7.4)."""
     try:
-        rendezvous = ctx.hub.claim(request.query.get("sb-hc-id", ""), "request")
+        rendezvous = ctx.hub.rendezvous.claim(request.query.get("sb-hc-id", ""), "request")
     except RendezvousRefused as exc:
         ctx.logger.info("rendezvous refused: entity=%s status=403 reason=%s", info.name, exc.reason)
         return error_response(

@@ -26,6 +26,7 @@ from relaydesk.emulator.hub import (
     HttpReply,
     ListenerGone,
 )
+from relaydesk.emulator.rendezvous import EXPIRED, Rendezvous
 from relaydesk.emulator.replies import error_response, reason_phrase
 from relaydesk.emulator.routing import (
     forwarded_headers,
@@ -80,10 +81,19 @@ async def handle_http_sender(
         return _refuse(ctx, info, 413, "PayloadTooLarge", text)
     drop_authorization = token.from_authorization and info.requires_client_authorization
     command = _request_command(ctx, request, info, raw_suffix, drop_authorization)
-    exchange = await _dispatch(ctx, request, info, raw_suffix, picked, command, body)
-    if exchange is None:
-        return _refuse(ctx, info, 502, "ListenerGone", "The listener disconnected.")
-    return await _await_reply(ctx, info, exchange, picked)
+    rendezvous = ctx.hub.rendezvous.mint(
+        "request",
+        info.name,
+        rendezvous_url(ctx, request, info, raw_suffix, "request"),
+        ctx.settings.http_response_timeout,
+    )
+    try:
+        exchange = await _dispatch(ctx, request, info, rendezvous, picked, command, body)
+        if exchange is None:
+            return _refuse(ctx, info, 502, "ListenerGone", "The listener disconnected.")
+        return await _await_reply(ctx, info, rendezvous, exchange, picked)
+    finally:
+        ctx.hub.rendezvous.release(rendezvous)
 
 
 def _refuse(
@@ -143,19 +153,13 @@ async def _dispatch(
     ctx: RelayContext,
     request: web.Request,
     info: HybridConnectionInfo,
-    raw_suffix: str,
+    rendezvous: Rendezvous,
     channel: ControlChannel,
     fields: dict[str, Any],
     body: bytes,
 ) -> HttpExchange | None:
     """Send the request to ``channel`` inline or as rendezvous-only (§7.2)."""
     inline = _is_inline(request, fields, body)
-    rendezvous = ctx.hub.mint(
-        "request",
-        info.name,
-        rendezvous_url(ctx, request, info, raw_suffix, "request"),
-        ctx.settings.http_response_timeout,
-    )
     full = {"address": rendezvous.address, **fields, "body": bool(body)}
     exchange = HttpExchange(
         request_id=fields["id"],
@@ -173,7 +177,7 @@ async def _dispatch(
             await channel.send_command({"request": {"address": rendezvous.address}})
     except ConnectionError:
         channel.pending.pop(exchange.request_id, None)
-        ctx.hub.withdraw(rendezvous, "The listener disconnected.")
+        ctx.hub.rendezvous.withdraw(rendezvous, "The listener disconnected.")
         return None
     mode = "inline" if inline else "rendezvous"
     ctx.logger.info(
@@ -184,9 +188,17 @@ async def _dispatch(
 
 
 async def _await_reply(
-    ctx: RelayContext, info: HybridConnectionInfo, exchange: HttpExchange, channel: ControlChannel
+    ctx: RelayContext,
+    info: HybridConnectionInfo,
+    rendezvous: Rendezvous,
+    exchange: HttpExchange,
+    channel: ControlChannel,
 ) -> web.StreamResponse:
-    """Wait for the listener's response within the deadline (§7.3)."""
+    """Wait for the listener's response within the deadline (§7.3).
+
+    A listener that comes to the rendezvous address after a failure learns
+    why it is refused (§7.4).
+    """
     try:
         async with asyncio.timeout(ctx.settings.http_response_timeout):
             reply = await exchange.reply
@@ -195,6 +207,7 @@ async def _await_reply(
                 await asyncio.sleep(delay)
     except TimeoutError:
         ctx.logger.info("http request timed out: entity=%s status=504", info.name)
+        ctx.hub.rendezvous.withdraw(rendezvous, EXPIRED)
         return _refuse(
             ctx,
             info,
@@ -204,6 +217,7 @@ async def _await_reply(
             "respond in the required time.",
         )
     except ListenerGone:
+        ctx.hub.rendezvous.withdraw(rendezvous, "The listener disconnected.")
         return _refuse(
             ctx, info, 502, "ListenerGone", "The listener disconnected before it responded."
         )

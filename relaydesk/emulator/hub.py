@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
+
+from relaydesk.emulator.rendezvous import RendezvousTable
 
 __all__ = [
     "BodyRefused",
@@ -28,14 +29,8 @@ __all__ = [
     "Hub",
     "ListenerGone",
     "QuotaExceeded",
-    "Rendezvous",
-    "RendezvousRefused",
     "WsOutcome",
 ]
-
-
-#: seconds an expired/used rendezvous id is remembered, for precise 403 reasons
-_KEEP_AFTER_DEADLINE = 300.0
 
 
 class QuotaExceeded(Exception):
@@ -48,14 +43,6 @@ class ListenerGone(Exception):
 
 class BodyRefused(Exception):
     """The listener closed its request rendezvous with 1009: the body is over its limit (→ 413)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class RendezvousRefused(Exception):
-    """A rendezvous address is unknown, used or expired (§5.2: 403)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -129,28 +116,17 @@ class WsOutcome:
     done: asyncio.Event | None = None
 
 
-@dataclass(eq=False)
-class Rendezvous:
-    """A one-time rendezvous address (§5.1, §7.2)."""
-
-    rendezvous_id: str
-    kind: Literal["accept", "request"]
-    entity: str
-    address: str
-    deadline: float
-    outcome: asyncio.Future[WsOutcome] | None = None
-    exchange: HttpExchange | None = None
-    used: bool = False
-    withdrawn: str | None = None
-
-
 class Hub:
-    """Listeners per entity and outstanding rendezvous addresses."""
+    """Listeners per entity and the table of outstanding rendezvous addresses.
 
-    def __init__(self) -> None:
+    Args:
+        clock: monotonic seconds for rendezvous deadlines (tests inject one).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._listeners: dict[str, list[ControlChannel]] = {}
-        self._rendezvous: dict[str, Rendezvous] = {}
         self._random = random.SystemRandom()
+        self.rendezvous = RendezvousTable(clock)
 
     def attach(self, channel: ControlChannel, limit: int) -> None:
         """Register a control channel (§4.7).
@@ -191,62 +167,3 @@ class Hub:
             and not c.ws.closed
         ]
         return self._random.choice(eligible) if eligible else None
-
-    def mint(
-        self,
-        kind: Literal["accept", "request"],
-        entity: str,
-        address_for: Callable[[str], str],
-        lifetime: float,
-    ) -> Rendezvous:
-        """Create an unguessable single-use rendezvous (§5.2: ≤ 30 s, one use).
-
-        ``address_for(rendezvous_id) -> str`` builds the URL given to the listener.
-        """
-        self.purge_expired()
-        rendezvous_id = secrets.token_urlsafe(24)
-        rendezvous = Rendezvous(
-            rendezvous_id=rendezvous_id,
-            kind=kind,
-            entity=entity,
-            address=address_for(rendezvous_id),
-            deadline=time.monotonic() + lifetime,
-        )
-        self._rendezvous[rendezvous_id] = rendezvous
-        return rendezvous
-
-    def claim(self, rendezvous_id: str, kind: str) -> Rendezvous:
-        """Take a rendezvous for its one use.
-
-        Raises:
-            RendezvousRefused: unknown, already used, expired or wrong action.
-        """
-        rendezvous = self._rendezvous.get(rendezvous_id)
-        if rendezvous is None:
-            raise RendezvousRefused("The rendezvous address is not valid.")
-        if rendezvous.withdrawn is not None:
-            raise RendezvousRefused(rendezvous.withdrawn)
-        if rendezvous.used:
-            raise RendezvousRefused("The rendezvous address was already used.")
-        if rendezvous.kind != kind:
-            raise RendezvousRefused(f"The rendezvous address is not valid for '{kind}'.")
-        if time.monotonic() >= rendezvous.deadline:
-            self._rendezvous.pop(rendezvous_id, None)
-            raise RendezvousRefused("The rendezvous address has expired.")
-        rendezvous.used = True
-        return rendezvous
-
-    def withdraw(self, rendezvous: Rendezvous, reason: str) -> None:
-        """Make a rendezvous unusable (sender gone or gave up), keeping the reason.
-
-        Entries stay listed for :data:`_KEEP_AFTER_DEADLINE` seconds after
-        their deadline so that a late or second use gets a precise reason.
-        """
-        if not rendezvous.used and rendezvous.withdrawn is None:
-            rendezvous.withdrawn = reason
-
-    def purge_expired(self) -> None:
-        """Forget rendezvous addresses well past their deadline."""
-        limit = time.monotonic() - _KEEP_AFTER_DEADLINE
-        for key in [k for k, r in self._rendezvous.items() if r.deadline < limit]:
-            del self._rendezvous[key]

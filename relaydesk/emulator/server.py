@@ -332,6 +332,14 @@ class Emulator:
         """Base URL of the admin endpoint."""
         return f"https://{self.namespace}{ADMIN_PREFIX}"
 
+    @property
+    def rendezvous_in_flight(self) -> int:
+        """How many rendezvous addresses are open: senders whose rendezvous
+        (§5.2, §7.2) has neither completed nor failed yet."""
+        if self._relay is None:
+            raise EmulatorError("the emulator is not running")
+        return len(self._relay.ctx.hub.rendezvous)
+
     def ready_info(self) -> dict[str, Any]:
         """The ready line's JSON: everything a client needs, secrets included."""
         world = self.world

@@ -20,8 +20,9 @@ from aiohttp import web
 
 from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
 from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize_or_refuse, websocket_token
-from relaydesk.emulator.hub import Rendezvous, RendezvousRefused, WsOutcome
+from relaydesk.emulator.hub import ControlChannel, WsOutcome
 from relaydesk.emulator.pipe import pipe
+from relaydesk.emulator.rendezvous import EXPIRED, Rendezvous, RendezvousRefused
 from relaydesk.emulator.replies import error_response, reason_phrase
 from relaydesk.emulator.routing import (
     forwarded_headers,
@@ -51,25 +52,39 @@ async def handle_connect(
     picked = pick_listener(ctx, request, info, no_listener_status=404)
     if isinstance(picked, web.Response):
         return picked
-    rendezvous = ctx.hub.mint(
+    rendezvous = ctx.hub.rendezvous.mint(
         "accept",
         info.name,
         rendezvous_url(ctx, request, info, suffix, "accept"),
         ctx.settings.rendezvous_timeout,
     )
+    try:
+        return await _offer(ctx, request, info, picked, rendezvous)
+    finally:
+        ctx.hub.rendezvous.release(rendezvous)
+
+
+async def _offer(
+    ctx: RelayContext,
+    request: web.Request,
+    info: HybridConnectionInfo,
+    listener: ControlChannel,
+    rendezvous: Rendezvous,
+) -> web.StreamResponse:
+    """Send the listener its ``accept`` (§5.1), then complete the sender's side."""
     rendezvous.outcome = asyncio.get_running_loop().create_future()
     connection_id = request.query.get("sb-hc-id") or str(uuid.uuid4())
     try:
-        await picked.send_command(_accept_command(request, rendezvous, connection_id))
+        await listener.send_command(_accept_command(request, rendezvous, connection_id))
     except ConnectionError:
-        ctx.hub.withdraw(rendezvous, "The listener disconnected.")
+        ctx.hub.rendezvous.withdraw(rendezvous, "The listener disconnected.")
         text = "The listener disconnected."
         return error_response(502, "ListenerGone", text, namespace=ctx.namespace, path=info.name)
     ctx.logger.info(
         "sender connecting: entity=%s connection=%s listener=%s",
         info.name,
         connection_id,
-        picked.listener_id,
+        listener.listener_id,
     )
     return await _complete_connect(ctx, request, info, rendezvous)
 
@@ -162,11 +177,13 @@ async def _poll_outcome(
             pass
         transport = request.transport
         if transport is None or transport.is_closing():
-            ctx.hub.withdraw(rendezvous, "The sender disconnected before the rendezvous.")
+            ctx.hub.rendezvous.withdraw(
+                rendezvous, "The sender disconnected before the rendezvous."
+            )
             ctx.logger.info("sender vanished during rendezvous: entity=%s", rendezvous.entity)
             return None
         if loop.time() >= deadline:
-            ctx.hub.withdraw(rendezvous, "The rendezvous address has expired.")
+            ctx.hub.rendezvous.withdraw(rendezvous, EXPIRED)
             ctx.logger.info("listener did not accept in time: entity=%s", rendezvous.entity)
             return None
 
@@ -190,7 +207,7 @@ async def handle_accept(
     if isinstance(rejection, str):
         return error_response(400, "BadRequest", rejection, namespace=ctx.namespace, path=info.name)
     try:
-        rendezvous = ctx.hub.claim(request.query.get("sb-hc-id", ""), "accept")
+        rendezvous = ctx.hub.rendezvous.claim(request.query.get("sb-hc-id", ""), "accept")
     except RendezvousRefused as exc:
         ctx.logger.info("rendezvous refused: entity=%s status=403 reason=%s", info.name, exc.reason)
         return error_response(

@@ -480,3 +480,32 @@ async def test_listener_close_is_echoed_with_its_own_code(kit: RelayKit, code: i
             await sender.recv()
         assert await closed == code
         assert sender.protocol.close_rcvd is not None and sender.protocol.close_rcvd.code == code
+
+
+async def _until_no_rendezvous_in_flight(kit: RelayKit) -> None:
+    """The sender's handler releases its address just after the pipe's last frame."""
+    for _ in range(1000):
+        if not kit.emulator.rendezvous_in_flight:
+            return
+        await asyncio.sleep(0.01)
+    assert kit.emulator.rendezvous_in_flight == 0
+
+
+@pytest.mark.asyncio
+async def test_rendezvous_entries_last_only_while_in_flight(kit: RelayKit) -> None:
+    """Every sender mints an address; once its rendezvous is over, none is kept."""
+    headers = {"ServiceBusAuthorization": kit.sas()}
+    async with asyncio.timeout(30), await kit.listen() as control:
+        await kit.serve(control)
+        async with await kit.connect() as sender:
+            await sender.send("ping")
+            assert await sender.recv() == "ping"
+            assert kit.emulator.rendezvous_in_flight == 1  # the open pipe
+        await _until_no_rendezvous_in_flight(kit)
+        for size in (10, 70_000, 10):  # inline, rendezvous-only (§7.2), inline
+            result = await kit.http("POST", "/demo", data=b"x" * size, headers=headers)
+            assert (result.status, len(result.body)) == (200, size)
+            assert kit.emulator.rendezvous_in_flight == 0
+        for _ in range(20):
+            await echo_once(kit)
+        await _until_no_rendezvous_in_flight(kit)

@@ -39,9 +39,9 @@ async def test_a_sender_that_gives_up_cancels_a_claimed_rendezvous(transport: ob
     wait forever: withdraw() is a no-op once claimed, so the outcome itself
     has to be finished (the listener then closes with 1001)."""
     ctx = _context()
-    rendezvous = ctx.hub.mint("accept", "demo", lambda rid: f"wss://x/{rid}", 30.0)
+    rendezvous = ctx.hub.rendezvous.mint("accept", "demo", lambda rid: f"wss://x/{rid}", 30.0)
     rendezvous.outcome = asyncio.get_running_loop().create_future()
-    ctx.hub.claim(rendezvous.rendezvous_id, "accept")  # the listener got there first
+    ctx.hub.rendezvous.claim(rendezvous.rendezvous_id, "accept")  # the listener got there first
     request = cast(web.Request, SimpleNamespace(transport=transport))
     async with asyncio.timeout(TIMEOUT):
         assert await _await_outcome(ctx, request, rendezvous) is None
