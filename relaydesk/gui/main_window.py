@@ -229,6 +229,8 @@ class MainWindow(QMainWindow):
         ws.secret_store_ready.connect(self._on_secret_store)
         ws.profiles_changed.connect(bar.set_profiles)
         ws.profile_activated.connect(self._on_profile)
+        ws.switched.connect(self.listener_pane.reset)
+        ws.switched.connect(self.sender_pane.reset)
         ws.error.connect(self._on_workspace_error)
         for bridge in (self.listener_bridge, self.sender_bridge, self.check_bridge):
             bridge.timeline_event.connect(self.timeline_model.append_event)
@@ -381,6 +383,11 @@ class MainWindow(QMainWindow):
 
     def _on_profile(self, profile: Any) -> None:
         self.connection.show_profile(profile, self.workspace.secrets_status)
+        # A side that is not running shows only leftovers (the last token, the
+        # last refusal) of settings that were just replaced: clear them.
+        for pane in (self.listener_pane, self.sender_pane):
+            if not pane.bridge.running:
+                pane.reset()
         if profile is None:
             return
         self.profile_bar.set_current(profile.name)

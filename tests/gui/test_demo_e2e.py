@@ -340,3 +340,26 @@ async def test_listener_count_and_the_no_listener_warning(window: MainWindow) ->
     await until(lambda: pane.listeners_label.text() == "Listeners: 1", "Listeners: 1")
     assert not pane.no_listener_warning.isVisibleTo(pane)
     await _connect_sender(window)
+
+
+@pytest.mark.asyncio
+async def test_rename_keeps_live_connections(window: MainWindow) -> None:
+    await _start_listener(window)
+    await _connect_sender(window)
+    await until(lambda: bool(window.listener_pane.connections.connection_ids()), "a connection")
+    seen = len(window.timeline_model.events())
+    window.profile_bar.start_rename()
+    window.profile_bar.editor_input.setText("Stage demo")
+    window.profile_bar.confirm_editor()
+    await until(lambda: "Renamed" in window.statusBar().currentMessage(), "the rename")
+    assert "stay open" in window.statusBar().currentMessage()
+    assert window.workspace.profile.name == "Stage demo"
+    assert window.profile_bar.current_profile() == "Stage demo"
+    window.sender_pane.composer.set_text("after the rename")
+    window.sender_pane.composer.send_button.click()
+    await until(lambda: _received(window.sender_pane.log_model, "after the rename"), "the echo")
+    later = window.timeline_model.events()[seen:]
+    assert not [e for e in later if isinstance(e, ChannelClosed | ConnectionEnded)]
+    assert window.listener_pane.state is ConnectionState.ONLINE
+    assert window.sender_pane.state is ConnectionState.ONLINE
+    assert window.sender_pane.token_badge.token is not None  # still the live connection's

@@ -246,8 +246,11 @@ async def _import_sas_profile(window: MainWindow, namespace: str) -> None:
     window.profile_actions.import_connection_string(
         f"Endpoint=sb://{namespace}/;SharedAccessKeyName=send;SharedAccessKey=a2V5;EntityPath=hc"
     )
-    await until(lambda: window.profile_bar.current_profile() == "Imported", "the import")
-    await until(lambda: window.workspace.backend is not None, "the imported profile")
+    before = window.workspace.profile
+    await until(
+        lambda: window.workspace.profile is not before and window.workspace.backend is not None,
+        "the imported profile",
+    )
 
 
 @pytest.mark.asyncio
@@ -386,3 +389,28 @@ async def test_export_profile_without_secrets(
     await until(target.exists, "the export")
     text = target.read_text(encoding="utf-8")
     assert "ns4.servicebus.windows.net" in text and "c2VjcmV0" not in text
+
+
+@pytest.mark.asyncio
+async def test_another_profile_does_not_inherit_tokens_or_errors(window: MainWindow) -> None:
+    import time
+
+    from relaydesk.relay.events import ErrorInfo, TokenInfo
+
+    await _import_sas_profile(window, "ns5.servicebus.windows.net")
+    token = TokenInfo(kind="sas", identity="send", expires_at=time.time() + 600)
+    window.listener_bridge.token_changed.emit(token)  # as after a start
+    window.sender_bridge.token_changed.emit(token)
+    refusal = ErrorInfo("Forbidden", "The sender may not send.", "Grant the role.", status=403)
+    window.sender_bridge.error.emit(refusal)
+    window.sender_pane.http_tab.show_failure(refusal)
+    assert "403" in window.sender_pane.state_badge.cause_label.text()
+    assert window.listener_pane.token_badge.status_text.startswith("Expires in")
+
+    await _import_sas_profile(window, "ns6.servicebus.windows.net")  # "Imported 2"
+    await until(lambda: window.workspace.profile.name == "Imported 2", "the switch")
+    for pane in (window.listener_pane, window.sender_pane):
+        assert pane.token_badge.token is None
+        assert pane.token_badge.status_text == ""
+        assert pane.state_badge.cause_label.text() == ""
+    assert window.sender_pane.http_tab.status_label.text() == "No response yet"

@@ -51,6 +51,8 @@ class Workspace(QObject):
         secret_store_ready(str, bool): backend name, persistent.
         profiles_changed(list, str): profile names and the current one ("" = none).
         profile_activated(object): the :class:`Profile` now driving the bridges (or None).
+        switched(): another profile took over; what the old one ran was stopped, and
+            what the panes show of it (tokens, errors) no longer applies.
         error(object): ErrorInfo of a profile/secret problem.
     """
 
@@ -58,6 +60,7 @@ class Workspace(QObject):
     secret_store_ready = Signal(str, bool)
     profiles_changed = Signal(list, str)
     profile_activated = Signal(object)
+    switched = Signal()
     error = Signal(object)
 
     def __init__(
@@ -159,8 +162,12 @@ class Workspace(QObject):
         except Exception as exc:  # noqa: BLE001 - shown in the window, with a remedy
             self.error.emit(error_info(exc))
 
-    async def activate(self, name: str) -> Any:
+    async def activate(self, name: str, *, renamed_from: str | None = None) -> Any:
         """Load ``name``, read its secrets and configure both bridges.
+
+        A different profile stops what the current one runs; the same profile
+        (saved again, or ``renamed_from`` the current one's old name) leaves
+        live connections alone, and the next start uses the new settings.
 
         Raises:
             ProfileError, InvalidField, SecretStoreError: shown by the caller.
@@ -177,10 +184,11 @@ class Workspace(QObject):
         if self._providers is None:
             self._providers = ProviderPool()
 
-        if self.profile is not None and self.profile.name != profile.name:
+        if self.profile is not None and self.profile.name not in (profile.name, renamed_from):
             # Another profile: what runs belongs to the old one.
             self._listener.stop()
             self._sender.disconnect_sender()
+            self.switched.emit()
         self.profile = profile
         self.secrets_status = {
             "listener": listener_secret is not None,

@@ -126,6 +126,11 @@ class HttpTab(QWidget):
             f"{headers}\n\n{render_body(response.body, response.headers)}"
         )
 
+    def clear_response(self) -> None:
+        """Forget the last response or failure (it belonged to another profile)."""
+        self.status_label.setText("No response yet")
+        self.response_view.clear()
+
     def show_failure(self, info: ErrorInfo) -> None:
         """Show why a request failed (cause + remedy)."""
         status = f"{info.status} · " if info.status is not None else ""

@@ -122,6 +122,18 @@ class ListenerPane(QWidget):
         """The state shown by the badge."""
         return self.state_badge.state
 
+    def reset(self) -> None:
+        """Forget what belonged to the previous profile: token, countdown, error, connections.
+
+        The message log stays: it is the session's history, not the profile's state.
+        """
+        self.token_badge.set_token(None)
+        self.state_badge.set_state(self.bridge.state)
+        self.state_badge.clear_error()
+        self._show_state(self.bridge.state)
+        if not self.bridge.running:
+            self.connections.clear()
+
     # --- slots ---------------------------------------------------------------------------
 
     def _toggle_settings(self, shown: bool) -> None:

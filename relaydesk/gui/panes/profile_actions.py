@@ -126,13 +126,13 @@ class ProfileActions(QObject):
         self._run(action)
 
     def rename(self, old: str, new: str) -> None:
-        """Rename a profile (its keyring entries move with it)."""
+        """Rename a profile (its keyring entries move with it); live connections stay."""
 
         async def action() -> str:
             renamed = await asyncio.to_thread(self._store().rename, old, new)
             await self._workspace.refresh(renamed.name)
-            await self._workspace.activate(renamed.name)
-            return f"Renamed '{old}' to '{renamed.name}'"
+            await self._workspace.activate(renamed.name, renamed_from=old)
+            return f"Renamed '{old}' to '{renamed.name}' (connections stay open)"
 
         self._run(action)
 

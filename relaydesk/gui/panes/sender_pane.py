@@ -159,6 +159,19 @@ class SenderPane(QWidget):
         else:
             self.bridge.send_text(payload)
 
+    def reset(self) -> None:
+        """Forget what belonged to the previous profile: token, countdown, error, last response.
+
+        The message log stays: it is the session's history, not the profile's state.
+        """
+        self.token_badge.set_token(None)
+        self.state_badge.set_state(self.bridge.state)
+        self.state_badge.clear_error()
+        self._show_state(self.bridge.state)
+        self.rtt_label.clear()
+        self.http_tab.clear_response()
+        self._clear_warning()
+
     # --- listener count (§11) --------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:

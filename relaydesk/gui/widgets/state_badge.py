@@ -111,6 +111,12 @@ class StateBadge(QWidget):
             self._timer.stop()
         self.tick()
 
+    def clear_error(self) -> None:
+        """Forget the last error (it belonged to settings that were replaced)."""
+        self._error = None
+        self._show_error(None)
+        self.tick()
+
     def tick(self) -> None:
         """Re-render the text (the reconnect countdown uses the clock)."""
         left = None if self._deadline is None else self._deadline - self._clock()
