@@ -46,6 +46,8 @@ DEFAULT_DEMO_TOKEN_LIFETIME = 180
 #: The emulator's HTTP response deadline in demo mode: "slow listener" gives a
 #: 504 after this many seconds rather than the service's 60 s (§7.3).
 DEMO_HTTP_TIMEOUT = 5.0
+#: How long "Slow listener" makes the relay hold each HTTP response: past the deadline.
+DEMO_RESPONSE_DELAY = DEMO_HTTP_TIMEOUT * 2
 _ROLE_SENDER = "Azure Relay Sender"
 
 
@@ -64,10 +66,12 @@ class DemoController(QObject):
     Signals:
         fault_applied(str): a one-line description of what was just done.
         fault_failed(object): ErrorInfo of a fault that could not be applied.
+        slow_changed(bool): "Slow listener" was switched on or off.
     """
 
     fault_applied = Signal(str)
     fault_failed = Signal(object)
+    slow_changed = Signal(bool)
 
     def __init__(
         self,
@@ -183,6 +187,7 @@ class DemoController(QObject):
             else "Listener answers HTTP requests promptly again"
         )
         self._fault(self._set_slow(self.slow), text)
+        self.slow_changed.emit(self.slow)
 
     def toggle_sender_role(self) -> None:
         """Revoke the sender app's Azure Relay Sender role, or grant it back."""
@@ -216,7 +221,7 @@ class DemoController(QObject):
         await self._emulator.faults.drop_control_channels(DEMO_ENTITY)
 
     async def _set_slow(self, slow: bool) -> None:
-        delay = DEMO_HTTP_TIMEOUT * 2 if slow else None
+        delay = DEMO_RESPONSE_DELAY if slow else None
         await self._emulator.faults.set_response_delay(delay)
 
     async def _set_sender_role(self, granted: bool) -> None:

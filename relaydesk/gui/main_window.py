@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QSplitter, QVBoxLayout
 
         from relaydesk.gui.demo import DemoFaultBar
+        from relaydesk.gui.demo_story import SlowListenerStory
         from relaydesk.gui.panes.check_section import CheckSection
         from relaydesk.gui.panes.connection_section import ConnectionSection
         from relaydesk.gui.panes.listener_pane import ListenerPane
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)  # deletes the empty placeholder
         self.statusBar().clearMessage()
         self.profile_actions = ProfileActions(self.workspace, self.connection, self)
+        self.slow_story = SlowListenerStory(self.demo, self)
         self._build_menus()
         # Tab order: widgets are created in layout order (profile bar, connection,
         # demo faults, listener, sender, timeline, check), which Qt follows.

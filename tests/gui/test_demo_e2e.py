@@ -133,8 +133,14 @@ async def test_drop_control_channel_reconnects(window: MainWindow) -> None:
 async def test_expired_token_reconnects_with_a_new_token(window: MainWindow) -> None:
     await _start_listener(window)
     window.demo_bar.expire_button.click()
+    badge = window.listener_pane.token_badge
+    first = badge.token
     await until(lambda: any(c.code == 1008 for c in _events(window, ChannelClosed)), "1008")
     await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "online again")
+    await until(lambda: badge.token != first, "the new token on the badge")
+    assert badge.tokens == 2
+    assert badge.renewals_label.text().startswith("New token")
+    assert "Not renewed yet" not in badge.renewals_label.text()
 
 
 @pytest.mark.asyncio
@@ -186,6 +192,45 @@ async def test_slow_listener_gives_504_with_a_remedy(window: MainWindow) -> None
     await until(lambda: tab.status_label.text().startswith("Failed"), "the 504", within=30)
     assert "504" in tab.status_label.text()
     assert "listener" in tab.response_view.toPlainText().lower()
+
+
+def _log_previews(model) -> list[str]:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    model.flush()
+    return [
+        str(model.index(r, 5).data(Qt.ItemDataRole.DisplayRole)) for r in range(model.rowCount())
+    ]
+
+
+@pytest.mark.asyncio
+async def test_slow_listener_tells_the_same_story_on_both_sides(window: MainWindow) -> None:
+    await _start_listener(window)
+    window.demo_bar.slow_button.click()
+    await until(lambda: "slow" in window.demo_bar.result_label.text(), "slow mode")
+    tab = window.sender_pane.http_tab
+    tab.send_button.click()
+    await until(lambda: tab.status_label.text().startswith("Failed"), "the 504", within=30)
+    # The listener answered at once; its log says the relay held that answer.
+    held = [p for p in _log_previews(window.listener_pane.log_model) if p.startswith("200 in")]
+    assert held and all("held by the relay" in p and "504" in p for p in held)
+    # The sender's failure says why the 504 came although the listener answered.
+    assert "Demo fault 'Slow listener' is on" in tab.response_view.toPlainText()
+    notes = {
+        (entry.side, entry.text)
+        for entry in (
+            window.timeline_model.entry(r) for r in range(window.timeline_model.rowCount())
+        )
+        if "demo fault" in entry.text
+    }
+    assert {side for side, _text in notes} == {"listener", "sender"}
+
+    window.demo_bar.slow_button.click()  # off again: no more notes
+    await until(lambda: "promptly" in window.demo_bar.result_label.text(), "prompt mode")
+    tab.send_button.click()
+    await until(lambda: tab.status_label.text().startswith("200"), "the prompt answer")
+    last = _log_previews(window.listener_pane.log_model)[-1]
+    assert last.startswith("200 in") and "held" not in last
 
 
 @pytest.mark.asyncio

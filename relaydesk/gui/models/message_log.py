@@ -71,7 +71,7 @@ class MessageLogModel(QAbstractTableModel):
         self._rows: list[MessageRow] = []
         self._budget = PayloadBudget(payload_budget)
         self._first_seq = 0  # the number of rows[0]: rows are numbered as they are built
-        self._pending: list[tuple[LogEvent, float | None]] = []
+        self._pending: list[tuple[LogEvent, float | None, str]] = []
         self._trimmed = 0
         self._appended = 0
         self._timer = QTimer(self)
@@ -81,17 +81,18 @@ class MessageLogModel(QAbstractTableModel):
 
     # --- feeding -----------------------------------------------------------------
 
-    def append(self, event: Event, rtt: float | None = None) -> None:
+    def append(self, event: Event, rtt: float | None = None, note: str = "") -> None:
         """Buffer one message/HTTP event; other event types are ignored.
 
         Args:
             event: MessageReceived/MessageSent/HttpRequestReceived/
                 HttpResponseSent/HttpResponseReceived.
             rtt: round-trip time in seconds, for an echoed message.
+            note: shown after the preview and in the detail (see ``build_row``).
         """
         if not is_log_event(event):
             return
-        self._pending.append((event, rtt))  # type: ignore[arg-type]  # checked above
+        self._pending.append((event, rtt, note))  # type: ignore[arg-type]  # checked above
         self._appended += 1
         if not self._timer.isActive():
             self._timer.start()
@@ -117,7 +118,7 @@ class MessageLogModel(QAbstractTableModel):
             self._trimmed += drop_pending
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(pending) - 1)
-        self._rows.extend(build_row(event, rtt) for event, rtt in pending)
+        self._rows.extend(build_row(event, rtt, note) for event, rtt, note in pending)
         self.endInsertRows()
         self._account(first)
         if overflow > 0:

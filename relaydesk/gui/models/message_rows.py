@@ -52,6 +52,7 @@ class MessageRow:
     preview: str
     rtt: str
     released: bool = False  # the content was let go (payloads.py: memory budget)
+    note: str = ""  # what the app knows beyond the event (a demo fault that changes its fate)
 
     def cells(self) -> tuple[str, ...]:
         """Return the cells in :data:`COLUMNS` order."""
@@ -71,12 +72,26 @@ def is_log_event(event: Event) -> bool:
     return isinstance(event, LOG_EVENT_TYPES)
 
 
-def build_row(event: LogEvent, rtt: float | None = None) -> MessageRow:
-    """Return the row for ``event``; ``rtt`` is shown for echoed messages."""
+def build_row(event: LogEvent, rtt: float | None = None, note: str = "") -> MessageRow:
+    """Return the row for ``event``; ``rtt`` is shown for echoed messages.
+
+    ``note`` follows the preview: what happened to the event beyond what the
+    event itself knows (a response the relay holds because of a demo fault).
+    """
     rtt_text = "" if rtt is None else format_duration(rtt)
     direction, connection, kind, size, preview = _cells(event)
+    if note:
+        preview = f"{preview} · {note}"
     return MessageRow(
-        event, format_clock_ms(event.at), direction, connection, kind, size, preview, rtt_text
+        event,
+        format_clock_ms(event.at),
+        direction,
+        connection,
+        kind,
+        size,
+        preview,
+        rtt_text,
+        note=note,
     )
 
 
@@ -131,6 +146,11 @@ def detail_text(row: MessageRow) -> str:
             "keeps only its newest payloads, up to a budget (64 MiB by default). "
             "The preview in the list remains."
         )
+    text = _detail(row)
+    return f"{text}\n\n⚠ {row.note}" if row.note else text
+
+
+def _detail(row: MessageRow) -> str:
     event = row.event
     match event:
         case MessageReceived() | MessageSent():

@@ -11,6 +11,7 @@ flood neither pushes the protocol history out nor grows memory without bound.
 from __future__ import annotations
 
 import heapq
+import time
 from collections import deque
 from typing import Any
 
@@ -29,6 +30,7 @@ from relaydesk.gui.models.formatting import format_clock
 from relaydesk.gui.models.payloads import CONTENT_EVENTS, DEFAULT_PAYLOAD_BUDGET, payload_size
 from relaydesk.gui.models.session_export import export_jsonl
 from relaydesk.gui.models.timeline_entries import Severity, TimelineEntry, describe, folded
+from relaydesk.protocol.redaction import redact_text
 from relaydesk.relay.events import Event
 
 __all__ = [
@@ -86,7 +88,21 @@ class TimelineModel(QAbstractTableModel):
         entry = describe(event)
         if entry is None:
             return None
+        self._add_row(entry)
         self._last_shown = event
+        return entry
+
+    def append_note(self, side: str, severity: Severity, text: str, detail: str = "") -> None:
+        """Add a row the app itself says (no protocol event: not in the export).
+
+        For what the core cannot know, e.g. that a demo fault makes the relay
+        hold a response the listener sent in microseconds.
+        """
+        entry = TimelineEntry(time.time(), side, severity, redact_text(text), redact_text(detail))
+        self._add_row(entry)
+        self._last_shown = None  # nothing folds into a note
+
+    def _add_row(self, entry: TimelineEntry) -> None:
         if len(self._entries) >= self._cap:
             self.beginRemoveRows(QModelIndex(), 0, 0)
             del self._entries[0]
@@ -95,7 +111,6 @@ class TimelineModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), row, row)
         self._entries.append(entry)
         self.endInsertRows()
-        return entry
 
     def _record(self, event: Event) -> None:
         """Keep ``event`` for the export, within the count and payload bounds."""

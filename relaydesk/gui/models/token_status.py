@@ -32,7 +32,8 @@ class TokenStatus:
     Attributes:
         level: ``"none"`` (no token), ``"ok"``, ``"warn"`` (under
             :func:`warn_threshold`: 5 min, or half the lifetime of a shorter
-            token) or ``"expired"``.
+            token), ``"expired"`` or ``"expired-open"`` (expired, but its
+            connection is open and unaffected).
         text: the countdown sentence (``"Expires in 04:51"`` …).
         remaining: seconds left (``None`` when the token does not expire).
         fraction: remaining share of the lifetime, 0.0 – 1.0.
@@ -44,13 +45,30 @@ class TokenStatus:
     fraction: float
 
 
-def token_status(info: TokenInfo | None, now: float, issued_at: float | None = None) -> TokenStatus:
+#: Why an expired token does not matter to an open connection (the badge's tooltip).
+EXPIRED_WHILE_OPEN = (
+    "Azure Relay checks a token when a connection opens; an open connection outlives "
+    "its token and keeps working. The next connect fetches a new token."
+)
+
+
+def token_status(
+    info: TokenInfo | None,
+    now: float,
+    issued_at: float | None = None,
+    *,
+    connection_open: bool = False,
+) -> TokenStatus:
     """Return level, countdown text and remaining fraction for ``info`` at ``now``.
 
     Args:
         info: the token, or ``None`` when there is none.
         now: the current time, seconds since the epoch.
         issued_at: when the lifetime started; the ``iat``/``nbf`` claim wins when present.
+        connection_open: the token's connection is open. Past its expiry the level
+            is then ``"expired-open"`` and the text says the connection is unaffected:
+            the relay checked the token when the connection opened (§6), and an open
+            rendezvous outlives it, so a red "Expired" would alarm for nothing.
     """
     if info is None:
         return TokenStatus("none", "", None, 0.0)  # the identity line says "No token"
@@ -61,6 +79,8 @@ def token_status(info: TokenInfo | None, now: float, issued_at: float | None = N
     lifetime = info.expires_at - start if start is not None else 0.0
     fraction = max(0.0, min(1.0, remaining / lifetime)) if lifetime > 0 else 1.0
     if remaining <= 0:
+        if connection_open:
+            return TokenStatus("expired-open", "Expired · connection unaffected", remaining, 0.0)
         return TokenStatus("expired", "Expired", remaining, 0.0)
     countdown = format_countdown(remaining)
     if remaining < warn_threshold(lifetime):

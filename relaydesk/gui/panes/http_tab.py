@@ -131,8 +131,9 @@ class HttpTab(QWidget):
         self.status_label.setText("No response yet")
         self.response_view.clear()
 
-    def show_failure(self, info: ErrorInfo) -> None:
-        """Show why a request failed (cause + remedy)."""
+    def show_failure(self, info: ErrorInfo, note: str = "") -> None:
+        """Show why a request failed (cause + remedy, and ``note``: what else the app knows)."""
         status = f"{info.status} · " if info.status is not None else ""
         self.status_label.setText(f"Failed: {status}{info.kind}")
-        self.response_view.setPlainText(f"{info.message}\n\n{info.remedy}".strip())
+        extra = f"\n\n⚠ {note}" if note else ""
+        self.response_view.setPlainText(f"{info.message}\n\n{info.remedy}".strip() + extra)

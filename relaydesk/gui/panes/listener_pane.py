@@ -33,6 +33,7 @@ from relaydesk.relay.events import (
     ConnectionState,
     ErrorInfo,
     Event,
+    HttpResponseSent,
     StateChanged,
     TokenRenewed,
 )
@@ -48,6 +49,9 @@ class ListenerPane(QWidget):
         self.setObjectName("listenerPane")
         self.bridge = bridge
         self.log_model = MessageLogModel(parent=self)
+        #: Said after each HTTP response this listener sends (e.g. that the relay
+        #: holds it because of a demo fault); empty for nothing to add.
+        self.response_note = ""
         self._build_ui()
         self._connect()
         self._show_state(ConnectionState.OFFLINE)
@@ -113,7 +117,7 @@ class ListenerPane(QWidget):
         bridge.connection_ended.connect(self._on_ended)
         bridge.connection_rejected.connect(self._on_rejected)
         bridge.message.connect(self._on_message)
-        bridge.http.connect(self.log_model.append)
+        bridge.http.connect(self._on_http)
 
     # --- public --------------------------------------------------------------------
 
@@ -165,6 +169,10 @@ class ListenerPane(QWidget):
 
     def _on_rejected(self, event: ConnectionRejected) -> None:
         self.connections.remove(event.connection_id)
+
+    def _on_http(self, event: Event) -> None:
+        note = self.response_note if isinstance(event, HttpResponseSent) else ""
+        self.log_model.append(event, note=note)
 
     def _on_message(self, event: Event) -> None:
         self.log_model.append(event)

@@ -47,6 +47,9 @@ class SenderPane(QWidget):
         self.bridge = bridge
         self.log_model = MessageLogModel(parent=self)
         self._pin_id: str | None = None
+        #: Said with a failed HTTP request's 504 (e.g. that a demo fault made the
+        #: relay hold the listener's answer); empty for nothing to add.
+        self.timeout_note = ""
         self._build_ui()
         self._connect()
         self._show_state(ConnectionState.OFFLINE)
@@ -124,7 +127,7 @@ class SenderPane(QWidget):
         bridge.rtt.connect(self._on_rtt)
         bridge.http_response.connect(self.http_tab.show_response)
         bridge.http_response.connect(self.log_model.append)
-        bridge.http_failed.connect(self.http_tab.show_failure)
+        bridge.http_failed.connect(self._on_http_failed)
         bridge.listener_count.count_changed.connect(self._on_listener_count)
         bridge.listener_count.failed.connect(self._on_count_failed)
 
@@ -229,6 +232,9 @@ class SenderPane(QWidget):
             event.state, attempt=event.attempt, next_try_in=event.next_try_in, error=event.error
         )
         self._show_state(event.state)
+        # The relay checked the token when the WebSocket opened (§6); while it
+        # stays open, the token's expiry does not end it.
+        self.token_badge.set_connection_open(event.state is ConnectionState.ONLINE)
 
     def _show_state(self, state: ConnectionState) -> None:
         running = state is not ConnectionState.OFFLINE
@@ -237,6 +243,10 @@ class SenderPane(QWidget):
     def _on_error(self, info: ErrorInfo) -> None:
         self.state_badge.set_state(self.bridge.state, error=info)
         self._show_state(self.bridge.state)
+
+    def _on_http_failed(self, info: ErrorInfo) -> None:
+        note = self.timeout_note if info.status == 504 else ""
+        self.http_tab.show_failure(info, note)
 
     def _on_message(self, event: Event, rtt: float | None) -> None:
         self.log_model.append(event, rtt)

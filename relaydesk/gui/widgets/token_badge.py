@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from relaydesk.gui.models.formatting import format_clock
 from relaydesk.gui.models.token_status import (
+    EXPIRED_WHILE_OPEN,
     TokenStatus,
     claim_rows,
     expiry_text,
@@ -42,6 +43,7 @@ _LOCAL_STYLE = """
 #tokenCountdown[level="warn"] {{ color: {warn}; font-weight: bold; }}
 #tokenCountdown[level="expired"] {{ color: {error}; font-weight: bold; }}
 """
+_LEVEL_TIPS = {"expired-open": EXPIRED_WHILE_OPEN}
 
 
 class TokenBadge(QWidget):
@@ -65,6 +67,9 @@ class TokenBadge(QWidget):
         self._issued_at: float | None = None
         self._renewals = 0
         self._last_renewal: float | None = None
+        self._tokens = 0  # tokens shown since the badge was cleared
+        self._last_new: float | None = None  # when the newest of them came
+        self._connection_open = False
         self._status = token_status(None, 0.0)
         self._make_controls()
         for widget in (self, self.countdown_label, self.progress):
@@ -100,11 +105,33 @@ class TokenBadge(QWidget):
         """How many renewals were reported."""
         return self._renewals
 
+    @property
+    def tokens(self) -> int:
+        """How many different tokens were shown since the badge was cleared."""
+        return self._tokens
+
     def set_token(self, info: TokenInfo | None) -> None:
-        """Show a newly acquired token (``None`` clears the badge); renewals restart."""
-        self._renewals = 0
-        self._last_renewal = None
+        """Show a newly acquired token; ``None`` clears the badge and its counts.
+
+        A token that replaces another (a reconnect after the relay closed the
+        channel for an expired token, a new connect) is counted and its time
+        shown, so the badge never says "Not renewed yet" over a new token.
+        """
+        if info is None:
+            self._renewals, self._last_renewal = 0, None
+            self._tokens, self._last_new = 0, None
+        elif info != self._info:
+            self._tokens += 1
+            self._last_new = self._clock() if self._tokens > 1 else None
         self._show(info)
+
+    def set_connection_open(self, connection_open: bool) -> None:
+        """Say whether this token's connection is open (an expired token then is no alarm)."""
+        if connection_open != self._connection_open:
+            self._connection_open = connection_open
+            self.tick()
+            if self._status.level in ("ok", "warn") and self._status.remaining is not None:
+                self._timer.start()
 
     def set_renewed(self, info: TokenInfo, renewals: int, at: float) -> None:
         """Show a renewed token: ``renewals`` so far, the last one ``at`` (epoch seconds)."""
@@ -114,9 +141,12 @@ class TokenBadge(QWidget):
 
     def tick(self) -> None:
         """Re-render the countdown from the clock (the QTimer calls this every second)."""
-        status = token_status(self._info, self._clock(), self._issued_at)
+        status = token_status(
+            self._info, self._clock(), self._issued_at, connection_open=self._connection_open
+        )
         previous, self._status = self._status, status
         self.countdown_label.setText(status.text)
+        self.countdown_label.setToolTip(_LEVEL_TIPS.get(status.level, ""))
         self.progress.setValue(round(status.fraction * 1000))
         self.progress.setAccessibleDescription(f"{round(status.fraction * 100)} % of lifetime left")
         self.setAccessibleDescription(f"{identity_text(self._info)}, {status.text}")
@@ -124,7 +154,7 @@ class TokenBadge(QWidget):
             for widget in (self, self.countdown_label, self.progress):
                 set_style_property(widget, "level", status.level)
             self.level_changed.emit(status.level)
-        if status.level in ("none", "expired") or status.remaining is None:
+        if status.level in ("none", "expired", "expired-open") or status.remaining is None:
             self._timer.stop()
 
     # --- construction ------------------------------------------------------------
@@ -204,14 +234,21 @@ class TokenBadge(QWidget):
         self.renewals_label.setText(self._renewals_text())
         self.renewals_label.setVisible(info is not None)
         self.tick()
-        if info is not None and info.expires_at is not None and self._status.level != "expired":
+        if (
+            info is not None
+            and info.expires_at is not None
+            and self._status.level in ("ok", "warn")
+        ):
             self._timer.start()
 
     def _renewals_text(self) -> str:
-        if self._last_renewal is None:
-            cached = " (from cache)" if self._info is not None and self._info.from_cache else ""
-            return f"Not renewed yet{cached}"
-        return f"Renewed {self._renewals}× · last {format_clock(self._last_renewal)}"
+        cached = " (from cache)" if self._info is not None and self._info.from_cache else ""
+        parts = []
+        if self._last_new is not None:
+            parts.append(f"New token {format_clock(self._last_new)} (#{self._tokens}){cached}")
+        if self._last_renewal is not None:
+            parts.append(f"Renewed {self._renewals}× · last {format_clock(self._last_renewal)}")
+        return " · ".join(parts) or f"Not renewed yet{cached}"
 
     def _fill_claims(self, info: TokenInfo | None) -> None:
         while self.claims_form.rowCount():

@@ -128,3 +128,35 @@ def test_identity_and_accessibility(badge: TokenBadge) -> None:
     assert "Expires in 10:00" in badge.accessibleDescription()
     for widget in (badge.claims_button, badge.copy_button, badge.progress):
         assert widget.accessibleName()
+
+
+def test_expired_while_the_connection_is_open_says_why_it_does_not_matter(
+    badge: TokenBadge, clock: FakeClock
+) -> None:
+    badge.set_token(_token(600))
+    badge.set_connection_open(True)
+    clock.now += 601
+    badge.tick()
+    assert badge.level == "expired-open"
+    assert badge.countdown_label.text() == "Expired · connection unaffected"
+    assert "checks a token when a connection opens" in badge.countdown_label.toolTip()
+    assert badge.countdown_label.property("level") == "expired-open"  # not the red style
+    badge.set_connection_open(False)  # the next connect needs a new token: now it matters
+    assert (badge.level, badge.countdown_label.text()) == ("expired", "Expired")
+    assert badge.countdown_label.toolTip() == ""
+
+
+def test_a_new_token_after_a_reconnect_is_counted_and_shown(
+    badge: TokenBadge, clock: FakeClock
+) -> None:
+    badge.set_token(_token(600))
+    badge.set_token(_token(600))  # the same token again (e.g. re-emitted): not a new one
+    assert badge.tokens == 1 and badge.renewals_label.text() == "Not renewed yet"
+    clock.now += 600
+    fresh = TokenInfo(kind="entra", identity="listener", expires_at=clock.now + 600)
+    badge.set_token(fresh)  # the relay closed the channel (1008); the reconnect got this one
+    assert badge.tokens == 2
+    assert badge.renewals_label.text() == f"New token {format_clock(clock.now)} (#2)"
+    assert badge.level == "ok"
+    badge.set_token(None)
+    assert badge.tokens == 0
