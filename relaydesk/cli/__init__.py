@@ -31,6 +31,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "one-shot connectivity check (token, listener, sender, round trips)",
     ),
     "token": ("relaydesk.cli.token_command", "acquire a token and show its claims and expiry"),
+    "connect-port": (
+        "relaydesk.cli.connect_port_command",
+        "open a local HTTP port whose requests go through a hybrid connection",
+    ),
     "info": (
         "relaydesk.cli.info_command",
         "show the relay's runtime information: listener count, client authorization",

@@ -14,6 +14,7 @@ included — is *returned*; a service refusal (401/403/404/502/504 …) is
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import time
 from collections.abc import AsyncIterable, Mapping
@@ -118,6 +119,7 @@ async def http_request(
     body: bytes | AsyncIterable[bytes] | None = None,
     ssl_context: ssl.SSLContext | None = None,
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - agreed API; bounds the aiohttp session
+    session: aiohttp.ClientSession | None = None,
 ) -> HttpResponse:
     """Send one HTTP request through the relay and return the listener's answer.
 
@@ -131,6 +133,11 @@ async def http_request(
         body: bytes, or an async iterable of chunks (streamed, chunked).
         ssl_context: TLS trust.
         timeout: total seconds for the exchange.
+        session: an open session to reuse (its connections stay open between
+            requests, as a local port into the relay needs); it must not
+            decompress (``auto_decompress=False``) so bodies stay byte-exact,
+            and its TLS trust replaces ``ssl_context``. ``None``: a session
+            for this request only.
 
     Raises:
         InvalidInput: bad method or header.
@@ -147,16 +154,24 @@ async def http_request(
     url = address.http_url(suffix=path_suffix, query=query)
     started = time.monotonic()
     try:
-        async with (
-            aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=ssl_context if ssl_context else True),
-                timeout=aiohttp.ClientTimeout(total=timeout),
-                auto_decompress=False,
-            ) as session,
-            session.request(
-                method, url, headers=request_headers, data=body, expect100=False
-            ) as response,
-        ):
+        async with contextlib.AsyncExitStack() as stack:
+            if session is None:
+                session = await stack.enter_async_context(
+                    aiohttp.ClientSession(
+                        connector=aiohttp.TCPConnector(ssl=ssl_context if ssl_context else True),
+                        auto_decompress=False,
+                    )
+                )
+            response = await stack.enter_async_context(
+                session.request(
+                    method,
+                    url,
+                    headers=request_headers,
+                    data=body,
+                    expect100=False,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                )
+            )
             content = await response.read()
             result = HttpResponse(
                 status=response.status,

@@ -20,18 +20,19 @@ import logging
 from typing import TYPE_CHECKING
 
 import aiohttp
+from aiohttp import web
 
 from relaydesk.errors import ConnectionClosed
 from relaydesk.protocol import AcceptCommand
 from relaydesk.relay.accepting import offered_subprotocols
-from relaydesk.relay.connection import ListenerConnection
+from relaydesk.relay.connection import ListenerConnection, MessageConnection
 from relaydesk.relay.forward_target import proxied_request_headers, rendezvous_suffix
 from relaydesk.relay.policies import AcceptDecision
 
 if TYPE_CHECKING:
     from relaydesk.relay.forwarding import ForwardOptions
 
-__all__ = ["WebSocketBridge", "wire_close_code"]
+__all__ = ["LocalSocket", "WebSocketBridge", "bridge", "wire_close_code"]
 
 _log = logging.getLogger(__name__)
 
@@ -62,7 +63,6 @@ class WebSocketBridge:
         self._target = options.ws_target
         self._entity = entity_path
         self._opened: dict[str, aiohttp.ClientWebSocketResponse] = {}
-        self._reasons: dict[str, str] = {}
 
     async def accept(
         self, command: AcceptCommand, session: aiohttp.ClientSession
@@ -102,22 +102,7 @@ class WebSocketBridge:
         if local is None:  # not opened by accept(): nothing to bridge to
             await connection.close(1011, "RelayDesk: no local WebSocket")
             return
-        to_local = asyncio.create_task(self._relay_to_local(connection, local))
-        to_relay = asyncio.create_task(self._local_to_relay(local, connection))
-        try:
-            await asyncio.wait({to_local, to_relay}, return_when=asyncio.FIRST_COMPLETED)
-            if to_local.done():  # the sender closed first: pass its code on
-                code = wire_close_code(connection.close_code)
-                await local.close(code=code)
-            else:
-                code = wire_close_code(local.close_code)
-                await connection.close(code, self._close_reason(connection.id, local))
-        finally:
-            for task in (to_local, to_relay):
-                task.cancel()
-            await asyncio.gather(to_local, to_relay, return_exceptions=True)
-            if not local.closed:
-                await local.close()
+        await bridge(connection, local)
 
     async def close(self) -> None:
         """Close local sockets opened for senders that never started."""
@@ -126,39 +111,64 @@ class WebSocketBridge:
                 await local.close()
         self._opened.clear()
 
-    # Private methods -----------------------------------------------------------
 
-    async def _relay_to_local(
-        self, connection: ListenerConnection, local: aiohttp.ClientWebSocketResponse
-    ) -> None:
-        async for data in connection:
-            if isinstance(data, str):
-                await local.send_str(data)
-            else:
-                await local.send_bytes(data)
+#: An aiohttp WebSocket of either end (client or server response).
+LocalSocket = aiohttp.ClientWebSocketResponse | web.WebSocketResponse
 
-    async def _local_to_relay(
-        self, local: aiohttp.ClientWebSocketResponse, connection: ListenerConnection
-    ) -> None:
-        try:
-            while True:  # receive(), not async for: that hides the CLOSE and its reason
-                message = await local.receive()
-                if message.type in _DATA:  # str stays text, bytes stays binary
-                    await connection.send(message.data)
-                    continue
-                if message.type is aiohttp.WSMsgType.CLOSE and message.extra:
-                    self._reasons[connection.id] = str(message.extra)[:120]
-                return
-        except ConnectionClosed:
+
+async def bridge(relayed: MessageConnection, local: LocalSocket) -> None:
+    """Pass messages both ways until one side closes; pass its close code on.
+
+    ``relayed`` is the relay's end (listener or sender connection, §5.2),
+    ``local`` the local service's or local client's WebSocket.
+    """
+    reason: list[str] = []
+    to_local = asyncio.create_task(_relayed_to_local(relayed, local))
+    to_relay = asyncio.create_task(_local_to_relayed(local, relayed, reason))
+    try:
+        await asyncio.wait({to_local, to_relay}, return_when=asyncio.FIRST_COMPLETED)
+        if to_local.done():  # the relay side closed first: pass its code on
+            await local.close(code=wire_close_code(relayed.close_code))
+        else:
+            await relayed.close(wire_close_code(local.close_code), _close_reason(local, reason))
+    finally:
+        for task in (to_local, to_relay):
+            task.cancel()
+        await asyncio.gather(to_local, to_relay, return_exceptions=True)
+        if not local.closed:
+            await local.close()
+
+
+async def _relayed_to_local(relayed: MessageConnection, local: LocalSocket) -> None:
+    async for data in relayed:
+        if isinstance(data, str):
+            await local.send_str(data)
+        else:
+            await local.send_bytes(data)
+
+
+async def _local_to_relayed(
+    local: LocalSocket, relayed: MessageConnection, reason: list[str]
+) -> None:
+    try:
+        while True:  # receive(), not async for: that hides the CLOSE and its reason
+            message = await local.receive()
+            if message.type in _DATA:  # str stays text, bytes stays binary
+                await relayed.send(message.data)
+                continue
+            if message.type is aiohttp.WSMsgType.CLOSE and message.extra:
+                reason.append(str(message.extra)[:120])
             return
+    except ConnectionClosed:
+        return
 
-    def _close_reason(self, connection_id: str, local: aiohttp.ClientWebSocketResponse) -> str:
-        """The local side's close reason, or what went wrong with it."""
-        reason = self._reasons.pop(connection_id, "")
-        exc = local.exception()
-        if exc is not None and not reason:
-            return f"RelayDesk: local WebSocket failed ({_why(exc)})"[:120]
-        return reason
+
+def _close_reason(local: LocalSocket, reason: list[str]) -> str:
+    """The local side's close reason, or what went wrong with it."""
+    exc = local.exception()
+    if exc is not None and not reason:
+        return f"RelayDesk: local WebSocket failed ({_why(exc)})"[:120]
+    return reason[0] if reason else ""
 
 
 def _why(exc: BaseException) -> str:
