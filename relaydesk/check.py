@@ -38,7 +38,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from relaydesk.errors import EntraError, RelayDeskError, Unauthorized
+from relaydesk.errors import EntraError, RelayDeskError
 from relaydesk.relay.events import ErrorInfo, Event, TokenInfo
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from relaydesk.relay.sender import SenderConnection
 
 __all__ = [
-    "ANONYMOUS_REMEDY",
     "CHECK_STEPS",
     "CheckConfig",
     "CheckFinished",
@@ -66,13 +65,6 @@ CHECK_STEPS: tuple[tuple[str, str], ...] = (
     ("sender_connected", "Sender connected"),
     ("message_round_trip", "Message round trip"),
     ("http_round_trip", "HTTP round trip"),
-)
-
-
-#: Remedy for a 401 when the sender sent no token (anonymous, protocol §6).
-ANONYMOUS_REMEDY = (
-    "This hybrid connection requires client authorization: give the sender an Entra "
-    "app or a SAS rule with Send rights instead of sending anonymously."
 )
 
 
@@ -206,7 +198,6 @@ class _Session:
         self._ssl = make_ssl_context(config.ca_file)
         self._listener: Listener | None = None
         self._sender: SenderConnection | None = None
-        self._sender_anonymous = False
 
     def body(self, key: str) -> StepBody:
         bodies: dict[str, StepBody] = {
@@ -226,7 +217,6 @@ class _Session:
     async def _token(self) -> tuple[str, tuple[TokenInfo, ...]]:
         listener = (await self._config.listener_tokens.get_token()).info()
         sender = (await self._config.sender_tokens.get_token()).info()
-        self._sender_anonymous = sender.kind == "anonymous"
         now = time.time()
         detail = f"{_token_note('listener', listener, now)}; {_token_note('sender', sender, now)}"
         return detail, (listener, sender)
@@ -251,21 +241,12 @@ class _Session:
     async def _sender_connected(self) -> tuple[str, tuple[TokenInfo, ...]]:
         from relaydesk.relay.sender import connect
 
-        try:
-            sender = await connect(
-                self._config.address,
-                self._config.sender_tokens,
-                allowed_listeners=self._pin(),
-                ssl_context=self._ssl,
-            )
-        except Unauthorized as exc:
-            if not self._sender_anonymous:
-                raise
-            # §6: only hybrid connections without client authorization take
-            # senders without a token; the generic 401 remedy would mislead.
-            raise Unauthorized(
-                exc.status, exc.reason, tracking_id=exc.tracking_id, remedy=ANONYMOUS_REMEDY
-            ) from exc
+        sender = await connect(
+            self._config.address,
+            self._config.sender_tokens,
+            allowed_listeners=self._pin(),
+            ssl_context=self._ssl,
+        )
         self._stack.push_async_callback(sender.close)
         self._sender = sender
         return f"connected to {sender.url}", ()

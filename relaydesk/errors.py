@@ -2,9 +2,9 @@
 
 Every error RelayDesk raises on purpose derives from :class:`RelayDeskError`.
 Errors carry structured attributes (field, status, tracking id, AADSTS code…)
-and a one-line ``__str__`` that states the *cause*; the *remedy* wording for
-users lives at the edges (``relaydesk.cli``, ``relaydesk.gui.errors``), except
-where a remedy is a fixed fact of the protocol (``remedy`` attributes below).
+and a one-line ``__str__`` that states the *cause*; the *remedy* comes from
+the one table in :mod:`relaydesk.remedies`, unless the raiser knows better and
+sets a ``remedy`` attribute (an AADSTS code's advice, a check step's finding).
 
 No exception text ever contains a secret, a key or a raw token.
 
@@ -244,11 +244,9 @@ class HandshakeFailed(RelayError):
         reason: the service's reason text (status description), which usually
             carries ``TrackingId:``; never contains a token.
         tracking_id: the TrackingId parsed from the reason or body, if any.
-        remedy: a one-line remedy (protocol facts; wording may be refined at
-            the edges).
+        remedy: a remedy given by whoever raised it when it knows better than
+            the table in :mod:`relaydesk.remedies` (empty otherwise).
     """
-
-    default_remedy = ""
 
     def __init__(
         self,
@@ -256,13 +254,13 @@ class HandshakeFailed(RelayError):
         reason: str = "",
         *,
         tracking_id: str | None = None,
-        remedy: str | None = None,
+        remedy: str = "",
     ) -> None:
         super().__init__(status, reason)
         self.status = status
         self.reason = reason
         self.tracking_id = tracking_id
-        self.remedy = self.default_remedy if remedy is None else remedy
+        self.remedy = remedy
 
     def __str__(self) -> str:
         return f"HTTP {self.status}: {self.reason}" if self.reason else f"HTTP {self.status}"
@@ -272,52 +270,21 @@ class Unauthorized(HandshakeFailed):
     """401: the token is missing, malformed, expired, wrongly signed or for
     another audience (protocol §4.2)."""
 
-    default_remedy = (
-        "Check the token: it may be expired, signed with the wrong key, or issued "
-        "for another namespace or audience (Entra tokens must be for "
-        "https://relay.azure.net)."
-    )
-    #: The remedy when the refused token was a SAS token (§9.4): its key or
-    #: rule is wrong far more often than anything else.
-    sas_remedy = (
-        "Check the SAS key and rule name: the key must be the current primary or "
-        "secondary key of that rule (regenerating a key invalidates the old one), and "
-        "the rule must exist on this namespace or hybrid connection."
-    )
-
 
 class Forbidden(HandshakeFailed):
     """403: the token is valid but lacks the right on this entity."""
-
-    default_remedy = (
-        "Give this identity the Azure Relay Listener/Sender role (or a SAS rule "
-        "with Listen/Send) on this hybrid connection or its namespace; role "
-        "assignments can take about 5 minutes to apply."
-    )
 
 
 class EntityNotFound(HandshakeFailed):
     """404: no such hybrid connection, or no listener matched the pin."""
 
-    default_remedy = (
-        "Check the namespace and hybrid connection name; if you pinned listeners, "
-        "check that a pinned listener is online."
-    )
-
 
 class NoListener(HandshakeFailed):
     """502: no listener is online for this hybrid connection."""
 
-    default_remedy = "Start a listener on this hybrid connection, then try again."
-
 
 class ListenerTimeout(HandshakeFailed):
     """504: the listener did not answer within 60 seconds (protocol §7.1)."""
-
-    default_remedy = (
-        "The listener is online but did not answer in time (Azure Relay waits 60 s); "
-        "check the listener application."
-    )
 
 
 class PayloadTooLarge(HandshakeFailed):
@@ -328,26 +295,13 @@ class PayloadTooLarge(HandshakeFailed):
     instead of letting it wait for the 60 s deadline.
     """
 
-    default_remedy = (
-        "Send a smaller body, or raise the listener's message size limit "
-        "(RelayDesk listeners accept up to 64 MiB by default)."
-    )
-
 
 class ListenerQuotaExceeded(HandshakeFailed):
     """403 QuotaExceeded: the hybrid connection has its maximum of listeners (§4.2, §8)."""
 
-    default_remedy = (
-        "At most 25 listeners can be connected to one hybrid connection: stop a "
-        "listener you no longer need, or spread the listeners over more hybrid "
-        "connections."
-    )
-
 
 class ListenerRejected(HandshakeFailed):
     """The listener rejected the connection with its own status (§5.3)."""
-
-    default_remedy = "The listener refused this connection; see its status text."
 
 
 class ConnectionClosed(RelayError):
@@ -440,7 +394,7 @@ def _is_listener_quota(reason: str) -> bool:
     return "quota" in lowered or "maximumlistenersperendpoint" in lowered
 
 
-# --- appended by the auth/secrets/profiles work ----------------------------------
+# --- token renewal ------------------------------------------------------------
 
 
 class TokenNotRenewable(AuthError):

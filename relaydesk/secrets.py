@@ -53,15 +53,6 @@ DEFAULT_SERVICE = "relaydesk"
 
 _REDACTED = "Secret('***')"
 
-#: What every "unavailable" message ends with. What happens to the secret
-#: meanwhile is the caller's to say (the GUI keeps it in memory for the
-#: session; the CLI exits), so it is not promised here.
-_REMEDY = (
-    "Install and unlock an OS keyring (for example GNOME Keyring or KWallet on "
-    "Linux, which provide the Secret Service)."
-)
-
-
 class Secret:
     """A secret string whose ``repr``/``str``/format never show the value.
 
@@ -262,7 +253,7 @@ class KeyringSecretStore:
         self._backend = backend
         reason = _unusable_reason(self._backend)
         if reason is not None:
-            raise SecretStoreUnavailable(f"{reason} {_REMEDY}")
+            raise SecretStoreUnavailable(reason)
 
     @property
     def service(self) -> str:
@@ -330,7 +321,7 @@ def _raise_store_error(action: str, key: str, exc: Exception) -> NoReturn:
     ) or not isinstance(exc, keyring.errors.KeyringError)
     if unavailable:
         raise SecretStoreUnavailable(
-            f"Could not {action} the secret {key!r} in the OS keyring ({cause}). {_REMEDY}"
+            f"Could not {action} the secret {key!r} in the OS keyring ({cause})."
         ) from exc
     raise SecretStoreError(
         f"Could not {action} the secret {key!r} in the OS keyring ({cause})."

@@ -78,12 +78,14 @@ async def test_memory_store_round_trip_and_label() -> None:
     ids=["fail", "null"],
 )
 def test_unusable_backends_raise_unavailable_with_remedy(backend: object) -> None:
+    from relaydesk.remedies import remedy_for
+
     with pytest.raises(SecretStoreUnavailable) as info:
         KeyringSecretStore(backend=backend)  # type: ignore[arg-type]
-    text = str(info.value)
-    assert "GNOME Keyring" in text
-    # The store does not promise what the caller does meanwhile: the CLI exits.
-    assert "in memory" not in text
+    assert "keyring" in str(info.value).lower()
+    assert "GNOME Keyring" in remedy_for(info.value)
+    # Only the GUI keeps secrets in memory meanwhile; the CLI exits and says so.
+    assert "in memory" not in remedy_for(info.value, edge="cli")
 
 
 def test_empty_chainer_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from relaydesk.cli.credentials import Identity, Role, Target, make_provider, resolve_target
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_AUTHORITY_HOST",
     "add_common_arguments",
-    "explain_anonymous",
     "output_for",
     "resolve",
     "run_command",
@@ -253,29 +252,6 @@ async def token_providers(target: Target) -> AsyncIterator[dict[Role, TokenProvi
             close = getattr(provider, "close", None)
             if callable(close):
                 close()
-
-
-#: The 401 remedy when the sender sent no token (protocol §6).
-ANONYMOUS_REMEDY = (
-    "This hybrid connection requires client authorization: give the sender an identity "
-    "(--client-id … or --sas-key-name …) instead of --sender-anonymous."
-)
-
-
-@contextlib.contextmanager
-def explain_anonymous(identity: Identity | None) -> Iterator[None]:
-    """Give a 401 met by an anonymous sender the remedy that fits it."""
-    from relaydesk.cli.credentials import AnonymousIdentity
-    from relaydesk.errors import Unauthorized
-
-    try:
-        yield
-    except Unauthorized as exc:
-        if not isinstance(identity, AnonymousIdentity):
-            raise
-        raise Unauthorized(
-            exc.status, exc.reason, tracking_id=exc.tracking_id, remedy=ANONYMOUS_REMEDY
-        ) from exc
 
 
 def ssl_context_for(target: Target) -> ssl.SSLContext:

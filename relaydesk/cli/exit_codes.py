@@ -41,7 +41,6 @@ from relaydesk.errors import (
     RelayError,
     RelayUnreachable,
     SecretStoreError,
-    SecretStoreUnavailable,
     TokenRejected,
     Unauthorized,
 )
@@ -70,19 +69,6 @@ EXIT_INCOMPLETE = 6
 
 #: Error kinds that mean "the exchange did not complete as expected".
 _INCOMPLETE_KINDS = frozenset({"CheckStepFailed", "EchoTimeout"})
-
-#: Remedies for the errors whose core class carries none.
-_REMEDIES: tuple[tuple[type[BaseException], str], ...] = (
-    (
-        SecretStoreUnavailable,
-        "Unlock or install an OS keyring, or pass the secret with --client-secret-env VAR "
-        "/ --sas-key-env VAR instead of a profile.",
-    ),
-    (SecretStoreError, "Check the OS keyring (unlock it) and try again."),
-    (ProfileError, "List the profiles in the desktop app or fix the profile file."),
-    (InvalidInput, "Fix the value and try again (see {help})."),
-)
-
 
 #: The core's field names as the command line spells them, for error messages
 #: (``ca_file: cannot load …`` reads ``--ca-file: cannot load …``).
@@ -134,22 +120,6 @@ def exit_code_for_kind(kind: str) -> int:
     return EXIT_UNEXPECTED
 
 
-def _remedy(exc: BaseException, command: str) -> str:
-    if isinstance(exc, RelayDeskError):
-        # The relay client's table: the error's own remedy, close codes,
-        # unreachable hosts, a 404 that means "no listener" (§6) …
-        from relaydesk.relay.failures import error_info
-
-        remedy = error_info(exc).remedy
-        if remedy:
-            return remedy
-    where = f"relaydesk {command} --help" if command else "relaydesk --help"
-    for cls, text in _REMEDIES:
-        if isinstance(exc, cls):
-            return text.format(help=where)
-    return ""
-
-
 def _ids(exc: BaseException) -> dict[str, Any]:
     """The ids and codes a support ticket needs, when the error has them."""
     ids: dict[str, Any] = {}
@@ -182,6 +152,7 @@ def describe_error(exc: BaseException, command: str = "") -> dict[str, Any]:
     their class name only, since a foreign message could quote anything.
     """
     from relaydesk.protocol.redaction import redact_text
+    from relaydesk.remedies import remedy_for
 
     if isinstance(exc, InvalidInput) and exc.field in _CLI_FIELDS:
         message = redact_text(f"{_CLI_FIELDS[exc.field]}: {exc.reason}")
@@ -192,7 +163,7 @@ def describe_error(exc: BaseException, command: str = "") -> dict[str, Any]:
     record: dict[str, Any] = {
         "kind": type(exc).__name__,
         "message": message,
-        "remedy": redact_text(_remedy(exc, command)),
+        "remedy": redact_text(remedy_for(exc, edge="cli", command=command)),
     }
     record.update(_ids(exc))
     record["exit_code"] = exit_code_for(exc)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from relaydesk.cli.common import (
     add_common_arguments,
-    explain_anonymous,
     resolve,
     run_command,
     ssl_context_for,
@@ -95,17 +94,16 @@ async def _request(args: argparse.Namespace, output: Output) -> int:
     method = args.method or ("POST" if body is not None else "GET")
     target = resolve(args, output, ("sender",))
     async with token_providers(target) as providers:
-        with explain_anonymous(target.sender):
-            response = await http_request(
-                target.address,
-                providers["sender"],
-                method,
-                path_suffix=args.path,
-                headers=headers,
-                body=body,
-                ssl_context=ssl_context_for(target),
-                timeout=args.timeout,
-            )
+        response = await http_request(
+            target.address,
+            providers["sender"],
+            method,
+            path_suffix=args.path,
+            headers=headers,
+            body=body,
+            ssl_context=ssl_context_for(target),
+            timeout=args.timeout,
+        )
     _print(response, output)
     return EXIT_OK if 200 <= response.status < 300 else EXIT_INCOMPLETE
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from relaydesk.cli.common import (
     add_common_arguments,
-    explain_anonymous,
     resolve,
     run_command,
     ssl_context_for,
@@ -97,13 +96,12 @@ async def _send(args: argparse.Namespace, output: Output, stop: asyncio.Event) -
     target = resolve(args, output, ("sender",))
     tally = _Tally()
     async with token_providers(target) as providers:
-        with explain_anonymous(target.sender):
-            connection = await connect(
-                target.address,
-                providers["sender"],
-                path_suffix=args.path,
-                ssl_context=ssl_context_for(target),
-            )
+        connection = await connect(
+            target.address,
+            providers["sender"],
+            path_suffix=args.path,
+            ssl_context=ssl_context_for(target),
+        )
         async with connection:
             output.emit({"event": "connected", "url": connection.url})
             await _exchange(connection, args, output, tally, stop)

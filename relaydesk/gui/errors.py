@@ -12,18 +12,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from relaydesk.errors import (
-    AuthError,
-    ConnectionClosed,
-    HandshakeFailed,
-    InvalidInput,
-    RelayDeskError,
-    RelayUnreachable,
-    SecretStoreUnavailable,
-    TokenRejected,
-)
+from relaydesk.errors import RelayDeskError
 from relaydesk.relay.events import ErrorInfo, ErrorOccurred, Event, StateChanged
+from relaydesk.relay.failures import error_info as core_error_info
 from relaydesk.relay.failures import without_tracking_trailer
+from relaydesk.remedies import forbidden_remedy
 
 __all__ = [
     "error_info",
@@ -32,87 +25,32 @@ __all__ = [
     "tailor_event",
 ]
 
-_CLOSE_REMEDIES = {
-    1008: "The token expired or was rejected; RelayDesk fetches a new one and reconnects.",
-    1011: "The service had an internal error; RelayDesk reconnects.",
-    1006: "The connection dropped without a close frame; RelayDesk reconnects.",
-}
 
+def error_info(exc: BaseException, *, side: str = "") -> ErrorInfo:
+    """Return a display-safe cause + remedy for an exception the GUI caught.
 
-def error_info(exc: BaseException) -> ErrorInfo:
-    """Return a display-safe cause + remedy for an exception.
-
-    The relay package's own mapping (``relaydesk.relay.failures.error_info``)
-    is used when it gives a remedy, so the CLI and GUI word things alike; this function
-    covers the rest of the tree and anything unexpected.
+    The same mapping as the relay client's events and the CLI
+    (:func:`relaydesk.relay.failures.error_info` over :mod:`relaydesk.remedies`),
+    with the GUI's wording for the few remedies that name a control.
     """
-    core = _core_error_info(exc)
-    if core is not None:
-        return core
-    kind = type(exc).__name__
-    if isinstance(exc, HandshakeFailed):
-        return ErrorInfo(kind, str(exc), exc.remedy, exc.status, exc.tracking_id)
-    if isinstance(exc, TokenRejected):
-        return ErrorInfo(kind, str(exc), "", exc.status)
-    if isinstance(exc, AuthError):
-        return ErrorInfo(kind, str(exc), exc.remedy, getattr(exc, "http_status", None))
-    if isinstance(exc, ConnectionClosed):
-        return ErrorInfo(kind, str(exc), _CLOSE_REMEDIES.get(exc.code, ""), exc.code)
-    if isinstance(exc, SecretStoreUnavailable):
-        remedy = (
-            "Install and unlock an OS keyring; until then secrets are kept in memory "
-            "for this session only."
-        )
-        return ErrorInfo(kind, str(exc) or "No system keyring available.", remedy)
-    if isinstance(exc, RelayUnreachable):
-        remedy = "Check the namespace host name, the network and any proxy or firewall."
-        return ErrorInfo(kind, str(exc), remedy)
-    if isinstance(exc, InvalidInput):
-        return ErrorInfo(kind, str(exc), f"Correct the {exc.field} field.")
-    if isinstance(exc, RelayDeskError):
-        return ErrorInfo(kind, str(exc))
-    if isinstance(exc, OSError):
-        return ErrorInfo(kind, str(exc) or kind, "Check the network connection.")
-    return ErrorInfo(kind, str(exc) or kind, "This looks like a bug in RelayDesk.")
-
-
-def _core_error_info(exc: BaseException) -> ErrorInfo | None:
-    """Use the relay package's mapping for our own errors, so CLI and GUI agree."""
-    if not isinstance(exc, RelayDeskError):
-        return None
-    try:
-        from relaydesk.relay.failures import error_info as relay_error_info
-    except ImportError:  # the relay package is optional for this module
-        return None
-    info = relay_error_info(exc)
-    if info.remedy:
-        return info
-    return None
-
-
-_ROLE_REMEDIES = {
-    "listener": (
-        "Assign the Azure Relay Listener role (or use a SAS rule with Listen) to this "
-        "identity on this hybrid connection or its namespace; role assignments can take "
-        "up to 5 minutes to apply."
-    ),
-    "sender": (
-        "Assign the Azure Relay Sender role (or use a SAS rule with Send) to this identity "
-        "on this hybrid connection or its namespace; role assignments can take up to "
-        "5 minutes to apply."
-    ),
-}
+    info = core_error_info(exc, side=side, edge="gui")
+    if isinstance(exc, OSError) and not isinstance(exc, RelayDeskError):
+        # A file or socket error the GUI met itself: its text names the path or errno.
+        return replace(info, message=str(exc) or type(exc).__name__)
+    return info
 
 
 def tailor(info: ErrorInfo, side: str) -> ErrorInfo:
-    """Make a generic remedy specific to the side it happened on.
+    """Make a generic 403 remedy name the one role missing on ``side``.
 
-    The core cannot know whether a 403 hit the listener or the sender; the
-    pane can, so "Listener/Sender role" becomes the one role that is missing.
+    Events from the relay client already carry their side's remedy; this is
+    for refusals that reach the GUI without one (a bridge that caught the
+    exception itself).
     """
-    remedy = _ROLE_REMEDIES.get(side)
-    if remedy and info.status == 403 and info.kind in ("Forbidden", "TokenRejected"):
-        return replace(info, remedy=remedy)
+    if info.status == 403 and info.kind in ("Forbidden", "TokenRejected"):
+        remedy = forbidden_remedy(side)
+        if remedy != info.remedy:
+            return replace(info, remedy=remedy)
     return info
 
 

@@ -204,4 +204,6 @@ class Acceptor:
 
     def _error(self, exc: RelayError) -> None:
         _log.info("accept failed: %s", exc)
-        self._emit(ErrorOccurred(at=self._clock(), side="listener", error=error_info(exc)))
+        self._emit(
+            ErrorOccurred(at=self._clock(), side="listener", error=error_info(exc, side="listener"))
+        )

@@ -36,21 +36,17 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
 from relaydesk.errors import (
     ConnectionClosed,
-    EntityNotFound,
     ForwardingFailed,
     HandshakeFailed,
-    NoListener,
     RelayDeskError,
     RelayError,
     RelayUnreachable,
-    RemoteProtocolViolation,
     TokenRejected,
-    Unauthorized,
     handshake_error_for_status,
 )
 from relaydesk.protocol.redaction import redact_text
-from relaydesk.protocol.sas import SAS_KEYWORD
 from relaydesk.relay.events import ErrorInfo
+from relaydesk.remedies import remedy_for
 
 __all__ = [
     "CLOSE_MEANINGS",
@@ -61,7 +57,7 @@ __all__ = [
     "parse_tracking_id",
     "translate_ws_error",
     "unreachable_error",
-    "with_token_remedy",
+    "with_remedy",
     "without_tracking_trailer",
 ]
 
@@ -79,25 +75,6 @@ CLOSE_MEANINGS: Mapping[int, str] = {
     1009: "a message was larger than the receiving side accepts",
     1011: "the relay had an internal error (or recycled the listener)",
 }
-
-_CLOSE_REMEDIES: Mapping[int, str] = {
-    1001: "Check that the hybrid connection still exists and is enabled.",
-    1006: "Check the network; the listener reconnects automatically.",
-    1008: (
-        "The token ran out or its renewal was refused: check the credentials "
-        "and that the identity still has its role."
-    ),
-    1009: (
-        "Send smaller messages, or raise the receiving side's message size limit "
-        "(RelayDesk accepts up to 64 MiB by default)."
-    ),
-    1011: "Transient relay error; the listener reconnects automatically.",
-}
-
-_UNREACHABLE_REMEDY = (
-    "Check the namespace host and port and the network or proxy; if the relay "
-    "uses a private CA (the local emulator), make its CA certificate trusted."
-)
 
 
 def parse_tracking_id(*texts: str | None) -> str | None:
@@ -191,18 +168,6 @@ def handshake_error(
     )
 
 
-def with_token_remedy(error: RelayError, token: str | None) -> RelayError:
-    """Give a 401 met with a SAS token the SAS remedy (§9.4), not the Entra one.
-
-    The service's 401 texts do not say which kind of token was refused; the
-    caller knows what it sent.
-    """
-    is_sas = token is not None and token[: len(SAS_KEYWORD)].lower() == SAS_KEYWORD.lower()
-    if is_sas and isinstance(error, Unauthorized) and error.remedy == Unauthorized.default_remedy:
-        error.remedy = Unauthorized.sas_remedy
-    return error
-
-
 def closed_error(code: int | None, reason: str = "") -> ConnectionClosed:
     """Build :class:`ConnectionClosed` with a reason that explains the code (§4.3).
 
@@ -266,31 +231,28 @@ def translate_ws_error(exc: BaseException, where: str) -> RelayError | None:
     return None
 
 
-def _remedy(exc: BaseException) -> str:
-    if isinstance(exc, EntityNotFound) and "no listeners" in exc.reason.lower():
-        # A WebSocket sender gets 404 (not 502) when no listener is online (§6).
-        return NoListener.default_remedy
-    # The error's own remedy (AuthError, HandshakeFailed, the check's step
-    # failures …) comes first; the table below is for errors that carry none.
-    remedy = getattr(exc, "remedy", "")
-    if isinstance(remedy, str) and remedy:
-        return remedy
-    if isinstance(exc, ConnectionClosed):
-        return _CLOSE_REMEDIES.get(exc.code, "")
-    if isinstance(exc, RelayUnreachable):
-        return _UNREACHABLE_REMEDY
-    if isinstance(exc, RemoteProtocolViolation):
-        return "The relay sent a message RelayDesk does not understand; report it."
-    if isinstance(exc, TokenRejected):
-        return "Check the token's key, audience, expiry and rights."
-    return ""
+def with_remedy(exc: RelayDeskError, *, side: str, identity: str = "") -> RelayDeskError:
+    """Give a refusal the remedy for the side and identity that met it; return ``exc``.
+
+    The connecting code knows both (the CLI and the GUI see only the exception),
+    so a 401 met by an anonymous sender says the hybrid connection needs a
+    token, a 403 names the missing role (§6, §10.5). A remedy the raiser set
+    itself is kept.
+    """
+    if isinstance(exc, HandshakeFailed) and not exc.remedy:
+        exc.remedy = remedy_for(exc, side=side, identity=identity)
+    return exc
 
 
-def error_info(exc: BaseException) -> ErrorInfo:
+def error_info(
+    exc: BaseException, *, side: str = "", identity: str = "", edge: str = ""
+) -> ErrorInfo:
     """Describe ``exc`` for an event: class name, cause, remedy, status, ids.
 
-    Unknown exceptions (bugs) get their class name only, never their text,
-    since a foreign message could quote anything.
+    The remedy comes from :func:`relaydesk.remedies.remedy_for`, tailored by
+    ``side``, ``identity`` and ``edge`` when the caller knows them. Unknown
+    exceptions (bugs) get their class name only, never their text, since a
+    foreign message could quote anything.
     """
     status: int | None = None
     tracking: str | None = None
@@ -304,7 +266,7 @@ def error_info(exc: BaseException) -> ErrorInfo:
     return ErrorInfo(
         kind=type(exc).__name__,
         message=message,
-        remedy=_remedy(exc),
+        remedy=remedy_for(exc, side=side, identity=identity, edge=edge),
         status=status,
         tracking_id=tracking,
     )

@@ -389,4 +389,6 @@ class HttpResponder:
 
     def _failed(self, exc: RelayDeskError) -> None:
         _log.info("could not answer an HTTP request: %s", exc)
-        self._emit(ErrorOccurred(at=self._clock(), side="listener", error=error_info(exc)))
+        self._emit(
+            ErrorOccurred(at=self._clock(), side="listener", error=error_info(exc, side="listener"))
+        )

@@ -30,7 +30,7 @@ from relaydesk.relay.failures import (
     handshake_error,
     is_service_error,
     unreachable_error,
-    with_token_remedy,
+    with_remedy,
 )
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import AUTH_HEADER, USER_AGENT, display_url
@@ -147,7 +147,9 @@ async def http_request(
         AuthError: no token could be obtained.
     """
     method, request_headers = _check(method, headers)
-    token = (await token_provider.get_token()).value.reveal()
+    access = await token_provider.get_token()
+    token = access.value.reveal()
+    identity = access.info().kind if token else "anonymous"
     if token:
         request_headers[AUTH_HEADER] = token
     request_headers.setdefault("User-Agent", USER_AGENT)
@@ -187,7 +189,7 @@ async def http_request(
         raise unreachable_error(root_cause(exc), address.namespace) from exc
     if is_service_error(result.status, result.reason, result.body, result.headers):
         error = handshake_error(result.status, result.reason, result.body, headers=result.headers)
-        raise with_token_remedy(error, token)
+        raise with_remedy(error, side="sender", identity=identity)
     return result
 
 

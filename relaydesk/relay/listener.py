@@ -29,7 +29,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 
-from relaydesk.errors import AuthError, ConnectionClosed, EntityNotFound, RelayError
+from relaydesk.errors import AuthError, ConnectionClosed, EntityNotFound, RelayDeskError, RelayError
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RequestCommand
 from relaydesk.relay.accepting import Acceptor, ConnectionHandler
 from relaydesk.relay.connection import ListenerConnection
@@ -47,7 +47,7 @@ from relaydesk.relay.events import (
     TokenInfo,
     TokenRenewed,
 )
-from relaydesk.relay.failures import error_info
+from relaydesk.relay.failures import error_info, with_remedy
 from relaydesk.relay.http_responder import HttpResponder
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.policies import AcceptPolicy, HttpHandler, accept_all
@@ -301,7 +301,7 @@ class Listener:
             ConnectionState.RECONNECTING,
             attempt=decision.attempt,
             next_try_in=decision.delay,
-            error=error_info(error) if error else None,
+            error=self._error_info(error) if error else None,
         )
         return decision.delay
 
@@ -360,8 +360,19 @@ class Listener:
             self.token = event.token
         self._queue.put(event)
 
+    def _error_info(self, exc: BaseException) -> ErrorInfo:
+        """Describe ``exc`` with the remedy for a listener with this identity.
+
+        The exception gets that remedy too, for callers that see it raised
+        (``start()`` failing, the check).
+        """
+        identity = self.token.kind if self.token else getattr(self._provider, "kind", "")
+        if isinstance(exc, RelayDeskError):
+            with_remedy(exc, side="listener", identity=identity)
+        return error_info(exc, side="listener", identity=identity)
+
     def _report(self, exc: BaseException) -> None:
-        info = error_info(exc)
+        info = self._error_info(exc)
         self.last_error = info
         self._queue.put(ErrorOccurred(at=self._clock(), side="listener", error=info))
 
@@ -390,5 +401,5 @@ class Listener:
         )
 
     def _go_offline(self, error: BaseException | None) -> None:
-        self._set_state(ConnectionState.OFFLINE, error=error_info(error) if error else None)
+        self._set_state(ConnectionState.OFFLINE, error=self._error_info(error) if error else None)
         self._queue.close()

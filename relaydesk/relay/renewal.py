@@ -168,6 +168,10 @@ class TokenRenewer:
             _log.info("no extended token yet: %s", exc)
             return None, exc
         except AuthError as exc:
-            self._emit(ErrorOccurred(at=self._clock(), side="listener", error=error_info(exc)))
+            self._emit(
+                ErrorOccurred(
+                    at=self._clock(), side="listener", error=error_info(exc, side="listener")
+                )
+            )
             return None, exc
         return token, None

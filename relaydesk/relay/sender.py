@@ -30,7 +30,7 @@ from relaydesk.relay.events import (
     TokenAcquired,
     TokenInfo,
 )
-from relaydesk.relay.failures import error_info
+from relaydesk.relay.failures import error_info, with_remedy
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import WebSocketSettings, display_url, open_websocket
 
@@ -145,8 +145,10 @@ async def connect(
     )
     queue.put(StateChanged(at=clock(), side="sender", state=ConnectionState.CONNECTING))
     url = address.connect_url(suffix=path_suffix, query=query, connection_id=connection_id)
+    identity = getattr(token_provider, "kind", "")
     try:
         token = await token_provider.get_token()
+        identity = token.info().kind if token.value.reveal() else "anonymous"
         info = None if not token.value.reveal() else token.info()
         if info is not None:
             queue.put(TokenAcquired(at=clock(), side="sender", token=info))
@@ -159,13 +161,14 @@ async def connect(
             subprotocols=subprotocols,
         )
     except RelayDeskError as exc:
+        with_remedy(exc, side="sender", identity=identity)
         _report_failure(queue, exc, clock)
         raise
     return _opened(websocket, url, info, queue, connection_id, clock)
 
 
 def _report_failure(queue: EventQueue, exc: RelayDeskError, clock: Callable[[], float]) -> None:
-    info = error_info(exc)
+    info = error_info(exc, side="sender")
     queue.put(ErrorOccurred(at=clock(), side="sender", error=info))
     queue.put(StateChanged(at=clock(), side="sender", state=ConnectionState.OFFLINE, error=info))
     queue.close()

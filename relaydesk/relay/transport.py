@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from relaydesk import __version__
-from relaydesk.relay.failures import translate_ws_error, with_token_remedy
+from relaydesk.relay.failures import translate_ws_error
 from relaydesk.relay.redact import RedactingLogger
 
 __all__ = ["AUTH_HEADER", "USER_AGENT", "WebSocketSettings", "display_url", "open_websocket"]
@@ -111,4 +111,4 @@ async def open_websocket(
         error = translate_ws_error(exc, where_of(url))
         if error is None:
             raise
-        raise with_token_remedy(error, token) from exc
+        raise error from exc

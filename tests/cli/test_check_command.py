@@ -92,7 +92,7 @@ def test_outsider_sender_fails_at_sender_connected_with_the_role_remedy(
     ]
     error = steps["sender_connected"]["error"]
     assert error["status"] == 403
-    assert "Azure Relay Listener/Sender role" in error["remedy"]
+    assert "Azure Relay Sender role" in error["remedy"]
     assert error["tracking_id"]
 
 

@@ -70,8 +70,9 @@ def test_remedy_comes_from_the_error_then_the_relay_table_then_the_cli_table() -
     )
     # A WebSocket sender with no listener online gets a 404 (§6), not a 502.
     no_listeners = EntityNotFound(404, "There are no listeners connected for the endpoint.")
-    assert remedy(no_listeners) == NoListener.default_remedy
-    assert remedy(EntityNotFound(404, "gone")) == EntityNotFound.default_remedy
+    assert remedy(no_listeners) == remedy(NoListener(502, "no listener"))
+    assert remedy(no_listeners).startswith("Start a listener")
+    assert "Check the namespace and hybrid connection name" in remedy(EntityNotFound(404, "gone"))
     assert "reconnects" in remedy(ConnectionClosed(1011, "boom"))
     assert "keyring" in remedy(SecretStoreUnavailable("no keyring"))
     assert remedy(InvalidAddress("address", "bad")).endswith("(see relaydesk --help).")

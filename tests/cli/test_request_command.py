@@ -134,4 +134,4 @@ def test_anonymous_request_to_a_protected_hc_explains_the_401(
         )
     err = capsys.readouterr().err
     assert code == 3
-    assert "HTTP 401" in err and "instead of --sender-anonymous" in err
+    assert "HTTP 401" in err and "instead of sending anonymously" in err

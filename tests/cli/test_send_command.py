@@ -134,7 +134,7 @@ def test_outsider_sender_gets_403_and_the_role_remedy(
     assert code == 3
     assert records[-1]["event"] == "error"
     assert records[-1]["status"] == 403
-    assert "Azure Relay Listener/Sender role" in records[-1]["remedy"]
+    assert "Azure Relay Sender role" in records[-1]["remedy"]
 
 
 def test_secret_from_stdin_and_sas_key_from_env(

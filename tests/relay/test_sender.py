@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from relaydesk.auth import AnonymousTokenProvider
-from relaydesk.errors import EntityNotFound, InvalidField, NoListener, Unauthorized
+from relaydesk.errors import EntityNotFound, InvalidField, Unauthorized
 from relaydesk.protocol import AcceptCommand
 from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import (
@@ -145,7 +145,7 @@ async def test_failed_connect_still_tells_its_story(relay: RelaySetup) -> None:
     error = events[2]
     assert isinstance(error, ErrorOccurred) and error.error.kind == "EntityNotFound"
     # The event explains the 404 as "no listener", as the CLI does (§6).
-    assert error.error.remedy == NoListener.default_remedy
+    assert error.error.remedy.startswith("Start a listener")
     final = events[-1]
     assert isinstance(final, StateChanged) and final.state is ConnectionState.OFFLINE
     assert final.error == error.error
