@@ -29,6 +29,7 @@ from relaydesk.cli.exit_codes import EXIT_OK, exit_code_for_kind
 from relaydesk.cli.output import Output, event_record
 
 if TYPE_CHECKING:
+    from relaydesk.relay.capture import Capture
     from relaydesk.relay.events import Event
     from relaydesk.relay.forwarding import Forwarder, ForwardOptions
     from relaydesk.relay.listener import Listener
@@ -95,6 +96,11 @@ def _add_forward_arguments(parser: argparse.ArgumentParser) -> None:
         help="wait this long for the local service (default 50; the relay gives up at 60)",
     )
     group.add_argument(
+        "--har",
+        metavar="FILE",
+        help="on exit, write every HTTP request answered (redacted) to FILE as HAR 1.2",
+    )
+    group.add_argument(
         "--max-in-flight", type=int, default=32, metavar="N", help="requests forwarded at once"
     )
     group.add_argument(
@@ -145,6 +151,7 @@ async def _listen(args: argparse.Namespace, output: Output, stop: asyncio.Event)
 
     _check_statuses(args)
     forward = _forward_options(args)  # checked before any credential is looked at
+    capture = _capture(args)
     target = resolve(args, output, ("listener",))
     forwarder = None
     if forward is not None:
@@ -173,8 +180,10 @@ async def _listen(args: argparse.Namespace, output: Output, stop: asyncio.Event)
             )
         try:
             await listener.start()  # the first failure is raised: one error line, its exit code
-            return await _serve(listener, output, stop, forwarder)
+            return await _serve(listener, output, stop, forwarder, capture)
         finally:
+            if capture is not None:
+                _write_har(args.har, capture, target.address.namespace, output)
             if forwarder is not None:
                 await forwarder.close()
 
@@ -216,6 +225,36 @@ def _forward_options(args: argparse.Namespace) -> ForwardOptions | None:
     return options
 
 
+def _capture(args: argparse.Namespace) -> Capture | None:
+    """A capture for ``--har``, once the file's folder is known to exist."""
+    if args.har is None:
+        return None
+    from pathlib import Path
+
+    from relaydesk.errors import InvalidInput
+    from relaydesk.relay.capture import Capture
+
+    folder = Path(args.har).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise InvalidInput("--har", f"the folder {folder} does not exist")
+    return Capture()
+
+
+def _write_har(path: str, capture: Capture, namespace: str, output: Output) -> None:
+    from pathlib import Path
+
+    from relaydesk.atomic_files import write_atomically
+    from relaydesk.relay.har import har_text
+
+    text = har_text(capture, base_url=f"https://{namespace}")
+    try:
+        write_atomically(Path(path).expanduser(), text.encode())
+    except OSError as exc:
+        output.warn(f"could not write the HAR file {path}: {exc.strerror}")
+        return
+    print(f"relaydesk: wrote {len(capture)} requests to {path} (HAR 1.2)", file=output.err)
+
+
 def _option_name(field: str) -> str:
     names = {"forward": "--forward", "forward_ws": "--forward-ws", "timeout": "--forward-timeout"}
     return names.get(field, "--" + field.replace("_", "-"))
@@ -230,12 +269,16 @@ def _check_statuses(args: argparse.Namespace) -> None:
 
 
 async def _serve(
-    listener: Listener, output: Output, stop: asyncio.Event, forwarder: Forwarder | None = None
+    listener: Listener,
+    output: Output,
+    stop: asyncio.Event,
+    forwarder: Forwarder | None = None,
+    capture: Capture | None = None,
 ) -> int:
     """Print events until ``stop`` is set or the listener goes offline for good."""
     gave_up: list[int] = []
     forward = str(forwarder.options.http_target) if forwarder is not None else None
-    printer = asyncio.create_task(_print_events(listener, output, gave_up, forward))
+    printer = asyncio.create_task(_print_events(listener, output, gave_up, forward, capture))
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({printer, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -249,10 +292,16 @@ async def _serve(
 
 
 async def _print_events(
-    listener: Listener, output: Output, gave_up: list[int], forward: str | None
+    listener: Listener,
+    output: Output,
+    gave_up: list[int],
+    forward: str | None,
+    capture: Capture | None,
 ) -> None:
     """Print every event; note the exit code if the listener gave up by itself."""
     async for event in listener.events():
+        if capture is not None:
+            capture.add(event)
         record = event_record(event, now=event.at)
         if record is None:
             continue

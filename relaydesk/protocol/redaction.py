@@ -61,7 +61,10 @@ SECRET_KEYS = SECRET_HEADERS | frozenset(
 #: Query parameters whose values are credentials (sb-hc-token §2, sig §9.2, OAuth).
 #: A SAS token keeps its ``sr``, ``se`` and ``skn`` visible: only ``sig`` is secret,
 #: and the rule name and expiry are what a reader needs to tell tokens apart.
-_SECRET_QUERY = r"sb-hc-token|sig|access_token|refresh_token|id_token|client_secret|code|password"
+_SECRET_QUERY = (
+    r"sb-hc-token|sig|access_token|refresh_token|id_token|client_secret|code|password"
+    r"|token|api[_-]?key|apikey|secret|signature"  # an app's own tokens in a forwarded URL
+)
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"((?:^|[?&;\s\"'])(?:{_SECRET_QUERY})=)[^&\s\"'<>#;,]*", re.IGNORECASE), r"\1"),

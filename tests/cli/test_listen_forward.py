@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +19,14 @@ from tests.cli.test_listen_command import (
     _until_listener,
 )
 from tests.local_app import closed_port, download_bytes, local_app
+from tests.relay.test_har import check_har_1_2
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.usefixtures("secret_env")
 def test_listen_forwards_http_and_websockets_to_a_local_app(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from relaydesk.relay.http_sender import http_request
     from relaydesk.relay.sender import connect
@@ -61,6 +63,8 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
             "--forward",
             f"http://127.0.0.1:{port}",
             "--json",
+            "--har",
+            str(tmp_path / "capture.har"),
             *world.entra_args(sender=None),
         ]
     )
@@ -82,6 +86,11 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
     error = next(r for r in records if r["event"] == "error")
     assert error["kind"] == "ForwardingFailed" and error["status"] == 502
     assert_no_secret(world, captured.out, captured.err)
+    har = json.loads((tmp_path / "capture.har").read_text())
+    check_har_1_2(har)
+    statuses = [entry["response"]["status"] for entry in har["log"]["entries"]]
+    assert statuses == [200, 502]
+    assert "wrote 2 requests" in captured.err
 
 
 @pytest.mark.parametrize(
@@ -92,6 +101,7 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
         (["--forward-ws", "ws://127.0.0.1:1"], "--forward-ws"),
         (["--forward", "http://127.0.0.1:1", "--forward-timeout", "61"], "--forward-timeout"),
         (["--forward", "http://127.0.0.1:1", "--max-in-flight", "0"], "--max-in-flight"),
+        (["--har", "/no/such/folder/x.har"], "--har"),
     ],
 )
 def test_bad_forward_options_are_one_line_naming_the_option(

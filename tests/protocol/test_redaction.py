@@ -77,6 +77,9 @@ def test_redact_value_walks_nested_structures() -> None:
         ("Proxy-Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
         ("https://app/cb?code=0.AAAA-oauth-code&state=1", "0.AAAA-oauth-code"),
         ("GET /x?access_token=opaque123&y=2", "opaque123"),
+        ("GET /api/items?token=app-opaque-1&page=2", "app-opaque-1"),
+        ("/demo/x?page=1&api_key=k-123456&q=1", "k-123456"),
+        ("/demo/x?apikey=k-654321", "k-654321"),
     ],
 )
 def test_redact_text_covers_proxy_credentials_and_oauth_query_values(
