@@ -19,12 +19,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
 from tests.processes import stop_process
 
-__all__ = ["XCB_ENV", "virtual_display", "x_display"]
+__all__ = ["XCB_ENV", "XServer", "virtual_display", "x_display", "x_server"]
 
 _START_TIMEOUT = 20.0
 
@@ -62,9 +63,24 @@ def _read_display(reader: int, process: subprocess.Popen[bytes]) -> str:
     return f":{int(data)}"
 
 
+@dataclass(frozen=True)
+class XServer:
+    """A running Xvfb: its ``DISPLAY`` and its process (to stop it under a client)."""
+
+    display: str
+    process: subprocess.Popen[bytes]
+
+
 @contextlib.contextmanager
 def virtual_display(width: int = 1920, height: int = 1080) -> Iterator[str]:
     """Run Xvfb; yield its ``DISPLAY`` (``":N"``)."""
+    with x_server(width, height) as server:
+        yield server.display
+
+
+@contextlib.contextmanager
+def x_server(width: int = 1920, height: int = 1080) -> Iterator[XServer]:
+    """Run Xvfb with one screen of ``width``×``height``; yield it."""
     xvfb = _require_xvfb()
     reader, writer = os.pipe()
     screen = f"{width}x{height}x24"
@@ -76,7 +92,7 @@ def virtual_display(width: int = 1920, height: int = 1080) -> Iterator[str]:
     )
     os.close(writer)
     try:
-        yield _read_display(reader, process)
+        yield XServer(_read_display(reader, process), process)
     finally:
         os.close(reader)
         stop_process(process, timeout=10)

@@ -29,12 +29,25 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SHUTDOWN_GRACE", "freeze_startup_objects", "main_coroutine", "run_gui"]
+__all__ = [
+    "DISPLAY_LOST_EXIT",
+    "NO_DISPLAY_EXIT",
+    "SHUTDOWN_GRACE",
+    "freeze_startup_objects",
+    "main_coroutine",
+    "run_gui",
+]
 
 log = logging.getLogger(__name__)
 
 #: Seconds allowed for closing everything after the window closes.
 SHUTDOWN_GRACE = 2.0
+#: Exit code when there is no display to open the window on (usage-like: 2).
+NO_DISPLAY_EXIT = 2
+#: Exit code when the display went away under the running app.
+DISPLAY_LOST_EXIT = 1
+#: qasync's words when Qt's loop stopped under a running coroutine (platform notes).
+_LOOP_STOPPED = "Event loop stopped before Future completed."
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -54,13 +67,20 @@ def run_gui(args: argparse.Namespace) -> int:
     from relaydesk.gui.session_bus import prevent_bus_autolaunch
 
     prevent_bus_autolaunch(os.environ)  # before Qt loads libdbus
+    from relaydesk.gui.display import display_problem
+
+    problem = display_problem(os.environ)
+    if problem is not None:  # before Qt, which would abort with a misleading hint
+        print(problem, file=sys.stderr)
+        return NO_DISPLAY_EXIT
     from PySide6.QtWidgets import QApplication
 
+    from relaydesk.gui.app_logging import configure_logging
     from relaydesk.gui.main_window import MainWindow
     from relaydesk.gui.resources import app_icon, load_stylesheet
     from relaydesk.gui.unexpected_errors import UnexpectedErrorReporter
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("RelayDesk")
@@ -77,7 +97,16 @@ def run_gui(args: argparse.Namespace) -> int:
         app.processEvents()  # paint the frame before the heavy imports below
         import qasync
 
-        return int(qasync.run(main_coroutine(args, reporter, window)))
+        try:
+            return int(qasync.run(main_coroutine(args, reporter, window)))
+        except RuntimeError as exc:
+            if str(exc) != _LOOP_STOPPED:
+                raise
+            # Qt quit by itself (we never do: setQuitOnLastWindowClosed(False)):
+            # the display went away, e.g. the X server died or the session ended.
+            log.info("Qt ended the event loop", exc_info=True)
+            print("RelayDesk: the connection to the display was lost; quitting.", file=sys.stderr)
+            return DISPLAY_LOST_EXIT
     finally:
         reporter.uninstall()
 
@@ -109,6 +138,7 @@ async def main_coroutine(args: argparse.Namespace, reporter: object, window: Any
     code = 0
     try:
         window.build()
+        _log_started()
         freeze_startup_objects()
         window.load_profiles(getattr(args, "profile", None))
         if getattr(args, "self_test", False):
@@ -124,6 +154,19 @@ async def main_coroutine(args: argparse.Namespace, reporter: object, window: Any
         await window.shutdown(grace=SHUTDOWN_GRACE)
         window.dispose()
     return code
+
+
+def _log_started() -> None:
+    """One line in the log: version and Qt platform (support asks for both first)."""
+    from PySide6.QtGui import QGuiApplication
+
+    import relaydesk
+
+    log.info(
+        "RelayDesk %s started on Qt's %s platform",
+        relaydesk.__version__,
+        QGuiApplication.platformName(),
+    )
 
 
 def freeze_startup_objects() -> None:
