@@ -26,7 +26,15 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from relaydesk.cli.credentials import Identity, Role, Target, make_provider, resolve_target
+from relaydesk.cli.credentials import (
+    MAX_TOKEN_LIFETIME,
+    MIN_TOKEN_LIFETIME,
+    Identity,
+    Role,
+    Target,
+    make_provider,
+    resolve_target,
+)
 from relaydesk.cli.output import Output
 
 if TYPE_CHECKING:
@@ -49,8 +57,8 @@ DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 
 EXIT_CODES_EPILOG = (
     "exit codes: 0 success, 1 unexpected error (run with --debug), 2 usage or invalid "
-    "input, 3 authentication/authorization, 4 refused by the relay (404, 502, 504, "
-    "listener rejected, channel closed), 5 relay or authority unreachable, "
+    "input, 3 authentication/authorization, 4 refused by the relay (404, 413, 502, 504, "
+    "listener quota, listener rejected, channel closed), 5 relay or authority unreachable, "
     "6 incomplete (missing echo, non-2xx answer, failed check step). Secrets come from "
     "environment variables (--…-env VAR), standard input (--…-stdin, --connection-string -) "
     "or the OS keyring (--profile), never from plain arguments."
@@ -89,6 +97,12 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, sender: bool = True
     )
     general.add_argument(
         "--ca-file", metavar="PATH", help="trust this CA certificate (PEM), e.g. the emulator's"
+    )
+    general.add_argument(
+        "--token-lifetime",
+        metavar="S",
+        help=f"lifetime of the SAS tokens signed here, seconds ({MIN_TOKEN_LIFETIME:g} to "
+        f"{MAX_TOKEN_LIFETIME:.0f}; default 3600); short ones exercise renewal",
     )
     general.add_argument(
         "--json", action="store_true", help="print one JSON object per line, each with 'event'"

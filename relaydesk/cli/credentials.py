@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from relaydesk.secrets import Secret
 
 __all__ = [
+    "MAX_TOKEN_LIFETIME",
+    "MIN_TOKEN_LIFETIME",
     "AnonymousIdentity",
     "EntraIdentity",
     "Identity",
@@ -106,6 +108,12 @@ class AnonymousIdentity:
 Identity = EntraIdentity | SasKeyIdentity | SasSignatureIdentity | AnonymousIdentity
 
 
+#: Bounds of ``--token-lifetime``: SAS expiry is whole seconds (§9.2), and a
+#: year is far beyond any lifetime the service or the SDKs use (60 min).
+MIN_TOKEN_LIFETIME = 1.0
+MAX_TOKEN_LIFETIME = 365 * 24 * 3600.0
+
+
 @dataclass(frozen=True)
 class Target:
     """Everything a command needs to reach the relay.
@@ -115,12 +123,15 @@ class Target:
         listener, sender: the identity of each side (``None`` when the
             command does not need that side).
         ca_file: an extra CA to trust (the emulator's).
+        token_lifetime: seconds each signed SAS token lives (``None``: the
+            provider's default, 60 minutes).
     """
 
     address: HybridConnectionAddress
     listener: Identity | None
     sender: Identity | None
     ca_file: Path | None = None
+    token_lifetime: float | None = None
 
     def identity(self, role: Role) -> Identity:
         """The identity for ``role``; raises :class:`InvalidInput` when missing."""
@@ -360,10 +371,33 @@ def resolve_target(
         listener=main if "listener" in roles else None,
         sender=sender if "sender" in roles else None,
         ca_file=ca_file,
+        token_lifetime=_token_lifetime(getattr(args, "token_lifetime", None)),
     )
     for role in roles:
         target.identity(role)  # raises InvalidInput when a needed identity is missing
+    if target.token_lifetime is not None and not any(
+        isinstance(target.identity(role), SasKeyIdentity) for role in roles
+    ):
+        raise InvalidInput(
+            "--token-lifetime",
+            "applies to tokens signed with a SAS key (--sas-key-name …); Entra ID and "
+            "given signatures set their own lifetime",
+        )
     return target
+
+
+def _token_lifetime(text: str | None) -> float | None:
+    """``--token-lifetime``: a finite number of seconds within the bounds."""
+    if text is None:
+        return None
+    bounds = f"between {MIN_TOKEN_LIFETIME:g} and {MAX_TOKEN_LIFETIME:.0f} seconds"
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise InvalidInput("--token-lifetime", f"{text!r} is not a number of seconds") from None
+    if not MIN_TOKEN_LIFETIME <= seconds <= MAX_TOKEN_LIFETIME:  # NaN fails too
+        raise InvalidInput("--token-lifetime", f"must be {bounds}")
+    return seconds
 
 
 def make_provider(identity: Identity, target: Target) -> TokenProvider:
@@ -386,7 +420,8 @@ def make_provider(identity: Identity, target: Target) -> TokenProvider:
             scope=identity.scope,
         )
     if isinstance(identity, SasKeyIdentity):
-        return auth.SasTokenProvider(target.address, identity.key_name, identity.key)
+        ttl = target.token_lifetime or auth.DEFAULT_SAS_TTL
+        return auth.SasTokenProvider(target.address, identity.key_name, identity.key, ttl=ttl)
     if isinstance(identity, SasSignatureIdentity):
         return auth.StaticSasTokenProvider(identity.signature)
     if isinstance(identity, AnonymousIdentity):

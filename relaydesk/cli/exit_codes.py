@@ -15,7 +15,8 @@ Exit codes (documented in the README):
 2     usage or invalid input (bad address, missing secret, unknown profile)
 3     authentication or authorization (token refused by Entra, 401/403
       from the relay, keyring unavailable)
-4     the relay refused (404 no such hybrid connection, 502 no listener,
+4     the relay refused (404 no such hybrid connection, 413 body over the
+      listener's limit, 403 listener quota reached, 502 no listener,
       504 listener timeout, listener rejected, channel closed)
 5     unreachable (relay or authority: DNS, TCP, TLS, timeout)
 6     incomplete (``send``: an expected echo did not arrive; ``request``:

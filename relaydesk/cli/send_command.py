@@ -1,19 +1,29 @@
 """``relaydesk send``: a WebSocket sender (protocol §6).
 
-Connects through the relay to a listener, sends ``--message`` ``--count``
-times (one at a time: with ``--expect-echo`` each send waits for its echo,
-which gives a round-trip time), then prints a summary:
-``{"event":"summary","sent":…,"received":…,"median_rtt_ms":…}``. With
-``--expect-echo`` the exit code is 0 only if every echo arrived and matched
-within ``--timeout``; otherwise 6 ("incomplete").
+Connects through the relay to a listener and sends one payload ``--count``
+times: ``--message TEXT``, the contents of ``--message-file PATH`` (``-``
+reads standard input; arguments are limited in size, files are not), or
+``--size BYTES`` of generated data; as text frames, or binary frames with
+``--binary``. Then it prints a summary:
+``{"event":"summary","sent":…,"received":…,"median_rtt_ms":…,…}``.
+
+With ``--expect-echo`` each message must come back: ``--pipeline N`` keeps
+up to N messages in flight (sent, echo not yet back; 1 = one at a time,
+which gives plain round-trip times), and the exit code is 0 only if every
+echo arrived and matched within ``--timeout``; otherwise 6 ("incomplete").
+Without it the messages go out back to back, and echoes that arrive are
+read (so the close handshake never waits behind them) but not checked.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import statistics
+import sys
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from relaydesk.cli.common import (
@@ -31,12 +41,39 @@ if TYPE_CHECKING:
 
 __all__ = ["add_arguments", "run"]
 
+#: Largest generated payload (``--size``): beyond it memory, not the relay, is the limit.
+MAX_SIZE = 1024 * 1024 * 1024
+#: Most messages in flight (``--pipeline``).
+MAX_PIPELINE = 100_000
+#: Repeated to build ``--size`` payloads: printable for text, every byte value for binary.
+_TEXT_PATTERN = b"abcdefghijklmnopqrstuvwxyz0123456789"
+_BINARY_PATTERN = bytes(range(256))
+#: The options that read standard input besides ``--message-file -``.
+_STDIN_OPTIONS = (
+    ("client_secret_stdin", "--client-secret-stdin"),
+    ("sas_key_stdin", "--sas-key-stdin"),
+    ("sender_client_secret_stdin", "--sender-client-secret-stdin"),
+    ("sender_sas_key_stdin", "--sender-sas-key-stdin"),
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``relaydesk send``."""
     add_common_arguments(parser)
     group = parser.add_argument_group("what to send")
-    group.add_argument("--message", required=True, metavar="TEXT", help="the text to send")
+    payload = group.add_mutually_exclusive_group(required=True)
+    payload.add_argument("--message", metavar="TEXT", help="the text to send")
+    payload.add_argument(
+        "--message-file",
+        metavar="PATH",
+        help="send the contents of this file ('-': standard input); any size",
+    )
+    payload.add_argument(
+        "--size", type=int, metavar="BYTES", help="send a generated payload of this many bytes"
+    )
+    group.add_argument(
+        "--binary", action="store_true", help="send binary frames (default: text frames)"
+    )
     group.add_argument(
         "--count", type=int, default=1, metavar="N", help="send it N times (default 1)"
     )
@@ -46,11 +83,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="wait for each message to come back; exit 0 only if all did",
     )
     group.add_argument(
+        "--pipeline",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --expect-echo: keep up to N messages in flight (default 1, one at a time)",
+    )
+    group.add_argument(
         "--timeout",
         type=float,
         default=10.0,
         metavar="S",
         help="seconds to wait for each echo (default 10)",
+    )
+    group.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only 'connected' and the summary, not a line per message",
     )
     group.add_argument(
         "--path", metavar="SUFFIX", default="", help="path appended to the address (§6)"
@@ -62,21 +111,28 @@ def run(args: argparse.Namespace) -> int:
     return run_command(args, lambda output, stop: _send(args, output, stop))
 
 
+@dataclass
 class _Tally:
-    """Counts and round-trip times for the summary."""
+    """Counts, round-trip times and duration for the summary."""
 
-    def __init__(self) -> None:
-        self.sent = 0
-        self.received = 0
-        self.rtts_ms: list[float] = []
+    sent: int = 0
+    received: int = 0
+    rtts_ms: list[float] = field(default_factory=list)
+    started: float = 0.0
+    finished: float = 0.0
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, close_code: int | None) -> dict[str, Any]:
         median = round(statistics.median(self.rtts_ms), 3) if self.rtts_ms else None
+        elapsed = max(self.finished - self.started, 0.0)
+        count = self.received or self.sent
         return {
             "event": "summary",
             "sent": self.sent,
             "received": self.received,
             "median_rtt_ms": median,
+            "elapsed_ms": round(elapsed * 1000, 3),
+            "messages_per_s": round(count / elapsed, 1) if elapsed > 0 else None,
+            "close_code": close_code,
         }
 
 
@@ -85,14 +141,63 @@ def _check_args(args: argparse.Namespace) -> None:
 
     if args.count < 1:
         raise InvalidInput("--count", "must be at least 1")
+    if not 1 <= args.pipeline <= MAX_PIPELINE:
+        raise InvalidInput("--pipeline", f"must be between 1 and {MAX_PIPELINE}")
+    if args.size is not None and not 0 <= args.size <= MAX_SIZE:
+        raise InvalidInput("--size", f"must be between 0 and {MAX_SIZE} bytes")
     if not args.timeout > 0:
         raise InvalidInput("--timeout", "must be a positive number of seconds")
+    if args.message_file == "-":
+        for dest, option in _STDIN_OPTIONS:
+            if getattr(args, dest, False):
+                raise InvalidInput("--message-file", f"standard input is already used by {option}")
+        if getattr(args, "connection_string", None) == "-":
+            raise InvalidInput(
+                "--message-file", "standard input is already used by --connection-string -"
+            )
+
+
+def _payload(args: argparse.Namespace) -> str | bytes:
+    """The message to send: text (a text frame) or bytes (a binary frame)."""
+    if args.size is not None:
+        pattern = _BINARY_PATTERN if args.binary else _TEXT_PATTERN
+        data = (pattern * (args.size // len(pattern) + 1))[: args.size]
+    elif args.message_file is not None:
+        data = _read_file(args.message_file)
+    else:
+        return args.message.encode() if args.binary else str(args.message)
+    return data if args.binary else _as_text(data)
+
+
+def _read_file(path: str) -> bytes:
+    from relaydesk.errors import InvalidInput
+
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as stream:
+            return stream.read()
+    except OSError as exc:
+        raise InvalidInput("--message-file", f"cannot read {path!r} ({exc.strerror})") from None
+
+
+def _as_text(data: bytes) -> str:
+    from relaydesk.errors import InvalidInput
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "--message-file", "is not UTF-8 text: add --binary to send it as binary frames"
+        ) from None
 
 
 async def _send(args: argparse.Namespace, output: Output, stop: asyncio.Event) -> int:
+    from relaydesk.relay.failures import closed_error
     from relaydesk.relay.sender import connect
 
     _check_args(args)
+    payload = _payload(args)
     target = resolve(args, output, ("sender",))
     tally = _Tally()
     async with token_providers(target) as providers:
@@ -104,41 +209,107 @@ async def _send(args: argparse.Namespace, output: Output, stop: asyncio.Event) -
         )
         async with connection:
             output.emit({"event": "connected", "url": connection.url})
-            await _exchange(connection, args, output, tally, stop)
-    output.emit(tally.summary())
+            tally.started = time.monotonic()
+            await _Exchange(connection, payload, args, output, tally, stop).run()
+            tally.finished = time.monotonic()
+    output.emit(tally.summary(connection.close_code))
+    if connection.close_code not in (1000, None):
+        raise closed_error(connection.close_code, connection.close_reason)
     complete = not args.expect_echo or tally.received == args.count
     return EXIT_OK if complete else EXIT_INCOMPLETE
 
 
-async def _exchange(
-    connection: SenderConnection,
-    args: argparse.Namespace,
-    output: Output,
-    tally: _Tally,
-    stop: asyncio.Event,
-) -> None:
-    """Send ``--count`` messages; with ``--expect-echo`` wait for each echo."""
-    for sequence in range(1, args.count + 1):
-        if stop.is_set():
+class _Exchange:
+    """Send ``--count`` messages; with ``--expect-echo`` read the echoes alongside.
+
+    A window of ``--pipeline`` permits bounds the messages in flight: the
+    sender takes one per message, the receiver gives one back per echo. The
+    receiver runs as its own task so that echoes are read while sending
+    (a full window never waits on a socket nobody reads).
+    """
+
+    def __init__(
+        self,
+        connection: SenderConnection,
+        payload: str | bytes,
+        args: argparse.Namespace,
+        output: Output,
+        tally: _Tally,
+        stop: asyncio.Event,
+    ) -> None:
+        self._connection = connection
+        self._payload = payload
+        self._count: int = args.count
+        self._timeout: float = args.timeout
+        self._echo: bool = args.expect_echo
+        self._quiet: bool = args.quiet
+        self._output = output
+        self._tally = tally
+        self._stop = stop
+        self._window = asyncio.Semaphore(args.pipeline)
+        self._in_flight: collections.deque[tuple[int, float]] = collections.deque()
+        self._failed = False
+
+    async def run(self) -> None:
+        if not self._echo:
+            await self._send_all()
             return
-        started = time.monotonic()
-        await connection.send(args.message)
-        tally.sent += 1
-        output.emit({"event": "sent", "seq": sequence, **data_fields(args.message)})
-        if not args.expect_echo:
-            continue
+        receiver = asyncio.create_task(self._receive_all())
         try:
-            reply = await asyncio.wait_for(connection.receive(), args.timeout)
+            await self._send_all()
+            await receiver
+        finally:
+            receiver.cancel()
+
+    async def _send_all(self) -> None:
+        connection, payload, window = self._connection, self._payload, self._window
+        tally = self._tally
+        shown = None if self._quiet else data_fields(payload)
+        for sequence in range(1, self._count + 1):
+            if self._echo:
+                await window.acquire()
+            if self._stop.is_set() or self._failed:
+                return
+            self._in_flight.append((sequence, time.monotonic()))
+            await connection.send(payload)
+            tally.sent += 1
+            if shown is not None:
+                self._output.emit({"event": "sent", "seq": sequence, **shown})
+
+    async def _receive_all(self) -> None:
+        """Read ``--count`` echoes, each within ``--timeout`` of the previous one."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(None) as deadline:
+                for _ in range(self._count):
+                    deadline.reschedule(loop.time() + self._timeout)
+                    self._received(await self._connection.receive())
         except TimeoutError:
-            output.report(_no_echo(sequence, args.timeout))
-            return
+            sequence = self._in_flight[0][0] if self._in_flight else self._tally.sent + 1
+            self._output.report(_no_echo(sequence, self._timeout))
+            self._stop_sending()
+        except BaseException:
+            self._stop_sending()
+            raise
+
+    def _stop_sending(self) -> None:
+        self._failed = True
+        for _ in range(self._count):  # wake the sender wherever it waits
+            self._window.release()
+
+    def _received(self, reply: str | bytes) -> None:
+        if not self._in_flight:
+            return  # a message the listener sent on its own
+        sequence, started = self._in_flight.popleft()
+        self._window.release()
         rtt_ms = (time.monotonic() - started) * 1000
-        record = {"event": "message", "seq": sequence, **data_fields(reply)}
-        record["rtt_ms"] = round(rtt_ms, 3)
-        output.emit(record)
-        if reply == args.message:
-            tally.received += 1
-            tally.rtts_ms.append(rtt_ms)
+        if not self._quiet:
+            record = {"event": "message", "seq": sequence, **data_fields(reply)}
+            record["rtt_ms"] = round(rtt_ms, 3)
+            self._output.emit(record)
+        if reply == self._payload:
+            self._tally.received += 1
+            self._tally.rtts_ms.append(rtt_ms)
 
 
 def _no_echo(sequence: int, timeout: float) -> dict[str, Any]:

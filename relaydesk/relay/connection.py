@@ -17,8 +17,10 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from types import MappingProxyType
 
 from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConcurrencyError
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 from websockets.frames import Close
+from websockets.protocol import State
 
 from relaydesk.errors import ConnectionClosed
 from relaydesk.protocol import AcceptCommand
@@ -94,6 +96,11 @@ class MessageConnection:
     def close_code(self) -> int | None:
         """The close code received (1006 for a drop), ``None`` while open."""
         return self._ws.close_code
+
+    @property
+    def close_reason(self) -> str:
+        """The close reason received (empty for a drop or while open)."""
+        return self._ws.close_reason or ""
 
     @property
     def subprotocol(self) -> str | None:
@@ -194,10 +201,23 @@ class MessageConnection:
             return
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Close with ``code``/``reason`` and wait (≤ 2 s) for the peer's close."""
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(CLOSE_TIMEOUT + 1):
-                await self._ws.close(code, reason)
+        """Close with ``code``/``reason`` and wait (≤ 2 s) for the peer's close.
+
+        Messages that still arrive meanwhile are read (counted and published)
+        when nobody else is reading: websockets stops reading the socket once
+        16 messages wait unread, and the peer's close frame, queued behind
+        them (an echoing listener), would then arrive only after the close
+        timeout.
+        """
+        drain = asyncio.create_task(self._drain())
+        try:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CLOSE_TIMEOUT + 1):
+                    await self._ws.close(code, reason)
+        finally:
+            if self._ws.protocol.state is not State.CLOSED:
+                self.abort()  # the close was cut short: end the drain too
+            await _finish(drain)
         await self.wait_closed()
 
     async def wait_closed(self) -> None:
@@ -212,6 +232,12 @@ class MessageConnection:
             transport.abort()
 
     # Private methods -----------------------------------------------------------
+
+    async def _drain(self) -> None:
+        """Read until the connection ends, unless another task is reading."""
+        with contextlib.suppress(ConnectionClosed, ConcurrencyError):
+            while True:
+                await self.receive()
 
     def _closed_error(self, exc: WsConnectionClosed) -> ConnectionClosed:
         frame = exc.rcvd or _refusal(exc.sent)
@@ -246,6 +272,15 @@ class MessageConnection:
 
     def _on_ended(self, event: ConnectionEnded) -> None:
         """Hook for subclasses, called once after ConnectionEnded was published."""
+
+
+async def _finish(task: asyncio.Task[None]) -> None:
+    """Let ``task`` end by itself once the socket is closed; cancel it if this is cancelled."""
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
 
 
 def _refusal(sent: Close | None) -> Close | None:

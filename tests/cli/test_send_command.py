@@ -88,7 +88,10 @@ def test_missing_echo_exits_6_with_a_remedy(
     assert code == 6
     error = next(r for r in records if r["event"] == "error")
     assert error["kind"] == "EchoTimeout" and "--echo" in error["remedy"]
-    assert records[-1] == {"event": "summary", "sent": 1, "received": 0, "median_rtt_ms": None}
+    summary = records[-1]
+    assert summary["event"] == "summary"
+    assert (summary["sent"], summary["received"], summary["median_rtt_ms"]) == (1, 0, None)
+    assert summary["close_code"] == 1000
 
 
 @pytest.mark.usefixtures("secret_env")
@@ -101,7 +104,8 @@ def test_send_without_expect_echo_succeeds_without_waiting(
     assert code == 0
     lines = captured.out.splitlines()
     assert lines[0].startswith("connected url=wss://")
-    assert lines[-1] == "summary sent=1 received=0"
+    assert lines[-1].startswith("summary sent=1 received=0 elapsed_ms=")
+    assert lines[-1].endswith(" close_code=1000")
 
 
 @pytest.mark.usefixtures("secret_env")
@@ -255,7 +259,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     async def broken(*args: Any) -> None:
         raise RuntimeError("internal detail that must not be shown")
 
-    monkeypatch.setattr("relaydesk.cli.send_command._exchange", broken)
+    monkeypatch.setattr("relaydesk.cli.send_command._Exchange.run", broken)
     argv = ["send", world.address(), "--message", "x", *_sender_args(world)]
     with background_listener(options=ListenerOptions(auto_echo=True)):
         plain = main(argv)
@@ -267,3 +271,155 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     )
     assert debug == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def _sas_args(world: World) -> list[str]:
+    """The send-only SAS rule, its key in the test's environment variable."""
+    return [
+        "--ca-file",
+        str(world.info["ca_file"]),
+        "--sas-key-name",
+        "send-only",
+        "--sas-key-env",
+        SENDER_SECRET_ENV,
+    ]
+
+
+@pytest.fixture
+def sas_env(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SENDER_SECRET_ENV, world.rule("send-only")["key"])
+
+
+@pytest.mark.usefixtures("sas_env")
+def test_close_never_waits_behind_unread_echoes(
+    world: World, background_listener: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --expect-echo, against an echoing listener, every send ends with the
+    listener's close frame (1000), never by the close timeout (1006)."""
+    argv = ["send", world.address(), "--message", "hi", "--count", "200", "--json"]
+    with background_listener(options=ListenerOptions(auto_echo=True)):
+        # The stall depended on timing (how many echoes were queued unread when
+        # the close frame came): five sends made it near certain before the fix.
+        codes = [main([*argv, *_sas_args(world)]) for _ in range(5)]
+    summaries = [r for r in _records(capsys.readouterr().out) if r["event"] == "summary"]
+    assert codes == [0] * 5
+    assert [s["close_code"] for s in summaries] == [1000] * 5
+    assert [s["sent"] for s in summaries] == [200] * 5
+
+
+@pytest.mark.usefixtures("sas_env")
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_pipelined_sized_payloads_all_come_back(
+    world: World,
+    background_listener: Callable[..., Any],
+    capsys: pytest.CaptureFixture[str],
+    binary: bool,
+) -> None:
+    argv = ["send", world.address(), "--size", "5000", "--count", "60", "--pipeline", "8"]
+    argv += ["--expect-echo", "--quiet", "--json", *_sas_args(world)]
+    with background_listener(options=ListenerOptions(auto_echo=True)):
+        code = main([*argv, "--binary"] if binary else argv)
+    records = _records(capsys.readouterr().out)
+    assert code == 0
+    assert [r["event"] for r in records] == ["connected", "summary"]  # --quiet
+    summary = records[-1]
+    assert (summary["sent"], summary["received"]) == (60, 60)
+    assert summary["median_rtt_ms"] > 0 and summary["messages_per_s"] > 0
+
+
+@pytest.mark.usefixtures("sas_env")
+def test_one_at_a_time_shows_each_echo_with_its_sequence(
+    world: World, background_listener: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["send", world.address(), "--size", "3", "--binary", "--count", "4", "--pipeline", "2"]
+    with background_listener(options=ListenerOptions(auto_echo=True)):
+        code = main([*argv, "--expect-echo", "--json", *_sas_args(world)])
+    records = _records(capsys.readouterr().out)
+    assert code == 0
+    sent = [r for r in records if r["event"] == "sent"]
+    echoes = [r for r in records if r["event"] == "message"]
+    assert [r["seq"] for r in sent] == [r["seq"] for r in echoes] == [1, 2, 3, 4]
+    assert {r["data_b64"] for r in echoes} == {"AAEC"}  # bytes 0, 1, 2 as binary frames
+
+
+@pytest.mark.usefixtures("sas_env")
+def test_message_file_and_standard_input_carry_large_messages(
+    world: World,
+    background_listener: Callable[..., Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    text = "é" * 300_000  # 600 kB of UTF-8: more than an argument may hold
+    path = tmp_path / "message.txt"
+    path.write_text(text, encoding="utf-8")
+    common = ["--expect-echo", "--quiet", "--json", *_sas_args(world)]
+    with background_listener(options=ListenerOptions(auto_echo=True)):
+        from_file = main(["send", world.address(), "--message-file", str(path), *common])
+        stdin = io.TextIOWrapper(io.BytesIO(bytes(range(256)) * 1000))
+        monkeypatch.setattr("sys.stdin", stdin)
+        from_stdin = main(["send", world.address(), "--message-file", "-", "--binary", *common])
+    summaries = [r for r in _records(capsys.readouterr().out) if r["event"] == "summary"]
+    assert (from_file, from_stdin) == (0, 0)
+    assert [s["received"] for s in summaries] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("extra", "option"),
+    [
+        (["--message", "x", "--pipeline", "0"], "--pipeline"),
+        (["--size", "-1"], "--size"),
+        (["--message-file", "/nonexistent/relaydesk-message"], "--message-file"),
+        (["--message-file", "-", "--sas-key-stdin"], "--message-file"),
+        (["--message", "x", "--token-lifetime", "0"], "--token-lifetime"),
+        (["--message", "x", "--token-lifetime", "nan"], "--token-lifetime"),
+        (["--message", "x", "--token-lifetime", "inf"], "--token-lifetime"),
+        (["--message", "x", "--token-lifetime", "soon"], "--token-lifetime"),
+    ],
+)
+def test_bad_payload_and_lifetime_options_are_usage_errors(
+    world: World,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: list[str],
+    option: str,
+) -> None:
+    monkeypatch.setenv(SENDER_SECRET_ENV, "a2V5")
+    argv = ["send", world.address(), "--sas-key-name", "k", "--sas-key-env", SENDER_SECRET_ENV]
+    if "--sas-key-stdin" in extra:
+        argv = ["send", world.address(), "--sas-key-name", "k"]
+    assert main([*argv, *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"relaydesk: error: {option}: ") and err.count("\n") == 1
+
+
+def test_text_mode_refuses_a_file_that_is_not_utf8(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    path = tmp_path / "blob.bin"
+    path.write_bytes(b"\xff\xfe\x00")
+    argv = ["send", world.address(), "--sender-anonymous", "--message-file", str(path)]
+    assert main(argv) == 2
+    assert "--binary" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("secret_env")
+def test_token_lifetime_is_only_for_sas_keys(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["send", world.address(), "--message", "x", "--token-lifetime", "60"]
+    assert main([*argv, *_sender_args(world)]) == 2
+    assert "SAS key" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("sas_env")
+def test_message_over_the_listeners_limit_exits_4_and_says_why(
+    world: World, background_listener: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = ListenerOptions(auto_echo=True, max_message_size=100_000)
+    with background_listener(options=options):
+        argv = ["send", world.address(), "--size", "200000", "--expect-echo", "--quiet"]
+        code = main([*argv, *_sas_args(world)])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "1009" in err and "larger than" in err and "smaller messages" in err

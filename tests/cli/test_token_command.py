@@ -79,6 +79,18 @@ def test_sas_token_shows_sr_skn_se_but_not_the_signature(
     assert_no_secret(world, captured.out, captured.err)
 
 
+def test_token_lifetime_sets_the_sas_expiry(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RD_KEY", world.rule("listen-only")["key"])
+    argv = ["token", world.address(), "--json", "--sas-key-name", "listen-only"]
+    for seconds in (90, 7200):
+        assert main([*argv, "--sas-key-env", "RD_KEY", "--token-lifetime", str(seconds)]) == 0
+        record = json.loads(capsys.readouterr().out)
+        # expires_in is counted from now: within a couple of seconds of the lifetime.
+        assert seconds - 3 <= record["expires_in"] <= seconds + 1
+
+
 def test_wrong_secret_is_exit_3_with_aadsts_and_trace_id(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

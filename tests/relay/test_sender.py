@@ -176,3 +176,29 @@ async def test_message_over_the_listeners_limit_is_explained_on_both_sides(
     errors = [e.error for e in events if isinstance(e, ErrorOccurred)]
     assert len(errors) == 1 and errors[0].status == 1009
     assert "larger than" in errors[0].message and "smaller messages" in errors[0].remedy
+
+
+@pytest.mark.asyncio
+async def test_close_does_not_wait_behind_unread_echoes(relay: RelaySetup) -> None:
+    """Echoes nobody reads pile up until websockets stops reading the socket; the
+    peer's close frame then waits behind them. The close must still complete with
+    that frame (1000), not by the close timeout (1006)."""
+    options = ListenerOptions(auto_echo=True)
+    async with (
+        asyncio.timeout(30),
+        Listener(relay.address(), relay.sas(), ssl_context=relay.ssl, options=options),
+    ):
+        sender = await connect(relay.address(), relay.sas(), ssl_context=relay.ssl)
+        for number in range(100):
+            await sender.send(f"message {number}")
+        # The precondition, made certain: websockets has paused reading (its
+        # queue of unread messages is full). Bounded: 300 short waits.
+        assembler = sender._ws.recv_messages
+        for _ in range(300):
+            if assembler.paused:
+                break
+            await asyncio.sleep(0.01)
+        assert assembler.paused
+        await sender.close()
+    assert sender.close_code == 1000
+    assert sender.messages_received > 16  # the echoes read while closing
