@@ -1,6 +1,6 @@
 // A plain Node.js HTTPS request (the way the official samples send HTTP to a
 // hybrid connection): POST with the SAS token in ServiceBusAuthorization.
-// config: {url, tokenUri, keyName, key, bodyLength, seconds}
+// config: {url, tokenUri, keyName, key, bodyLength, seconds, method (default POST)}
 'use strict';
 const crypto = require('crypto');
 const nodeHttps = require('https');
@@ -11,7 +11,7 @@ const hyco = sdk('hyco-https');
 const token = hyco.createRelayToken(cfg.tokenUri, cfg.keyName, cfg.key);
 const body = Buffer.alloc(cfg.bodyLength || 0, 'a');
 const req = nodeHttps.request(cfg.url, {
-  method: 'POST',
+  method: cfg.method || 'POST',
   headers: { 'ServiceBusAuthorization': token, 'Content-Length': body.length, 'X-Custom': 'node' },
 }, function (res) {
   const chunks = [];
