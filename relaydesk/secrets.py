@@ -53,6 +53,7 @@ DEFAULT_SERVICE = "relaydesk"
 
 _REDACTED = "Secret('***')"
 
+
 class Secret:
     """A secret string whose ``repr``/``str``/format never show the value.
 

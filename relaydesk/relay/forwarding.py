@@ -41,7 +41,7 @@ import aiohttp
 from yarl import URL
 
 from relaydesk.errors import ForwardingFailed, InvalidField
-from relaydesk.protocol import AcceptCommand
+from relaydesk.protocol import INLINE_BODY_LIMIT, AcceptCommand
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.forward_target import (
     ForwardTarget,
@@ -174,21 +174,25 @@ class Forwarder:
         released = False
         try:
             response = await self._send(request)
-            try:
-                headers = proxied_response_headers(
-                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
-                )
-                reply = StreamedReply(
+            headers = proxied_response_headers(
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
+            )
+            length = response.content_length
+            if length is not None and length <= INLINE_BODY_LIMIT:
+                # Small and announced: read it at once, it goes inline (§7.3).
+                return StreamedReply(
                     status=response.status,
                     reason=response.reason,
                     headers=headers,
-                    chunks=self._body(response),
+                    body=await self._small_body(response),
                 )
-            except BaseException:
-                response.release()
-                raise
             released = True  # the body generator releases the slot
-            return reply
+            return StreamedReply(
+                status=response.status,
+                reason=response.reason,
+                headers=headers,
+                chunks=self._body(response),
+            )
         except ForwardingFailed as exc:
             return _failure_reply(exc)
         finally:
@@ -272,6 +276,26 @@ class Forwarder:
             raise self._too_large(length)
         return response
 
+    async def _small_body(self, response: aiohttp.ClientResponse) -> bytes:
+        """A body of announced length ≤ 64 KiB, read whole, within the timeout."""
+        try:
+            async with asyncio.timeout(self.options.timeout):
+                return await response.read()
+        except TimeoutError:
+            raise self._timeout_error("send its response body") from None
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            raise self._broken_body(exc) from None
+        finally:
+            response.release()
+
+    def _broken_body(self, exc: BaseException) -> ForwardingFailed:
+        return ForwardingFailed(
+            502,
+            "broken-body",
+            f"the local service at {self._target} broke off its response body ({_describe(exc)})",
+            remedy="Check the local service's log.",
+        )
+
     async def _body(self, response: aiohttp.ClientResponse) -> AsyncGenerator[bytes, None]:
         """The local body chunk by chunk, bounded in size and idle time."""
         size = 0
@@ -283,13 +307,7 @@ class Forwarder:
                 except TimeoutError:
                     raise self._timeout_error("send the rest of its response body") from None
                 except (aiohttp.ClientError, OSError, ValueError) as exc:
-                    raise ForwardingFailed(
-                        502,
-                        "broken-body",
-                        f"the local service at {self._target} broke off its response "
-                        f"body ({_describe(exc)})",
-                        remedy="Check the local service's log.",
-                    ) from None
+                    raise self._broken_body(exc) from None
                 if not chunk:
                     return
                 size += len(chunk)
