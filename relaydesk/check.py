@@ -195,7 +195,7 @@ class _Session:
 
         self._config = config
         self._stack = stack
-        self._ssl = make_ssl_context(config.ca_file)
+        self._ssl = make_ssl_context(config.ca_file, host=config.address.host)
         self._listener: Listener | None = None
         self._sender: SenderConnection | None = None
 

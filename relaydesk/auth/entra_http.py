@@ -21,7 +21,6 @@ send loopback traffic (the local emulator) through a proxy.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tempfile
 import weakref
@@ -36,6 +35,7 @@ import requests.adapters
 import requests.utils
 
 from relaydesk.errors import InvalidField
+from relaydesk.protocol.address import is_loopback_host
 
 __all__ = ["AuthorityHttpClient", "CaBundle", "base_ca_bundle", "proxies_for"]
 
@@ -104,20 +104,9 @@ def _read_pem(path: Path) -> str:
     return text
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def proxies_for(url: str) -> dict[str, str]:
     """Proxies for ``url`` from the environment, honouring ``NO_PROXY``; none for loopback."""
-    if _is_loopback(urlsplit(url).hostname):
+    if is_loopback_host(urlsplit(url).hostname):
         return {}
     return dict(requests.utils.get_environ_proxies(url))
 

@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-import jwt
-
 from relaydesk.errors import InvalidTokenFormat
 from relaydesk.protocol.sas import parse_sas_token
 from relaydesk.secrets import Secret
@@ -81,6 +79,10 @@ def decode_jwt_claims(token: str) -> Mapping[str, object]:
         InvalidTokenFormat: the text is not a JWT (``field="token"``; the
             reason never quotes the token).
     """
+    # PyJWT loads cryptography (~25 ms); only Entra tokens need it, so a SAS
+    # command (`relaydesk send` with a key) never pays for it.
+    import jwt
+
     try:
         payload = jwt.decode(
             token,

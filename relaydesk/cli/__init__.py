@@ -1,15 +1,16 @@
 """The ``relaydesk`` command: no subcommand opens the GUI; subcommands run headless.
 
 Each subcommand lives in its own module exposing ``add_arguments(parser)`` and
-``run(args) -> int``. Modules are imported only to build the parser, so they
-must import heavy libraries (msal, keyring, aiohttp, Qt) inside ``run``.
+``run(args) -> int``. Only the module of the subcommand being run is imported
+(``relaydesk --help`` imports none: it lists names and one-line helps), and
+those modules import heavy libraries (msal, keyring, aiohttp, Qt) only in the
+code paths that need them, so start-up costs what the command uses.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -42,17 +43,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _available_subcommands() -> dict[str, tuple[str, str]]:
-    """Return the subcommands whose module exists (features land one by one)."""
-    found = {}
-    for name, (module, help_text) in SUBCOMMANDS.items():
-        if importlib.util.find_spec(module) is not None:
-            found[name] = (module, help_text)
-    return found
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser; only ``command``'s module is imported.
 
-
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every available subcommand."""
+    Every subcommand is listed (name and one-line help), but only the one
+    named ``command`` gets its options and its ``run``: importing a
+    subcommand module pulls in asyncio, the protocol core and more, which
+    the other commands and ``relaydesk --help`` do not need.
+    """
     parser = argparse.ArgumentParser(
         prog="relaydesk",
         description="Azure Relay Hybrid Connections desktop utility. "
@@ -61,11 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"relaydesk {__version__}")
     add_gui_arguments(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, help_text) in _available_subcommands().items():
-        module = importlib.import_module(module_name)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(sub)
-        sub.set_defaults(_run=module.run)
+        if name == command:
+            module = importlib.import_module(module_name)
+            module.add_arguments(sub)
+            sub.set_defaults(_run=module.run)
     return parser
 
 
@@ -98,21 +97,24 @@ def _wants_subcommand(argv: Sequence[str]) -> bool:
     Any bare word that is not an option's value counts as a subcommand, so a
     mistyped one still gets argparse's "invalid choice" message.
     """
+    help_asked = any(arg in ("-h", "--help", "--version") for arg in argv)
+    return help_asked or _subcommand_word(argv) is not None
+
+
+def _subcommand_word(argv: Sequence[str]) -> str | None:
+    """The first bare word of ``argv`` that is not a GUI option's value."""
     previous = ""
     for arg in argv:
-        if arg in ("-h", "--help", "--version"):
-            return True
         if not arg.startswith("-") and previous not in _GUI_VALUE_OPTIONS:
-            return True
+            return arg
         previous = arg
-    return False
+    return None
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
     """The parser for a GUI start: the desktop app's options only.
 
-    Building the full parser imports every subcommand module (~60 ms), which a
-    double-click start does not need.
+    A double-click start needs no subcommand parser at all.
     """
     parser = argparse.ArgumentParser(prog="relaydesk")
     add_gui_arguments(parser)
@@ -122,7 +124,10 @@ def build_gui_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``relaydesk`` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser() if _wants_subcommand(arguments) else build_gui_parser()
+    if _wants_subcommand(arguments):
+        parser = build_parser(_subcommand_word(arguments))
+    else:
+        parser = build_gui_parser()
     args = parser.parse_args(arguments)
     run = getattr(args, "_run", None)
     if run is None:

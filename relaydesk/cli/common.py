@@ -272,7 +272,7 @@ def ssl_context_for(target: Target) -> ssl.SSLContext:
     """The TLS context for the relay: system CAs plus ``--ca-file``."""
     from relaydesk.relay.tls import make_ssl_context
 
-    return make_ssl_context(target.ca_file)
+    return make_ssl_context(target.ca_file, host=target.address.host)
 
 
 def resolve(args: argparse.Namespace, output: Output, roles: tuple[Role, ...]) -> Target:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -122,6 +121,8 @@ class _Tally:
     finished: float = 0.0
 
     def summary(self, close_code: int | None) -> dict[str, Any]:
+        import statistics  # loads fractions and decimal: only for the summary
+
         median = round(statistics.median(self.rtts_ms), 3) if self.rtts_ms else None
         elapsed = max(self.finished - self.started, 0.0)
         count = self.received or self.sent

@@ -9,7 +9,6 @@ warning, because the emulator's secrets are printed in its ready line.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import math
 import secrets
@@ -31,6 +30,7 @@ from relaydesk.emulator.faults import Faults
 from relaydesk.emulator.relay import Relay
 from relaydesk.emulator.world import World, load_world
 from relaydesk.errors import EmulatorError
+from relaydesk.protocol.address import is_loopback_host
 
 __all__ = ["Emulator", "EmulatorOptions", "default_data_dir"]
 
@@ -115,20 +115,11 @@ def _check_options(options: EmulatorOptions) -> None:
         raise EmulatorError(f"token_expiry_grace must be a finite number >= 0, not {grace!r}")
     if options.max_listeners < 1:
         raise EmulatorError("max_listeners must be >= 1")
-    if not _is_loopback(options.host) and not options.allow_non_loopback:
+    if not is_loopback_host(options.host) and not options.allow_non_loopback:
         raise EmulatorError(
             f"refusing to bind non-loopback host {options.host!r}; "
             "pass allow_non_loopback=True (--allow-non-loopback) to expose the emulator"
         )
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _namespace(host: str, port: int) -> str:
@@ -180,7 +171,7 @@ class Emulator:
             raise EmulatorError("the emulator is already running")
         options = self.options
         options.validate()
-        if not _is_loopback(options.host):
+        if not is_loopback_host(options.host):
             self.logger.warning(
                 "binding non-loopback host %s: the emulator is reachable from other machines",
                 options.host,
@@ -218,7 +209,7 @@ class Emulator:
 
     def _extra_names(self) -> list[str]:
         """Names beyond localhost/127.0.0.1/::1 that the host must answer to."""
-        return [] if _is_loopback(self.options.host) else [self.options.host]
+        return [] if is_loopback_host(self.options.host) else [self.options.host]
 
     def _bind(self) -> socket.socket:
         """Bind the listening socket ourselves so port 0 yields a known port."""

@@ -10,6 +10,7 @@ Pure functions over text: no sockets, no clocks.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ __all__ = [
     "ENTITY_PATH_MAX_LENGTH",
     "HybridConnectionAddress",
     "check_entity_path",
+    "is_loopback_host",
     "reject_url",
     "split_entity_path",
     "split_host_port",
@@ -362,3 +364,20 @@ def split_entity_path(path: str, known: Iterable[str]) -> tuple[str, str] | None
     name, count = best
     rest = "/".join(segments[count:])
     return name, (f"/{rest}" if len(segments) > count else "")
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for ``localhost`` and its subdomains, 127.0.0.0/8 and ``::1``.
+
+    Public certificate authorities issue no certificates for these names,
+    and proxies are never wanted for them.
+    """
+    if not host:
+        return False
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

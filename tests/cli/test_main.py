@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -50,3 +51,43 @@ def test_gui_start_does_not_import_the_subcommands() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+#: Libraries no command needs just to start: each costs 10–50 ms of import.
+HEAVY = ("aiohttp", "msal", "websockets", "cryptography", "jwt", "keyring", "PySide6", "qasync")
+
+
+def _loaded_after(argv: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """Run ``relaydesk argv`` in a fresh interpreter; the modules it loaded."""
+    code = (
+        "import sys, relaydesk.cli as cli\n"
+        "try:\n"
+        f"    cli.main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import json\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_help_imports_no_subcommand_and_nothing_heavy() -> None:
+    """``relaydesk --help`` lists the subcommands without importing them."""
+    loaded = _loaded_after(["--help"], ("relaydesk.", "asyncio", "ssl", *HEAVY))
+    assert loaded == ["relaydesk.cli"]
+
+
+def test_a_subcommand_imports_only_its_own_module() -> None:
+    loaded = _loaded_after(["send", "--help"], ("relaydesk.cli.",))
+    assert "relaydesk.cli.send_command" in loaded
+    others = {"listen", "request", "check", "token", "emulator"}
+    assert not [m for m in loaded if m.removeprefix("relaydesk.cli.").split("_")[0] in others]
+
+
+def test_send_help_imports_nothing_heavy() -> None:
+    """The send command's parser (and so its start) needs no network library."""
+    assert _loaded_after(["send", "--help"], HEAVY) == []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -423,3 +426,23 @@ def test_message_over_the_listeners_limit_exits_4_and_says_why(
     err = capsys.readouterr().err
     assert code == 4
     assert "1009" in err and "larger than" in err and "smaller messages" in err
+
+
+def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
+    """A one-shot SAS send starts fast: no MSAL, PyJWT/cryptography, aiohttp,
+    requests or keyring is imported (checked by import, not by timing)."""
+    heavy = ("msal", "jwt", "cryptography", "aiohttp", "requests", "keyring", "PySide6")
+    argv = ["send", world.address(), "--message", "hi", "--timeout", "10", *_sas_args(world)]
+    code = (
+        "import json, sys, relaydesk.cli as cli\n"
+        f"status = cli.main({argv!r})\n"
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})\n"
+        "print(json.dumps([status, loaded]))\n"
+    )
+    env = {**os.environ, SENDER_SECRET_ENV: world.rule("send-only")["key"]}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    status, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert status == 4, out.stderr  # no listener: refused by the relay (§6: 404)
+    assert loaded == []

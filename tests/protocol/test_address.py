@@ -15,6 +15,7 @@ from relaydesk.errors import InvalidAddress
 from relaydesk.protocol import (
     HybridConnectionAddress,
     check_entity_path,
+    is_loopback_host,
     reject_url,
     split_entity_path,
     split_host_port,
@@ -277,3 +278,24 @@ def test_pasted_secrets_are_never_echoed(secret: str) -> None:
         assert "S3CRET" not in str(exc)
     else:
         pytest.fail("a secret parsed as an address")
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("localhost", True),
+        ("LOCALHOST.", True),
+        ("emu.localhost", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("ns.servicebus.windows.net", False),
+        ("localhost.example", False),
+        ("10.0.0.1", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_loopback_host(host: str | None, expected: bool) -> None:
+    assert is_loopback_host(host) is expected
