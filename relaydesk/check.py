@@ -267,8 +267,8 @@ class _Session:
         return f"{len(message.encode())} B echoed in {rtt:.1f} ms", ()
 
     async def _http_round_trip(self) -> tuple[str, tuple[TokenInfo, ...]]:
+        from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
         from relaydesk.relay.http_sender import http_request
-        from relaydesk.relay.sender import ALLOWED_LISTENERS_HEADER
 
         body = self._config.message.encode()
         response = await http_request(

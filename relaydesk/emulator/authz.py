@@ -46,7 +46,13 @@ from typing import Literal
 from relaydesk.emulator.entra import JwtValidator
 from relaydesk.emulator.world import Right, SasRule, World, scope_covers
 from relaydesk.errors import InvalidTokenFormat, TokenRejected
-from relaydesk.protocol.sas import SAS_KEYWORD, parse_sas_token, verify_sas_token
+from relaydesk.protocol.sas import (
+    SAS_KEYWORD,
+    parse_sas_token,
+    resource_host_and_path,
+    verify_sas_token,
+    wrong_audience,
+)
 
 __all__ = [
     "LOOPBACK_NAMES",
@@ -173,10 +179,10 @@ class Authorizer:
             token, keys=keys, namespace_host=host, entity_path=entity, now=self._now()
         )
         if not self._host_check(host):
-            raise _wrong_audience()
+            raise wrong_audience()
         rule = rules[parsed.key_name]
         if not scope_covers(rule.scope, sr_path):
-            raise _wrong_audience()
+            raise wrong_audience()
         if not rule.grants(right):
             raise _missing_right(f"The SAS rule '{rule.name}'", right, entity)
         return Principal("sas", rule.name, float(parsed.expires_at))
@@ -196,29 +202,14 @@ class Authorizer:
 
 
 def _sr_host_and_path(token: str) -> tuple[str, str]:
-    """Host and path of the decoded ``sr`` (scheme, port, query ignored)."""
+    """Host and path of the decoded ``sr``; a token that does not parse is a 401."""
     try:
-        uri = parse_sas_token(token).resource_uri.strip()
+        uri = parse_sas_token(token).resource_uri
     except InvalidTokenFormat as exc:
         raise TokenRejected(
             401, "MalformedToken", f"The token is missing or malformed: {exc.reason}"
         ) from None
-    _, sep, rest = uri.partition("://")
-    rest = re.split(r"[?#]", rest if sep else uri, maxsplit=1)[0]
-    netloc, _, path = rest.partition("/")
-    if netloc.startswith("["):
-        host = netloc[1:].partition("]")[0]
-    elif netloc.count(":") == 1:
-        host = netloc.partition(":")[0]
-    else:
-        host = netloc
-    return host.lower(), path.strip("/")
-
-
-def _wrong_audience() -> TokenRejected:
-    return TokenRejected(
-        401, "InvalidAudience", "The authorization header contains a token with a wrong audience."
-    )
+    return resource_host_and_path(uri)
 
 
 def _missing_right(who: str, right: Right, entity: str) -> TokenRejected:

@@ -26,6 +26,7 @@ from relaydesk.protocol.messages import (
     ResponseCommand,
     parse_control_message,
 )
+from relaydesk.protocol.wire_names import ID_PARAM
 
 __all__ = ["CONTROL_MAX_MESSAGE", "close_channel", "handle_listen"]
 
@@ -43,7 +44,7 @@ async def handle_listen(
     ctx: RelayContext, request: web.Request, info: HybridConnectionInfo
 ) -> web.StreamResponse:
     """Serve ``sb-hc-action=listen`` (§4.1, §4.2)."""
-    listener_id = request.query.get("sb-hc-id") or str(uuid.uuid4())
+    listener_id = request.query.get(ID_PARAM) or str(uuid.uuid4())
     principal = authorize_or_refuse(
         ctx, websocket_token(request), info.name, LISTEN, f"listener {listener_id}"
     )

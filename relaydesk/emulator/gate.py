@@ -15,6 +15,7 @@ from relaydesk.emulator.context import Principal, RelayContext
 from relaydesk.emulator.replies import error_response
 from relaydesk.emulator.world import Right
 from relaydesk.errors import InvalidInput, TokenRejected
+from relaydesk.protocol.wire_names import AUTH_HEADER, TOKEN_PARAM
 
 __all__ = [
     "HttpToken",
@@ -24,13 +25,10 @@ __all__ = [
     "websocket_token",
 ]
 
-SB_AUTH_HEADER = "ServiceBusAuthorization"
-TOKEN_PARAM = "sb-hc-token"
-
 
 def websocket_token(request: web.Request) -> str | None:
     """Return the token of a WebSocket handshake (§3)."""
-    header = request.headers.get(SB_AUTH_HEADER)
+    header = request.headers.get(AUTH_HEADER)
     if header:
         return header
     return request.query.get(TOKEN_PARAM) or None
@@ -49,7 +47,7 @@ def http_token(request: web.Request) -> HttpToken:
     query_token = request.query.get(TOKEN_PARAM)
     if query_token:
         return HttpToken(query_token, False)
-    header = request.headers.get(SB_AUTH_HEADER)
+    header = request.headers.get(AUTH_HEADER)
     if header:
         return HttpToken(header, False)
     authorization = request.headers.get("Authorization")

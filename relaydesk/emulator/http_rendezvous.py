@@ -11,7 +11,6 @@ close-after-response behaviour shows to be safe (§7.4, §14 item 8).
 from __future__ import annotations
 
 import asyncio
-import json
 
 from aiohttp import WSMsgType, web
 
@@ -22,7 +21,12 @@ from relaydesk.emulator.rendezvous import RendezvousRefused
 from relaydesk.emulator.replies import error_response
 from relaydesk.emulator.wsclose import close_reason
 from relaydesk.errors import RemoteProtocolViolation
-from relaydesk.protocol.messages import ResponseCommand, parse_control_message
+from relaydesk.protocol.messages import (
+    ResponseCommand,
+    encode_control_message,
+    parse_control_message,
+)
+from relaydesk.protocol.wire_names import ID_PARAM
 
 __all__ = ["handle_request_rendezvous"]
 
@@ -36,7 +40,7 @@ async def handle_request_rendezvous(
 ) -> web.StreamResponse:
     """Serve a listener's upgrade of a request address (§7.4)."""
     try:
-        rendezvous = ctx.hub.rendezvous.claim(request.query.get("sb-hc-id", ""), "request")
+        rendezvous = ctx.hub.rendezvous.claim(request.query.get(ID_PARAM, ""), "request")
     except RendezvousRefused as exc:
         ctx.logger.info("rendezvous refused: entity=%s status=403 reason=%s", info.name, exc.reason)
         return error_response(
@@ -68,7 +72,7 @@ async def handle_request_rendezvous(
 
 
 def _json(exchange: HttpExchange) -> str:
-    return json.dumps(exchange.command, separators=(",", ":"))
+    return encode_control_message(exchange.command)
 
 
 async def _send_request(ws: web.WebSocketResponse, exchange: HttpExchange) -> None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import Any
+from dataclasses import replace
 
 from aiohttp import web
 
 from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
-from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize_or_refuse, http_token
+from relaydesk.emulator.gate import authorize_or_refuse, http_token
 from relaydesk.emulator.hub import (
     BodyRefused,
     ControlChannel,
@@ -35,7 +35,8 @@ from relaydesk.emulator.routing import (
     rendezvous_url,
 )
 from relaydesk.protocol.address import strip_sb_hc_params
-from relaydesk.protocol.messages import INLINE_BODY_LIMIT
+from relaydesk.protocol.messages import INLINE_BODY_LIMIT, RequestCommand
+from relaydesk.protocol.wire_names import AUTH_HEADER
 
 __all__ = ["HEADER_JSON_LIMIT", "handle_http_sender"]
 
@@ -110,24 +111,25 @@ def _request_command(
     info: HybridConnectionInfo,
     raw_suffix: str,
     drop_authorization: bool,
-) -> dict[str, Any]:
-    """Build the full ``request`` fields except ``address``/``body`` (§7.2)."""
+) -> RequestCommand:
+    """Build the full ``request`` command; ``address`` and ``body`` come at dispatch (§7.2)."""
     query = strip_sb_hc_params(request.url.raw_query_string)
     target = f"/{info.name}{raw_suffix}" + (f"?{query}" if query else "")
-    return {
-        "id": f"{uuid.uuid4()}_G0",
-        "requestTarget": target,
-        "method": request.method,
-        "requestHeaders": _request_headers(ctx, request, drop_authorization),
-        "remoteEndpoint": remote_endpoint(request),
-    }
+    return RequestCommand(
+        address="",
+        id=f"{uuid.uuid4()}_G0",
+        request_target=target,
+        method=request.method,
+        request_headers=_request_headers(ctx, request, drop_authorization),
+        remote_endpoint=remote_endpoint(request),
+    )
 
 
 def _request_headers(
     ctx: RelayContext, request: web.Request, drop_authorization: bool
 ) -> dict[str, str]:
     """Sender headers minus connection-level and auth headers, plus ``Via`` (§3, §7.1)."""
-    hidden = CONNECTION_HEADERS | {SB_AUTH_HEADER.lower()}
+    hidden = CONNECTION_HEADERS | {AUTH_HEADER.lower()}
     if drop_authorization:
         hidden = hidden | {"authorization"}
     headers = forwarded_headers(request, hidden)
@@ -140,13 +142,13 @@ def _request_headers(
     return headers
 
 
-def _is_inline(request: web.Request, fields: dict[str, Any], body: bytes) -> bool:
+def _is_inline(request: web.Request, command: RequestCommand, body: bytes) -> bool:
     """Inline iff the body length was announced and small, and headers fit (§7.2 [EMU])."""
     if body and request.headers.get("Content-Length") is None:
         return False  # chunked: size not known up front
     if len(body) > INLINE_BODY_LIMIT:
         return False
-    return len(json.dumps(fields["requestHeaders"])) <= HEADER_JSON_LIMIT
+    return len(json.dumps(dict(command.request_headers))) <= HEADER_JSON_LIMIT
 
 
 async def _dispatch(
@@ -155,15 +157,16 @@ async def _dispatch(
     info: HybridConnectionInfo,
     rendezvous: Rendezvous,
     channel: ControlChannel,
-    fields: dict[str, Any],
+    command: RequestCommand,
     body: bytes,
 ) -> HttpExchange | None:
     """Send the request to ``channel`` inline or as rendezvous-only (§7.2)."""
-    inline = _is_inline(request, fields, body)
-    full = {"address": rendezvous.address, **fields, "body": bool(body)}
+    inline = _is_inline(request, command, body)
+    full = replace(command, address=rendezvous.address, body=bool(body))
+    assert full.id is not None  # _request_command gives every request an id
     exchange = HttpExchange(
-        request_id=fields["id"],
-        command={"request": full},
+        request_id=full.id,
+        command=full,
         body=body or None,
         inline_sent=inline,
         reply=asyncio.get_running_loop().create_future(),
@@ -174,7 +177,7 @@ async def _dispatch(
         if inline:
             await channel.send_command(exchange.command, exchange.body)
         else:
-            await channel.send_command({"request": {"address": rendezvous.address}})
+            await channel.send_command(RequestCommand(address=rendezvous.address))
     except ConnectionError:
         channel.pending.pop(exchange.request_id, None)
         ctx.hub.rendezvous.withdraw(rendezvous, "The listener disconnected.")

@@ -10,16 +10,15 @@ so that nothing is interleaved between a JSON header and its body (§4.4).
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import web
 
 from relaydesk.emulator.rendezvous import RendezvousTable
+from relaydesk.protocol.messages import ControlMessage, RequestCommand, encode_control_message
 
 __all__ = [
     "BodyRefused",
@@ -70,9 +69,9 @@ class ControlChannel:
     pending: dict[str, HttpExchange] = field(default_factory=dict)
     expiry_task: asyncio.Task[None] | None = None
 
-    async def send_command(self, command: dict[str, Any], body: bytes | None = None) -> None:
+    async def send_command(self, command: ControlMessage, body: bytes | None = None) -> None:
         """Send one JSON command and, if given, its binary body as one unit (§4.4)."""
-        text = json.dumps(command, separators=(",", ":"))
+        text = encode_control_message(command)
         async with self.send_lock:
             await self.ws.send_str(text)
             if body is not None:
@@ -94,7 +93,7 @@ class HttpExchange:
     """One HTTP sender request waiting for its listener's response (§7)."""
 
     request_id: str
-    command: dict[str, Any]
+    command: RequestCommand
     body: bytes | None
     inline_sent: bool
     reply: asyncio.Future[HttpReply]

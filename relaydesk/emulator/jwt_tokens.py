@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from relaydesk.emulator.world_model import Identity, World
 from relaydesk.errors import EmulatorError, TokenRejected
+from relaydesk.protocol.sas import invalid_signature, wrong_audience
 
 __all__ = [
     "ACCEPTED_AUDIENCES",
@@ -202,13 +203,9 @@ class JwtValidator:
 def _rejection(exc: jwt.PyJWTError) -> TokenRejected:
     """Map a PyJWT error to the service-like 401 (§4.2 live texts)."""
     if isinstance(exc, (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError)):
-        return TokenRejected(401, "InvalidSignature", "The token has an invalid signature.")
+        return invalid_signature()
     if isinstance(exc, jwt.InvalidAudienceError):
-        return TokenRejected(
-            401,
-            "InvalidAudience",
-            "The authorization header contains a token with a wrong audience.",
-        )
+        return wrong_audience()
     if isinstance(exc, jwt.InvalidIssuerError):
         return TokenRejected(401, "InvalidIssuer", "The token has an untrusted issuer.")
     if isinstance(exc, jwt.MissingRequiredClaimError):

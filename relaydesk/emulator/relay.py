@@ -28,6 +28,7 @@ from relaydesk.emulator.runtime_info import handle_runtime_info, is_runtime_info
 from relaydesk.emulator.ws_sender import handle_accept, handle_connect
 from relaydesk.emulator.wsclose import close_reason
 from relaydesk.protocol.address import split_entity_path
+from relaydesk.protocol.wire_names import ACTION_PARAM
 
 __all__ = ["Relay"]
 
@@ -83,7 +84,7 @@ class Relay:
                 namespace=self.ctx.namespace,
                 path=info.name,
             )
-        action = request.query.get("sb-hc-action", "connect")
+        action = request.query.get(ACTION_PARAM, "connect")
         if action == "listen":
             return await handle_listen(self.ctx, request, info)
         if action == "connect":
@@ -94,7 +95,11 @@ class Relay:
             return await handle_request_rendezvous(self.ctx, request, info)
         self.ctx.logger.info("refused: entity=%s status=400 reason=unknown action", info.name)
         return error_response(
-            400, "BadRequest", "Unknown sb-hc-action.", namespace=self.ctx.namespace, path=info.name
+            400,
+            "BadRequest",
+            f"Unknown {ACTION_PARAM}.",
+            namespace=self.ctx.namespace,
+            path=info.name,
         )
 
     def _resolve(self, path: str, raw_path: str) -> tuple[HybridConnectionInfo, str] | None:

@@ -11,11 +11,15 @@ from relaydesk.emulator.context import HybridConnectionInfo, RelayContext
 from relaydesk.emulator.hub import ControlChannel
 from relaydesk.emulator.replies import error_response
 from relaydesk.protocol.address import strip_sb_hc_params
+from relaydesk.protocol.messages import RemoteEndpoint
+from relaydesk.protocol.wire_names import (
+    ACTION_PARAM,
+    ALLOWED_LISTENERS_HEADER,
+    DISALLOWED_LISTENERS_HEADER,
+    ID_PARAM,
+)
 
 __all__ = ["forwarded_headers", "pick_listener", "remote_endpoint", "rendezvous_url"]
-
-ALLOWED_HEADER = "Microsoft-Relay-AllowedListeners"
-DISALLOWED_HEADER = "Microsoft-Relay-DisallowedListeners"
 
 
 def _ids(value: str | None) -> list[str]:
@@ -41,9 +45,11 @@ def pick_listener(
         return error_response(
             no_listener_status, code, text, namespace=ctx.namespace, path=info.name
         )
-    allowed_header = request.headers.get(ALLOWED_HEADER)
+    allowed_header = request.headers.get(ALLOWED_LISTENERS_HEADER)
     allowed = _ids(allowed_header) if allowed_header is not None else None
-    chosen = ctx.hub.choose(info.name, allowed, _ids(request.headers.get(DISALLOWED_HEADER)))
+    chosen = ctx.hub.choose(
+        info.name, allowed, _ids(request.headers.get(DISALLOWED_LISTENERS_HEADER))
+    )
     if chosen is None:
         ctx.logger.info("sender refused: entity=%s status=404 reason=listener filter", info.name)
         text = (
@@ -70,13 +76,13 @@ def forwarded_headers(request: web.Request, hidden: Collection[str]) -> dict[str
     return headers
 
 
-def remote_endpoint(request: web.Request) -> dict[str, object] | None:
+def remote_endpoint(request: web.Request) -> RemoteEndpoint | None:
     """The sender's address and port for ``remoteEndpoint`` (§5.1)."""
     transport = request.transport
     peer = transport.get_extra_info("peername") if transport is not None else None
     if not peer:
         return None
-    return {"address": str(peer[0]), "port": int(peer[1])}
+    return RemoteEndpoint(address=str(peer[0]), port=int(peer[1]))
 
 
 def rendezvous_url(
@@ -97,7 +103,7 @@ def rendezvous_url(
         prefix = f"{query}&" if query else ""
         return (
             f"wss://{ctx.namespace}/$hc/{info.name}{suffix}?{prefix}"
-            f"sb-hc-action={action}&sb-hc-id={rendezvous_id}"
+            f"{ACTION_PARAM}={action}&{ID_PARAM}={rendezvous_id}"
         )
 
     return build

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from relaydesk.emulator.context import SEND, HybridConnectionInfo, RelayContext
-from relaydesk.emulator.gate import SB_AUTH_HEADER, authorize_or_refuse, websocket_token
+from relaydesk.emulator.gate import authorize_or_refuse, websocket_token
 from relaydesk.emulator.hub import ControlChannel, WsOutcome
 from relaydesk.emulator.pipe import pipe
 from relaydesk.emulator.rendezvous import EXPIRED, Rendezvous, RendezvousRefused
@@ -31,6 +31,13 @@ from relaydesk.emulator.routing import (
     rendezvous_url,
 )
 from relaydesk.emulator.wsclose import close_reason
+from relaydesk.protocol.messages import AcceptCommand
+from relaydesk.protocol.wire_names import (
+    AUTH_HEADER,
+    ID_PARAM,
+    STATUS_CODE_PARAM,
+    STATUS_DESCRIPTION_PARAM,
+)
 
 __all__ = ["handle_accept", "handle_connect"]
 
@@ -38,7 +45,7 @@ __all__ = ["handle_accept", "handle_connect"]
 PIPE_MAX_MESSAGE = 0
 _POLL = 0.25
 # Extensions are not negotiated through the relay (§5.2 [EMU]).
-_HIDDEN_CONNECT_HEADERS = frozenset({SB_AUTH_HEADER.lower(), "sec-websocket-extensions"})
+_HIDDEN_CONNECT_HEADERS = frozenset({AUTH_HEADER.lower(), "sec-websocket-extensions"})
 
 
 async def handle_connect(
@@ -73,7 +80,7 @@ async def _offer(
 ) -> web.StreamResponse:
     """Send the listener its ``accept`` (§5.1), then complete the sender's side."""
     rendezvous.outcome = asyncio.get_running_loop().create_future()
-    connection_id = request.query.get("sb-hc-id") or str(uuid.uuid4())
+    connection_id = request.query.get(ID_PARAM) or str(uuid.uuid4())
     try:
         await listener.send_command(_accept_command(request, rendezvous, connection_id))
     except ConnectionError:
@@ -91,16 +98,14 @@ async def _offer(
 
 def _accept_command(
     request: web.Request, rendezvous: Rendezvous, connection_id: str
-) -> dict[str, Any]:
+) -> AcceptCommand:
     """The ``accept`` command for the listener (§5.1)."""
-    return {
-        "accept": {
-            "address": rendezvous.address,
-            "id": connection_id,
-            "connectHeaders": forwarded_headers(request, _HIDDEN_CONNECT_HEADERS),
-            "remoteEndpoint": remote_endpoint(request),
-        }
-    }
+    return AcceptCommand(
+        address=rendezvous.address,
+        id=connection_id,
+        connect_headers=forwarded_headers(request, _HIDDEN_CONNECT_HEADERS),
+        remote_endpoint=remote_endpoint(request),
+    )
 
 
 async def _complete_connect(
@@ -207,7 +212,7 @@ async def handle_accept(
     if isinstance(rejection, str):
         return error_response(400, "BadRequest", rejection, namespace=ctx.namespace, path=info.name)
     try:
-        rendezvous = ctx.hub.rendezvous.claim(request.query.get("sb-hc-id", ""), "accept")
+        rendezvous = ctx.hub.rendezvous.claim(request.query.get(ID_PARAM, ""), "accept")
     except RendezvousRefused as exc:
         ctx.logger.info("rendezvous refused: entity=%s status=403 reason=%s", info.name, exc.reason)
         return error_response(
@@ -252,14 +257,14 @@ def _rejection(request: web.Request) -> tuple[int, str] | str | None:
     handshake (narrower than the MS test double's 100–999, on purpose).
     """
     query: Any = request.query
-    raw = query.get("sb-hc-statusCode") or query.get("statusCode")
+    raw = query.get(STATUS_CODE_PARAM) or query.get("statusCode")
     if raw is None:
         return None
-    description = query.get("sb-hc-statusDescription") or query.get("statusDescription") or ""
+    description = query.get(STATUS_DESCRIPTION_PARAM) or query.get("statusDescription") or ""
     try:
         status = int(raw)
     except ValueError:
-        return "sb-hc-statusCode must be an integer."
+        return f"{STATUS_CODE_PARAM} must be an integer."
     if not 200 <= status <= 999:
-        return "sb-hc-statusCode must be between 200 and 999."
+        return f"{STATUS_CODE_PARAM} must be between 200 and 999."
     return status, description or "Rejected by the listener"

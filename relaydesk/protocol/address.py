@@ -17,6 +17,14 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from relaydesk.errors import InvalidAddress
+from relaydesk.protocol.wire_names import (
+    ACTION_PARAM,
+    ID_PARAM,
+    RESERVED_PARAM_PREFIX,
+    STATUS_CODE_PARAM,
+    STATUS_DESCRIPTION_PARAM,
+    TOKEN_PARAM,
+)
 
 __all__ = [
     "ENTITY_PATH_MAX_LENGTH",
@@ -207,7 +215,7 @@ class HybridConnectionAddress:
         ``&sb-hc-token=<percent-encoded token>`` when ``token`` is given
         (§3; SDKs prefer the ``ServiceBusAuthorization`` header instead).
         """
-        query = f"sb-hc-action=listen&sb-hc-id={quote(listener_id, safe='')}"
+        query = f"{ACTION_PARAM}=listen&{ID_PARAM}={quote(listener_id, safe='')}"
         return f"wss://{self.namespace}/$hc/{self.entity_path}?{query}" + _token_param(token)
 
     def connect_url(
@@ -225,9 +233,9 @@ class HybridConnectionAddress:
         are removed first (§2) so they cannot clash with ours.
         """
         app_query = strip_sb_hc_params(query)
-        params = "sb-hc-action=connect"
+        params = f"{ACTION_PARAM}=connect"
         if connection_id is not None:
-            params += f"&sb-hc-id={quote(connection_id, safe='')}"
+            params += f"&{ID_PARAM}={quote(connection_id, safe='')}"
         full_query = f"{app_query}&{params}" if app_query else params
         path = f"/$hc/{self.entity_path}{_suffix(suffix)}"
         return f"wss://{self.namespace}{path}?{full_query}" + _token_param(token)
@@ -293,7 +301,7 @@ def _suffix(suffix: str) -> str:
 
 def _token_param(token: str | None) -> str:
     """``&sb-hc-token=<token>`` with every reserved character encoded (§2)."""
-    return "" if token is None else f"&sb-hc-token={quote(token, safe='')}"
+    return "" if token is None else f"&{TOKEN_PARAM}={quote(token, safe='')}"
 
 
 def reject_url(accept_address: str, status_code: int, status_description: str) -> str:
@@ -305,8 +313,8 @@ def reject_url(accept_address: str, status_code: int, status_description: str) -
     """
     separator = "&" if "?" in accept_address else "?"
     return (
-        f"{accept_address}{separator}sb-hc-statusCode={int(status_code)}"
-        f"&sb-hc-statusDescription={quote(status_description, safe='')}"
+        f"{accept_address}{separator}{STATUS_CODE_PARAM}={int(status_code)}"
+        f"&{STATUS_DESCRIPTION_PARAM}={quote(status_description, safe='')}"
     )
 
 
@@ -329,7 +337,7 @@ def strip_sb_hc_params(query: str) -> str:
     kept = [
         segment
         for segment in query.split("&")
-        if not ("=" in segment and segment.lower().startswith("sb-hc-"))
+        if not ("=" in segment and segment.lower().startswith(RESERVED_PARAM_PREFIX))
     ]
     return quote("&".join(kept), safe=_QUERY_SAFE)
 

@@ -25,8 +25,11 @@ __all__ = [
     "SAS_KEYWORD",
     "SasToken",
     "build_sas_token",
+    "invalid_signature",
     "parse_sas_token",
+    "resource_host_and_path",
     "verify_sas_token",
+    "wrong_audience",
 ]
 
 #: The scheme word that starts every SAS token (§9.2).
@@ -231,7 +234,7 @@ def _check_signature(token: SasToken, candidates: Sequence[str]) -> None:
         matches = [hmac.compare_digest(expected, value) for value in received_bytes]
         if any(matches):
             return
-    raise TokenRejected(401, "InvalidSignature", "The token has an invalid signature.")
+    raise invalid_signature()
 
 
 def _host_only(netloc: str) -> str:
@@ -244,20 +247,40 @@ def _host_only(netloc: str) -> str:
     return netloc
 
 
-def _check_audience(token: SasToken, namespace_host: str, entity_path: str) -> None:
-    """``sr`` must name this namespace and cover ``entity_path`` (§9.4 step 5)."""
-    uri = token.resource_uri.strip()
+def resource_host_and_path(resource_uri: str) -> tuple[str, str]:
+    """Lower-case host and path (no outer slashes) of a decoded ``sr`` (§9.3).
+
+    The SDKs sign different forms (``http://host/hc/``, ``sb://host/hc``,
+    ``host/hc``): scheme, port, query and fragment are ignored.
+    """
+    uri = resource_uri.strip()
     scheme_end = uri.find("://")
     if scheme_end >= 0:
         uri = uri[scheme_end + 3 :]
     uri = re.split(r"[?#]", uri, maxsplit=1)[0]
     netloc, _, path = uri.partition("/")
-    wrong = TokenRejected(
+    return _host_only(netloc), path.strip("/")
+
+
+def invalid_signature() -> TokenRejected:
+    """The 401 for a token whose signature does not verify (§9.4 step 4, §10.4)."""
+    return TokenRejected(401, "InvalidSignature", "The token has an invalid signature.")
+
+
+def wrong_audience() -> TokenRejected:
+    """The 401 for a token whose ``sr`` (or ``aud``) is not this entity (§9.4 step 5)."""
+    return TokenRejected(
         401,
         "InvalidAudience",
         "The authorization header contains a token with a wrong audience.",
     )
-    if _host_only(netloc) != _host_only(namespace_host):
+
+
+def _check_audience(token: SasToken, namespace_host: str, entity_path: str) -> None:
+    """``sr`` must name this namespace and cover ``entity_path`` (§9.4 step 5)."""
+    host, path = resource_host_and_path(token.resource_uri)
+    wrong = wrong_audience()
+    if host != _host_only(namespace_host):
         raise wrong
     sr_path = path.strip("/").lower()
     if not sr_path:

@@ -16,10 +16,10 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
-from urllib.parse import quote
 
 from relaydesk.errors import ConnectionClosed, HandshakeFailed, RelayError
 from relaydesk.protocol import AcceptCommand
+from relaydesk.protocol.address import reject_url
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import (
@@ -31,7 +31,7 @@ from relaydesk.relay.failures import error_info
 from relaydesk.relay.policies import AcceptDecision, AcceptPolicy
 from relaydesk.relay.transport import WebSocketSettings, open_websocket
 
-__all__ = ["Acceptor", "ConnectionHandler", "offered_subprotocols", "reject_url"]
+__all__ = ["Acceptor", "ConnectionHandler", "offered_subprotocols"]
 
 _log = logging.getLogger(__name__)
 
@@ -48,15 +48,6 @@ def offered_subprotocols(headers: Mapping[str, str]) -> list[str]:
         if name.lower() == "sec-websocket-protocol":
             return [p.strip() for p in value.split(",") if p.strip()]
     return []
-
-
-def reject_url(address: str, status: int, reason: str) -> str:
-    """The rendezvous address with the rejection parameters appended (§5.3)."""
-    separator = "&" if "?" in address else "?"
-    return (
-        f"{address}{separator}sb-hc-statusCode={status}"
-        f"&sb-hc-statusDescription={quote(reason, safe='')}"
-    )
 
 
 class Acceptor:

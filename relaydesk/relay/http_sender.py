@@ -25,6 +25,7 @@ import aiohttp
 
 from relaydesk.errors import InvalidField, InvalidInput
 from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.wire_names import AUTH_HEADER
 from relaydesk.relay.events import HttpResponseReceived
 from relaydesk.relay.failures import (
     handshake_error,
@@ -33,7 +34,7 @@ from relaydesk.relay.failures import (
     with_remedy,
 )
 from relaydesk.relay.tokens import TokenProviderLike
-from relaydesk.relay.transport import AUTH_HEADER, USER_AGENT, display_url
+from relaydesk.relay.transport import USER_AGENT, display_url
 
 __all__ = ["HttpResponse", "http_request", "root_cause"]
 

@@ -18,6 +18,7 @@ from websockets.asyncio.client import ClientConnection
 
 from relaydesk.errors import InvalidField, RelayDeskError
 from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
 from relaydesk.relay.connection import MessageConnection
 from relaydesk.relay.event_queue import DEFAULT_CAPACITY, EventQueue
 from relaydesk.relay.events import (
@@ -34,10 +35,7 @@ from relaydesk.relay.failures import error_info, with_remedy
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import WebSocketSettings, display_url, open_websocket
 
-__all__ = ["ALLOWED_LISTENERS_HEADER", "SenderConnection", "connect"]
-
-#: Pins the connection to listeners by their ``sb-hc-id`` GUIDs (§4.7).
-ALLOWED_LISTENERS_HEADER = "Microsoft-Relay-AllowedListeners"
+__all__ = ["SenderConnection", "connect"]
 
 
 class SenderConnection(MessageConnection):

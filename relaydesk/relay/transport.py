@@ -20,13 +20,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from relaydesk import __version__
+from relaydesk.protocol.wire_names import AUTH_HEADER
 from relaydesk.relay.failures import translate_ws_error
 from relaydesk.relay.redact import RedactingLogger
 
-__all__ = ["AUTH_HEADER", "USER_AGENT", "WebSocketSettings", "display_url", "open_websocket"]
-
-#: The header every SDK puts the token in (§3): a SAS string or a raw JWT.
-AUTH_HEADER = "ServiceBusAuthorization"
+__all__ = ["USER_AGENT", "WebSocketSettings", "display_url", "open_websocket"]
 
 #: Sent as ``User-Agent`` on every handshake.
 USER_AGENT = f"relaydesk/{__version__}"

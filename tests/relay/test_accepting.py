@@ -9,7 +9,7 @@ import pytest
 
 from relaydesk.errors import InvalidField, ListenerRejected
 from relaydesk.protocol import AcceptCommand
-from relaydesk.relay.accepting import offered_subprotocols, reject_url
+from relaydesk.relay.accepting import offered_subprotocols
 from relaydesk.relay.events import ConnectionRejected
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.policies import AcceptDecision
@@ -20,15 +20,6 @@ from tests.relay.conftest import RelaySetup
 def test_offered_subprotocols_in_order() -> None:
     assert offered_subprotocols({"Sec-WebSocket-Protocol": "a, b ,c"}) == ["a", "b", "c"]
     assert offered_subprotocols({"Host": "x"}) == []
-
-
-def test_reject_url_appends_encoded_parameters() -> None:
-    url = reject_url("wss://h/$hc/demo?sb-hc-action=accept&sb-hc-id=1", 401, "No way & never")
-    assert url.endswith("&sb-hc-statusCode=401&sb-hc-statusDescription=No%20way%20%26%20never")
-    assert (
-        reject_url("wss://h/x", 400, "r")
-        == "wss://h/x?sb-hc-statusCode=400&sb-hc-statusDescription=r"
-    )
 
 
 def test_rejection_status_must_be_an_http_status() -> None:

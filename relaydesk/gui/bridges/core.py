@@ -36,6 +36,7 @@ from relaydesk.gui.bridges.backends import (
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.profiles import Profile
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RuntimeInfo
+from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
 from relaydesk.relay.accepting import ConnectionHandler
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.event_queue import EventQueue
@@ -54,7 +55,7 @@ from relaydesk.relay.policies import (
     HttpRequest,
 )
 from relaydesk.relay.runtime_info import get_runtime_info
-from relaydesk.relay.sender import ALLOWED_LISTENERS_HEADER, SenderConnection, connect
+from relaydesk.relay.sender import SenderConnection, connect
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
 
