@@ -57,9 +57,11 @@ class MainWindow(QMainWindow):
 
     Signals:
         close_requested(): the user closed the window; the app shuts down.
+        demo_started(object): demo mode runs and its profile is in use (``DemoInfo``).
     """
 
     close_requested = Signal()
+    demo_started = Signal(object)
 
     def __init__(
         self,
@@ -151,10 +153,11 @@ class MainWindow(QMainWindow):
 
     def _build_ui(self) -> None:
         from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QSplitter, QVBoxLayout
+        from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout
 
         from relaydesk.gui.demo import DemoFaultBar
         from relaydesk.gui.demo_story import SlowListenerStory
+        from relaydesk.gui.first_run import FirstRun
         from relaydesk.gui.panes.check_section import CheckSection
         from relaydesk.gui.panes.connection_section import ConnectionSection
         from relaydesk.gui.panes.listener_pane import ListenerPane
@@ -200,11 +203,14 @@ class MainWindow(QMainWindow):
         layout.setSpacing(4)
         for widget in (self.profile_bar, self.connection, self.demo_bar):
             layout.addWidget(widget)
-        layout.addWidget(self.vertical, 1)
+        self.pages = QStackedWidget()  # the panes, or the first-run page
+        self.pages.addWidget(self.vertical)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)  # deletes the empty placeholder
         self.statusBar().clearMessage()
         self.profile_actions = ProfileActions(self.workspace, self.connection, self)
         self.slow_story = SlowListenerStory(self.demo, self)
+        self.first_run = FirstRun(self)
         self._build_menus()
         # Tab order: widgets are created in layout order (profile bar, connection,
         # demo faults, listener, sender, timeline, check), which Qt follows.
@@ -373,6 +379,7 @@ class MainWindow(QMainWindow):
             f"Embedded emulator; tokens live {info.token_lifetime:.0f} s so renewals show up"
         )
         self.show_status("Demo ready: press Start (Ctrl+L), then Connect (Ctrl+K)")
+        self.demo_started.emit(info)
 
     def _on_secret_store(self, name: str, persistent: bool) -> None:
         from relaydesk.gui.bridges.workspace import SESSION_ONLY

@@ -9,7 +9,7 @@ non-modal save dialog.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -93,11 +93,22 @@ class ProfileActions(QObject):
         self._run(action)
 
     def save_form(self) -> None:
-        """Store the form's profile and secrets, then use it."""
+        """Store the form's profile and secrets, then use it (and close the editor)."""
         form = self._section.form
         if form is None:
             return
-        profile, secrets = form.profile(), form.secrets()
+        self.save_profile(
+            form.profile(), form.secrets(), then=lambda: self._section.set_expanded(False)
+        )
+
+    def save_profile(
+        self,
+        profile: Any,
+        secrets: Mapping[str, Any],
+        *,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Store ``profile`` and its ``secrets`` (role → Secret), make it current, call ``then``."""
 
         async def action() -> str:
             from relaydesk.secrets import secret_key
@@ -108,7 +119,8 @@ class ProfileActions(QObject):
                 await store.secrets.set_async(secret_key(saved.name, role), secret)
             await self._workspace.refresh(saved.name)
             await self._workspace.activate(saved.name)
-            self._section.set_expanded(False)  # saved and in use: the editor is done
+            if then is not None:
+                then()
             return f"Saved profile '{saved.name}'"
 
         self._run(action)

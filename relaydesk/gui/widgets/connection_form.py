@@ -153,6 +153,47 @@ class ConnectionForm(QWidget):
         for editor in (self.listener_editor, self.sender_editor):
             editor.set_location(secret_store.backend_name, secret_store.persistent)
 
+    def set_single_identity(self, single: bool) -> None:
+        """One identity for both sides (first run): the sender's box goes away."""
+        self.same_as_listener.setChecked(single or self.same_as_listener.isChecked())
+        self.sender_box.setVisible(not single)
+        self.listener_box.setTitle(
+            "Identity (the listener's and the sender's)" if single else "Listener identity"
+        )
+
+    def fill_from_connection_string(self, text: str) -> None:
+        """Fill the address and a SAS identity from a pasted connection string (§9.1).
+
+        The key goes into the key field (as if typed), never into the profile.
+        Without ``EntityPath`` the address is the namespace and the form asks
+        for the hybrid connection's name.
+
+        Raises:
+            InvalidConnectionString: the text is not one; names the field.
+            InvalidField: it holds only a fixed SharedAccessSignature (expires).
+        """
+        from relaydesk.protocol.connection_string import parse_connection_string
+
+        parsed = parse_connection_string(text)
+        if not parsed.key_name or not parsed.key:
+            what = (
+                "it holds a fixed SharedAccessSignature, which expires"
+                if parsed.shared_access_signature
+                else "it has no SharedAccessKeyName and SharedAccessKey"
+            )
+            raise InvalidField(
+                "connection_string",
+                f"{what}; copy a shared access policy's connection string from the portal",
+            )
+        self.address.setText(parsed.address().sb_uri if parsed.entity_path else parsed.endpoint)
+        editor = self.listener_editor
+        editor.kind_combo.setCurrentIndex(editor.kind_combo.findData("sas"))
+        editor.sas_key_name.setText(parsed.key_name)
+        editor.sas_key.setText(parsed.key)
+        self.same_as_listener.setChecked(True)
+        self._touched.update({"address", "listener.sas_key_name", "listener.sas_key"})
+        self.revalidate()
+
     def field_error(self, field: str) -> str:
         """Return the reason shown for ``field`` (``"address"``, ``"listener.client_id"`` …)."""
         if field == "address":
@@ -217,9 +258,9 @@ class ConnectionForm(QWidget):
         top = QFormLayout()
         top.addRow("Hybrid connection:", self.address_row)
         top.addRow("", self.address_status)
-        listener_box = QGroupBox("Listener identity")
+        listener_box = self.listener_box = QGroupBox("Listener identity")
         QVBoxLayout(listener_box).addWidget(self.listener_editor)
-        sender_box = QGroupBox("Sender identity")
+        sender_box = self.sender_box = QGroupBox("Sender identity")
         sender_layout = QVBoxLayout(sender_box)
         sender_layout.addWidget(self.same_as_listener)
         sender_layout.addWidget(self.sender_editor)

@@ -1,0 +1,137 @@
+"""The first run: the welcome page while there is no profile, and the way to a working pair.
+
+Owns the :class:`~relaydesk.gui.panes.welcome.WelcomePage` and drives it
+against the window's parts (workspace, demo, check, bridges); it never awaits.
+The page shows when the profile store opens empty and goes when a profile is
+in use: the demo is ready, the first check passed, or a profile was saved or
+chosen some other way (the profile bar, the editor). Both ways in end on a
+working pair: the listener starts, and the sender connects once the listener
+is online (the relay would refuse a sender with no listener, §6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from relaydesk.gui.panes.welcome import FIRST_PROFILE, WelcomePage
+from relaydesk.relay.events import ConnectionState, StateChanged
+
+__all__ = ["FirstRun"]
+
+
+class FirstRun(QObject):
+    """Show the welcome page on an empty start and lead to a listener/sender pair."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        from relaydesk.gui.widgets.connection_form import ConnectionForm
+        from relaydesk.profiles import Profile
+        from relaydesk.secrets import MemorySecretStore
+
+        self._window = window
+        self._listed = False  # the first profile listing decides
+        self._checking = False  # our own check runs (its profile is already active)
+        self._pair_wanted = False
+        self.form = ConnectionForm(MemorySecretStore())
+        self.form.set_profile(Profile(name=FIRST_PROFILE, address=""))
+        self.page = WelcomePage(window.check_bridge, self.form)
+        window.pages.addWidget(self.page)
+        self._connect()
+
+    @property
+    def showing(self) -> bool:
+        """True while the welcome page is shown instead of the panes."""
+        return bool(self._window.pages.currentWidget() is self.page)
+
+    def show(self, shown: bool) -> None:
+        """Show the welcome page (or the panes again)."""
+        window = self._window
+        window.pages.setCurrentWidget(self.page if shown else window.vertical)
+        window.connection.setVisible(not shown)
+
+    # --- wiring -----------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        window, page = self._window, self.page
+        workspace = window.workspace
+        workspace.profiles_changed.connect(self._on_profiles)
+        workspace.profile_activated.connect(self._on_profile)
+        workspace.secret_store_ready.connect(
+            lambda *_: self.form.set_secret_store(workspace.store.secrets)
+        )
+        workspace.error.connect(lambda _info: self._idle())
+        window.demo_started.connect(self._on_demo_started)
+        window.check_bridge.finished.connect(self._on_check_finished)
+        window.check_bridge.error.connect(lambda _info: self._check_over())
+        page.offline_requested.connect(self._offline)
+        page.save_and_check_requested.connect(self._save_and_check)
+
+    def _on_profiles(self, names: list[str], _current: str) -> None:
+        if not self._listed:
+            self._listed = True
+            self.show(not names)
+
+    def _on_profile(self, profile: Any) -> None:
+        if profile is not None and self.showing and not self._checking and not self._pair_wanted:
+            self.show(False)  # chosen or saved elsewhere (profile bar, editor)
+
+    # --- the two ways in ------------------------------------------------------------------
+
+    def _offline(self) -> None:
+        self._pair_wanted = True
+        self.page.set_busy("Starting the built-in emulator…")
+        self._window.start_demo()
+
+    def _on_demo_started(self, _info: object) -> None:
+        self.page.set_busy("")
+        if self.showing:
+            self.show(False)
+        if self._pair_wanted:
+            self._pair_wanted = False
+            self.start_pair()
+
+    def _save_and_check(self) -> None:
+        self._checking = True
+        self.page.set_busy("Saving…")
+        self._window.profile_actions.save_profile(
+            self.form.profile(), self.form.secrets(), then=self._run_check
+        )
+
+    def _run_check(self) -> None:
+        self.page.set_busy("Checking…")
+        self._window.check_bridge.run()
+
+    def _on_check_finished(self, event: Any) -> None:
+        if not self._checking:
+            return
+        self._check_over()
+        if event.passed:
+            self.show(False)
+            self.start_pair()
+            self._window.show_status("The check passed: listener and sender are connecting")
+
+    def _check_over(self) -> None:
+        self._checking = False
+        self.page.set_busy("")
+
+    def _idle(self) -> None:
+        """A save or demo start failed: the page's buttons work again (the cause is shown)."""
+        self._checking = self._pair_wanted = False
+        self.page.set_busy("")
+
+    # --- the pair ---------------------------------------------------------------------------
+
+    def start_pair(self) -> None:
+        """Start the listener, then connect the sender once the listener is online."""
+        window = self._window
+        window.listener_bridge.state_changed.connect(self._listener_state)
+        window.listener_bridge.start()
+
+    def _listener_state(self, event: StateChanged) -> None:
+        if event.state in (ConnectionState.CONNECTING, ConnectionState.RECONNECTING):
+            return
+        self._window.listener_bridge.state_changed.disconnect(self._listener_state)
+        if event.state is ConnectionState.ONLINE and not self._window.sender_bridge.running:
+            self._window.sender_bridge.connect_sender()

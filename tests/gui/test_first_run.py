@@ -1,0 +1,141 @@
+"""The first run: a greeting with two ways in, each ending on a working pair or a clear cause."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from relaydesk.gui.main_window import MainWindow
+from relaydesk.relay.events import ConnectionState
+from tests.gui.conftest import TIMEOUT, until
+
+pytestmark = pytest.mark.gui
+
+
+async def _first_start(**options: object) -> MainWindow:
+    window = MainWindow(**options)  # type: ignore[arg-type]
+    window.show()
+    window.load_profiles()
+    await until(lambda: window.first_run.showing, "the welcome page")
+    return window
+
+
+@pytest_asyncio.fixture
+async def window(emulator_data_dir: Path) -> AsyncIterator[MainWindow]:
+    win = await _first_start(demo_data_dir=emulator_data_dir)
+    try:
+        yield win
+    finally:
+        await win.shutdown()
+        win.dispose()
+
+
+async def _pair_online(window: MainWindow) -> None:
+    await until(
+        lambda: (
+            window.listener_pane.state is ConnectionState.ONLINE
+            and window.sender_pane.state is ConnectionState.ONLINE
+        ),
+        "the listener online and the sender connected",
+        within=TIMEOUT * 2,
+    )
+
+
+@pytest.mark.asyncio
+async def test_no_profile_greets_with_two_ways_in(window: MainWindow) -> None:
+    page = window.first_run.page
+    assert window.pages.currentWidget() is page
+    assert page.offline_button.text() == "Try it offline (built-in emulator)"
+    assert page.azure_button.text() == "Connect to my Azure Relay"
+    assert not page.setup.isVisibleTo(window)
+    assert not window.connection.isVisibleTo(window)  # nothing to summarise yet
+    page.azure_button.click()
+    assert page.setup.isVisibleTo(window) and page.check.isVisibleTo(window)
+    assert not window.first_run.form.sender_box.isVisibleTo(window)  # one identity
+    page.save_button.click()  # nothing filled in: marked, nothing saved
+    assert window.first_run.form.field_error("address")
+    assert window.workspace.store.list() == []
+
+
+@pytest.mark.asyncio
+async def test_a_pasted_connection_string_fills_address_and_sas_identity(
+    window: MainWindow,
+) -> None:
+    page = window.first_run.page
+    page.azure_button.click()
+    page.paste.setText(
+        "Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=RootManage;"
+        "SharedAccessKey=a2V5;EntityPath=orders"
+    )
+    page.paste_button.click()
+    form = window.first_run.form
+    assert form.address.text() == "sb://contoso.servicebus.windows.net/orders"
+    assert form.listener_editor.kind() == "sas"
+    assert form.listener_editor.sas_key_name.text() == "RootManage"
+    assert form.is_valid()
+    assert page.paste.text() == ""  # the key is in the key field only
+    page.paste.setText("Endpoint=nonsense")
+    page.paste_button.click()
+    assert "no SharedAccessKeyName and SharedAccessKey" in page.paste_error.text()
+
+
+@pytest.mark.asyncio
+async def test_try_it_offline_ends_on_a_working_pair(window: MainWindow) -> None:
+    window.first_run.page.offline_button.click()
+    await _pair_online(window)
+    assert not window.first_run.showing
+    assert window.connection.isVisibleTo(window)
+
+
+def _fill_entra(window: MainWindow, emulator, secret: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    owner = emulator.world.identities["owner"]
+    form = window.first_run.form
+    window.first_run.page.azure_button.click()
+    form.address.setText(f"sb://{emulator.namespace}/demo")
+    editor = form.listener_editor
+    editor.tenant_id.setText(emulator.tenant_id)
+    editor.client_id.setText(owner.client_id)
+    editor.client_secret.setText(secret or owner.client_secret)
+    editor.advanced_button.setChecked(True)
+    editor.authority_host.setText(f"https://{emulator.namespace}")
+    editor.ca_file.setText(str(emulator.ca_file))
+
+
+@pytest.mark.asyncio
+async def test_connect_to_my_relay_checks_and_ends_on_a_working_pair(
+    window: MainWindow, emulator_data_dir: Path
+) -> None:
+    from relaydesk.emulator import Emulator, EmulatorOptions
+
+    async with Emulator(EmulatorOptions(data_dir=emulator_data_dir)) as emulator:
+        _fill_entra(window, emulator)
+        window.first_run.page.save_button.click()
+        await _pair_online(window)
+        assert not window.first_run.showing
+        assert "passed" in window.first_run.page.check.summary.text()
+        assert window.workspace.profile.name == "My Azure Relay"
+        await window.listener_bridge.aclose()
+        await window.sender_bridge.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_failing_check_stays_with_its_cause(
+    window: MainWindow, emulator_data_dir: Path
+) -> None:
+    from relaydesk.emulator import Emulator, EmulatorOptions
+
+    async with Emulator(EmulatorOptions(data_dir=emulator_data_dir)) as emulator:
+        _fill_entra(window, emulator, secret="not-the-secret")
+        page = window.first_run.page
+        page.save_button.click()
+        await until(lambda: "failed" in page.check.summary.text(), "the failed check")
+        assert window.first_run.showing  # the form stays, to fix the secret
+        assert page.save_button.isEnabled()
+        step_texts = " ".join(
+            label.text() for label in page.check.panel.findChildren(type(page.status))
+        )
+        assert "secret" in step_texts.lower() or "AADSTS" in step_texts
+        assert window.listener_pane.state is ConnectionState.OFFLINE
