@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import MappingProxyType
 
 from websockets.asyncio.client import ClientConnection
@@ -126,6 +126,35 @@ class MessageConnection:
             messages.append(data)
         else:
             self._events.put_message_data(self._sent_key, self._clock(), data)
+
+    async def send_many(self, messages: Sequence[str | bytes]) -> None:
+        """Send several messages, text (``str``) or binary (``bytes``), in one write.
+
+        For pipelined senders: the frames go to the TLS transport as one
+        ``writelines``, i.e. one TLS write and one system call for the batch
+        instead of one per message (on a loaded machine each of those costs
+        more than the framing itself).
+
+        Raises:
+            ConnectionClosed: the connection is closed.
+        """
+        ws = self._ws
+        try:
+            async with ws.send_context():
+                protocol = ws.protocol
+                for data in messages:
+                    if isinstance(data, str):
+                        protocol.send_text(data.encode())
+                    else:
+                        protocol.send_binary(data)
+                ws.transport.writelines([chunk for chunk in protocol.data_to_send() if chunk])
+        except WsConnectionClosed as exc:
+            raise self._closed_error(exc) from None
+        now = self._clock()
+        for data in messages:
+            self.messages_sent += 1
+            self.bytes_sent += len(data)
+            self._events.put_message_data(self._sent_key, now, data)
 
     async def receive(self) -> str | bytes:
         """Wait for the next message.

@@ -202,3 +202,21 @@ async def test_close_does_not_wait_behind_unread_echoes(relay: RelaySetup) -> No
         await sender.close()
     assert sender.close_code == 1000
     assert sender.messages_received > 16  # the echoes read while closing
+
+
+@pytest.mark.asyncio
+async def test_send_many_sends_each_message_in_order_with_its_type(relay: RelaySetup) -> None:
+    options = ListenerOptions(auto_echo=True)
+    batch: list[str | bytes] = ["one", b"\x00\x01two", "three", b""]
+    async with (
+        asyncio.timeout(30),
+        Listener(relay.address(), relay.sas(), ssl_context=relay.ssl, options=options),
+    ):
+        sender = await connect(relay.address(), relay.sas(), ssl_context=relay.ssl)
+        await sender.send_many(batch)
+        echoes = [await sender.receive() for _ in batch]
+        await sender.close()
+        events = [e async for e in sender.events()]
+    assert echoes == batch  # str stays text, bytes stay binary
+    assert (sender.messages_sent, sender.bytes_sent) == (4, 3 + 5 + 5)
+    assert [e.data for e in events if isinstance(e, MessageSent)] == batch
