@@ -1,4 +1,4 @@
-"""ruff and mypy (strict) are part of the test suite, so CI enforces them."""
+"""ruff, mypy (strict) and the import contracts are part of the test suite, so CI enforces them."""
 
 from __future__ import annotations
 
@@ -40,4 +40,10 @@ def test_ruff_format_is_clean() -> None:
 @pytest.mark.slow
 def test_mypy_strict_is_clean() -> None:
     result = _run([*_tool("mypy")])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_are_kept() -> None:
+    """Layers, no sibling cycles, Qt only in gui ([tool.importlinter] in pyproject.toml)."""
+    result = _run([*_tool("lint-imports"), "--no-cache"])
     assert result.returncode == 0, result.stdout + result.stderr

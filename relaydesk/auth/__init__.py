@@ -18,10 +18,7 @@ _EXPORTS: dict[str, str] = {
     "AADSTS_REMEDIES": "relaydesk.auth.entra_errors",
     "AccessToken": "relaydesk.auth.tokens",
     "AnonymousTokenProvider": "relaydesk.auth.anonymous",
-    "CLOUDS": "relaydesk.auth.clouds",
-    "DEFAULT_CLOUD": "relaydesk.auth.clouds",
     "DEFAULT_SAS_TTL": "relaydesk.auth.sas_provider",
-    "EntraCloud": "relaydesk.auth.clouds",
     "EntraTokenProvider": "relaydesk.auth.entra_provider",
     "SasTokenProvider": "relaydesk.auth.sas_provider",
     "StaticSasTokenProvider": "relaydesk.auth.sas_provider",
@@ -29,14 +26,12 @@ _EXPORTS: dict[str, str] = {
     "TokenProvider": "relaydesk.auth.provider",
     "decode_jwt_claims": "relaydesk.auth.tokens",
     "decode_sas_claims": "relaydesk.auth.tokens",
-    "get_cloud": "relaydesk.auth.clouds",
     "require_later_expiry": "relaydesk.auth.provider",
     "sas_provider_from_connection_string": "relaydesk.auth.sas_provider",
 }
 
 if TYPE_CHECKING:
     from relaydesk.auth.anonymous import AnonymousTokenProvider
-    from relaydesk.auth.clouds import CLOUDS, DEFAULT_CLOUD, EntraCloud, get_cloud
     from relaydesk.auth.entra_errors import AADSTS_REMEDIES
     from relaydesk.auth.entra_provider import EntraTokenProvider
     from relaydesk.auth.provider import TokenProvider, require_later_expiry
@@ -53,12 +48,9 @@ __getattr__ = lazy_getattr(globals(), _EXPORTS)
 
 __all__ = [
     "AADSTS_REMEDIES",
-    "CLOUDS",
-    "DEFAULT_CLOUD",
     "DEFAULT_SAS_TTL",
     "AccessToken",
     "AnonymousTokenProvider",
-    "EntraCloud",
     "EntraTokenProvider",
     "SasTokenProvider",
     "StaticSasTokenProvider",
@@ -66,7 +58,6 @@ __all__ = [
     "TokenProvider",
     "decode_jwt_claims",
     "decode_sas_claims",
-    "get_cloud",
     "require_later_expiry",
     "sas_provider_from_connection_string",
 ]

@@ -24,12 +24,12 @@ from typing import Any
 
 import msal
 
-from relaydesk.auth.clouds import DEFAULT_CLOUD, get_cloud
 from relaydesk.auth.entra_errors import error_from_exception, error_from_result
 from relaydesk.auth.entra_http import AuthorityHttpClient, CaBundle
 from relaydesk.auth.provider import require_later_expiry
 from relaydesk.auth.tokens import AccessToken, decode_jwt_claims
 from relaydesk.errors import AuthError, EntraError, InvalidField, InvalidTokenFormat
+from relaydesk.protocol.clouds import DEFAULT_CLOUD, get_cloud
 from relaydesk.secrets import Secret
 
 __all__ = ["EntraTokenProvider"]
@@ -44,7 +44,7 @@ class EntraTokenProvider:
         tenant_id: tenant GUID or verified domain (``contoso.onmicrosoft.com``).
         client_id: the app's Application (client) ID.
         client_secret: the secret's *Value*.
-        cloud: ``"public"``, ``"usgov"`` or ``"china"`` (:mod:`relaydesk.auth.clouds`).
+        cloud: ``"public"``, ``"usgov"`` or ``"china"`` (:mod:`relaydesk.protocol.clouds`).
         authority_host: override the cloud's ``https://`` authority host
             (the emulator); disables MSAL's instance discovery (§12 item 3).
         ca_file: an extra CA to trust (emulator, TLS-intercepting proxy).

@@ -20,14 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from relaydesk.errors import InvalidTokenFormat
 from relaydesk.protocol.sas import parse_sas_token
+from relaydesk.protocol.token_info import TokenInfo
 from relaydesk.secrets import Secret
-
-if TYPE_CHECKING:
-    from relaydesk.relay.events import TokenInfo
 
 __all__ = [
     "JWT_DISPLAY_CLAIMS",
@@ -159,10 +157,6 @@ class AccessToken:
 
     def info(self) -> TokenInfo:
         """The display-safe description events carry (never the value)."""
-        # Imported here so that importing relaydesk.auth never drags in (or
-        # depends on) the relay package at module load.
-        from relaydesk.relay.events import TokenInfo
-
         return TokenInfo(
             kind=self.kind,
             identity=self.identity,

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, cast
 
-from relaydesk.auth.clouds import DEFAULT_CLOUD
 from relaydesk.errors import ProfileError
 from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.protocol.clouds import DEFAULT_CLOUD
 from relaydesk.secrets import secret_key
 
 __all__ = [

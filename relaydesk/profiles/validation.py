@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import get_args
 from urllib.parse import urlsplit
 
-from relaydesk.auth.clouds import CLOUDS
 from relaydesk.errors import InvalidAddress, InvalidField
 from relaydesk.profiles.model import IdentityConfig, IdentityKind, Profile, Role
 from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.protocol.clouds import CLOUDS
 
 __all__ = ["check_name", "normalise_address", "validate", "validate_or_raise"]
 

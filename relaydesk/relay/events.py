@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from relaydesk.protocol.token_info import TokenInfo
+
 __all__ = [
     "ChannelClosed",
     "ChannelOpened",
@@ -73,26 +75,6 @@ class ErrorInfo:
     remedy: str = ""
     status: int | None = None
     tracking_id: str | None = None
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """What may be shown about a token: never the token itself.
-
-    Attributes:
-        kind: ``"entra"``, ``"sas"`` or ``"anonymous"``.
-        identity: who the token is for (client id, SAS rule name …).
-        expires_at: expiry, seconds since the epoch (``None`` for anonymous).
-        claims: decoded, untrusted claims for display (JWT: aud, iss, tid,
-            appid/azp, oid, roles, iat, nbf, exp; SAS: sr, skn, se).
-        from_cache: the provider served it from its cache (MSAL).
-    """
-
-    kind: str
-    identity: str
-    expires_at: float | None
-    claims: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
-    from_cache: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relaydesk.auth.factory import provider_for
 from relaydesk.auth.provider import TokenProvider
 from relaydesk.errors import ConnectionClosed, Forbidden, Unauthorized
 from relaydesk.gui.bridges.backends import (
@@ -58,6 +57,7 @@ from relaydesk.relay.runtime_info import get_runtime_info
 from relaydesk.relay.sender import SenderConnection, connect
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
+from relaydesk.token_providers import provider_for
 
 __all__ = ["CoreBackend", "CoreListenerSession", "CoreSenderSession", "build_backend"]
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from relaydesk.auth.factory import provider_for
 from relaydesk.auth.provider import TokenProvider
 from relaydesk.profiles import Profile, Role
 from relaydesk.secrets import Secret
+from relaydesk.token_providers import provider_for
 
 __all__ = ["ProviderFactory", "ProviderPool"]
 

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from relaydesk.auth.clouds import CLOUDS, DEFAULT_CLOUD
 from relaydesk.gui.models.form_checks import secret_location
 from relaydesk.gui.widgets.elided_label import ElidedLabel
 from relaydesk.gui.widgets.field_row import FieldRow
 from relaydesk.profiles import IdentityConfig, IdentityKind
+from relaydesk.protocol.clouds import CLOUDS, DEFAULT_CLOUD
 from relaydesk.secrets import Secret
 
 KINDS: tuple[tuple[str, IdentityKind], ...] = (

@@ -1,7 +1,8 @@
 """Build the token provider a profile's identity calls for.
 
-Kept out of ``relaydesk.auth.__init__`` on purpose: it imports
-:mod:`relaydesk.profiles`, which itself imports :mod:`relaydesk.auth.clouds`.
+It joins two packages of one layer, :mod:`relaydesk.profiles` (what an identity
+is) and :mod:`relaydesk.auth` (how to get its tokens), so it sits above both,
+beside :mod:`relaydesk.check`; neither of them imports the other.
 """
 
 from __future__ import annotations

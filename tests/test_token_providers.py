@@ -1,4 +1,4 @@
-"""relaydesk.auth.factory.provider_for: the provider a profile identity calls for."""
+"""relaydesk.token_providers.provider_for: the provider a profile identity calls for."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ import pytest
 
 from relaydesk.auth.anonymous import AnonymousTokenProvider
 from relaydesk.auth.entra_provider import EntraTokenProvider
-from relaydesk.auth.factory import provider_for
 from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.errors import InvalidField
 from relaydesk.profiles import IdentityConfig, Profile
 from relaydesk.protocol.sas import verify_sas_token
 from relaydesk.secrets import Secret
+from relaydesk.token_providers import provider_for
+from tests.auth.conftest import FakeClock
 
-from .conftest import FakeClock
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
 
 GUID = "11111111-2222-3333-4444-555555555555"
 
