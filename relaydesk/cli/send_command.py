@@ -260,11 +260,16 @@ class _Exchange:
             await self._send_all()
             return
         receiver = asyncio.create_task(self._receive_all())
+        stopped = asyncio.create_task(self._stop.wait())
         try:
             await self._send_all()
-            await receiver
+            # An interrupt (SIGINT/SIGTERM) ends the wait for echoes at once.
+            await asyncio.wait((receiver, stopped), return_when=asyncio.FIRST_COMPLETED)
+            if receiver.done():
+                receiver.result()  # raises what the receiver met (a close, …)
         finally:
             receiver.cancel()
+            stopped.cancel()
 
     async def _send_all(self) -> None:
         """Send in batches: as many messages as the window has room for, one write each."""

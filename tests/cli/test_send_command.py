@@ -446,3 +446,36 @@ def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
     status, loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert status == 4, out.stderr  # no listener: refused by the relay (§6: 404)
     assert loaded == []
+
+
+@pytest.mark.usefixtures("sas_env")
+def test_an_interrupt_ends_the_wait_for_echoes(
+    world: World, background_listener: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGINT while echoes are awaited (a listener that never echoes) ends the
+    command at once with what it has, not after --timeout."""
+    import os
+    import signal
+    import threading
+
+    got_one = threading.Event()
+
+    async def swallow(connection: Any) -> None:
+        async for _ in connection:
+            got_one.set()
+
+    def interrupt() -> None:
+        if got_one.wait(30):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    killer = threading.Thread(target=interrupt, daemon=True)
+    argv = ["send", world.address(), "--message", "x", "--count", "3", "--pipeline", "3"]
+    argv += ["--expect-echo", "--timeout", "60", "--json", *_sas_args(world)]
+    with background_listener(connection_handler=swallow):
+        killer.start()
+        code = main(argv)
+    killer.join(5)
+    records = _records(capsys.readouterr().out)
+    assert code == 6
+    assert records[-1]["event"] == "summary" and records[-1]["received"] == 0
+    assert not [r for r in records if r["event"] == "error"]  # no EchoTimeout
