@@ -197,3 +197,34 @@ async def test_body_over_the_listeners_limit_is_refused_on_both_sides(
     errors = [e.error for e in events if isinstance(e, ErrorOccurred)]
     assert [e.kind for e in errors] == ["PayloadTooLarge"]
     assert "100000" in errors[0].message and errors[0].remedy
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_body_over_64_mib_is_refused_by_a_default_listener(
+    make_emulator: object, secret_watch: set[str]
+) -> None:
+    """The real default: 64 MiB + 1 byte to a listener with default options → 413 at once."""
+    from tests.relay.conftest import setup_for
+
+    relay = setup_for(await make_emulator(http_response_timeout=120.0), secret_watch)  # type: ignore[operator]
+    listener = Listener(
+        relay.address(), relay.sas(), http_handler=echo_handler(), ssl_context=relay.ssl
+    )
+    async def first_error() -> ErrorOccurred:
+        async for event in listener.events():
+            if isinstance(event, ErrorOccurred):
+                return event
+        raise AssertionError("the listener reported no error")
+
+    async with asyncio.timeout(60):
+        async with listener:
+            reported = asyncio.create_task(first_error())
+            with pytest.raises(PayloadTooLarge) as info:
+                body = bytes(64 * 1024 * 1024 + 1)
+                await http_request(
+                    relay.address(), relay.sas(), "POST", body=body, ssl_context=relay.ssl
+                )
+            error = (await reported).error  # the listener's side, once its socket closed
+    assert "67108864" in str(info.value)
+    assert error.kind == "PayloadTooLarge" and "67108864" in error.message
