@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from relaydesk.gui.bridges.check_bridge import CheckBridge
 from relaydesk.gui.models.formatting import format_duration
@@ -37,7 +45,11 @@ class CheckSection(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(head)
-        layout.addWidget(self.panel)
+        scroll = QScrollArea()  # a failure's cause and remedy may need more lines
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.panel)
+        layout.addWidget(scroll, 1)
         self.setVisible(False)
         self.again_button.clicked.connect(bridge.run)
         self.hide_button.clicked.connect(self._hide)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -81,6 +81,7 @@ class ConnectionEditor(QDialog):
         self.close_button.setToolTip("Close without saving (Esc)")
         footer = QHBoxLayout()
         footer.addWidget(form.general_error, 1)
+        footer.addStretch(1)
         footer.addWidget(form.save_button)
         footer.addWidget(self.close_button)
         layout = QVBoxLayout(self)
@@ -96,17 +97,35 @@ class ConnectionEditor(QDialog):
         self.title.setText(text)
 
     def open_fitted(self) -> None:
-        """Show (non-modally) at the form's size, shrunk to the screen's available area."""
-        hint = self.sizeHint()
-        form_hint = self.form.sizeHint()
-        width = max(hint.width(), form_hint.width() + 40)
-        height = hint.height() - self.scroll_area.sizeHint().height() + form_hint.height() + 8
-        screen = (self.parentWidget() or self).screen() or QGuiApplication.primaryScreen()
-        area = screen.availableGeometry()
-        self.resize(*fitted_size(width, height, area.width(), area.height()))
+        """Show (non-modally) at the form's size, shrunk to the screen's available area.
+
+        Measured again once shown: rows the profile just revealed (Advanced)
+        count only after the layouts have run.
+        """
+        self._fit()
         self.show()
         self.raise_()
         self.activateWindow()
+        QTimer.singleShot(0, self._fit)
+
+    def _fit(self) -> None:
+        form_hint = self.form.sizeHint()
+        chrome = sum(
+            widget.sizeHint().height()
+            for widget in (self.title, self.secret_note, self.close_button)
+            if not widget.isHidden()
+        )
+        width = form_hint.width() + 40  # margins and the scroll bar
+        height = form_hint.height() + chrome + 48  # margins and spacing
+        screen = (self.parentWidget() or self).screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        width, height = fitted_size(width, height, area.width(), area.height())
+        self.resize(width, height)
+        frame = self.frameGeometry()
+        if not area.contains(frame):  # keep it on the screen, e.g. after growing
+            x = min(max(frame.x(), area.x()), area.right() - frame.width())
+            y = min(max(frame.y(), area.y()), area.bottom() - frame.height())
+            self.move(max(area.x(), x), max(area.y(), y))
 
     def done(self, result: int) -> None:
         """Close, Escape or the title bar (QDialog's closeEvent rejects): hide, tell."""

@@ -77,7 +77,11 @@ class ConnectionsView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # a few rows only
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(False)
-        self.table.setMaximumHeight(110)
+        # Three rows, then it scrolls: the message log below needs the height more.
+        row_height = self.table.fontMetrics().height() + 6
+        self.table.verticalHeader().setDefaultSectionSize(row_height)
+        rows = row_height * 3
+        self.table.setMaximumHeight(rows + self.table.horizontalHeader().sizeHint().height() + 4)
         self.message_edit = QLineEdit()
         self.message_edit.setPlaceholderText("Message to the selected sender")
         self.message_edit.setAccessibleName("Message to the selected connection")

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from relaydesk.gui.models.formatting import format_duration
+from relaydesk.gui.widgets.elided_label import ElidedLabel
 from relaydesk.gui.widgets.repolish import set_style_property, status_colours
 
 if TYPE_CHECKING:  # only a type here; the check module loads when a check runs
@@ -60,8 +61,7 @@ class _StepRow:
         self.title = QLabel(title)
         self.status = QLabel()
         self.duration = QLabel()
-        self.detail = QLabel()
-        self.detail.setWordWrap(True)
+        self.detail = ElidedLabel()  # one line; a failure's cause and remedy wrap
         self.detail.setTextInteractionFlags(_SELECTABLE)
         top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         cells = (self.icon, self.title, self.status, self.duration, self.detail)
@@ -134,6 +134,7 @@ class CheckPanel(QWidget):
         row.duration.setText("" if duration is None else format_duration(duration))
         row.detail.setText(detail)
         row.detail.setToolTip(detail)
+        row.detail.set_elide(status != "failed")
         for label in (row.icon, row.status):
             set_style_property(label, "status", status)
         row.title.setAccessibleDescription(f"{row.title.text()}: {row.status.text()}")

@@ -26,7 +26,15 @@ class ElidedLabel(QLabel):
         super().__init__(text, parent)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._own_tip = ""
+        self._elide = True
         self.setText(text)
+
+    def set_elide(self, elide: bool) -> None:
+        """Elide on one line (the default), or wrap over several lines (e.g. an error to read)."""
+        self._elide = elide
+        self.setWordWrap(not elide)
+        self.updateGeometry()
+        self.update()
 
     def setText(self, text: str) -> None:
         """Set the full text; the tooltip shows it whole (unless one was set)."""
