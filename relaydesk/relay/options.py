@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from relaydesk.relay.event_queue import DEFAULT_CAPACITY
-from relaydesk.relay.retry import AUTH_FAILURE_DELAYS, RECONNECT_DELAYS, ReconnectPolicy
+from relaydesk.relay.retry import (
+    AUTH_FAILURE_DELAYS,
+    RECONNECT_DELAYS,
+    STABLE_AFTER,
+    ReconnectPolicy,
+)
 from relaydesk.relay.transport import WebSocketSettings
 
 __all__ = ["ListenerOptions"]
@@ -29,8 +34,9 @@ class ListenerOptions:
         reconnect_delays: reconnect schedule (§11: 0, 1, 2, 5, 10, 30 s).
         auth_failure_delays: schedule from the 2nd consecutive 401/403 on.
         reconnect_jitter: relative jitter of each delay.
-        healthy_after: seconds online after which a drop restarts the
-            schedule at its first (0 s) delay.
+        stable_after: seconds a control channel must stay open for its
+            drop to restart the schedule at 0 s; consecutive shorter-lived
+            channels (flaps) back off (:mod:`relaydesk.relay.retry`).
         retry_first_open: if False (the default, as .NET's ``OpenAsync``,
             §11), :meth:`Listener.start` raises the first failure and the
             listener stays OFFLINE; if True, start() returns and the
@@ -53,7 +59,7 @@ class ListenerOptions:
     reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS
     auth_failure_delays: tuple[float, ...] = AUTH_FAILURE_DELAYS
     reconnect_jitter: float = 0.1
-    healthy_after: float = 60.0
+    stable_after: float = STABLE_AFTER
     retry_first_open: bool = False
     auto_echo: bool = False
     http_timeout: float = 55.0
@@ -67,7 +73,7 @@ class ListenerOptions:
             delays=self.reconnect_delays,
             auth_delays=self.auth_failure_delays,
             jitter=self.reconnect_jitter,
-            healthy_after=self.healthy_after,
+            stable_after=self.stable_after,
         )
 
     def control_settings(self) -> WebSocketSettings:

@@ -2,10 +2,22 @@
 
 The listener reconnects after every drop of its control channel (protocol
 §11). The schedule copies the .NET SDK — 0, 1, 2, 5, 10, 30 s, then 30 s
-forever, restarting from 0 after a healthy period online — and adds what
-§11 marks [EMU]: jitter, so many listeners dropped by one outage do not
-reconnect in lockstep, and a slow schedule of minutes for repeated 401/403,
-so bad credentials do not hammer the service (or Entra).
+forever, restarting from 0 s when the listener is back online — and adds
+what §11 marks [EMU]: jitter, so many listeners dropped by one outage do not
+reconnect in lockstep, a slow schedule of minutes for repeated 401/403, so
+bad credentials do not hammer the service (or Entra), and flap damping.
+
+Flap damping: .NET restarts the schedule on every Online, so a service that
+accepts the control channel and drops it at once (an expired token inside
+the validator's leeway, a listener kicked on arrival) is reconnected to
+immediately, forever. Here a channel that drops within ``stable_after``
+seconds of opening is a *flap*, and each consecutive flap starts the next
+schedule one step further: a flapping relay sees the .NET schedule (0, 1,
+2, 5, 10, 30 s) across its flaps, while any channel that stayed up for
+``stable_after`` seconds restarts it at 0 s. Counting flaps rather than
+waiting for a long healthy period keeps outages on time: a second or third
+outage soon after the first still starts at (or one step from) 0 s, so the
+listener is back within seconds of the relay.
 
 Only 404 (no such hybrid connection) stops reconnecting, as in .NET.
 
@@ -24,6 +36,7 @@ from relaydesk.errors import EntityNotFound, Forbidden, Unauthorized
 __all__ = [
     "AUTH_FAILURE_DELAYS",
     "RECONNECT_DELAYS",
+    "STABLE_AFTER",
     "ReconnectPolicy",
     "RetryDecision",
     "backoff",
@@ -37,6 +50,11 @@ RECONNECT_DELAYS: tuple[float, ...] = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
 #: assignments take ~5 minutes to apply, so retrying every few minutes still
 #: picks up a fix without hammering the service with bad credentials.
 AUTH_FAILURE_DELAYS: tuple[float, ...] = (60.0, 120.0, 240.0, 300.0)
+
+#: Seconds a control channel must stay open to count as stable (§11 [EMU]).
+#: A service that accepts and then drops does so within a round trip or two;
+#: a few seconds tell that apart from a relay that failed later.
+STABLE_AFTER = 2.0
 
 
 def jittered(delay: float, *, fraction: float, rand: Callable[[], float]) -> float:
@@ -92,8 +110,10 @@ class ReconnectPolicy:
     """Stateful wrapper over the schedules, one per listener.
 
     Call :meth:`online` when a channel opens, :meth:`dropped` when it drops
-    (a channel online for ``healthy_after`` seconds restarts the schedule at
-    0 s, as .NET does on Online) and :meth:`next` after each failure.
+    and :meth:`next` after each failure. After a drop the schedule restarts
+    at its first (0 s) delay, as .NET does on Online, unless the channel was
+    a flap (open for less than ``stable_after`` s): the n-th consecutive
+    flap restarts it at step n − 1 (module docstring).
     """
 
     def __init__(
@@ -102,15 +122,16 @@ class ReconnectPolicy:
         delays: Sequence[float] = RECONNECT_DELAYS,
         auth_delays: Sequence[float] = AUTH_FAILURE_DELAYS,
         jitter: float = 0.1,
-        healthy_after: float = 60.0,
+        stable_after: float = STABLE_AFTER,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._delays = tuple(delays)
         self._auth_delays = tuple(auth_delays)
         self._jitter = jitter
-        self._healthy_after = healthy_after
+        self._stable_after = stable_after
         self._rand = rand
         self._index = 0
+        self._flaps = 0
         self._auth_failures = 0
         self._attempt = 0
 
@@ -122,8 +143,11 @@ class ReconnectPolicy:
     def dropped(self, online_for: float) -> None:
         """Record that a channel which was online for ``online_for`` s dropped."""
         self._attempt = 0
-        if online_for >= self._healthy_after:
-            self._index = 0
+        if online_for >= self._stable_after:
+            self._flaps = 0
+        else:
+            self._flaps += 1
+        self._index = max(0, self._flaps - 1)
 
     def next(self, error: BaseException | None) -> RetryDecision:
         """Decide about the next attempt after ``error``."""

@@ -30,17 +30,44 @@ def test_jitter_spreads_within_bounds_and_keeps_zero() -> None:
     assert jittered(10.0, fraction=0.2, rand=no_jitter) == 10.0
 
 
-def test_policy_walks_the_schedule_and_resets_after_a_healthy_period() -> None:
-    policy = ReconnectPolicy(jitter=0.0, healthy_after=60)
+def test_policy_walks_the_schedule_and_restarts_it_when_back_online() -> None:
+    """Each outage starts at 0 s, as .NET resets on Online (§11): a relay that
+    is down three times within minutes is not retried later each time."""
+    policy = ReconnectPolicy(jitter=0.0, stable_after=2)
     drop = RelayUnreachable("x")
-    assert [policy.next(drop).delay for _ in range(4)] == [0, 1, 2, 5]
-    policy.online()
-    policy.dropped(online_for=5)  # flapping: keep climbing
-    assert policy.next(drop).delay == 10
-    policy.online()
-    policy.dropped(online_for=120)  # healthy: start again at 0 s
+    for _ in range(3):
+        policy.dropped(online_for=30)
+        assert [policy.next(drop).delay for _ in range(4)] == [0, 1, 2, 5]
+        policy.online()
+    policy.dropped(online_for=2)  # stable_after is enough
     decision = policy.next(drop)
     assert (decision.delay, decision.attempt, decision.retry) == (0, 1, True)
+
+
+def test_a_flapping_relay_is_backed_off_across_its_flaps() -> None:
+    """A relay that accepts and drops at once sees the .NET schedule between
+    reconnections, not a 0 s retry after every accept."""
+    policy = ReconnectPolicy(jitter=0.0, stable_after=2)
+    first_delays = []
+    for _ in range(8):
+        policy.online()
+        policy.dropped(online_for=0.01)
+        first_delays.append(policy.next(RelayUnreachable("x")).delay)
+    assert first_delays == [0, 1, 2, 5, 10, 30, 30, 30]
+    policy.online()
+    policy.dropped(online_for=2.5)  # one stable channel forgives the flaps
+    assert policy.next(RelayUnreachable("x")).delay == 0
+
+
+def test_failed_attempts_after_a_flap_go_on_from_its_step() -> None:
+    policy = ReconnectPolicy(jitter=0.0, stable_after=2)
+    policy.dropped(online_for=60)
+    policy.next(RelayUnreachable("x"))
+    policy.online()
+    policy.dropped(online_for=0.5)  # first flap: still at once
+    policy.online()
+    policy.dropped(online_for=0.5)  # second: one step on, then onwards
+    assert [policy.next(RelayUnreachable("x")).delay for _ in range(3)] == [1, 2, 5]
 
 
 def test_404_stops() -> None:
