@@ -21,6 +21,7 @@ running loop. That is why this module imports the rest of the GUI inside
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -249,6 +250,11 @@ class MainWindow(QMainWindow):
         )
         self.sender_pane.token_badge.copy_token_requested.connect(lambda: self.copy_token("sender"))
         self.timeline_view.export_path_chosen.connect(self.export_session)
+        inspector = self.listener_pane.inspector
+        inspector.replay_requested.connect(self.sender_pane.load_replay)
+        inspector.exported.connect(lambda path: self.show_status(f"HAR written to {path}"))
+        inspector.export_failed.connect(self.show_status)
+        self.listener_pane.settings.forward_changed.connect(ws.save_forward)
 
     def _shortcuts(self) -> None:
         from PySide6.QtGui import QKeySequence, QShortcut
@@ -399,6 +405,11 @@ class MainWindow(QMainWindow):
                 pane.reset()
         if profile is None:
             return
+        with contextlib.suppress(ValueError):  # an address the form has not validated yet
+            address = profile.parsed_address()
+            self.listener_pane.inspector.entity_path = address.entity_path
+            self.listener_pane.inspector.base_url = f"https://{address.namespace}"
+        self.listener_pane.settings.show_forward(profile.forward_to)
         self.profile_bar.set_current(profile.name)
         self.settings.setValue("last_profile", profile.name)
 

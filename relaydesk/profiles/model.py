@@ -79,6 +79,8 @@ class Profile:
         listener: the listener's identity.
         sender: the sender's identity (ignored when ``sender_same_as_listener``).
         sender_same_as_listener: the sender uses the listener's identity and secret.
+        forward_to: local base URL the listener forwards requests to
+            (:mod:`relaydesk.relay.forwarding`); empty = it answers itself.
     """
 
     name: str
@@ -86,6 +88,7 @@ class Profile:
     listener: IdentityConfig = field(default_factory=IdentityConfig)
     sender: IdentityConfig = field(default_factory=IdentityConfig)
     sender_same_as_listener: bool = False
+    forward_to: str = ""
 
     def identity(self, role: Role) -> IdentityConfig:
         """The identity actually used for ``role``."""
@@ -140,6 +143,12 @@ def _flag(value: object) -> bool:
     return value
 
 
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is not text")
+    return value
+
+
 def profile_from_json(text: str, *, source: str = "profile") -> Profile:
     """Parse :func:`profile_to_json` output. Fields are checked for type only.
 
@@ -158,6 +167,7 @@ def profile_from_json(text: str, *, source: str = "profile") -> Profile:
             listener=_identity_from(data.get("listener", {}), "listener"),
             sender=_identity_from(data.get("sender", {}), "sender"),
             sender_same_as_listener=_flag(data.get("sender_same_as_listener", False)),
+            forward_to=_text(data.get("forward_to", ""), "forward_to"),
         )
     except (ValueError, TypeError) as exc:
         raise ProfileError(f"{source} is not a valid profile: {exc}") from None

@@ -203,6 +203,10 @@ class Forwarder:
         """Accept a WebSocket sender only once the local WebSocket is open (§5.2)."""
         return await self._bridge.accept(command, self._client())
 
+    def bridges(self, connection_id: str) -> bool:
+        """True if :meth:`accept_policy` opened a local WebSocket for this sender."""
+        return self._bridge.holds(connection_id)
+
     async def connection_handler(self, connection: ListenerConnection) -> None:
         """Pass frames both ways until one side closes (§5.2)."""
         await self._bridge.serve(connection)

@@ -90,6 +90,11 @@ def _reason(status: int, reason: str | None) -> str:
         return ""
 
 
+def _timings(started: float, head_at: float) -> dict[str, float]:
+    """Hop times of a whole reply: the handler's answer, then handing it to the relay."""
+    return {"handler": head_at - started, "deliver": time.monotonic() - head_at}
+
+
 class HttpResponder:
     """Runs the HTTP handler for each request and delivers the reply.
 
@@ -125,6 +130,7 @@ class HttpResponder:
             request = self._request(command, body, via_rendezvous=False)
             started = time.monotonic()
             reply = await self._run_handler(request)
+            head_at = time.monotonic()
             if isinstance(reply, StreamedReply) and reply.chunks is not None:
                 await self._send_streamed(
                     request, reply, started, address=command.address, send=send
@@ -135,7 +141,13 @@ class HttpResponder:
                 await send(text, payload)
             else:
                 await self._reply_via_rendezvous(command.address, request.id, reply)
-            self._sent(request, reply, started, via_rendezvous=len(reply.body) > INLINE_BODY_LIMIT)
+            self._sent(
+                request,
+                reply,
+                started,
+                via_rendezvous=len(reply.body) > INLINE_BODY_LIMIT,
+                timings=_timings(started, head_at),
+            )
         except RelayDeskError as exc:
             self._failed(exc)
         except WsConnectionClosed as exc:
@@ -152,11 +164,14 @@ class HttpResponder:
                 request = self._request(full, body, via_rendezvous=True)
                 started = time.monotonic()
                 reply = await self._run_handler(request)
+                head_at = time.monotonic()
                 if isinstance(reply, StreamedReply) and reply.chunks is not None:
                     await self._send_streamed(request, reply, started, websocket=websocket)
                     return
                 await self._reply_on(websocket, request.id, reply)
-                self._sent(request, reply, started, via_rendezvous=True)
+                self._sent(
+                    request, reply, started, via_rendezvous=True, timings=_timings(started, head_at)
+                )
             finally:
                 with contextlib.suppress(Exception):
                     await websocket.close(1000, "Normal Closure")

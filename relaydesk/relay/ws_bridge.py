@@ -96,6 +96,10 @@ class WebSocketBridge:
         self._opened[command.id] = local
         return AcceptDecision.allow(subprotocol=local.protocol)
 
+    def holds(self, connection_id: str) -> bool:
+        """True while a local WebSocket opened by :meth:`accept` waits for its sender."""
+        return connection_id in self._opened
+
     async def serve(self, connection: ListenerConnection) -> None:
         """Pump messages between the sender and the local WebSocket until one closes."""
         local = self._opened.pop(connection.id, None)

@@ -24,6 +24,7 @@ def test_json_round_trip_keeps_every_field() -> None:
     profile = sample_profile(
         listener=entra(authority_host="https://127.0.0.1:8443", scope="s", ca_file="/ca.pem"),
         sender_same_as_listener=True,
+        forward_to="http://127.0.0.1:8080",
     )
     text = profile_to_json(profile)
     assert text.endswith("\n") and '"format": "relaydesk.profile"' in text
@@ -50,6 +51,10 @@ def test_json_round_trip_keeps_every_field() -> None:
             ' "sender_same_as_listener": "yes"}',
             "sender_same_as_listener is not true/false",
         ),
+        (
+            '{"format": "relaydesk.profile", "name": "a", "address": "b", "forward_to": 8080}',
+            "forward_to is not text",
+        ),
         ("{not json", "is not a valid profile"),
     ],
 )
@@ -65,6 +70,12 @@ def test_unknown_json_fields_are_ignored() -> None:
     document["listener"]["future_field"] = "x"
     document["colour"] = "blue"
     assert profile_from_json(json.dumps(document)) == sample_profile()
+
+
+def test_a_profile_saved_before_forwarding_existed_forwards_nothing() -> None:
+    document = json.loads(profile_to_json(sample_profile()))
+    del document["forward_to"]
+    assert profile_from_json(json.dumps(document)).forward_to == ""
 
 
 def test_describe_never_needs_a_secret() -> None:

@@ -110,6 +110,8 @@ class ListenerPolicy:
     accept: AcceptChoice = field(default_factory=AcceptChoice)
     auto_echo: bool = True
     http: HttpResponseSettings = field(default_factory=HttpResponseSettings)
+    forward_to: str = ""
+    """A local base URL every request and WebSocket goes to; "" = answer here."""
 
 
 @dataclass(frozen=True)

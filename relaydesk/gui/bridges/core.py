@@ -32,6 +32,7 @@ from relaydesk.gui.bridges.backends import (
     SenderOpener,
     SenderOptions,
 )
+from relaydesk.gui.bridges.forward_switch import ForwardSwitch
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.profiles import Profile
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RuntimeInfo
@@ -70,8 +71,9 @@ CLOSE_TIMEOUT = 1.0
 class CoreListenerSession:
     """Adapt :class:`Listener` to the bridge's ``ListenerSession`` protocol."""
 
-    def __init__(self, listener: Listener) -> None:
+    def __init__(self, listener: Listener, forwards: ForwardSwitch | None = None) -> None:
         self.listener = listener
+        self._forwards = forwards
 
     @property
     def listener_id(self) -> str:
@@ -89,6 +91,8 @@ class CoreListenerSession:
     async def stop(self) -> None:
         """Close the control channel and every connection with 1000 (§4.3)."""
         await self.listener.stop()
+        if self._forwards is not None:
+            await self._forwards.close()
 
     def _connection(self, connection_id: str) -> ListenerConnection:
         connection = self.listener.connections.get(connection_id)
@@ -176,16 +180,17 @@ class CoreBackend:
         """Return the opener the :class:`ListenerBridge` calls on Start."""
 
         def open_listener(policy: ListenerPolicy) -> CoreListenerSession:
+            forwards = ForwardSwitch(policy, entity_path=self.address.entity_path)
             listener = Listener(
                 self.address,
                 self.listener_provider,
-                policy=_accept_policy(policy),
-                http_handler=_http_handler(policy),
-                connection_handler=_connection_handler(policy),
+                policy=_accept_policy(policy, forwards),
+                http_handler=_http_handler(policy, forwards),
+                connection_handler=_connection_handler(policy, forwards),
                 ssl_context=self.ssl_context,
                 options=ListenerOptions(close_timeout=CLOSE_TIMEOUT),
             )
-            return CoreListenerSession(listener)
+            return CoreListenerSession(listener, forwards)
 
         return open_listener
 
@@ -279,20 +284,27 @@ def build_backend(
     )
 
 
-def _accept_policy(policy: ListenerPolicy) -> AcceptPolicy:
-    async def decide(_command: AcceptCommand) -> AcceptDecision:
-        """Accept, or reject with the pane's status and reason (§5.3)."""
+def _accept_policy(policy: ListenerPolicy, forwards: ForwardSwitch) -> AcceptPolicy:
+    async def decide(command: AcceptCommand) -> AcceptDecision:
+        """Reject with the pane's status and reason (§5.3), or accept — once the
+        local WebSocket is open when forwarding."""
         choice = policy.accept
-        if choice.accept:
-            return AcceptDecision.allow()
-        return AcceptDecision.reject(choice.status, choice.reason)
+        if not choice.accept:
+            return AcceptDecision.reject(choice.status, choice.reason)
+        forwarder = forwards.current()
+        if forwarder is not None:
+            return await forwarder.accept_policy(command)
+        return AcceptDecision.allow()
 
     return decide
 
 
-def _http_handler(policy: ListenerPolicy) -> HttpHandler:
+def _http_handler(policy: ListenerPolicy, forwards: ForwardSwitch) -> HttpHandler:
     async def handle(request: HttpRequest) -> HttpReply:
-        """Echo the body, or answer with the pane's fixed response (§7.3)."""
+        """Forward, echo the body, or answer with the pane's fixed response (§7.3)."""
+        forwarder = forwards.current()
+        if forwarder is not None:
+            return await forwarder(request)
         settings = policy.http
         if settings.echo:
             content_type = {k: v for k, v in request.headers.items() if k.lower() == "content-type"}
@@ -302,9 +314,14 @@ def _http_handler(policy: ListenerPolicy) -> HttpHandler:
     return handle
 
 
-def _connection_handler(policy: ListenerPolicy) -> ConnectionHandler:
+def _connection_handler(policy: ListenerPolicy, forwards: ForwardSwitch) -> ConnectionHandler:
     async def serve(connection: ListenerConnection) -> None:
-        """Read every message (events for the log); echo while auto-echo is on."""
+        """Bridge to the local WebSocket opened at accept, or read every message
+        (events for the log) and echo while auto-echo is on."""
+        forwarder = forwards.owner_of(connection.id)
+        if forwarder is not None:
+            await forwarder.connection_handler(connection)
+            return
         async for data in connection:
             if policy.auto_echo:
                 with contextlib.suppress(ConnectionClosed):

@@ -85,6 +85,7 @@ class Workspace(QObject):
         self._opened = asyncio.Event()
         self._open_slot = TaskSlot("workspace-open")
         self._select_slot = TaskSlot("workspace-select")
+        self._save_slot = TaskSlot("workspace-save-forward")
 
     def attach_check(self, check: Any) -> None:
         """Also configure this :class:`CheckBridge` from the current profile."""
@@ -190,6 +191,7 @@ class Workspace(QObject):
             self._sender.disconnect_sender()
             self.switched.emit()
         self.profile = profile
+        self._listener.policy.forward_to = profile.forward_to
         self.secrets_status = {
             "listener": listener_secret is not None,
             "sender": sender_secret is not None,
@@ -206,6 +208,21 @@ class Workspace(QObject):
         await asyncio.to_thread(store.set_last_used, profile.name)
         self.profile_activated.emit(profile)
         return profile
+
+    def save_forward(self, url: str) -> None:
+        """Keep the listener's "Forward to" URL in the current profile (never a secret)."""
+        if self.profile is None or self.profile.forward_to == url or self.store is None:
+            return
+        from dataclasses import replace
+
+        self.profile = replace(self.profile, forward_to=url)
+        self._save_slot.start(self._save(self.profile))
+
+    async def _save(self, profile: Any) -> None:
+        try:
+            await asyncio.to_thread(self.store.save, profile, overwrite=True)
+        except Exception as exc:  # noqa: BLE001 - shown as a workspace error, not raised
+            self.error.emit(error_info(exc))
 
     def deactivate(self) -> None:
         """No profile: the bridges cannot start until one is chosen."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -18,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.gui.bridges.backends import HttpRequestSpec
-from relaydesk.gui.models.formatting import format_duration, render_body
+from relaydesk.gui.models.formatting import format_duration, format_size, render_body
 from relaydesk.gui.panes.listener_settings import parse_header_lines
 from relaydesk.relay.events import ErrorInfo, HttpResponseReceived
 
@@ -38,6 +41,8 @@ class HttpTab(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: The captured answer of a replayed request, shown beside the new one.
+        self.original = ""
         self._build_ui()
         self.send_button.clicked.connect(self._send)
         self.suffix_edit.returnPressed.connect(self._send)
@@ -116,10 +121,40 @@ class HttpTab(QWidget):
         self.status_label.setText("Sending…")
         self.send_requested.emit(self.spec())
 
+    def load_replay(self, fields: Mapping[str, Any]) -> None:
+        """Fill the form with a captured request (to edit, then send) and keep its answer.
+
+        ``fields``: :func:`relaydesk.gui.models.http_capture.replay_fields`
+        plus ``original`` (the captured exchange).
+        """
+        method = str(fields["method"])
+        if self.method_combo.findText(method) < 0:
+            self.method_combo.addItem(method)
+        self.method_combo.setCurrentText(method)
+        self.suffix_edit.setText(str(fields["suffix"]))
+        self.query_edit.setText(str(fields["query"]))
+        headers: Mapping[str, str] = fields["headers"]
+        self.headers_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in headers.items()))
+        self.body_edit.setPlainText(bytes(fields["body"]).decode("utf-8", "replace"))
+        record = fields["original"]
+        self.original = (
+            f"original: {record.status} · {format_size(record.size)} · "
+            f"{format_duration(record.elapsed or 0.0)}"
+        )
+        cut = "" if fields["body_complete"] else " (its body was cut in the capture)"
+        self.status_label.setText(f"Replay, {self.original}{cut}; edit and send")
+        self.response_view.setPlainText(
+            f"Captured answer:\n{record.status}\n"
+            + "\n".join(f"{k}: {v}" for k, v in record.response_headers.items())
+            + "\n\n"
+            + render_body(record.response_body.data, record.response_headers)
+        )
+
     def show_response(self, response: HttpResponseReceived) -> None:
-        """Show status, time, headers and body of a response."""
+        """Show status, time, headers and body of a response (and a replay's original)."""
+        beside = f"   ({self.original})" if self.original else ""
         self.status_label.setText(
-            f"{response.status} {response.reason} · {format_duration(response.elapsed)}"
+            f"{response.status} {response.reason} · {format_duration(response.elapsed)}{beside}"
         )
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         self.response_view.setPlainText(
@@ -128,6 +163,7 @@ class HttpTab(QWidget):
 
     def clear_response(self) -> None:
         """Forget the last response or failure (it belonged to another profile)."""
+        self.original = ""
         self.status_label.setText("No response yet")
         self.response_view.clear()
 

@@ -1,4 +1,5 @@
-"""The listener pane: state, Start/Stop, token, behaviour, connections, message log.
+"""The listener pane: state, Start/Stop, token, behaviour, connections, message log,
+and the HTTP inspector (one row per relayed request, :mod:`..widgets.http_inspector`).
 
 Widgets never await: the pane calls the bridge's plain methods and listens to
 its signals (architecture §4.7). Errors arrive as ``ErrorInfo`` and are shown
@@ -15,15 +16,18 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
+from relaydesk.gui.models.http_capture import HttpCaptureModel
 from relaydesk.gui.models.message_log import MessageLogModel
 from relaydesk.gui.panes.connections import ConnectionsView
 from relaydesk.gui.panes.listener_settings import ListenerSettings
+from relaydesk.gui.widgets.http_inspector import HttpInspector
 from relaydesk.gui.widgets.message_log_view import MessageLogView
 from relaydesk.gui.widgets.state_badge import StateBadge
 from relaydesk.gui.widgets.token_badge import TokenBadge
@@ -49,6 +53,7 @@ class ListenerPane(QWidget):
         self.setObjectName("listenerPane")
         self.bridge = bridge
         self.log_model = MessageLogModel(parent=self)
+        self.http_model = HttpCaptureModel(parent=self)
         #: Said after each HTTP response this listener sends (e.g. that the relay
         #: holds it because of a demo fault); empty for nothing to add.
         self.response_note = ""
@@ -82,6 +87,11 @@ class ListenerPane(QWidget):
         self.connections = ConnectionsView()
         self.log_view = MessageLogView(self.log_model)
         self.log_view.setAccessibleName("Listener message log")
+        self.inspector = HttpInspector(self.http_model)
+        self.views = QTabWidget()
+        self.views.setAccessibleName("Listener views")
+        self.views.addTab(self.log_view, "Messages")
+        self.views.addTab(self.inspector, "HTTP inspector")
         self._layout(title)
 
     def _layout(self, title: QLabel) -> None:
@@ -93,7 +103,7 @@ class ListenerPane(QWidget):
         lower.setChildrenCollapsible(False)
         lower.addWidget(self.settings_scroll)  # hidden until "Behaviour" is pressed
         lower.addWidget(self.connections)
-        lower.addWidget(self.log_view)
+        lower.addWidget(self.views)
         lower.setStretchFactor(2, 1)
         self.lower_splitter = lower
         layout = QVBoxLayout(self)
@@ -173,6 +183,7 @@ class ListenerPane(QWidget):
     def _on_http(self, event: Event) -> None:
         note = self.response_note if isinstance(event, HttpResponseSent) else ""
         self.log_model.append(event, note=note)
+        self.http_model.append(event)
 
     def _on_message(self, event: Event) -> None:
         self.log_model.append(event)

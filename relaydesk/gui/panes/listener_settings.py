@@ -1,24 +1,30 @@
-"""The listener's behaviour settings: accept policy, auto-echo, HTTP response.
+"""The listener's behaviour settings: accept policy, auto-echo, HTTP response, forwarding.
 
 Edits go straight into the bridge's mutable :class:`ListenerPolicy`, which
 the running listener reads for each new sender (§5.3) and request (§7.3), so
-no restart is needed.
+no restart is needed. "Forward to" takes a local base URL
+(:mod:`relaydesk.relay.forwarding`); it is checked as typed, applied and
+announced (``forward_changed``, saved in the profile) only when valid.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
     QWidget,
 )
 
+from relaydesk.errors import InvalidField
 from relaydesk.gui.bridges.backends import ListenerPolicy
+from relaydesk.relay.forward_target import ForwardTarget
 
 __all__ = ["ListenerSettings", "parse_header_lines"]
 
@@ -33,8 +39,25 @@ def parse_header_lines(text: str) -> dict[str, str]:
     return headers
 
 
+def forward_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable "Forward to" URL, or ``None`` (empty is fine)."""
+    if not text.strip():
+        return None
+    try:
+        ForwardTarget.parse(text, field="Forward to")
+    except InvalidField as exc:
+        return exc.reason
+    return None
+
+
 class ListenerSettings(QWidget):
-    """Form editing a :class:`ListenerPolicy` in place."""
+    """Form editing a :class:`ListenerPolicy` in place.
+
+    Signals:
+        forward_changed(str): a valid "Forward to" URL was entered ("" = none).
+    """
+
+    forward_changed = Signal(str)
 
     def __init__(self, policy: ListenerPolicy, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +91,17 @@ class ListenerSettings(QWidget):
         self.http_body = QLineEdit()
         self.http_body.setAccessibleName("HTTP response body")
         self.http_body.setToolTip("Body of the HTTP response (UTF-8)")
+        self.forward_edit = QLineEdit()
+        self.forward_edit.setAccessibleName("Forward to")
+        self.forward_edit.setPlaceholderText("http://127.0.0.1:8080 — empty: answer here")
+        self.forward_edit.setToolTip(
+            "Forward every HTTP request and WebSocket to this local web app, "
+            "instead of answering here"
+        )
+        self.forward_error = QLabel()
+        self.forward_error.setObjectName("fieldError")
+        self.forward_error.setWordWrap(True)
+        self.forward_error.setVisible(False)
         reject_row = QHBoxLayout()
         reject_row.addWidget(self.reject_status)
         reject_row.addWidget(self.reject_reason, 1)
@@ -76,6 +110,8 @@ class ListenerSettings(QWidget):
         form.addRow("Senders:", self.accept_combo)
         form.addRow("Reject with:", reject_row)
         form.addRow("", self.echo_check)
+        form.addRow("Forward to:", self.forward_edit)
+        form.addRow("", self.forward_error)
         form.addRow("HTTP:", self.http_echo)
         form.addRow("Status:", self.http_status)
         form.addRow("Headers:", self.http_headers)
@@ -93,6 +129,7 @@ class ListenerSettings(QWidget):
             "\n".join(f"{k}: {v}" for k, v in policy.http.headers.items())
         )
         self.http_body.setText(policy.http.body.decode("utf-8", "replace"))
+        self.forward_edit.setText(policy.forward_to)
         self._update_enabled()
 
     def _connect(self) -> None:
@@ -104,6 +141,8 @@ class ListenerSettings(QWidget):
         self.http_status.valueChanged.connect(self._store)
         self.http_headers.textChanged.connect(self._store)
         self.http_body.textChanged.connect(self._store)
+        self.forward_edit.textChanged.connect(self._check_forward)
+        self.forward_edit.editingFinished.connect(self._apply_forward)
 
     def _store(self) -> None:
         policy = self._policy
@@ -117,13 +156,35 @@ class ListenerSettings(QWidget):
         policy.http.body = self.http_body.text().encode("utf-8")
         self._update_enabled()
 
+    def show_forward(self, url: str) -> None:
+        """Show the profile's "Forward to" URL (another profile became active)."""
+        self.forward_edit.setText(url)
+        self._policy.forward_to = url
+        self._update_enabled()
+
+    def _check_forward(self, text: str) -> None:
+        problem = forward_problem(text)
+        self.forward_error.setText(f"Forward to: {problem}" if problem else "")
+        self.forward_error.setVisible(problem is not None)
+
+    def _apply_forward(self) -> None:
+        text = self.forward_edit.text().strip()
+        if forward_problem(text) is not None or text == self._policy.forward_to:
+            return
+        self._policy.forward_to = text
+        self._update_enabled()
+        self.forward_changed.emit(text)
+
     def _update_enabled(self) -> None:
         rejecting = self.accept_combo.currentIndex() == 1
         self.reject_status.setEnabled(rejecting)
         self.reject_reason.setEnabled(rejecting)
-        fixed = not self.http_echo.isChecked()
+        forwarding = bool(self._policy.forward_to)
+        fixed = not self.http_echo.isChecked() and not forwarding
         for widget in (self.http_status, self.http_headers, self.http_body):
             widget.setEnabled(fixed)
+        for check in (self.http_echo, self.echo_check):  # the local app answers
+            check.setEnabled(not forwarding)
 
 
 def _combo(items: tuple[str, ...], name: str, tip: str) -> QComboBox:

@@ -9,6 +9,7 @@ non-modal save dialog.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -109,6 +110,10 @@ class ProfileActions(QObject):
         then: Callable[[], None] | None = None,
     ) -> None:
         """Store ``profile`` and its ``secrets`` (role → Secret), make it current, call ``then``."""
+        current = self._workspace.profile
+        if current is not None and current.name == profile.name:
+            # The listener's "Forward to" is not in the connection form: keep it.
+            profile = dataclasses.replace(profile, forward_to=current.forward_to)
 
         async def action() -> str:
             from relaydesk.secrets import secret_key

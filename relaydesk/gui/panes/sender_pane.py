@@ -11,6 +11,7 @@ count of 0 is checked again before warning (it may be seconds old).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -132,6 +133,11 @@ class SenderPane(QWidget):
         bridge.listener_count.failed.connect(self._on_count_failed)
 
     # --- public ------------------------------------------------------------------------
+
+    def load_replay(self, fields: dict[str, Any]) -> None:
+        """Open a captured request in the HTTP tab, to edit and send (the inspector's Replay)."""
+        self.tabs.setCurrentWidget(self.http_tab)
+        self.http_tab.load_replay(fields)
 
     def set_pin_target(self, listener_id: str | None) -> None:
         """Tell the pane this app's listener id (None when it is not running)."""
