@@ -11,6 +11,7 @@ Routes (below an optional mount point):
 * ``GET /trickle?parts=N&pause=S`` — a head at once, then N parts, S s apart
   (a slow response, streamed);
 * ``GET /hang`` — never answers (until the app stops): the timeout case;
+* ``GET /broken`` — announces 1 MiB, sends 200 KiB, then drops the connection;
 * ``GET /ws/echo`` — WebSocket echo, text as text, binary as binary; the
   text ``close:CODE`` makes the server close with CODE and reason ``bye``;
 * ``GET /set-cookies`` — two ``Set-Cookie`` headers and a custom one.
@@ -92,6 +93,17 @@ async def _hang(request: web.Request) -> web.Response:
     raise AssertionError("unreachable")
 
 
+async def _broken(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse()
+    response.content_length = 1024 * 1024
+    await response.prepare(request)
+    await response.write(download_bytes(200 * 1024))
+    transport = request.transport
+    assert transport is not None
+    transport.abort()  # the local service dies half-way through its body
+    return response
+
+
 async def _set_cookies(request: web.Request) -> web.Response:
     response = web.Response(text="cookies")
     response.headers.add("Set-Cookie", "a=1; Path=/")
@@ -124,6 +136,7 @@ def _app(mount: str) -> web.Application:
         web.post(f"{mount}/upload", _upload),
         web.get(f"{mount}/trickle", _trickle),
         web.get(f"{mount}/hang", _hang),
+        web.get(f"{mount}/broken", _broken),
         web.get(f"{mount}/set-cookies", _set_cookies),
         web.get(f"{mount}/ws/echo", _ws_echo),
     ]

@@ -7,18 +7,19 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from relaydesk.errors import ConnectionClosed, ListenerRejected
+from relaydesk.emulator import Emulator
+from relaydesk.errors import ConnectionClosed, ListenerRejected, RelayDeskError
 from relaydesk.relay.events import ErrorOccurred, Event, HttpRequestReceived, HttpResponseSent
 from relaydesk.relay.forwarding import Forwarder, ForwardOptions
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.sender import connect
 from tests.local_app import closed_port, download_bytes, garbage_server, local_app
-from tests.relay.conftest import RelaySetup
+from tests.relay.conftest import RelaySetup, setup_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 
@@ -307,6 +308,26 @@ async def test_requests_beyond_the_in_flight_limit_get_503(relay: RelaySetup) ->
         first = await hanging
     assert second.status == 503 and second.headers["Retry-After"] == "1"
     assert first.status == 504
+
+
+async def test_a_body_broken_half_way_is_reported_and_the_listener_stays_online(
+    make_emulator: Callable[..., Awaitable[Emulator]],
+) -> None:
+    """The status has gone already: the stream is cut (close 1011), the relay answers
+    the sender itself, and the listener reports why and keeps serving."""
+    relay = setup_for(await make_emulator(http_response_timeout=3.0))
+    async with asyncio.timeout(60), local_app() as base, forwarding(relay, base) as listener:
+        with contextlib.suppress(RelayDeskError):  # the relay's own answer to a cut stream
+            await http_request(
+                relay.address(), relay.sas(), path_suffix="/broken", ssl_context=relay.ssl
+            )
+        error = (await _events_until(listener, ErrorOccurred))[-1]
+        again = await http_request(
+            relay.address(), relay.sas(), path_suffix="/api/echo-request", ssl_context=relay.ssl
+        )
+    assert isinstance(error, ErrorOccurred) and error.error.kind == "ForwardingFailed"
+    assert "broke off" in error.error.message
+    assert again.status == 200
 
 
 # WebSockets

@@ -211,6 +211,7 @@ async def test_body_over_64_mib_is_refused_by_a_default_listener(
     listener = Listener(
         relay.address(), relay.sas(), http_handler=echo_handler(), ssl_context=relay.ssl
     )
+
     async def first_error() -> ErrorOccurred:
         async for event in listener.events():
             if isinstance(event, ErrorOccurred):
