@@ -1,5 +1,9 @@
 """Build the token provider a profile's identity calls for.
 
+The one pipeline from an identity to its tokens: the GUI calls it for a saved
+profile, the CLI for the :class:`~relaydesk.profiles.Profile` it builds from
+its options (or loads with ``--profile``).
+
 It joins two packages of one layer, :mod:`relaydesk.profiles` (what an identity
 is) and :mod:`relaydesk.auth` (how to get its tokens), so it sits above both,
 beside :mod:`relaydesk.check`; neither of them imports the other.
@@ -11,9 +15,8 @@ import time
 from collections.abc import Callable
 
 from relaydesk.auth.anonymous import AnonymousTokenProvider
-from relaydesk.auth.entra_provider import EntraTokenProvider
 from relaydesk.auth.provider import TokenProvider
-from relaydesk.auth.sas_provider import DEFAULT_SAS_TTL, SasTokenProvider
+from relaydesk.auth.sas_provider import DEFAULT_SAS_TTL, SasTokenProvider, StaticSasTokenProvider
 from relaydesk.errors import InvalidField
 from relaydesk.profiles import Profile, Role
 from relaydesk.secrets import Secret
@@ -34,8 +37,9 @@ def provider_for(
     Args:
         profile: a valid profile (see :func:`relaydesk.profiles.validate`).
         role: ``"listener"`` or ``"sender"``.
-        secret: the identity's client secret or SAS key
+        secret: the identity's client secret, SAS key or fixed signature
             (``ProfileStore.get_secret``); ignored for anonymous.
+        sas_ttl: seconds each signed SAS token lives (``"sas"`` only).
 
     Raises:
         InvalidField: the secret is missing (``field="<role>.secret"``), or
@@ -47,12 +51,15 @@ def provider_for(
             raise InvalidField("listener.kind", "a listener always needs a token")
         return AnonymousTokenProvider()
     if secret is None or not secret:
-        what = "client secret" if identity.kind == "entra" else "SAS key"
-        raise InvalidField(f"{role}.secret", f"enter the {what} for this identity")
+        raise InvalidField(f"{role}.secret", f"enter the {identity.secret_name} for this identity")
     if identity.kind == "sas":
         return SasTokenProvider(
             profile.parsed_address(), identity.sas_key_name, secret, ttl=sas_ttl, clock=clock
         )
+    if identity.kind == "sas_signature":
+        return StaticSasTokenProvider(secret, clock=clock)
+    from relaydesk.auth.entra_provider import EntraTokenProvider  # msal: only when needed
+
     return EntraTokenProvider(
         identity.tenant_id,
         identity.client_id,

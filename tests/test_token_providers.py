@@ -6,10 +6,10 @@ import pytest
 
 from relaydesk.auth.anonymous import AnonymousTokenProvider
 from relaydesk.auth.entra_provider import EntraTokenProvider
-from relaydesk.auth.sas_provider import SasTokenProvider
+from relaydesk.auth.sas_provider import SasTokenProvider, StaticSasTokenProvider
 from relaydesk.errors import InvalidField
 from relaydesk.profiles import IdentityConfig, Profile
-from relaydesk.protocol.sas import verify_sas_token
+from relaydesk.protocol.sas import build_sas_token, verify_sas_token
 from relaydesk.secrets import Secret
 from relaydesk.token_providers import provider_for
 from tests.auth.conftest import FakeClock
@@ -66,3 +66,19 @@ def test_missing_secret_and_anonymous_listener_are_field_errors() -> None:
     with pytest.raises(InvalidField) as listener:
         provider_for(_profile(anonymous, anonymous), "listener", None)
     assert listener.value.field == "listener.kind"
+
+
+@pytest.mark.asyncio
+async def test_fixed_signature_is_served_as_given(clock: FakeClock) -> None:
+    """A connection string's SharedAccessSignature (§9.1): the CLI's kind, one factory."""
+    signature = build_sas_token(
+        "http://ns.servicebus.windows.net/demo", "rule", "key", expires_at=int(clock.now) + 60
+    )
+    fixed = IdentityConfig(kind="sas_signature")
+    profile = _profile(fixed, fixed)
+    provider = provider_for(profile, "sender", Secret(signature), clock=clock)
+    assert isinstance(provider, StaticSasTokenProvider)
+    assert (await provider.get_token()).value.reveal() == signature
+    with pytest.raises(InvalidField) as missing:
+        provider_for(profile, "listener", None)
+    assert "SharedAccessSignature" in missing.value.reason

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from relaydesk.cli.credentials import (
     MAX_TOKEN_LIFETIME,
     MIN_TOKEN_LIFETIME,
-    Identity,
+    Credential,
     Role,
     Target,
     make_provider,
@@ -248,16 +248,16 @@ async def token_providers(target: Target) -> AsyncIterator[dict[Role, TokenProvi
     """
     built: dict[int, TokenProvider] = {}
     providers: dict[Role, TokenProvider] = {}
-    pairs: tuple[tuple[Role, Identity | None], ...] = (
+    pairs: tuple[tuple[Role, Credential | None], ...] = (
         ("listener", target.listener),
         ("sender", target.sender),
     )
-    for role, identity in pairs:
-        if identity is None:
+    for role, credential in pairs:
+        if credential is None:
             continue
-        key = id(identity)
+        key = id(credential)
         if key not in built:
-            built[key] = make_provider(identity, target)
+            built[key] = make_provider(target, role)
         providers[role] = built[key]
     try:
         yield providers

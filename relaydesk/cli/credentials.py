@@ -7,10 +7,12 @@ out connection strings, but when the string holds a key or signature the
 command warns on stderr that it shows in the process list and the shell
 history, and points to ``--connection-string-env`` / ``--connection-string -``.
 
-Identities are plain frozen values here (:class:`EntraIdentity`,
-:class:`SasKeyIdentity`, :class:`SasSignatureIdentity`,
-:class:`AnonymousIdentity`); :func:`make_provider` turns one into a token
-provider of :mod:`relaydesk.auth` (imported lazily: msal is heavy).
+Identities are the desktop app's own: each role gets a
+:class:`relaydesk.profiles.IdentityConfig` (from the options, the connection
+string or ``--profile``) paired with its secret in a :class:`Credential`, and
+:func:`make_provider` hands the :class:`~relaydesk.profiles.Profile` they form
+to :func:`relaydesk.token_providers.provider_for`, the one factory the GUI
+uses too (imported lazily: msal is heavy).
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
-from relaydesk.errors import InvalidField, InvalidInput
+from relaydesk.errors import InvalidInput
+from relaydesk.profiles.model import IdentityConfig, Profile, Role
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.connection_string import ConnectionString, parse_connection_string
 
@@ -36,19 +39,14 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_TOKEN_LIFETIME",
     "MIN_TOKEN_LIFETIME",
-    "AnonymousIdentity",
-    "EntraIdentity",
-    "Identity",
+    "Credential",
     "Role",
-    "SasKeyIdentity",
-    "SasSignatureIdentity",
     "SecretReader",
     "Target",
     "make_provider",
     "resolve_target",
+    "split_authority",
 ]
-
-Role = Literal["listener", "sender"]
 
 _NO_IDENTITY = (
     "no credentials given: use --profile NAME, --connection-string-env VAR, "
@@ -61,51 +59,20 @@ _CS_WARNING = (
 
 
 @dataclass(frozen=True)
-class EntraIdentity:
-    """An Entra app registration (client credentials, protocol §10.6)."""
+class Credential:
+    """One role's identity (a profile identity, never a secret) and its secret.
 
-    tenant_id: str
-    client_id: str
-    secret: Secret
-    authority_host: str | None = None
-    cloud: str = "public"
-    scope: str | None = None
-    ca_file: Path | None = None
+    Attributes:
+        identity: who the role is, as a saved profile would say it.
+        secret: the client secret, SAS key or fixed signature; ``None`` for
+            anonymous.
+    """
 
-    def describe(self) -> str:
-        return f"Entra app {self.client_id}"
-
-
-@dataclass(frozen=True)
-class SasKeyIdentity:
-    """A shared access rule and its key (protocol §9.3)."""
-
-    key_name: str
-    key: Secret
+    identity: IdentityConfig
+    secret: Secret | None = None
 
     def describe(self) -> str:
-        return f"SAS rule {self.key_name}"
-
-
-@dataclass(frozen=True)
-class SasSignatureIdentity:
-    """A fixed ``SharedAccessSignature`` from a connection string (§9.1)."""
-
-    signature: Secret
-
-    def describe(self) -> str:
-        return "fixed SharedAccessSignature"
-
-
-@dataclass(frozen=True)
-class AnonymousIdentity:
-    """No token: senders to hybrid connections without client authorization (§6)."""
-
-    def describe(self) -> str:
-        return "anonymous"
-
-
-Identity = EntraIdentity | SasKeyIdentity | SasSignatureIdentity | AnonymousIdentity
+        return self.identity.describe()
 
 
 #: Bounds of ``--token-lifetime``: SAS expiry is whole seconds (§9.2), and a
@@ -120,25 +87,44 @@ class Target:
 
     Attributes:
         address: the hybrid connection.
-        listener, sender: the identity of each side (``None`` when the
-            command does not need that side).
+        listener, sender: the credential of each side (``None`` when the
+            command does not need that side); the same object when the
+            sender uses the main identity, so both share one provider.
         ca_file: an extra CA to trust (the emulator's).
         token_lifetime: seconds each signed SAS token lives (``None``: the
             provider's default, 60 minutes).
+        name: the profile name (``--profile``) or ``"command line"``.
     """
 
     address: HybridConnectionAddress
-    listener: Identity | None
-    sender: Identity | None
+    listener: Credential | None
+    sender: Credential | None
     ca_file: Path | None = None
     token_lifetime: float | None = None
+    name: str = "command line"
 
-    def identity(self, role: Role) -> Identity:
-        """The identity for ``role``; raises :class:`InvalidInput` when missing."""
-        identity = self.listener if role == "listener" else self.sender
-        if identity is None:
+    def credential(self, role: Role) -> Credential:
+        """The credential for ``role``; raises :class:`InvalidInput` when missing."""
+        credential = self.listener if role == "listener" else self.sender
+        if credential is None:
             raise InvalidInput("credentials", _NO_IDENTITY)
-        return identity
+        return credential
+
+    def identity(self, role: Role) -> IdentityConfig:
+        """The profile identity for ``role``; raises :class:`InvalidInput` when missing."""
+        return self.credential(role).identity
+
+    def profile(self) -> Profile:
+        """The :class:`Profile` these credentials form (a role without one: anonymous)."""
+        absent = IdentityConfig(kind="anonymous")
+        listener = self.listener.identity if self.listener else absent
+        return Profile(
+            name=self.name,
+            address=self.address.sb_uri,
+            listener=listener,
+            sender=self.sender.identity if self.sender else absent,
+            sender_same_as_listener=self.sender is not None and self.sender is self.listener,
+        )
 
 
 class SecretReader:
@@ -226,11 +212,11 @@ def _one_secret(
 
 def _identity_from_options(
     args: argparse.Namespace, reader: SecretReader, *, prefix: str
-) -> Identity | None:
+) -> Credential | None:
     """Build the identity the ``--{prefix}…`` options describe, or None."""
     dest = prefix.replace("-", "_")
     if prefix and getattr(args, f"{dest}anonymous", False):
-        return AnonymousIdentity()
+        return Credential(IdentityConfig(kind="anonymous"))
     client_id = getattr(args, f"{dest}client_id", None)
     key_name = getattr(args, f"{dest}sas_key_name", None)
     secret = _one_secret(args, reader, name=f"{prefix}client-secret", what="client secret")
@@ -244,7 +230,7 @@ def _identity_from_options(
             raise InvalidInput(
                 f"--{prefix}sas-key-env", f"--{prefix}sas-key-name needs --{prefix}sas-key-env VAR"
             )
-        return SasKeyIdentity(key_name=key_name.strip(), key=key)
+        return Credential(IdentityConfig(kind="sas", sas_key_name=key_name.strip()), key)
     if secret is not None or key is not None:
         raise InvalidInput(
             f"--{prefix}client-id", "a secret was given without --client-id or --sas-key-name"
@@ -277,7 +263,7 @@ def split_authority(value: str | None, tenant_id: str | None) -> tuple[str | Non
 
 def _entra(
     args: argparse.Namespace, client_id: str, secret: Secret | None, *, prefix: str
-) -> EntraIdentity:
+) -> Credential:
     authority_host, tenant_id = split_authority(args.authority_host, args.tenant_id)
     if not tenant_id:
         raise InvalidInput("--tenant-id", f"--{prefix}client-id needs --tenant-id T")
@@ -287,23 +273,25 @@ def _entra(
             f"--{prefix}client-id needs --{prefix}client-secret-env VAR "
             f"(or --{prefix}client-secret-stdin)",
         )
-    return EntraIdentity(
+    identity = IdentityConfig(
+        kind="entra",
         tenant_id=tenant_id.strip(),
         client_id=client_id.strip(),
-        secret=secret,
         authority_host=authority_host,
     )
+    return Credential(identity, secret)
 
 
-def _identity_from_connection_string(cs: ConnectionString | None) -> Identity | None:
+def _identity_from_connection_string(cs: ConnectionString | None) -> Credential | None:
     from relaydesk.secrets import Secret
 
     if cs is None:
         return None
     if cs.shared_access_signature:
-        return SasSignatureIdentity(Secret(cs.shared_access_signature))
+        signature = Secret(cs.shared_access_signature)
+        return Credential(IdentityConfig(kind="sas_signature"), signature)
     if cs.key_name and cs.key:
-        return SasKeyIdentity(key_name=cs.key_name, key=Secret(cs.key))
+        return Credential(IdentityConfig(kind="sas", sas_key_name=cs.key_name), Secret(cs.key))
     return None
 
 
@@ -319,7 +307,7 @@ def _address(text: str | None, cs: ConnectionString | None) -> HybridConnectionA
 
 
 def _profile_roles(
-    roles: tuple[Role, ...], main: Identity | None, sender: Identity | None
+    roles: tuple[Role, ...], main: Credential | None, sender: Credential | None
 ) -> tuple[Role, ...]:
     """The roles whose identity must come from the profile (not overridden)."""
     needed: list[Role] = []
@@ -328,6 +316,29 @@ def _profile_roles(
     if "sender" in roles and sender is None and main is None:
         needed.append("sender")
     return tuple(needed)
+
+
+def _profile_credentials(
+    profile: Profile, secrets: Mapping[Role, Secret | None]
+) -> dict[Role, Credential]:
+    """The saved identities of the roles read; one object when the sender is the listener."""
+    built: dict[Role, Credential] = {}
+    for role, secret in secrets.items():
+        if role == "sender" and profile.sender_same_as_listener and "listener" in built:
+            built[role] = built["listener"]
+        else:
+            built[role] = Credential(profile.identity(role), secret)
+    return built
+
+
+def _trusting(credential: Credential | None, ca_file: Path | None) -> Credential | None:
+    """An Entra identity without a CA file of its own trusts ``--ca-file`` too."""
+    if credential is None or ca_file is None:
+        return credential
+    identity = credential.identity
+    if identity.kind != "entra" or identity.ca_file:
+        return credential
+    return Credential(replace(identity, ca_file=str(ca_file)), credential.secret)
 
 
 def resolve_target(
@@ -360,23 +371,27 @@ def resolve_target(
         from relaydesk.cli.profile_source import load_profile
 
         loaded = load_profile(profile_name, roles=_profile_roles(roles, main, sender))
-        address = address or loaded.address
-        main = main or loaded.listener
-        sender = sender or loaded.sender
+        saved = _profile_credentials(loaded.profile, loaded.secrets)
+        address = address or loaded.profile.parsed_address()
+        main = main or saved.get("listener")
+        sender = sender or saved.get("sender")
         ca_file = ca_file or loaded.ca_file
     if address is None:
         raise InvalidInput("address", "give ADDRESS (e.g. sb://ns.servicebus.windows.net/hc)")
+    trusting = _trusting(main, ca_file)
+    sender = trusting if sender is main else _trusting(sender, ca_file)
     target = Target(
         address=address,
-        listener=main if "listener" in roles else None,
+        listener=trusting if "listener" in roles else None,
         sender=sender if "sender" in roles else None,
         ca_file=ca_file,
         token_lifetime=_token_lifetime(getattr(args, "token_lifetime", None)),
+        name=profile_name or "command line",
     )
     for role in roles:
         target.identity(role)  # raises InvalidInput when a needed identity is missing
     if target.token_lifetime is not None and not any(
-        isinstance(target.identity(role), SasKeyIdentity) for role in roles
+        target.identity(role).kind == "sas" for role in roles
     ):
         raise InvalidInput(
             "--token-lifetime",
@@ -400,30 +415,17 @@ def _token_lifetime(text: str | None) -> float | None:
     return seconds
 
 
-def make_provider(identity: Identity, target: Target) -> TokenProvider:
-    """Build the token provider of :mod:`relaydesk.auth` for ``identity``.
+def make_provider(target: Target, role: Role) -> TokenProvider:
+    """Build ``role``'s token provider with :func:`relaydesk.token_providers.provider_for`.
 
     Raises:
+        InvalidInput: ``role`` has no credential.
         InvalidField: an option the provider refuses (non-https authority,
-            unreadable CA file, …).
+            unreadable CA file, an anonymous listener, …).
     """
-    from relaydesk import auth
+    from relaydesk.auth.sas_provider import DEFAULT_SAS_TTL
+    from relaydesk.token_providers import provider_for
 
-    if isinstance(identity, EntraIdentity):
-        return auth.EntraTokenProvider(
-            identity.tenant_id,
-            identity.client_id,
-            identity.secret,
-            cloud=identity.cloud,
-            authority_host=identity.authority_host,
-            ca_file=identity.ca_file or target.ca_file,
-            scope=identity.scope,
-        )
-    if isinstance(identity, SasKeyIdentity):
-        ttl = target.token_lifetime or auth.DEFAULT_SAS_TTL
-        return auth.SasTokenProvider(target.address, identity.key_name, identity.key, ttl=ttl)
-    if isinstance(identity, SasSignatureIdentity):
-        return auth.StaticSasTokenProvider(identity.signature)
-    if isinstance(identity, AnonymousIdentity):
-        return auth.AnonymousTokenProvider()
-    raise InvalidField("credentials", "unknown identity kind")  # pragma: no cover
+    credential = target.credential(role)
+    ttl = target.token_lifetime or DEFAULT_SAS_TTL
+    return provider_for(target.profile(), role, credential.secret, sas_ttl=ttl)

@@ -4,74 +4,56 @@
 (:class:`relaydesk.profiles.ProfileStore`, ``$RELAYDESK_CONFIG_DIR`` or the
 platform's config directory) and reads the secrets of the identities the
 command needs from the OS keyring, never from a file. Options given on the
-command line win over the profile (see :func:`relaydesk.cli.credentials.resolve_target`).
+command line win over the profile (see :func:`relaydesk.cli.credentials.resolve_target`,
+which pairs each identity with its secret; this module knows nothing of the
+CLI's options, so the two never import each other).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from relaydesk.cli.credentials import (
-    AnonymousIdentity,
-    EntraIdentity,
-    Identity,
-    Role,
-    SasKeyIdentity,
-)
-from relaydesk.errors import InvalidField, InvalidInput
-from relaydesk.profiles import IdentityConfig, Profile, ProfileStore
-from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.errors import InvalidInput
+from relaydesk.profiles import Profile, ProfileStore, Role
 from relaydesk.secrets import KeyringSecretStore, Secret
 
-__all__ = ["LoadedProfile", "identity_from_config", "load_profile"]
+__all__ = ["LoadedProfile", "load_profile"]
 
 
 @dataclass(frozen=True)
 class LoadedProfile:
-    """What a profile contributes: address, identities (with secrets), CA file."""
+    """What a profile contributes: its identities, the secrets read, a CA file.
 
-    address: HybridConnectionAddress
-    listener: Identity | None
-    sender: Identity | None
+    Attributes:
+        profile: the saved profile (address and both identities, no secret).
+        secrets: the secret of each role asked for (``None`` for anonymous).
+        ca_file: the first CA file either identity names (the relay's too).
+    """
+
+    profile: Profile
+    secrets: Mapping[Role, Secret | None]
     ca_file: Path | None
 
 
-def identity_from_config(config: IdentityConfig, secret: Secret | None, *, role: Role) -> Identity:
-    """Combine a profile identity with its secret.
+def _secret(store: ProfileStore, profile: Profile, role: Role) -> Secret | None:
+    """``role``'s secret from the keyring, worded for the CLI when it is missing.
 
     Raises:
-        InvalidInput: the secret is missing from the keyring, or an anonymous
-            listener was configured.
+        InvalidInput: the identity needs a secret and the keyring has none.
     """
-    if config.kind == "anonymous":
-        if role == "listener":
-            raise InvalidField("listener.kind", "a listener always needs a token")
-        return AnonymousIdentity()
+    what = profile.identity(role).secret_name
+    if what is None:
+        return None
+    secret = store.get_secret(profile, role)
     if secret is None or not secret:
-        what = "client secret" if config.kind == "entra" else "SAS key"
         raise InvalidInput(
             f"{role}.secret",
-            f"the keyring has no {what} for this profile's {role}; save it in the desktop "
-            f"app or pass it with --client-secret-env / --sas-key-env",
+            f"the keyring has no {what} for this profile's {role}; save it in the "
+            f"desktop app or pass it with --client-secret-env / --sas-key-env",
         )
-    if config.kind == "sas":
-        return SasKeyIdentity(key_name=config.sas_key_name, key=secret)
-    return EntraIdentity(
-        tenant_id=config.tenant_id,
-        client_id=config.client_id,
-        secret=secret,
-        authority_host=config.authority_host,
-        cloud=config.cloud,
-        scope=config.scope,
-        ca_file=Path(config.ca_file) if config.ca_file else None,
-    )
-
-
-def _identity(store: ProfileStore, profile: Profile, role: Role) -> Identity:
-    config = profile.identity(role)
-    secret = None if config.kind == "anonymous" else store.get_secret(profile, role)
-    return identity_from_config(config, secret, role=role)
+    return secret
 
 
 def load_profile(
@@ -93,15 +75,10 @@ def load_profile(
     if store is None:
         store = ProfileStore(_LazyKeyring())
     profile = store.load(name)
-    identities = {role: _identity(store, profile, role) for role in roles}
+    secrets = {role: _secret(store, profile, role) for role in roles}
     ca_texts = [profile.identity(r).ca_file for r in ("listener", "sender")]
     ca_file = next((Path(text) for text in ca_texts if text), None)
-    return LoadedProfile(
-        address=profile.parsed_address(),
-        listener=identities.get("listener"),
-        sender=identities.get("sender"),
-        ca_file=ca_file,
-    )
+    return LoadedProfile(profile=profile, secrets=secrets, ca_file=ca_file)
 
 
 class _LazyKeyring:

@@ -30,9 +30,14 @@ __all__ = [
     "profile_to_json",
 ]
 
-IdentityKind = Literal["entra", "sas", "anonymous"]
+IdentityKind = Literal["entra", "sas", "sas_signature", "anonymous"]
 Role = Literal["listener", "sender"]
 ROLES: tuple[Role, ...] = ("listener", "sender")
+_SECRET_NAMES = {
+    "entra": "client secret",
+    "sas": "SAS key",
+    "sas_signature": "SharedAccessSignature",
+}
 _FORMAT = "relaydesk.profile"
 _VERSION = 1
 
@@ -42,8 +47,11 @@ class IdentityConfig:
     """Who a listener or sender is, without the secret.
 
     Attributes:
-        kind: ``"entra"`` (client credentials), ``"sas"`` or ``"anonymous"``
-            (senders only).
+        kind: ``"entra"`` (client credentials), ``"sas"`` (a rule and its key,
+            signing fresh tokens, §9.3), ``"sas_signature"`` (a fixed
+            ``SharedAccessSignature`` from a connection string, §9.1: the
+            secret is the signature, which cannot be renewed) or
+            ``"anonymous"`` (senders only).
         tenant_id, client_id, cloud, authority_host, ca_file, scope: Entra
             settings; ``authority_host``/``scope`` ``None`` use the cloud's
             defaults; ``ca_file`` is an extra CA to trust (emulator, proxy).
@@ -59,12 +67,19 @@ class IdentityConfig:
     scope: str | None = None
     sas_key_name: str = ""
 
+    @property
+    def secret_name(self) -> str | None:
+        """What this identity's secret is called, or ``None`` when it needs none."""
+        return _SECRET_NAMES.get(self.kind)
+
     def describe(self) -> str:
         """A one-line summary for the UI (no secret)."""
         if self.kind == "entra":
             return f"Entra app {self.client_id or '?'}"
         if self.kind == "sas":
             return f"SAS rule '{self.sas_key_name or '?'}'"
+        if self.kind == "sas_signature":
+            return "fixed SharedAccessSignature"
         return "anonymous"
 
 

@@ -31,6 +31,13 @@ _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
 )
 _KEY_NAME_RE = re.compile(r"^[A-Za-z0-9._\-]{1,256}$")
+#: A fixed signature expires and cannot be renewed (§9.1), so a saved profile,
+#: which outlives it, keeps the rule and its key instead; the CLI builds such
+#: identities for one run from a connection string.
+_NO_SAVED_SIGNATURE = (
+    "a fixed SharedAccessSignature expires and cannot be renewed: save the SAS rule "
+    "name and key instead"
+)
 
 
 def normalise_address(text: str) -> str:
@@ -103,6 +110,8 @@ def _identity_problems(identity: IdentityConfig, role: Role) -> list[InvalidFiel
         problems.extend(_entra_problems(identity))
     elif identity.kind == "sas" and not _KEY_NAME_RE.match(identity.sas_key_name.strip()):
         problems.append(("sas_key_name", "enter the SAS rule name, e.g. RootManageSharedAccessKey"))
+    elif identity.kind == "sas_signature":
+        problems.append(("kind", _NO_SAVED_SIGNATURE))
     elif identity.kind == "anonymous" and role == "listener":
         problems.append(("kind", "a listener always needs a token: use Entra ID or SAS"))
     return [InvalidField(f"{role}.{name}", reason) for name, reason in problems if reason]

@@ -8,14 +8,7 @@ import io
 import pytest
 
 from relaydesk.cli.common import add_common_arguments
-from relaydesk.cli.credentials import (
-    AnonymousIdentity,
-    EntraIdentity,
-    SasKeyIdentity,
-    SasSignatureIdentity,
-    SecretReader,
-    resolve_target,
-)
+from relaydesk.cli.credentials import SecretReader, make_provider, resolve_target
 from relaydesk.errors import InvalidAddress, InvalidConnectionString, InvalidInput
 
 KEY = "c2VjcmV0LWtleS12YWx1ZQ=="
@@ -55,10 +48,11 @@ def test_entra_identity_from_env_var() -> None:
     target, warnings = _resolve(args, env={"MY_SECRET": "s3cret\n"})
     assert warnings == []
     assert target.address.entity_path == "hc"
-    assert isinstance(target.listener, EntraIdentity)
-    assert target.listener.secret.reveal() == "s3cret"
-    assert target.listener.authority_host == "https://127.0.0.1:1"
-    assert target.sender == target.listener  # falls back to the main identity
+    assert target.identity("listener").kind == "entra"
+    assert target.credential("listener").secret.reveal() == "s3cret"
+    assert target.identity("listener").authority_host == "https://127.0.0.1:1"
+    assert target.sender is target.listener  # falls back to the main identity
+    assert target.profile().sender_same_as_listener
     assert "s3cret" not in repr(target)
 
 
@@ -76,11 +70,12 @@ def test_separate_sender_identity() -> None:
         "--sender-client-secret-stdin",
     )
     target, _ = _resolve(args, env={"L": "ls"}, stdin="ss\n")
-    assert isinstance(target.listener, EntraIdentity)
-    assert isinstance(target.sender, EntraIdentity)
-    assert (target.listener.client_id, target.sender.client_id) == ("listener-app", "sender-app")
-    assert target.sender.secret.reveal() == "ss"
-    assert target.sender.tenant_id == "t"
+    listener, sender = target.identity("listener"), target.identity("sender")
+    assert (listener.kind, sender.kind) == ("entra", "entra")
+    assert (listener.client_id, sender.client_id) == ("listener-app", "sender-app")
+    assert target.credential("sender").secret.reveal() == "ss"
+    assert sender.tenant_id == "t"
+    assert not target.profile().sender_same_as_listener
 
 
 def test_sas_key_from_env_and_anonymous_sender() -> None:
@@ -93,20 +88,20 @@ def test_sas_key_from_env_and_anonymous_sender() -> None:
         "--sender-anonymous",
     )
     target, _ = _resolve(args, env={"K": KEY})
-    assert isinstance(target.listener, SasKeyIdentity)
-    assert target.listener.key.reveal() == KEY
-    assert isinstance(target.sender, AnonymousIdentity)
+    assert target.identity("listener").kind == "sas"
+    assert target.credential("listener").secret.reveal() == KEY
+    assert target.identity("sender").kind == "anonymous"
 
 
 def test_connection_string_from_env_stdin_and_argument() -> None:
     target, warnings = _resolve(_parse("--connection-string-env", "CS"), env={"CS": CS})
     assert warnings == []
     assert str(target.address) == "sb://ns.example.net/hc"
-    assert isinstance(target.listener, SasKeyIdentity)
-    assert target.listener.key_name == "rule"
+    assert target.identity("listener").kind == "sas"
+    assert target.identity("listener").sas_key_name == "rule"
 
     target, warnings = _resolve(_parse("--connection-string", "-"), stdin=CS + "\n")
-    assert warnings == [] and isinstance(target.sender, SasKeyIdentity)
+    assert warnings == [] and target.identity("sender").kind == "sas"
 
     target, warnings = _resolve(_parse("--connection-string", CS))
     assert len(warnings) == 1 and "process list" in warnings[0]
@@ -123,7 +118,10 @@ def test_fixed_signature_connection_string() -> None:
     sas = "SharedAccessSignature sr=http%3a%2f%2fns.example.net%2fhc&sig=abc%3d&se=9999999999&skn=r"
     cs = f"Endpoint=sb://ns.example.net/;SharedAccessSignature={sas};EntityPath=hc"
     target, _ = _resolve(_parse("--connection-string-env", "CS"), env={"CS": cs})
-    assert isinstance(target.listener, SasSignatureIdentity)
+    assert target.identity("listener").kind == "sas_signature"
+    assert target.credential("listener").secret.reveal() == sas
+    provider = make_provider(target, "sender")
+    assert provider.describe() == "fixed SAS signature of rule 'r' (cannot be renewed)"
 
 
 def test_a_terminal_gets_a_prompt_without_echo() -> None:
@@ -137,7 +135,7 @@ def test_a_terminal_gets_a_prompt_without_echo() -> None:
     reader = SecretReader(environ={}, stdin=_Tty(), prompt=prompt)
     target = resolve_target(args, roles=("listener",), warn=print, reader=reader)
     assert prompts == ["SAS key: "]
-    assert isinstance(target.listener, SasKeyIdentity)
+    assert target.identity("listener").kind == "sas"
 
 
 @pytest.mark.parametrize(
@@ -189,7 +187,7 @@ def test_the_listener_needs_credentials_but_may_be_absent_for_send() -> None:
     args = _parse("ns/hc", "--sender-anonymous")
     target, _ = _resolve(args, roles=("sender",))
     assert target.listener is None
-    assert isinstance(target.identity("sender"), AnonymousIdentity)
+    assert target.identity("sender").kind == "anonymous"
     with pytest.raises(InvalidInput):
         target.identity("listener")
 
@@ -222,8 +220,36 @@ def test_full_authority_gives_the_tenant_and_must_agree_with_tenant_id() -> None
         "S",
     )
     target, _ = _resolve(args, env={"S": "x"}, roles=("listener",))
-    assert isinstance(target.listener, EntraIdentity)
-    assert (target.listener.tenant_id, target.listener.authority_host) == (
+    listener = target.identity("listener")
+    assert listener.kind == "entra"
+    assert (listener.tenant_id, listener.authority_host) == (
         "t-1",
         "https://127.0.0.1:8443",
     )
+
+
+def test_ca_file_and_token_lifetime_reach_the_shared_factory(tmp_path) -> None:
+    """--ca-file is the Entra identity's CA too; --token-lifetime is the SAS tokens' lifetime."""
+    ca = tmp_path / "ca.pem"
+    args = _parse(
+        "ns/hc",
+        "--tenant-id",
+        "t",
+        "--client-id",
+        "c",
+        "--client-secret-env",
+        "S",
+        "--ca-file",
+        str(ca),
+        "--sender-sas-key-name",
+        "r",
+        "--sender-sas-key-env",
+        "K",
+        "--token-lifetime",
+        "120",
+    )
+    target, _ = _resolve(args, env={"S": "x", "K": KEY})
+    assert target.identity("listener").ca_file == str(ca)
+    assert target.identity("sender").ca_file is None  # SAS: only the relay's TLS uses it
+    assert target.ca_file == ca
+    assert "ttl=120" in repr(make_provider(target, "sender"))

@@ -168,3 +168,29 @@ def test_subprocess_check_with_a_profile_and_a_real_secret_service(
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1].startswith("check passed")
     assert_no_secret(world, result.stdout, result.stderr)
+
+
+def test_a_profile_whose_sender_is_its_listener_shares_one_provider(
+    world: World,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One identity, one MSAL cache: the sender's token is the listener's, from the cache."""
+    monkeypatch.setenv("RELAYDESK_CONFIG_DIR", str(tmp_path))
+    store = ProfileStore(KeyringSecretStore(backend=memory_keyring), config_dir=tmp_path)
+    profile = Profile(
+        name=NAME,
+        address=world.address(),
+        listener=_identity(world, "owner"),
+        sender_same_as_listener=True,
+    )
+    store.save(profile)
+    store.set_secret(NAME, "listener", Secret(world.identity("owner")["client_secret"]))
+    assert main(["token", "--profile", NAME, "--role", "both", "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["role"], r["from_cache"]) for r in records] == [
+        ("listener", False),
+        ("sender", True),
+    ]

@@ -52,6 +52,7 @@ def test_valid_profile_has_no_problems_and_normalises() -> None:
         (sample_profile(listener=IdentityConfig(kind="anonymous")), "listener.kind"),
         (sample_profile(sender=IdentityConfig(kind="sas", sas_key_name="")), "sender.sas_key_name"),
         (sample_profile(sender=IdentityConfig(kind="token")), "sender.kind"),  # type: ignore[arg-type]
+        (sample_profile(sender=IdentityConfig(kind="sas_signature")), "sender.kind"),
     ],
 )
 def test_each_field_is_checked(profile: Profile, field: str) -> None:
