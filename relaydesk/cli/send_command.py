@@ -319,8 +319,7 @@ class _Exchange:
 
     def _stop_sending(self) -> None:
         self._failed = True
-        for _ in range(self._count):  # wake the sender wherever it waits
-            self._window.release()
+        self._window.release()  # the sender waits for one permit at most; it then sees _failed
 
     def _received(self, reply: str | bytes) -> None:
         if not self._in_flight:

@@ -479,3 +479,18 @@ def test_an_interrupt_ends_the_wait_for_echoes(
     assert code == 6
     assert records[-1]["event"] == "summary" and records[-1]["received"] == 0
     assert not [r for r in records if r["event"] == "error"]  # no EchoTimeout
+
+
+@pytest.mark.usefixtures("sas_env")
+def test_a_full_window_without_echoes_ends_with_the_missing_echo(
+    world: World, background_listener: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["send", world.address(), "--message", "x", "--count", "5", "--pipeline", "2"]
+    argv += ["--expect-echo", "--timeout", "0.5", "--json", *_sas_args(world)]
+    with background_listener(options=ListenerOptions(auto_echo=False)):
+        code = main(argv)
+    records = _records(capsys.readouterr().out)
+    assert code == 6
+    assert [r["seq"] for r in records if r["event"] == "sent"] == [1, 2]  # the window held
+    error = next(r for r in records if r["event"] == "error")
+    assert error["kind"] == "EchoTimeout" and "message 1 " in error["message"]
