@@ -15,6 +15,7 @@ included — is *returned*; a service refusal (401/403/404/502/504 …) is
 from __future__ import annotations
 
 import contextlib
+import io
 import ssl
 import time
 from collections.abc import AsyncIterable, Mapping
@@ -83,6 +84,21 @@ class HttpResponse:
             body=self.body,
             elapsed=self.elapsed,
         )
+
+
+#: Bodies above this go to aiohttp as a file-like object, which it streams in
+#: chunks; a larger bytes payload is written in one go and holds the event loop
+#: (aiohttp warns about it from 1 MiB).
+_STREAM_ABOVE = 1024 * 1024
+
+
+def _payload(
+    body: bytes | AsyncIterable[bytes] | None,
+) -> bytes | io.BytesIO | AsyncIterable[bytes] | None:
+    """The body as aiohttp should send it: large bytes as a stream (same length)."""
+    if isinstance(body, bytes) and len(body) > _STREAM_ABOVE:
+        return io.BytesIO(body)
+    return body
 
 
 def _check(method: str, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
@@ -170,7 +186,7 @@ async def http_request(
                     method,
                     url,
                     headers=request_headers,
-                    data=body,
+                    data=_payload(body),
                     expect100=False,
                     timeout=aiohttp.ClientTimeout(total=timeout),
                 )

@@ -229,3 +229,21 @@ async def test_body_over_64_mib_is_refused_by_a_default_listener(
             error = (await reported).error  # the listener's side, once its socket closed
     assert "67108864" in str(info.value)
     assert error.kind == "PayloadTooLarge" and "67108864" in error.message
+
+
+@pytest.mark.asyncio
+async def test_a_body_over_a_mebibyte_streams_without_holding_the_loop(relay: RelaySetup) -> None:
+    """aiohttp warns (ResourceWarning) when a large bytes body is written in one go."""
+    import warnings
+
+    body = os.urandom(3 * 1024 * 1024)
+    listener = Listener(
+        relay.address(), relay.sas(), http_handler=echo_handler(), ssl_context=relay.ssl
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        async with asyncio.timeout(60), listener:
+            response = await http_request(
+                relay.address(), relay.sas(), "POST", body=body, ssl_context=relay.ssl
+            )
+    assert response.status == 200 and response.body == body
