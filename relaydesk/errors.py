@@ -37,6 +37,11 @@ Tree::
     │   │   └── ListenerRejected           the listener's own status (§5.3)
     │   ├── ConnectionClosed               established channel closed (§4.3)
     │   └── RelayUnreachable               TCP/TLS level failure
+    │       └── ProxyError                 the proxy on the way failed
+    │           ├── ProxyUnreachable       no TCP connection to the proxy
+    │           ├── ProxyAuthRequired      407 from the proxy
+    │           ├── ProxyRefused           the proxy's own 403/502/… to CONNECT
+    │           └── ProxyTlsFailed         TLS failed inside the proxy's tunnel
     ├── ForwardingFailed                   a forwarding listener's local service
     │                                      failed (down, slow, garbage, too big)
     └── EmulatorError                      the local emulator could not start
@@ -68,6 +73,11 @@ __all__ = [
     "NoListener",
     "PayloadTooLarge",
     "ProfileError",
+    "ProxyAuthRequired",
+    "ProxyError",
+    "ProxyRefused",
+    "ProxyTlsFailed",
+    "ProxyUnreachable",
     "RelayDeskError",
     "RelayError",
     "RelayUnreachable",
@@ -343,6 +353,75 @@ class ForwardingFailed(RelayDeskError):
         self.status = status
         self.cause = cause
         self.remedy = remedy
+
+
+class ProxyError(RelayUnreachable):
+    """A proxy between RelayDesk and the relay (or the Entra authority) failed.
+
+    Raised for the relay's WebSockets and HTTP, runtime information and the
+    authority alike: the path is unreachable through this proxy.
+
+    Attributes:
+        proxy: the proxy URL, display-safe (never credentials).
+        target: the ``host:port`` RelayDesk asked the proxy for.
+        remedy: what to do about it.
+    """
+
+    default_remedy = ""
+
+    def __init__(self, message: str, *, proxy: str, target: str, remedy: str | None = None) -> None:
+        super().__init__(message)
+        self.proxy = proxy
+        self.target = target
+        self.remedy = self.default_remedy if remedy is None else remedy
+
+
+class ProxyUnreachable(ProxyError):
+    """No TCP connection to the proxy itself."""
+
+    default_remedy = (
+        "Check the proxy address and port (--proxy, the profile's proxy, or HTTPS_PROXY), "
+        "or use --no-proxy / proxy mode 'none' if this network needs no proxy."
+    )
+
+
+class ProxyAuthRequired(ProxyError):
+    """The proxy answered 407: credentials missing or wrong."""
+
+    default_remedy = (
+        "The proxy wants a user name and password: set the proxy user (profile or "
+        "--proxy-user) and its password (OS keyring or --proxy-password-env VAR), or "
+        "check them if set."
+    )
+
+
+class ProxyRefused(ProxyError):
+    """The proxy itself refused to connect to the target (403, 502 … without a
+    TrackingId, so the answer is the proxy's, not Azure's).
+
+    Attributes:
+        status: the proxy's HTTP status.
+    """
+
+    default_remedy = (
+        "Ask the network team to let the proxy reach the namespace on port 443 and the "
+        "relay's gateway hosts (*.servicebus.windows.net), or try another proxy."
+    )
+
+    def __init__(
+        self, message: str, *, proxy: str, target: str, status: int, remedy: str | None = None
+    ) -> None:
+        super().__init__(message, proxy=proxy, target=target, remedy=remedy)
+        self.status = status
+
+
+class ProxyTlsFailed(ProxyError):
+    """The proxy opened the tunnel but TLS with the target failed inside it."""
+
+    default_remedy = (
+        "TLS inspection by a proxy or firewall is likely: trust your organisation's CA "
+        "with --ca-file / the profile's CA file."
+    )
 
 
 class EmulatorError(RelayDeskError):

@@ -13,15 +13,19 @@ emulator's CA, a TLS-intercepting proxy's CA) is *added* to that bundle in a
 combined temporary PEM file (public certificates only, deleted on close), or
 used alone when ``trust_system_cas=False`` (the emulator).
 
-Proxies: ``trust_env=False`` also turns off requests' reading of
-``HTTPS_PROXY``/``NO_PROXY``; we re-apply them per request with
-``requests.utils.get_environ_proxies`` (which honours ``NO_PROXY``), and never
-send loopback traffic (the local emulator) through a proxy.
+Proxies: ``trust_env=False`` also turns off requests' own reading of
+``HTTPS_PROXY``/``NO_PROXY``; the proxy of every request comes from
+:class:`relaydesk.proxy.ProxySettings` instead (system mode reads the same
+variables, with the same ``NO_PROXY`` rules; explicit and none modes ignore
+them), so MSAL's HTTP goes the same way as the relay's WebSockets. A proxy
+that fails raises the typed :class:`~relaydesk.errors.ProxyError`.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import ssl
 import tempfile
 import weakref
 from collections.abc import Mapping
@@ -34,10 +38,10 @@ import requests
 import requests.adapters
 import requests.utils
 
-from relaydesk.errors import InvalidField
-from relaydesk.protocol.address import is_loopback_host
+from relaydesk.errors import InvalidField, ProxyError
+from relaydesk.proxy import ProxyRoute, ProxySettings, refused, tls_failed, unreachable
 
-__all__ = ["AuthorityHttpClient", "CaBundle", "base_ca_bundle", "proxies_for"]
+__all__ = ["AuthorityHttpClient", "CaBundle", "base_ca_bundle", "proxies_for", "proxy_error"]
 
 
 def base_ca_bundle() -> str:
@@ -104,11 +108,36 @@ def _read_pem(path: Path) -> str:
     return text
 
 
-def proxies_for(url: str) -> dict[str, str]:
-    """Proxies for ``url`` from the environment, honouring ``NO_PROXY``; none for loopback."""
-    if is_loopback_host(urlsplit(url).hostname):
+def proxies_for(url: str, settings: ProxySettings | None = None) -> dict[str, str]:
+    """requests' ``proxies=`` for ``url`` (``settings`` ``None`` = system mode)."""
+    route = (settings or ProxySettings()).route(url)
+    if route is None:
         return {}
-    return dict(requests.utils.get_environ_proxies(url))
+    with_credentials = route.url_with_credentials()
+    return {"https": with_credentials, "http": with_credentials}
+
+
+_TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})")
+
+
+def proxy_error(exc: BaseException, route: ProxyRoute, target: str) -> ProxyError | None:
+    """The typed error for a requests failure through ``route``, or ``None``.
+
+    urllib3 reports a refused ``CONNECT`` as ``ProxyError`` whose text holds
+    ``Tunnel connection failed: <status>``; a proxy it could not reach as a
+    ``ProxyError`` around the socket error.
+    """
+    if isinstance(exc, requests.exceptions.ProxyError):
+        match = _TUNNEL_STATUS.search(str(exc))
+        if match:
+            return refused(route, target, int(match.group(1)))
+        return unreachable(route, target, "connection failed")
+    if isinstance(exc, requests.exceptions.SSLError):
+        cause = "certificate not trusted" if "CERTIFICATE_VERIFY_FAILED" in str(exc) else "TLS"
+        return tls_failed(route, target, cause)
+    if isinstance(exc, ssl.SSLError):
+        return tls_failed(route, target, str(exc.reason or exc))
+    return None
 
 
 class AuthorityHttpClient:
@@ -117,11 +146,15 @@ class AuthorityHttpClient:
     Args:
         verify: CA bundle path passed as ``verify=`` on every request.
         timeout: seconds for connect and for read.
+        proxy: the proxy mode (``None`` = system).
     """
 
-    def __init__(self, verify: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, verify: str, *, timeout: float = 30.0, proxy: ProxySettings | None = None
+    ) -> None:
         self._verify = verify
         self._timeout = timeout
+        self._proxy = proxy or ProxySettings()
         #: HTTP status of the last response (MSAL's error dicts lack it).
         self.last_status: int | None = None
         self._session = requests.Session()
@@ -134,9 +167,18 @@ class AuthorityHttpClient:
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
         kwargs["verify"] = self._verify
-        kwargs["proxies"] = proxies_for(url)
+        route = self._proxy.route(url)
+        kwargs["proxies"] = proxies_for(url, self._proxy)
         self.last_status = None
-        response = self._session.request(method, url, **kwargs)
+        try:
+            response = self._session.request(method, url, **kwargs)
+        except (requests.exceptions.RequestException, ssl.SSLError) as exc:
+            if route is not None:
+                parts = urlsplit(url)
+                typed = proxy_error(exc, route, f"{parts.hostname}:{parts.port or 443}")
+                if typed is not None:
+                    raise typed from exc
+            raise
         self.last_status = response.status_code
         return response
 

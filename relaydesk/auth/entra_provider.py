@@ -28,8 +28,9 @@ from relaydesk.auth.entra_errors import error_from_exception, error_from_result
 from relaydesk.auth.entra_http import AuthorityHttpClient, CaBundle
 from relaydesk.auth.provider import require_later_expiry
 from relaydesk.auth.tokens import AccessToken, decode_jwt_claims
-from relaydesk.errors import AuthError, EntraError, InvalidField, InvalidTokenFormat
+from relaydesk.errors import AuthError, EntraError, InvalidField, InvalidTokenFormat, ProxyError
 from relaydesk.protocol.clouds import DEFAULT_CLOUD, get_cloud
+from relaydesk.proxy import ProxySettings
 from relaydesk.secrets import Secret
 
 __all__ = ["EntraTokenProvider"]
@@ -52,6 +53,8 @@ class EntraTokenProvider:
             ``False`` trusts only ``ca_file`` (fine for the emulator).
         scope: override the scope (default ``{resource}/.default``).
         timeout: seconds for each HTTP connect/read.
+        proxy: how to reach the authority (``None`` = system mode); a proxy
+            failure raises :class:`~relaydesk.errors.ProxyError`.
         clock: wall clock, seconds since the epoch.
 
     Raises:
@@ -73,6 +76,7 @@ class EntraTokenProvider:
         trust_system_cas: bool = True,
         scope: str | None = None,
         timeout: float = 30.0,
+        proxy: ProxySettings | None = None,
         clock: Clock = time.time,
     ) -> None:
         _require("tenant_id", tenant_id, "the tenant id is empty")
@@ -92,7 +96,7 @@ class EntraTokenProvider:
         self._scope = scope or cloud_info.default_scope
         self._clock = clock
         self._bundle = CaBundle(ca_file, trust_system_cas=trust_system_cas)
-        self._http = AuthorityHttpClient(self._bundle.path, timeout=timeout)
+        self._http = AuthorityHttpClient(self._bundle.path, timeout=timeout, proxy=proxy)
         self._app: Any = None
         self._last: AccessToken | None = None
         self._lock = asyncio.Lock()
@@ -177,7 +181,7 @@ class EntraTokenProvider:
             if self._app is None:
                 self._app = self._build_app()
             result = self._app.acquire_token_for_client(scopes=[self._scope])
-        except AuthError:
+        except (AuthError, ProxyError):
             raise
         except Exception as exc:  # noqa: BLE001 - msal raises ValueError, requests, MsalServiceError…
             raise error_from_exception(

@@ -27,17 +27,14 @@ import aiohttp
 from relaydesk.errors import InvalidField, InvalidInput
 from relaydesk.protocol import HybridConnectionAddress
 from relaydesk.protocol.wire_names import AUTH_HEADER
+from relaydesk.proxy import ProxySettings
 from relaydesk.relay.events import HttpResponseReceived
-from relaydesk.relay.failures import (
-    handshake_error,
-    is_service_error,
-    unreachable_error,
-    with_remedy,
-)
+from relaydesk.relay.failures import handshake_error, is_service_error, with_remedy
+from relaydesk.relay.http_proxy import HttpProxy
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import USER_AGENT, display_url
 
-__all__ = ["HttpResponse", "http_request", "root_cause"]
+__all__ = ["HttpResponse", "http_request"]
 
 #: The relay's own answer deadline is 60 s (§7.1); wait a little longer.
 DEFAULT_TIMEOUT = 70.0
@@ -137,6 +134,7 @@ async def http_request(
     ssl_context: ssl.SSLContext | None = None,
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - agreed API; bounds the aiohttp session
     session: aiohttp.ClientSession | None = None,
+    proxy: ProxySettings | None = None,
 ) -> HttpResponse:
     """Send one HTTP request through the relay and return the listener's answer.
 
@@ -155,11 +153,13 @@ async def http_request(
             decompress (``auto_decompress=False``) so bodies stay byte-exact,
             and its TLS trust replaces ``ssl_context``. ``None``: a session
             for this request only.
+        proxy: how to reach the relay; ``None`` = system mode.
 
     Raises:
         InvalidInput: bad method or header.
         Unauthorized, Forbidden, EntityNotFound, NoListener, ListenerTimeout,
         HandshakeFailed: the relay service refused (typed by status).
+        ProxyError: the proxy on the way failed.
         RelayUnreachable: TCP/TLS/timeout.
         AuthError: no token could be obtained.
     """
@@ -171,6 +171,7 @@ async def http_request(
         request_headers[AUTH_HEADER] = token
     request_headers.setdefault("User-Agent", USER_AGENT)
     url = address.http_url(suffix=path_suffix, query=query)
+    via = HttpProxy.for_url(proxy, url)
     started = time.monotonic()
     try:
         async with contextlib.AsyncExitStack() as stack:
@@ -189,6 +190,7 @@ async def http_request(
                     data=_payload(body),
                     expect100=False,
                     timeout=aiohttp.ClientTimeout(total=timeout),
+                    **via.kwargs(),
                 )
             )
             content = await response.read()
@@ -203,19 +205,8 @@ async def http_request(
                 via=response.headers.get("Via"),
             )
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise unreachable_error(root_cause(exc), address.namespace) from exc
+        raise via.error(exc, address.namespace) from exc
     if is_service_error(result.status, result.reason, result.body, result.headers):
         error = handshake_error(result.status, result.reason, result.body, headers=result.headers)
         raise with_remedy(error, side="sender", identity=identity)
     return result
-
-
-def root_cause(exc: BaseException) -> BaseException:
-    """The socket/TLS error under an aiohttp wrapper, for a precise message."""
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return exc.certificate_error
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return exc.os_error
-    if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
-        return TimeoutError()
-    return exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from relaydesk.proxy import ProxySettings
 from relaydesk.relay.event_queue import DEFAULT_CAPACITY
 from relaydesk.relay.retry import (
     AUTH_FAILURE_DELAYS,
@@ -48,6 +49,8 @@ class ListenerOptions:
         max_message_size: largest WebSocket message accepted, bytes.
         event_capacity: size of the bounded event queue.
         close_timeout: seconds to wait for close handshakes on stop.
+        proxy: how the control channel and every rendezvous reach the relay
+            (:mod:`relaydesk.proxy`); ``None`` = system mode.
     """
 
     listener_id: str | None = None
@@ -66,6 +69,7 @@ class ListenerOptions:
     max_message_size: int | None = 64 * 1024 * 1024
     event_capacity: int = DEFAULT_CAPACITY
     close_timeout: float = 2.0
+    proxy: ProxySettings | None = None
 
     def reconnect_policy(self) -> ReconnectPolicy:
         """A fresh reconnect policy with these schedules (§11)."""
@@ -84,6 +88,7 @@ class ListenerOptions:
             ping_timeout=self.keepalive_timeout,
             close_timeout=self.close_timeout,
             max_size=self.max_message_size,
+            proxy=self.proxy,
         )
 
     def rendezvous_settings(self) -> WebSocketSettings:
@@ -94,4 +99,5 @@ class ListenerOptions:
             ping_timeout=self.keepalive_timeout,
             close_timeout=self.close_timeout,
             max_size=self.max_message_size,
+            proxy=self.proxy,
         )

@@ -24,8 +24,9 @@ from relaydesk.protocol.runtime_info import (
     RuntimeInfo,
     parse_runtime_info,
 )
-from relaydesk.relay.failures import handshake_error, unreachable_error
-from relaydesk.relay.http_sender import root_cause
+from relaydesk.proxy import ProxySettings
+from relaydesk.relay.failures import handshake_error
+from relaydesk.relay.http_proxy import HttpProxy
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import USER_AGENT
 
@@ -45,6 +46,7 @@ async def get_runtime_info(
     *,
     ssl_context: ssl.SSLContext | None = None,
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - bounds the aiohttp session
+    proxy: ProxySettings | None = None,
 ) -> RuntimeInfo:
     """Return the relay's runtime information for ``address``.
 
@@ -54,11 +56,13 @@ async def get_runtime_info(
             or Manage); the relay refuses requests without one.
         ssl_context: TLS trust.
         timeout: total seconds for the request.
+        proxy: how to reach the relay; ``None`` = system mode.
 
     Raises:
         EntityNotFound: the relay answered with a feed (no such entity) or 404.
         Unauthorized, Forbidden, HandshakeFailed: the relay refused.
         RemoteProtocolViolation: the answer is not a valid Atom document.
+        ProxyError: the proxy on the way failed.
         RelayUnreachable: TCP/TLS/timeout.
         AuthError: no token could be obtained.
     """
@@ -67,20 +71,21 @@ async def get_runtime_info(
     if token:
         headers["Authorization"] = token
     url = runtime_info_url(address)
+    via = HttpProxy.for_url(proxy, url)
     try:
         async with (
             aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(ssl=ssl_context if ssl_context else True),
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as session,
-            session.get(url, headers=headers) as response,
+            session.get(url, headers=headers, **via.kwargs()) as response,
         ):
             body = await response.content.read(256 * 1024)
             status, reason = response.status, response.reason or ""
             content_type = response.headers.get("Content-Type", "")
             response_headers = dict(response.headers)
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise unreachable_error(root_cause(exc), address.namespace) from exc
+        raise via.error(exc, address.namespace) from exc
     if status >= 300:
         raise handshake_error(status, reason, body, headers=response_headers)
     info = parse_runtime_info(body, content_type)

@@ -10,6 +10,7 @@ clean pipe to the listener (§5.2).
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -19,6 +20,7 @@ from websockets.asyncio.client import ClientConnection
 from relaydesk.errors import InvalidField, RelayDeskError
 from relaydesk.protocol import HybridConnectionAddress
 from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
+from relaydesk.proxy import ProxySettings
 from relaydesk.relay.connection import MessageConnection
 from relaydesk.relay.event_queue import DEFAULT_CAPACITY, EventQueue
 from relaydesk.relay.events import (
@@ -104,6 +106,7 @@ async def connect(
     allowed_listeners: Sequence[str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
     settings: WebSocketSettings | None = None,
+    proxy: ProxySettings | None = None,
     event_capacity: int = DEFAULT_CAPACITY,
     events: EventQueue | None = None,
     clock: Callable[[], float] = time.time,
@@ -120,6 +123,8 @@ async def connect(
         allowed_listeners: listener GUIDs to pin (§4.7).
         ssl_context: TLS trust.
         settings: timeouts and limits (default: 70 s open, like .NET).
+        proxy: how to reach the relay (overrides ``settings.proxy``; ``None``
+            keeps it, whose ``None`` is the system mode).
         event_capacity: bound of the event queue.
         events: publish into this queue (and stream it from the returned
             connection) instead of a new one. A caller that passes it can
@@ -132,6 +137,7 @@ async def connect(
         InvalidField: a header is malformed.
         Unauthorized, Forbidden, EntityNotFound, NoListener, ListenerRejected,
         HandshakeFailed: the relay or the listener refused.
+        ProxyError: the proxy on the way failed.
         RelayUnreachable: TCP/TLS/timeout.
         AuthError: no token could be obtained.
     """
@@ -153,7 +159,7 @@ async def connect(
         websocket = await open_websocket(
             url,
             ssl_context=ssl_context,
-            settings=settings or WebSocketSettings(open_timeout=70.0),
+            settings=_with_proxy(settings or WebSocketSettings(open_timeout=70.0), proxy),
             token=token.value.reveal() or None,
             headers=headers,
             subprotocols=subprotocols,
@@ -190,3 +196,7 @@ def _opened(
     return SenderConnection(
         websocket, connection_id=cid, url=shown, token=token, queue=queue, clock=clock
     )
+
+
+def _with_proxy(settings: WebSocketSettings, proxy: ProxySettings | None) -> WebSocketSettings:
+    return settings if proxy is None else dataclasses.replace(settings, proxy=proxy)

@@ -21,7 +21,9 @@ from websockets.typing import Subprotocol
 
 from relaydesk import __version__
 from relaydesk.protocol.wire_names import AUTH_HEADER
+from relaydesk.proxy import ProxySettings
 from relaydesk.relay.failures import translate_ws_error
+from relaydesk.relay.proxy_failures import websocket_proxy_error
 from relaydesk.relay.redact import RedactingLogger
 
 __all__ = ["USER_AGENT", "WebSocketSettings", "display_url", "open_websocket"]
@@ -44,6 +46,8 @@ class WebSocketSettings:
             as dead (closed with 1011, seen as a drop).
         close_timeout: seconds to wait for the peer's close frame.
         max_size: largest accepted message in bytes (``None`` = no limit).
+        proxy: how to reach the relay (:mod:`relaydesk.proxy`); ``None`` is the
+            system mode (environment / OS settings).
     """
 
     open_timeout: float = 30.0
@@ -51,6 +55,7 @@ class WebSocketSettings:
     ping_timeout: float | None = 30.0
     close_timeout: float = 2.0
     max_size: int | None = 64 * 1024 * 1024
+    proxy: ProxySettings | None = None
 
 
 def display_url(url: str) -> str:
@@ -85,14 +90,17 @@ async def open_websocket(
 
     Raises:
         HandshakeFailed: the relay or the listener refused (typed by status).
+        ProxyError: the proxy on the way failed (``settings.proxy``).
         RelayUnreachable: TCP, TLS or timeout failure.
     """
     request_headers: dict[str, str] = dict(headers or {})
     if token:
         request_headers[AUTH_HEADER] = token
+    route = (settings.proxy or ProxySettings()).route(url)
     try:
         return await connect(
             url,
+            proxy=route.url_with_credentials() if route is not None else None,
             ssl=ssl_context if ssl_context is not None else True,
             additional_headers=request_headers,
             user_agent_header=USER_AGENT,
@@ -106,6 +114,10 @@ async def open_websocket(
             logger=_WS_LOGGER,
         )
     except Exception as exc:
+        if route is not None:
+            proxy_error = websocket_proxy_error(exc, route, where_of(url))
+            if proxy_error is not None:
+                raise proxy_error from exc
         error = translate_ws_error(exc, where_of(url))
         if error is None:
             raise

@@ -70,7 +70,7 @@ def test_unreadable_or_non_pem_ca_file(tmp_path: Path) -> None:
         CaBundle(_pem(tmp_path, "junk.pem", "not a certificate"))
 
 
-def test_proxies_honour_no_proxy_and_skip_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxies_honour_no_proxy_including_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("https_proxy", "http://proxy.invalid:3128")
@@ -79,5 +79,8 @@ def test_proxies_honour_no_proxy_and_skip_loopback(monkeypatch: pytest.MonkeyPat
         proxies_for("https://login.microsoftonline.com/t")["https"] == "http://proxy.invalid:3128"
     )
     assert proxies_for("https://sts.internal.example/t") == {}
+    # Loopback has no exception of its own (curl and requests agree): NO_PROXY decides.
+    assert proxies_for("https://127.0.0.1:8443/t")["https"] == "http://proxy.invalid:3128"
+    monkeypatch.setenv("no_proxy", "internal.example,127.0.0.1,::1,localhost")
     for url in ("https://127.0.0.1:8443/t", "https://[::1]:8443/t", "https://localhost:1/t"):
         assert proxies_for(url) == {}

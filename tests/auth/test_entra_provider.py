@@ -215,13 +215,13 @@ async def test_untrusted_certificate_is_a_tls_network_error(entra: EntraSetup) -
 
 
 @pytest.mark.asyncio
-async def test_loopback_authority_ignores_https_proxy(
+async def test_no_proxy_exempts_the_local_authority_from_https_proxy(
     entra: EntraSetup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A proxy from the environment must not capture the local emulator."""
+    """A dead proxy from the environment is skipped for hosts NO_PROXY names."""
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{_closed_port()}")
     monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{_closed_port()}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     monkeypatch.delenv("no_proxy", raising=False)
     provider = _provider(entra)
     try:
