@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from relaydesk.auth.provider import TokenProvider
     from relaydesk.protocol import HybridConnectionAddress
+    from relaydesk.proxy import ProxySettings
     from relaydesk.relay.listener import Listener
     from relaydesk.relay.sender import SenderConnection
 
@@ -121,6 +122,7 @@ class CheckConfig:
         ca_file: an extra CA to trust (the emulator's).
         message: the text exchanged in the round trips.
         step_timeout: seconds each step may take.
+        proxy: how every connection goes out (``None`` = system mode).
     """
 
     address: HybridConnectionAddress
@@ -129,6 +131,7 @@ class CheckConfig:
     ca_file: Path | None = None
     message: str = "relaydesk check"
     step_timeout: float = 30.0
+    proxy: ProxySettings | None = None
 
 
 class CheckStepFailed(RelayDeskError):
@@ -226,7 +229,9 @@ class _Session:
         from relaydesk.relay.options import ListenerOptions
         from relaydesk.relay.policies import echo_handler
 
-        options = ListenerOptions(auto_echo=True, open_timeout=self._config.step_timeout)
+        options = ListenerOptions(
+            auto_echo=True, open_timeout=self._config.step_timeout, proxy=self._config.proxy
+        )
         listener = Listener(
             self._config.address,
             self._config.listener_tokens,
@@ -246,6 +251,7 @@ class _Session:
             self._config.sender_tokens,
             allowed_listeners=self._pin(),
             ssl_context=self._ssl,
+            proxy=self._config.proxy,
         )
         self._stack.push_async_callback(sender.close)
         self._sender = sender
@@ -278,6 +284,7 @@ class _Session:
             headers={"Content-Type": "text/plain", ALLOWED_LISTENERS_HEADER: self._pin()[0]},
             body=body,
             ssl_context=self._ssl,
+            proxy=self._config.proxy,
             # The step's own deadline (in _Run.step) decides; this only bounds the session.
             timeout=self._config.step_timeout + 5,
         )

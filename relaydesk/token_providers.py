@@ -19,6 +19,7 @@ from relaydesk.auth.provider import TokenProvider
 from relaydesk.auth.sas_provider import DEFAULT_SAS_TTL, SasTokenProvider, StaticSasTokenProvider
 from relaydesk.errors import InvalidField
 from relaydesk.profiles import Profile, Role
+from relaydesk.proxy import ProxySettings
 from relaydesk.secrets import Secret
 
 __all__ = ["provider_for"]
@@ -30,6 +31,7 @@ def provider_for(
     secret: Secret | None,
     *,
     sas_ttl: float = DEFAULT_SAS_TTL,
+    proxy: ProxySettings | None = None,
     clock: Callable[[], float] = time.time,
 ) -> TokenProvider:
     """Return the provider for ``role`` of ``profile``.
@@ -40,6 +42,8 @@ def provider_for(
         secret: the identity's client secret, SAS key or fixed signature
             (``ProfileStore.get_secret``); ignored for anonymous.
         sas_ttl: seconds each signed SAS token lives (``"sas"`` only).
+        proxy: how the Entra authority is reached (``None``: the profile's
+            proxy mode, without a proxy password).
 
     Raises:
         InvalidField: the secret is missing (``field="<role>.secret"``), or
@@ -68,5 +72,6 @@ def provider_for(
         authority_host=identity.authority_host,
         ca_file=identity.ca_file,
         scope=identity.scope,
+        proxy=proxy if proxy is not None else profile.proxy.settings(),
         clock=clock,
     )

@@ -9,3 +9,6 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The real proxy fixture (tinyproxy) for every test package that needs it.
+from tests.tinyproxy import make_tinyproxy  # noqa: F401

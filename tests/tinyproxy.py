@@ -79,7 +79,7 @@ class Tinyproxy:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._process = subprocess.Popen(  # noqa: S603 - fixed binary, generated config
+        self._process = subprocess.Popen(
             [TINYPROXY, "-d", "-c", str(self.config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

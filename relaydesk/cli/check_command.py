@@ -64,6 +64,7 @@ async def _check(args: argparse.Namespace, output: Output) -> int:
             listener_tokens=providers["listener"],
             sender_tokens=providers["sender"],
             ca_file=target.ca_file,
+            proxy=target.proxy,
             message=args.message,
             step_timeout=args.timeout,
         )

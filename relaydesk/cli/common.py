@@ -36,6 +36,7 @@ from relaydesk.cli.credentials import (
     resolve_target,
 )
 from relaydesk.cli.output import Output
+from relaydesk.cli.proxy_options import add_proxy_arguments
 
 if TYPE_CHECKING:
     import ssl
@@ -107,6 +108,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, sender: bool = True
     general.add_argument(
         "--json", action="store_true", help="print one JSON object per line, each with 'event'"
     )
+    add_proxy_arguments(parser)
     general.add_argument(
         "--debug", action="store_true", help="print tracebacks of unexpected errors"
     )

@@ -83,6 +83,7 @@ async def _serve(args: argparse.Namespace, output: Output, stop: asyncio.Event) 
             providers["sender"],
             options=options,
             ssl_context=ssl_context_for(target),
+            proxy=target.proxy,
         )
         await port.start()
         try:

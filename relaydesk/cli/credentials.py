@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
+from relaydesk.cli.proxy_options import proxy_from_args
 from relaydesk.errors import InvalidInput
 from relaydesk.profiles.model import IdentityConfig, Profile, Role
 from relaydesk.protocol.address import HybridConnectionAddress
@@ -34,6 +35,7 @@ from relaydesk.protocol.connection_string import ConnectionString, parse_connect
 
 if TYPE_CHECKING:
     from relaydesk.auth.provider import TokenProvider
+    from relaydesk.proxy import ProxySettings
     from relaydesk.secrets import Secret
 
 __all__ = [
@@ -94,6 +96,7 @@ class Target:
         token_lifetime: seconds each signed SAS token lives (``None``: the
             provider's default, 60 minutes).
         name: the profile name (``--profile``) or ``"command line"``.
+        proxy: how every connection goes out (``None`` = system mode).
     """
 
     address: HybridConnectionAddress
@@ -102,6 +105,7 @@ class Target:
     ca_file: Path | None = None
     token_lifetime: float | None = None
     name: str = "command line"
+    proxy: ProxySettings | None = None
 
     def credential(self, role: Role) -> Credential:
         """The credential for ``role``; raises :class:`InvalidInput` when missing."""
@@ -367,10 +371,12 @@ def resolve_target(
     address = _address(getattr(args, "address", None), cs)
     ca_file = Path(args.ca_file) if args.ca_file else None
     profile_name = getattr(args, "cli_profile", None) or getattr(args, "profile", None)
+    profile_proxy = None
     if profile_name:
         from relaydesk.cli.profile_source import load_profile
 
         loaded = load_profile(profile_name, roles=_profile_roles(roles, main, sender))
+        profile_proxy = loaded.proxy
         saved = _profile_credentials(loaded.profile, loaded.secrets)
         address = address or loaded.profile.parsed_address()
         main = main or saved.get("listener")
@@ -387,6 +393,7 @@ def resolve_target(
         ca_file=ca_file,
         token_lifetime=_token_lifetime(getattr(args, "token_lifetime", None)),
         name=profile_name or "command line",
+        proxy=proxy_from_args(args, reader, profile_proxy),
     )
     for role in roles:
         target.identity(role)  # raises InvalidInput when a needed identity is missing
@@ -428,4 +435,4 @@ def make_provider(target: Target, role: Role) -> TokenProvider:
 
     credential = target.credential(role)
     ttl = target.token_lifetime or DEFAULT_SAS_TTL
-    return provider_for(target.profile(), role, credential.secret, sas_ttl=ttl)
+    return provider_for(target.profile(), role, credential.secret, sas_ttl=ttl, proxy=target.proxy)

@@ -43,7 +43,10 @@ async def _info(args: argparse.Namespace, output: Output) -> int:
     target = resolve(args, output, ("listener",))
     async with token_providers(target) as providers:
         info = await get_runtime_info(
-            target.address, providers["listener"], ssl_context=ssl_context_for(target)
+            target.address,
+            providers["listener"],
+            ssl_context=ssl_context_for(target),
+            proxy=target.proxy,
         )
     record = info_record(str(target.address), info)
     output.emit(record, human=_human(record))

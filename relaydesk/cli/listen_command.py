@@ -167,7 +167,9 @@ async def _listen(args: argparse.Namespace, output: Output, stop: asyncio.Event)
                 http_handler=forwarder,
                 connection_handler=forwarder.connection_handler,
                 ssl_context=ssl_context_for(target),
-                options=ListenerOptions(http_timeout=min(59.0, args.forward_timeout + 4)),
+                options=ListenerOptions(
+                    http_timeout=min(59.0, args.forward_timeout + 4), proxy=target.proxy
+                ),
             )
         else:
             listener = Listener(
@@ -176,7 +178,7 @@ async def _listen(args: argparse.Namespace, output: Output, stop: asyncio.Event)
                 policy=reject_all(args.reject) if args.reject is not None else accept_all(),
                 http_handler=http_handler(args),
                 ssl_context=ssl_context_for(target),
-                options=ListenerOptions(auto_echo=bool(args.echo)),
+                options=ListenerOptions(auto_echo=bool(args.echo), proxy=target.proxy),
             )
         try:
             await listener.start()  # the first failure is raised: one error line, its exit code

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from relaydesk.errors import InvalidInput
 from relaydesk.profiles import Profile, ProfileStore, Role
+from relaydesk.proxy import ProxySettings
 from relaydesk.secrets import KeyringSecretStore, Secret
 
 __all__ = ["LoadedProfile", "load_profile"]
@@ -24,17 +25,19 @@ __all__ = ["LoadedProfile", "load_profile"]
 
 @dataclass(frozen=True)
 class LoadedProfile:
-    """What a profile contributes: its identities, the secrets read, a CA file.
+    """What a profile contributes: its identities, the secrets read, a CA file, a proxy.
 
     Attributes:
         profile: the saved profile (address and both identities, no secret).
         secrets: the secret of each role asked for (``None`` for anonymous).
         ca_file: the first CA file either identity names (the relay's too).
+        proxy: the profile's proxy mode, with its password from the keyring.
     """
 
     profile: Profile
     secrets: Mapping[Role, Secret | None]
     ca_file: Path | None
+    proxy: ProxySettings | None = None
 
 
 def _secret(store: ProfileStore, profile: Profile, role: Role) -> Secret | None:
@@ -78,7 +81,9 @@ def load_profile(
     secrets = {role: _secret(store, profile, role) for role in roles}
     ca_texts = [profile.identity(r).ca_file for r in ("listener", "sender")]
     ca_file = next((Path(text) for text in ca_texts if text), None)
-    return LoadedProfile(profile=profile, secrets=secrets, ca_file=ca_file)
+    password = store.get_proxy_password(profile) if profile.proxy.username else None
+    proxy = profile.proxy.settings(password)
+    return LoadedProfile(profile=profile, secrets=secrets, ca_file=ca_file, proxy=proxy)
 
 
 class _LazyKeyring:

@@ -102,6 +102,7 @@ async def _request(args: argparse.Namespace, output: Output) -> int:
             headers=headers,
             body=body,
             ssl_context=ssl_context_for(target),
+            proxy=target.proxy,
             timeout=args.timeout,
         )
     _print(response, output)

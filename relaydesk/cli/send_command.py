@@ -207,6 +207,7 @@ async def _send(args: argparse.Namespace, output: Output, stop: asyncio.Event) -
             providers["sender"],
             path_suffix=args.path,
             ssl_context=ssl_context_for(target),
+            proxy=target.proxy,
         )
         async with connection:
             output.emit({"event": "connected", "url": connection.url})

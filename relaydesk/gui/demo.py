@@ -131,7 +131,7 @@ class DemoController(QObject):
         return DemoInfo(self._emulator.namespace, DEMO_PROFILE, self.token_lifetime)
 
     async def _write_profile(self, profiles: Any) -> None:
-        from relaydesk.profiles import IdentityConfig, Profile
+        from relaydesk.profiles import IdentityConfig, Profile, ProxyConfig
         from relaydesk.secrets import Secret
 
         emulator = self._emulator
@@ -152,6 +152,8 @@ class DemoController(QObject):
             address=f"sb://{emulator.namespace}/{DEMO_ENTITY}",
             listener=identity("listener"),
             sender=identity("sender"),
+            # The emulator is on loopback: a corporate HTTPS_PROXY must not capture it.
+            proxy=ProxyConfig(mode="none"),
         )
         profiles.save(profile, overwrite=True)
         store = profiles.secrets

@@ -21,10 +21,12 @@ The package re-exports its parts: the model and its JSON form
 from __future__ import annotations
 
 from relaydesk.profiles.model import (
+    PROXY_SECRET_SLOT,
     ROLES,
     IdentityConfig,
     IdentityKind,
     Profile,
+    ProxyConfig,
     Role,
     profile_from_json,
     profile_to_json,
@@ -39,11 +41,13 @@ from relaydesk.profiles.validation import normalise_address, validate, validate_
 
 __all__ = [
     "CONFIG_DIR_ENV",
+    "PROXY_SECRET_SLOT",
     "ROLES",
     "IdentityConfig",
     "IdentityKind",
     "Profile",
     "ProfileStore",
+    "ProxyConfig",
     "Role",
     "default_config_dir",
     "normalise_address",

@@ -13,18 +13,23 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from relaydesk.errors import ProfileError
+from relaydesk.errors import InvalidField, ProfileError
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.clouds import DEFAULT_CLOUD
-from relaydesk.secrets import secret_key
+from relaydesk.secrets import Secret, secret_key
+
+if TYPE_CHECKING:
+    from relaydesk.proxy import ProxySettings
 
 __all__ = [
+    "PROXY_SECRET_SLOT",
     "ROLES",
     "IdentityConfig",
     "IdentityKind",
     "Profile",
+    "ProxyConfig",
     "Role",
     "profile_from_json",
     "profile_to_json",
@@ -83,6 +88,43 @@ class IdentityConfig:
         return "anonymous"
 
 
+#: The :class:`SecretStore` slot (``secret_key(profile, slot)``) of the proxy password.
+PROXY_SECRET_SLOT = "proxy"
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    """How this profile's connections go out (see :mod:`relaydesk.proxy`). Never a secret.
+
+    Attributes:
+        mode: ``"system"`` (environment / OS settings), ``"explicit"`` or ``"none"``.
+        url: the explicit proxy, ``http://host:port`` or ``socks5://host:port``
+            (without credentials).
+        username: the Basic user name; its password lives in the secret store
+            under :data:`PROXY_SECRET_SLOT`.
+    """
+
+    mode: str = "system"
+    url: str | None = None
+    username: str | None = None
+
+    def settings(self, password: Secret | None = None) -> ProxySettings:
+        """The runtime :class:`~relaydesk.proxy.ProxySettings`, with the password.
+
+        Raises:
+            InvalidField: ``proxy``: an unknown mode or an unusable URL.
+        """
+        from relaydesk.proxy import PROXY_MODES, ProxySettings
+
+        if self.mode not in PROXY_MODES:
+            raise InvalidField("proxy.mode", f"unknown proxy mode {self.mode!r}")
+        if self.mode == "explicit":
+            return ProxySettings.explicit(
+                self.url or "", username=self.username or None, password=password
+            )
+        return ProxySettings(self.mode, None, self.username or None, password)
+
+
 @dataclass(frozen=True)
 class Profile:
     """A named hybrid connection and its two identities. Never a secret.
@@ -96,6 +138,7 @@ class Profile:
         sender_same_as_listener: the sender uses the listener's identity and secret.
         forward_to: local base URL the listener forwards requests to
             (:mod:`relaydesk.relay.forwarding`); empty = it answers itself.
+        proxy: the proxy mode of every connection of this profile.
     """
 
     name: str
@@ -104,6 +147,7 @@ class Profile:
     sender: IdentityConfig = field(default_factory=IdentityConfig)
     sender_same_as_listener: bool = False
     forward_to: str = ""
+    proxy: ProxyConfig = field(default_factory=ProxyConfig)
 
     def identity(self, role: Role) -> IdentityConfig:
         """The identity actually used for ``role``."""
@@ -152,6 +196,17 @@ def _identity_from(data: object, where: str) -> IdentityConfig:
     return IdentityConfig(**cast(dict[str, Any], values))
 
 
+def _proxy_from(data: object) -> ProxyConfig:
+    if not isinstance(data, Mapping):
+        raise ValueError("proxy is not an object")
+    known = {f for f in ProxyConfig.__dataclass_fields__}
+    values = {k: v for k, v in data.items() if k in known}
+    for name, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"proxy.{name} is not text")
+    return ProxyConfig(**cast(dict[str, Any], values))
+
+
 def _flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError("sender_same_as_listener is not true/false")
@@ -183,6 +238,7 @@ def profile_from_json(text: str, *, source: str = "profile") -> Profile:
             sender=_identity_from(data.get("sender", {}), "sender"),
             sender_same_as_listener=_flag(data.get("sender_same_as_listener", False)),
             forward_to=_text(data.get("forward_to", ""), "forward_to"),
+            proxy=_proxy_from(data.get("proxy", {})),
         )
     except (ValueError, TypeError) as exc:
         raise ProfileError(f"{source} is not a valid profile: {exc}") from None

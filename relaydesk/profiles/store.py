@@ -23,6 +23,7 @@ import platformdirs
 from relaydesk.atomic_files import write_atomically
 from relaydesk.errors import InvalidField, InvalidInput, ProfileError
 from relaydesk.profiles.model import (
+    PROXY_SECRET_SLOT,
     ROLES,
     IdentityConfig,
     Profile,
@@ -37,6 +38,8 @@ from relaydesk.secrets import Secret, SecretStore, secret_key
 __all__ = ["CONFIG_DIR_ENV", "ProfileStore", "default_config_dir", "profile_file_name"]
 
 CONFIG_DIR_ENV = "RELAYDESK_CONFIG_DIR"
+#: Every secret a profile may own: the identities' and the proxy password.
+_SECRET_SLOTS: tuple[str, ...] = (*ROLES, PROXY_SECRET_SLOT)
 
 
 def default_config_dir() -> Path:
@@ -150,8 +153,20 @@ class ProfileStore:
         """The secret ``role`` uses (the listener's when the sender shares it)."""
         return self._secrets.get(profile.secret_key(role))
 
+    def set_proxy_password(self, name: str, password: Secret | None) -> None:
+        """Keep (or with ``None`` forget) the proxy password of profile ``name``."""
+        key = secret_key(name.strip(), PROXY_SECRET_SLOT)
+        if password:
+            self._secrets.set(key, password)
+        else:
+            self._secrets.delete(key)
+
+    def get_proxy_password(self, profile: Profile) -> Secret | None:
+        """The proxy password of ``profile``, if one is stored."""
+        return self._secrets.get(secret_key(profile.name, PROXY_SECRET_SLOT))
+
     def _move_secrets(self, old: str, new: str, *, keep_old: bool) -> None:
-        for role in ROLES:
+        for role in _SECRET_SLOTS:
             value = self._secrets.get(secret_key(old, role))
             if value is not None:
                 self._secrets.set(secret_key(new, role), value)
@@ -197,7 +212,7 @@ class ProfileStore:
         path = self.path_for(name)
         if not path.is_file():
             raise ProfileError(f"there is no profile named {name.strip()!r}")
-        for role in ROLES:
+        for role in _SECRET_SLOTS:
             self._secrets.delete(secret_key(name.strip(), role))
         try:
             path.unlink()

@@ -117,6 +117,24 @@ def _identity_problems(identity: IdentityConfig, role: Role) -> list[InvalidFiel
     return [InvalidField(f"{role}.{name}", reason) for name, reason in problems if reason]
 
 
+def _proxy_problems(profile: Profile) -> list[InvalidField]:
+    """The proxy mode and URL (:meth:`ProxyConfig.settings` checks both)."""
+    proxy = profile.proxy
+    if proxy.url and "@" in proxy.url:
+        return [
+            InvalidField(
+                "proxy.url",
+                "put the user name in its own field; the password belongs in the keyring",
+            )
+        ]
+    try:
+        proxy.settings()
+    except InvalidField as exc:
+        field = "proxy.url" if exc.field == "proxy" else exc.field
+        return [InvalidField(field, exc.reason)]
+    return []
+
+
 def validate(profile: Profile) -> list[InvalidField]:
     """Return every problem of ``profile`` (empty when valid), in form order."""
     problems: list[InvalidField] = []
@@ -130,6 +148,7 @@ def validate(profile: Profile) -> list[InvalidField]:
     problems.extend(_identity_problems(profile.listener, "listener"))
     if not profile.sender_same_as_listener:
         problems.extend(_identity_problems(profile.sender, "sender"))
+    problems.extend(_proxy_problems(profile))
     return problems
 
 

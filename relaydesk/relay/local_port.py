@@ -42,6 +42,7 @@ from relaydesk.errors import (
     RelayError,
 )
 from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.proxy import ProxySettings
 from relaydesk.relay.accepting import offered_subprotocols
 from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import ErrorOccurred, Event
@@ -130,6 +131,7 @@ class LocalPort:
         token_provider: the sender's identity (Send rights, §3).
         options: port, interface, limits.
         ssl_context: TLS trust for the relay.
+        proxy: how the relay is reached (``None`` = system mode).
         clock: wall clock for events.
     """
 
@@ -140,12 +142,14 @@ class LocalPort:
         *,
         options: LocalPortOptions,
         ssl_context: ssl.SSLContext | None = None,
+        proxy: ProxySettings | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.address = address
         self.options = options
         self._provider = token_provider
         self._ssl = ssl_context
+        self._proxy = proxy
         self._clock = clock
         self._queue = EventQueue("sender", clock=clock)
         self._runner: web.AppRunner | None = None
@@ -236,6 +240,7 @@ class LocalPort:
                 body=body or None,
                 timeout=self.options.timeout,
                 session=self._session,
+                proxy=self._proxy,
             )
         except RelayDeskError as exc:
             return self._failed(exc)
@@ -259,6 +264,7 @@ class LocalPort:
                 extra_headers=_headers_for_relay(request.headers, websocket=True),
                 subprotocols=offered_subprotocols(request.headers) or None,
                 ssl_context=self._ssl,
+                proxy=self._proxy,
             )
         except RelayDeskError as exc:
             return self._failed(exc)

@@ -7,7 +7,13 @@ import json
 import pytest
 
 from relaydesk.errors import ProfileError
-from relaydesk.profiles import IdentityConfig, profile_from_json, profile_to_json, validate
+from relaydesk.profiles import (
+    IdentityConfig,
+    ProxyConfig,
+    profile_from_json,
+    profile_to_json,
+    validate,
+)
 
 from .helpers_profiles import CLIENT, entra, sample_profile
 
@@ -25,6 +31,7 @@ def test_json_round_trip_keeps_every_field() -> None:
         listener=entra(authority_host="https://127.0.0.1:8443", scope="s", ca_file="/ca.pem"),
         sender_same_as_listener=True,
         forward_to="http://127.0.0.1:8080",
+        proxy=ProxyConfig(mode="explicit", url="http://proxy.corp:3128", username="alice"),
     )
     text = profile_to_json(profile)
     assert text.endswith("\n") and '"format": "relaydesk.profile"' in text
@@ -54,6 +61,10 @@ def test_json_round_trip_keeps_every_field() -> None:
         (
             '{"format": "relaydesk.profile", "name": "a", "address": "b", "forward_to": 8080}',
             "forward_to is not text",
+        ),
+        (
+            '{"format": "relaydesk.profile", "name": "a", "address": "b", "proxy": {"url": 1}}',
+            "proxy.url is not text",
         ),
         ("{not json", "is not a valid profile"),
     ],

@@ -189,3 +189,27 @@ def test_export_contains_no_secret_and_imports_back(tmp_path: Path, store: Profi
     assert other.get_secret(imported, "listener") is None
     with pytest.raises(ProfileError):
         other.import_json("[]")
+
+
+def test_proxy_password_lives_in_the_secret_store_and_follows_the_profile(
+    store: ProfileStore, secrets: MemorySecretStore
+) -> None:
+    from relaydesk.profiles import ProxyConfig
+
+    proxy = ProxyConfig(mode="explicit", url="http://proxy.corp:3128", username="alice")
+    store.save(sample_profile(proxy=proxy))
+    store.set_proxy_password("Local demo", Secret("pr0xy"))
+    saved = store.path_for("Local demo").read_text(encoding="utf-8")
+    assert "pr0xy" not in saved and '"username": "alice"' in saved
+    renamed = store.rename("Local demo", "Renamed")
+    assert renamed.proxy == proxy
+    assert store.get_proxy_password(renamed) == Secret("pr0xy")
+    assert secrets.keys() == ["Renamed/proxy"]
+    settings = renamed.proxy.settings(store.get_proxy_password(renamed))
+    route = settings.route("https://ns.servicebus.windows.net/demo")
+    assert (
+        route is not None and route.url_with_credentials() == "http://alice:pr0xy@proxy.corp:3128"
+    )
+    assert "pr0xy" not in store.export_json("Renamed")
+    store.delete("Renamed")
+    assert secrets.keys() == []

@@ -10,6 +10,7 @@ from relaydesk.errors import InvalidField
 from relaydesk.profiles import (
     IdentityConfig,
     Profile,
+    ProxyConfig,
     normalise_address,
     validate,
     validate_or_raise,
@@ -103,3 +104,26 @@ def test_normalise_address() -> None:
     with pytest.raises(InvalidField) as info:
         normalise_address("")
     assert info.value.field == "address"
+
+
+@pytest.mark.parametrize(
+    ("proxy", "field"),
+    [
+        (ProxyConfig(mode="sometimes"), "proxy.mode"),
+        (ProxyConfig(mode="explicit"), "proxy.url"),
+        (ProxyConfig(mode="explicit", url="ftp://p:1"), "proxy.url"),
+        (ProxyConfig(mode="explicit", url="http://bob:pw@p:1"), "proxy.url"),
+    ],
+)
+def test_proxy_problems_name_the_field(proxy: ProxyConfig, field: str) -> None:
+    problems = validate(sample_profile(proxy=proxy))
+    assert [p.field for p in problems] == [field]
+
+
+def test_proxy_modes_that_validate() -> None:
+    for proxy in (
+        ProxyConfig(),
+        ProxyConfig(mode="none"),
+        ProxyConfig(mode="explicit", url="socks5://127.0.0.1:1080", username="u"),
+    ):
+        assert validate(sample_profile(proxy=proxy)) == []

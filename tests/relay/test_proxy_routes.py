@@ -25,7 +25,7 @@ from relaydesk.relay.sender import connect
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
 from tests.relay.conftest import RelaySetup
-from tests.tinyproxy import Tinyproxy, free_port, make_tinyproxy  # noqa: F401 - fixture
+from tests.tinyproxy import Tinyproxy, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 
@@ -146,7 +146,9 @@ async def test_missing_or_wrong_credentials_are_407(
                 await tokens.get_token()
         finally:
             tokens.close()
-        assert ("407" in str(ws_error.value) or "401" in str(ws_error.value)) and ws_error.value.remedy
+        assert (
+            "407" in str(ws_error.value) or "401" in str(ws_error.value)
+        ) and ws_error.value.remedy
         assert "wrong" not in str(ws_error.value)
 
 

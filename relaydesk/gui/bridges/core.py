@@ -37,6 +37,7 @@ from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.profiles import Profile
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RuntimeInfo
 from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
+from relaydesk.proxy import ProxySettings
 from relaydesk.relay.accepting import ConnectionHandler
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.event_queue import EventQueue
@@ -139,6 +140,7 @@ class CoreSenderSession:
                 backend.address,
                 backend.sender_provider,
                 ssl_context=backend.ssl_context,
+                proxy=backend.proxy,
                 allowed_listeners=[pinned] if pinned else None,
                 events=self._queue,
             )
@@ -175,6 +177,7 @@ class CoreBackend:
     sender_provider: TokenProvider
     ssl_context: ssl.SSLContext
     ca_file: str | None = None
+    proxy: ProxySettings | None = None
 
     def listener_opener(self) -> ListenerOpener:
         """Return the opener the :class:`ListenerBridge` calls on Start."""
@@ -188,7 +191,7 @@ class CoreBackend:
                 http_handler=_http_handler(policy, forwards),
                 connection_handler=_connection_handler(policy, forwards),
                 ssl_context=self.ssl_context,
-                options=ListenerOptions(close_timeout=CLOSE_TIMEOUT),
+                options=ListenerOptions(close_timeout=CLOSE_TIMEOUT, proxy=self.proxy),
             )
             return CoreListenerSession(listener, forwards)
 
@@ -218,6 +221,7 @@ class CoreBackend:
                 headers=headers,
                 body=spec.body or None,
                 ssl_context=self.ssl_context,
+                proxy=self.proxy,
             )
             return response.event()
 
@@ -233,13 +237,19 @@ class CoreBackend:
         async def fetch() -> RuntimeInfo:
             try:
                 return await get_runtime_info(
-                    self.address, self.sender_provider, ssl_context=self.ssl_context
+                    self.address,
+                    self.sender_provider,
+                    ssl_context=self.ssl_context,
+                    proxy=self.proxy,
                 )
             except (Unauthorized, Forbidden):
                 if self.listener_provider is self.sender_provider:
                     raise
                 return await get_runtime_info(
-                    self.address, self.listener_provider, ssl_context=self.ssl_context
+                    self.address,
+                    self.listener_provider,
+                    ssl_context=self.ssl_context,
+                    proxy=self.proxy,
                 )
 
         return fetch
@@ -253,6 +263,7 @@ class CoreBackend:
             listener_tokens=self.listener_provider,
             sender_tokens=self.sender_provider,
             ca_file=Path(self.ca_file) if self.ca_file else None,
+            proxy=self.proxy,
         )
 
 
@@ -261,6 +272,7 @@ def build_backend(
     listener_secret: Secret | None,
     sender_secret: Secret | None,
     providers: ProviderFactory = provider_for,
+    proxy_password: Secret | None = None,
 ) -> CoreBackend:
     """Build providers and TLS trust for ``profile``.
 
@@ -274,13 +286,15 @@ def build_backend(
     """
     listener = profile.identity("listener")
     ca_file = listener.ca_file or profile.identity("sender").ca_file
+    proxy = profile.proxy.settings(proxy_password)
     return CoreBackend(
         profile=profile,
         address=profile.parsed_address(),
-        listener_provider=providers(profile, "listener", listener_secret),
-        sender_provider=providers(profile, "sender", sender_secret),
+        listener_provider=providers(profile, "listener", listener_secret, proxy=proxy),
+        sender_provider=providers(profile, "sender", sender_secret, proxy=proxy),
         ssl_context=make_ssl_context(ca_file),
         ca_file=ca_file,
+        proxy=proxy,
     )
 
 

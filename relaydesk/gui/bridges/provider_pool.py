@@ -17,13 +17,14 @@ from collections.abc import Callable, Hashable
 
 from relaydesk.auth.provider import TokenProvider
 from relaydesk.profiles import Profile, Role
+from relaydesk.proxy import ProxySettings
 from relaydesk.secrets import Secret
 from relaydesk.token_providers import provider_for
 
 __all__ = ["ProviderFactory", "ProviderPool"]
 
-#: Builds a provider for ``(profile, role, secret)``, like :func:`provider_for`.
-ProviderFactory = Callable[[Profile, Role, "Secret | None"], TokenProvider]
+#: Builds a provider for ``(profile, role, secret[, proxy=])``, like :func:`provider_for`.
+ProviderFactory = Callable[..., TokenProvider]
 
 
 class ProviderPool:
@@ -43,8 +44,17 @@ class ProviderPool:
     def __repr__(self) -> str:
         return f"ProviderPool({len(self)} providers)"  # never the keys: they hold secrets
 
-    def provider(self, profile: Profile, role: Role, secret: Secret | None) -> TokenProvider:
+    def provider(
+        self,
+        profile: Profile,
+        role: Role,
+        secret: Secret | None,
+        proxy: ProxySettings | None = None,
+    ) -> TokenProvider:
         """The provider for ``role`` of ``profile``; the pooled one when it exists.
+
+        ``proxy`` (the profile's mode with its password) is part of the pool
+        key: a provider's HTTP session is bound to its proxy.
 
         Raises:
             InvalidField: from the factory (a missing secret, an anonymous listener).
@@ -53,10 +63,11 @@ class ProviderPool:
         if identity.kind == "anonymous":
             return self._factory(profile, role, secret)  # holds nothing worth sharing
         audience = profile.address if identity.kind == "sas" else None
-        key = (identity, audience, secret)
+        key = (identity, audience, secret, proxy)
         provider = self._providers.get(key)
         if provider is None:
-            provider = self._factory(profile, role, secret)
+            extra = {} if proxy is None else {"proxy": proxy}
+            provider = self._factory(profile, role, secret, **extra)
             self._providers[key] = provider
         return provider
 

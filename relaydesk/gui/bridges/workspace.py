@@ -179,6 +179,11 @@ class Workspace(QObject):
         secrets = store.secrets
         listener_secret = await secrets.get_async(profile.secret_key("listener"))
         sender_secret = await secrets.get_async(profile.secret_key("sender"))
+        proxy_password = (
+            await asyncio.to_thread(store.get_proxy_password, profile)
+            if profile.proxy.username
+            else None
+        )
         from relaydesk.gui.bridges.core import build_backend
         from relaydesk.gui.bridges.provider_pool import ProviderPool
 
@@ -198,7 +203,11 @@ class Workspace(QObject):
         }
         try:
             backend = build_backend(
-                profile, listener_secret, sender_secret, self._providers.provider
+                profile,
+                listener_secret,
+                sender_secret,
+                self._providers.provider,
+                proxy_password=proxy_password,
             )
         except Exception:
             self._configure(None)
