@@ -16,7 +16,6 @@ from __future__ import annotations
 import socket
 import ssl
 
-import aiohttp
 from websockets.exceptions import InvalidProxyMessage, InvalidProxyStatus
 
 from relaydesk.errors import ProxyError
@@ -64,7 +63,13 @@ def websocket_proxy_error(exc: BaseException, route: ProxyRoute, target: str) ->
 
 
 def aiohttp_proxy_error(exc: BaseException, route: ProxyRoute, target: str) -> ProxyError | None:
-    """Map an exception of an aiohttp request made with ``proxy=``."""
+    """Map an exception of an aiohttp request made with ``proxy=``.
+
+    aiohttp is imported here, not at the top: WebSocket-only commands
+    (``relaydesk send``) must start without it.
+    """
+    import aiohttp
+
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         return refused(route, target, exc.status, redact(exc.message or ""))
     if isinstance(exc, aiohttp.ClientProxyConnectionError):
