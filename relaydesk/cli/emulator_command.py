@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=3600,
         metavar="SECONDS",
-        help="lifetime of issued Entra tokens (default 3600)",
+        help="lifetime of issued Entra tokens, >= 1 (default 3600)",
     )
     parser.add_argument(
         "--token-expiry-grace",

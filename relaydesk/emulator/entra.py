@@ -53,10 +53,12 @@ from relaydesk.errors import EmulatorError
 __all__ = [
     "ACCEPTED_AUDIENCES",
     "ACCEPTED_SCOPES",
+    "MIN_TOKEN_LIFETIME",
     "RELAY_AUDIENCE",
     "EntraService",
     "JwtPrincipal",
     "JwtValidator",
+    "check_token_lifetime",
     "issue_token_for",
     "v1_issuer",
 ]
@@ -66,10 +68,30 @@ _log = logging.getLogger(__name__)
 #: §10.1: SDKs send the double-slash form, azure-relay-bridge the single one.
 ACCEPTED_SCOPES = ("https://relay.azure.net/.default", "https://relay.azure.net//.default")
 
+#: Shortest access token lifetime the emulator issues, in seconds. The token
+#: response's ``expires_in`` is a whole number of seconds (RFC 6749 §5.1), so
+#: a shorter lifetime is announced as ``expires_in: 0``: a token expired on
+#: arrival, which no client can schedule a renewal for (MSAL treats it as
+#: stale at once) and which the relay would close with 1008 right after the
+#: listener attached. At 1 s a client that renews halfway (relay/renewal.py)
+#: has half a second for the token round trip on loopback: enough, and the
+#: shortest lifetime that exercises renewal. (Entra's own floor is 10 min.)
+MIN_TOKEN_LIFETIME = 1.0
+
 _GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _MULTI_TENANT_ALIASES = frozenset({"common", "organizations", "consumers"})
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
+
+
+def check_token_lifetime(seconds: float) -> None:
+    """Raise :class:`EmulatorError` unless ``seconds`` is a lifetime the emulator issues."""
+    if not (seconds >= MIN_TOKEN_LIFETIME and math.isfinite(seconds)):
+        raise EmulatorError(
+            f"token_lifetime must be a finite number of seconds >= {MIN_TOKEN_LIFETIME:g}, "
+            f"not {seconds!r}: expires_in is whole seconds, and a shorter token expires "
+            "before any client can renew it"
+        )
 
 
 def _clip(value: str, limit: int = 80) -> str:
@@ -97,8 +119,7 @@ class EntraService:
     def __init__(
         self, world: World, *, token_lifetime: float = 3600, now: Callable[[], float] = time.time
     ) -> None:
-        if not (token_lifetime > 0 and math.isfinite(token_lifetime)):
-            raise EmulatorError("token_lifetime must be a positive finite number")
+        check_token_lifetime(token_lifetime)
         self.world = world
         self.token_lifetime = token_lifetime
         self._now = now

@@ -14,6 +14,7 @@ error.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from relaydesk.protocol.sas import invalid_signature, wrong_audience
 
 __all__ = [
     "ACCEPTED_AUDIENCES",
+    "DEFAULT_LEEWAY",
     "RELAY_AUDIENCE",
     "JwtPrincipal",
     "JwtValidator",
@@ -41,6 +43,9 @@ __all__ = [
 RELAY_AUDIENCE = "https://relay.azure.net"
 #: §13: both trailing-slash forms are accepted as the Relay audience.
 ACCEPTED_AUDIENCES = (RELAY_AUDIENCE, RELAY_AUDIENCE + "/")
+#: Clock skew (seconds) :class:`JwtValidator` allows around ``exp``/``nbf``
+#: unless told otherwise (``EmulatorOptions.token_leeway``).
+DEFAULT_LEEWAY = 5.0
 _MAX_TOKEN_CHARS = 16384
 
 
@@ -97,7 +102,11 @@ def mint_token(
     """The signed v1.0 access token of ``identity`` (claims in the module docstring).
 
     The token endpoint calls this with only the times; the other keywords
-    exist for :func:`issue_token_for`'s deliberately wrong tokens.
+    exist for :func:`issue_token_for`'s deliberately wrong tokens. ``exp``
+    is rounded *up* to the whole second: the token then lives at least
+    ``lifetime`` (and at least the endpoint's ``expires_in``), so a client
+    that renews by ``expires_in`` is never surprised by an earlier expiry.
+    Rounded down, a 1 s token could expire a moment after it was issued.
     """
     tid = tenant_id or world.tenant_id
     iss = issuer or v1_issuer(tid)
@@ -108,7 +117,7 @@ def mint_token(
         "idp": iss,
         "iat": iat,
         "nbf": iat,
-        "exp": int(issued_at + lifetime),
+        "exp": math.ceil(issued_at + lifetime),
         "appid": identity.client_id,
         "appidacr": "1",
         "azp": identity.client_id,
@@ -145,7 +154,11 @@ class JwtValidator:
     """
 
     def __init__(
-        self, world: World, *, leeway: float = 5.0, now: Callable[[], float] = time.time
+        self,
+        world: World,
+        *,
+        leeway: float = DEFAULT_LEEWAY,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self._world = world
         self._leeway = leeway

@@ -25,8 +25,9 @@ from relaydesk.emulator.admin import ADMIN_PREFIX, AdminApi
 from relaydesk.emulator.authz import Authorizer, loopback_host_check
 from relaydesk.emulator.certs import ensure_certificates, server_ssl_context
 from relaydesk.emulator.context import HybridConnectionInfo, RelayContext, RelaySettings
-from relaydesk.emulator.entra import EntraService, JwtValidator
+from relaydesk.emulator.entra import EntraService, JwtValidator, check_token_lifetime
 from relaydesk.emulator.faults import Faults
+from relaydesk.emulator.jwt_tokens import DEFAULT_LEEWAY
 from relaydesk.emulator.relay import Relay
 from relaydesk.emulator.world import World, load_world
 from relaydesk.errors import EmulatorError
@@ -62,6 +63,9 @@ class EmulatorOptions:
         token_lifetime: seconds an Entra access token is valid.
         allow_non_loopback: permit binding a non-loopback host.
         token_expiry_grace: seconds a control channel outlives its token (§4.6).
+        token_leeway: clock skew, in seconds, the JWT validator allows past a
+            token's ``exp`` and before its ``nbf`` (default 5 s, as Entra
+            validators commonly allow); tests set 0 to see an expiry at once.
         http_response_timeout: listener deadline for HTTP requests (§7.3: 60 s).
         rendezvous_timeout: validity of accept addresses and how long a
             WebSocket sender waits for the listener (§5.2: 30 s).
@@ -75,6 +79,7 @@ class EmulatorOptions:
     token_lifetime: float = 3600
     allow_non_loopback: bool = False
     token_expiry_grace: float = 0.0
+    token_leeway: float = DEFAULT_LEEWAY
     http_response_timeout: float = 60.0
     rendezvous_timeout: float = 30.0
     max_listeners: int = 25
@@ -106,13 +111,15 @@ def _check_options(options: EmulatorOptions) -> None:
         raise EmulatorError(f"port {options.port} is out of range 0-65535")
     # Non-finite values would pass a plain comparison (nan) or break later
     # (inf seconds cannot be an int "expires_in" or a JWT "exp").
-    for name in ("token_lifetime", "http_response_timeout", "rendezvous_timeout"):
+    check_token_lifetime(options.token_lifetime)
+    for name in ("http_response_timeout", "rendezvous_timeout"):
         value = getattr(options, name)
         if not (value > 0 and math.isfinite(value)):
             raise EmulatorError(f"{name} must be a positive finite number, not {value!r}")
-    grace = options.token_expiry_grace
-    if not (grace >= 0 and math.isfinite(grace)):
-        raise EmulatorError(f"token_expiry_grace must be a finite number >= 0, not {grace!r}")
+    for name in ("token_expiry_grace", "token_leeway"):
+        value = getattr(options, name)
+        if not (value >= 0 and math.isfinite(value)):
+            raise EmulatorError(f"{name} must be a finite number >= 0, not {value!r}")
     if options.max_listeners < 1:
         raise EmulatorError("max_listeners must be >= 1")
     if not is_loopback_host(options.host) and not options.allow_non_loopback:
@@ -240,7 +247,7 @@ class Emulator:
         authorizer = Authorizer(
             world,
             namespace_host_check=loopback_host_check(self._extra_names()),
-            jwt_validator=JwtValidator(world),
+            jwt_validator=JwtValidator(world, leeway=options.token_leeway),
         )
         ctx = RelayContext(
             settings=settings,

@@ -118,6 +118,7 @@ def test_sigterm_closes_websockets_with_1001(tmp_path: Path) -> None:
     [
         ["--port", "99999"],
         ["--token-lifetime", "0"],
+        ["--token-lifetime", "0.5"],
         ["--token-expiry-grace", "x"],
         ["--token-expiry-grace", "nan"],
         ["--token-lifetime", "inf"],

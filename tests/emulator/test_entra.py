@@ -21,6 +21,7 @@ import pytest_asyncio
 import requests
 
 from relaydesk.emulator.entra import (
+    MIN_TOKEN_LIFETIME,
     RELAY_AUDIENCE,
     EntraService,
     JwtValidator,
@@ -125,7 +126,8 @@ async def test_jwks_verifies_issued_tokens(entra: EntraServer) -> None:
 @pytest.mark.asyncio
 @pytest.mark.parametrize("scope", [SCOPE, "https://relay.azure.net//.default"])
 async def test_client_credentials(entra: EntraServer, scope: str) -> None:
-    before = int(time.time())
+    asked_at = time.time()
+    before = int(asked_at)
     form = _form(entra, scope=scope, client_info="1", unknown_field="ignored")
     status, headers, body = await _request(
         entra, "POST", f"/{entra.world.tenant_id}/oauth2/v2.0/token", data=form
@@ -148,7 +150,8 @@ async def test_client_credentials(entra: EntraServer, scope: str) -> None:
     assert claims["oid"] == claims["sub"] == ident.object_id
     assert (claims["idtyp"], claims["ver"]) == ("app", "1.0")
     assert before <= claims["iat"] == claims["nbf"] <= int(time.time())
-    assert claims["exp"] == claims["iat"] + 3600
+    # exp is rounded up: the token lives at least the expires_in it was sold with.
+    assert claims["exp"] >= asked_at + 3600 and claims["exp"] - claims["iat"] in (3600, 3601)
     principal = JwtValidator(entra.world).validate(token)
     assert (principal.object_id, principal.app_id) == (ident.object_id, ident.client_id)
 
@@ -175,12 +178,28 @@ async def test_token_lifetime_is_configurable(tmp_path: Path) -> None:
         )
     assert status == 200 and body["expires_in"] == 90
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
-    assert claims["exp"] - claims["iat"] == 90
+    assert claims["exp"] - claims["iat"] in (90, 91)
 
 
-@pytest.mark.parametrize("lifetime", [0, -1, float("inf"), float("nan")])
-def test_token_lifetime_must_be_positive(tmp_path: Path, lifetime: float) -> None:
-    with pytest.raises(EmulatorError, match="positive"):
+@pytest.mark.asyncio
+async def test_a_one_second_token_lives_a_second_from_its_issue(tmp_path: Path) -> None:
+    """Rounded down, ``exp`` of a 1 s token could fall a moment after issue: the
+    relay then closed the listener with 1008 before it could renew (§4.6)."""
+    async with serve_entra(tmp_path, token_lifetime=MIN_TOKEN_LIFETIME) as server:
+        for _ in range(5):
+            asked_at = time.time()
+            status, _, body = await _request(
+                server, "POST", f"/{server.world.tenant_id}/oauth2/v2.0/token", data=_form(server)
+            )
+            assert status == 200 and body["expires_in"] == 1
+            claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+            assert claims["exp"] >= asked_at + body["expires_in"]
+
+
+@pytest.mark.parametrize("lifetime", [0, 0.5, -1, float("inf"), float("nan")])
+def test_token_lifetime_has_a_floor_of_one_second(tmp_path: Path, lifetime: float) -> None:
+    """Below 1 s ``expires_in`` would be 0: a token no client can renew in time."""
+    with pytest.raises(EmulatorError, match=r">= 1.*renew"):
         EntraService(load_world(tmp_path), token_lifetime=lifetime)
 
 

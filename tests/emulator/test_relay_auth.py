@@ -7,9 +7,11 @@ import json
 import time
 from typing import Any
 
+import jwt
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from relaydesk.emulator.jwt_tokens import issue_token_for
 from relaydesk.protocol.sas import build_sas_token
 from tests.emulator.conftest import RelayKit, kit_for
 from tests.emulator.test_relay import echo_once, refused
@@ -71,13 +73,38 @@ async def test_sender_401_for_missing_and_invalid_tokens(kit: RelayKit) -> None:
 
 @pytest.mark.asyncio
 async def test_expired_entra_token_is_401(make_emulator: Any) -> None:
-    emulator = await make_emulator(token_lifetime=1)
+    """With no leeway a token is refused from its ``exp`` on (§4.2): the
+    emulator's shortest token, waited out (no sleep past a leeway)."""
+    emulator = await make_emulator(token_lifetime=1, token_leeway=0)
     kit = kit_for(emulator)
     token = await kit.entra_token("listener")
-    await asyncio.sleep(7)  # past exp + the validator's 5 s leeway
+    expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(max(0.0, expires_at - time.time()))  # ≤ 2 s: the token's own life
     async with asyncio.timeout(20):
         status, reason = await refused(kit.listen(token=token))
         assert status == 401 and "expired" in reason.lower()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("leeway", "accepted"), [(0.0, False), (30.0, True)])
+async def test_the_validator_leeway_is_an_emulator_option(
+    make_emulator: Any, leeway: float, accepted: bool
+) -> None:
+    """A token that expired 10 s ago passes the handshake only within
+    ``token_leeway``; the channel then ends at once, its token being past
+    expiry (+ grace), with 1008 (§4.3)."""
+    emulator = await make_emulator(token_leeway=leeway)
+    kit = kit_for(emulator)
+    token = issue_token_for(emulator.world, "listener", now=time.time() - 11, lifetime=1)
+    async with asyncio.timeout(20):
+        if accepted:
+            async with await kit.listen(token=token) as control:
+                with pytest.raises(ConnectionClosed) as info:
+                    await control.recv()
+            assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+        else:
+            status, reason = await refused(kit.listen(token=token))
+            assert status == 401 and "expired" in reason.lower()
 
 
 @pytest.mark.asyncio

@@ -85,6 +85,9 @@ async def test_options_are_checked(tmp_path: Path) -> None:
         {"token_expiry_grace": -1},
         {"token_expiry_grace": float("nan")},
         {"token_lifetime": float("inf")},
+        {"token_lifetime": 0.5},
+        {"token_leeway": -1},
+        {"token_leeway": float("inf")},
         {"rendezvous_timeout": float("nan")},
         {"max_listeners": 0},
     ]
