@@ -160,7 +160,8 @@ async def test_revoked_sender_role_shows_the_403_remedy(window: MainWindow) -> N
     assert "5 minutes" in badge.remedy_label.text()
     token = window.sender_pane.token_badge.token  # shown even though it was refused
     assert token is not None and token.kind == "entra"
-    assert window.sender_pane.connect_button.text() == "Connect"
+    # The refusal (error) and the OFFLINE it causes are two events: wait for both.
+    await until(lambda: window.sender_pane.connect_button.text() == "Connect", "Connect again")
     await until(
         lambda: any(
             isinstance(e, StateChanged) and e.side == "sender" and e.error is not None
