@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from relaydesk.gui.demo import DEMO_HTTP_TIMEOUT, DEMO_RESPONSE_DELAY, DemoController
 from relaydesk.gui.models.formatting import format_duration
@@ -63,9 +63,14 @@ class SlowListenerStory(QObject):
     def _on_sender_failed(self, info: ErrorInfo) -> None:
         if not (self._demo.slow and info.status == 504):
             return
-        self._window.timeline_model.append_note(
-            "sender",
-            Severity.WARNING,
-            "504: the relay held the listener's answer past the deadline (demo fault)",
-            SENDER_NOTE,
+        # After the 504's own row, which the bridge adds right after this signal.
+        QTimer.singleShot(
+            0,
+            lambda: self._window.timeline_model.append_note(
+                "sender",
+                Severity.WARNING,
+                "504 explained: the relay held the listener's answer past the deadline "
+                "(demo fault)",
+                SENDER_NOTE,
+            ),
         )

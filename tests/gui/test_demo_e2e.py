@@ -217,14 +217,14 @@ async def test_slow_listener_tells_the_same_story_on_both_sides(window: MainWind
     assert held and all("held by the relay" in p and "504" in p for p in held)
     # The sender's failure says why the 504 came although the listener answered.
     assert "Demo fault 'Slow listener' is on" in tab.response_view.toPlainText()
-    notes = {
-        (entry.side, entry.text)
-        for entry in (
-            window.timeline_model.entry(r) for r in range(window.timeline_model.rowCount())
-        )
-        if "demo fault" in entry.text
-    }
+    model = window.timeline_model
+    await until(
+        lambda: "504 explained" in model.entry(model.rowCount() - 1).text, "the sender's note"
+    )
+    entries = [model.entry(r) for r in range(model.rowCount())]
+    notes = {(entry.side, entry.text) for entry in entries if "demo fault" in entry.text}
     assert {side for side, _text in notes} == {"listener", "sender"}
+    assert entries[-2].side == "sender" and "504" in entries[-2].text  # the error, then why
 
     window.demo_bar.slow_button.click()  # off again: no more notes
     await until(lambda: "promptly" in window.demo_bar.result_label.text(), "prompt mode")
