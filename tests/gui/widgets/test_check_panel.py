@@ -75,3 +75,16 @@ def test_show_event_adds_remedy_and_tracking_id(panel: CheckPanel) -> None:
         "✗ Sender connected failed 500.0 ms Forbidden 403"
         " · Remedy: assign the role · TrackingId: trk"
     )
+
+
+def test_a_passed_detail_is_one_line_and_a_failure_wraps(panel: CheckPanel) -> None:
+    panel.resize(420, 200)
+    width = panel.minimumSizeHint().width()
+    long = "listener: entra token for 033092c1-81da-49fe-a327-b9e5f708b8ca, cached " * 3
+    panel.set_step("token", "passed", 0.01, long)
+    detail = panel._rows["token"].detail
+    assert panel.minimumSizeHint().width() == width  # elided, not widening the panel
+    assert not detail.wordWrap()  # one line (the old label wrapped and was clipped)
+    assert detail.toolTip() == long  # whole in the tooltip
+    panel.set_step("token", "failed", 0.01, long)
+    assert detail.wordWrap()  # a cause and remedy are read, not elided
