@@ -40,6 +40,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "relaydesk.cli.info_command",
         "show the relay's runtime information: listener count, client authorization",
     ),
+    "diagnose": (
+        "relaydesk.cli.diagnose_command",
+        "walk the path to the relay step by step (DNS, proxy, TLS, token, listeners)",
+    ),
 }
 
 

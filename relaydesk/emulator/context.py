@@ -88,6 +88,8 @@ class RelaySettings:
             before the 1008 close (§4.6).
         response_delay: fault knob: extra seconds before a listener's HTTP
             response is delivered (counts against the deadline).
+        rendezvous_authority: ``host:port`` of rendezvous addresses when they
+            are not the namespace's (a gateway port), else ``None``.
     """
 
     rendezvous_timeout: float = 30.0
@@ -95,6 +97,7 @@ class RelaySettings:
     max_listeners: int = 25
     token_expiry_grace: float = 0.0
     response_delay: float | None = None
+    rendezvous_authority: str | None = None
 
 
 @dataclass

@@ -95,14 +95,15 @@ def rendezvous_url(
     """Return a builder of the one-time address for a rendezvous id.
 
     The address keeps the sender's suffix and non-``sb-hc`` query (§5.1) and
-    points at the emulator itself.
+    points at the emulator itself (its gateway port when it has one).
     """
     query = strip_sb_hc_params(request.query_string)
+    authority = ctx.settings.rendezvous_authority or ctx.namespace
 
     def build(rendezvous_id: str) -> str:
         prefix = f"{query}&" if query else ""
         return (
-            f"wss://{ctx.namespace}/$hc/{info.name}{suffix}?{prefix}"
+            f"wss://{authority}/$hc/{info.name}{suffix}?{prefix}"
             f"{ACTION_PARAM}={action}&{ID_PARAM}={rendezvous_id}"
         )
 

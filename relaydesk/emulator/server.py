@@ -70,6 +70,10 @@ class EmulatorOptions:
         rendezvous_timeout: validity of accept addresses and how long a
             WebSocket sender waits for the listener (§5.2: 30 s).
         max_listeners: listeners per hybrid connection (§4.7: 25).
+        gateway_port: ``None`` mints rendezvous addresses on the main port;
+            a number (0 = any free port) serves rendezvous on a second port
+            of the same host, as Azure sends rendezvous to gateway hosts other
+            than the namespace's (diagnosis tests close it to play a firewall).
     """
 
     host: str = "127.0.0.1"
@@ -83,6 +87,7 @@ class EmulatorOptions:
     http_response_timeout: float = 60.0
     rendezvous_timeout: float = 30.0
     max_listeners: int = 25
+    gateway_port: int | None = None
 
     def validate(self) -> None:
         """Raise :class:`EmulatorError` for options that make no sense or expose the emulator."""
@@ -152,7 +157,10 @@ class Emulator:
         self._world: World | None = None
         self._faults: Faults | None = None
         self._ca_file: Path | None = None
+        self._gateway: web.SockSite | None = None
         self.port = 0
+        #: the rendezvous port when ``options.gateway_port`` is set, else ``None``
+        self.gateway_port: int | None = None
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -187,6 +195,9 @@ class Emulator:
         world, files, ssl_context = await asyncio.to_thread(self._prepare, data_dir)
         sock = self._bind()
         self.port = sock.getsockname()[1]
+        gateway_sock = None if options.gateway_port is None else self._bind(options.gateway_port)
+        if gateway_sock is not None:
+            self.gateway_port = gateway_sock.getsockname()[1]
         runner: web.AppRunner | None = None
         try:
             runner = web.AppRunner(
@@ -194,10 +205,15 @@ class Emulator:
             )
             await runner.setup()
             await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+            if gateway_sock is not None:
+                self._gateway = web.SockSite(runner, gateway_sock, ssl_context=ssl_context)
+                await self._gateway.start()
         except BaseException:
             if runner is not None:
                 await runner.cleanup()
             sock.close()
+            if gateway_sock is not None:
+                gateway_sock.close()
             raise
         self._runner, self._world, self._ca_file = runner, world, files.ca_file
         self.logger.info(
@@ -218,20 +234,25 @@ class Emulator:
         """Names beyond localhost/127.0.0.1/::1 that the host must answer to."""
         return [] if is_loopback_host(self.options.host) else [self.options.host]
 
-    def _bind(self) -> socket.socket:
-        """Bind the listening socket ourselves so port 0 yields a known port."""
+    async def close_gateway(self) -> None:
+        """Stop serving the rendezvous port (a firewall that blocks gateway hosts)."""
+        if self._gateway is not None:
+            await self._gateway.stop()
+            self._gateway = None
+
+    def _bind(self, port: int | None = None) -> socket.socket:
+        """Bind a listening socket ourselves so port 0 yields a known port."""
         host = self.options.host.strip("[]")
+        port = self.options.port if port is None else port
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, self.options.port))
+            sock.bind((host, port))
             sock.listen(128)
         except OSError as exc:
             sock.close()
-            raise EmulatorError(
-                f"cannot listen on {host}:{self.options.port}: {exc.strerror}"
-            ) from exc
+            raise EmulatorError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
         sock.setblocking(False)
         return sock
 
@@ -256,6 +277,8 @@ class Emulator:
             logger=self.logger,
             namespace=_namespace(options.host, self.port),
         )
+        if self.gateway_port is not None:
+            settings.rendezvous_authority = _namespace(options.host, self.gateway_port)
         self._relay = Relay(ctx)
         self._faults = Faults(ctx, world)
         app = web.Application(
