@@ -26,10 +26,13 @@ _ICONS = {"ok": "✔", "warning": "!", "failed": "✘", "skipped": "–", "runni
 
 def environment() -> dict[str, str]:
     """RelayDesk, Python, Qt (when installed) and OS versions, without importing Qt."""
-    try:
-        qt = metadata.version("PySide6")
-    except metadata.PackageNotFoundError:
-        qt = "not installed"
+    qt = "not installed"
+    for distribution in ("PySide6", "PySide6-Essentials", "PySide6_Essentials"):
+        try:
+            qt = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+        break
     return {
         "relaydesk": __version__,
         "python": sys.version.split()[0],
