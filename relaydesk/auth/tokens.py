@@ -24,6 +24,7 @@ from typing import Literal
 
 from relaydesk.errors import InvalidTokenFormat
 from relaydesk.protocol.sas import parse_sas_token
+from relaydesk.protocol.text import NOT_TEXT, is_text
 from relaydesk.protocol.token_info import TokenInfo
 from relaydesk.secrets import Secret
 
@@ -81,6 +82,8 @@ def decode_jwt_claims(token: str) -> Mapping[str, object]:
     # command (`relaydesk send` with a key) never pays for it.
     import jwt
 
+    if not isinstance(token, str) or not is_text(token):
+        raise InvalidTokenFormat("token", f"the access token {NOT_TEXT}")
     try:
         payload = jwt.decode(
             token,

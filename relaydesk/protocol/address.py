@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from relaydesk.errors import InvalidAddress
+from relaydesk.errors import InvalidAddress, InvalidInput, InvalidTokenFormat
+from relaydesk.protocol.text import NOT_TEXT, is_text
 from relaydesk.protocol.wire_names import (
     ACTION_PARAM,
     ID_PARAM,
@@ -28,6 +29,8 @@ from relaydesk.protocol.wire_names import (
 
 __all__ = [
     "ENTITY_PATH_MAX_LENGTH",
+    "HOST_LABEL_MAX_LENGTH",
+    "HOST_NAME_MAX_LENGTH",
     "HybridConnectionAddress",
     "check_entity_path",
     "is_loopback_host",
@@ -52,6 +55,12 @@ _SEGMENT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?\Z")
 _HOSTNAME_RE = re.compile(
     r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\Z"
 )
+#: DNS limits (RFC 1035 §2.3.4): a label is at most 63 octets, a name at most
+#: 253 characters in text form. Longer names cannot be resolved, and Python's
+#: ``idna`` codec (used by ``getaddrinfo`` and TLS SNI) raises ``UnicodeError``
+#: on a longer label, so the parser refuses them with a reason instead.
+HOST_LABEL_MAX_LENGTH = 63
+HOST_NAME_MAX_LENGTH = 253
 _IPV6_RE = re.compile(r"^[0-9a-f:.]+\Z")
 _PORT_RE = re.compile(r"^[0-9]{1,5}\Z")
 _EXAMPLE = "e.g. sb://ns.servicebus.windows.net/my-hc"
@@ -111,7 +120,22 @@ def split_host_port(netloc: str) -> tuple[str, int | None]:
             raise _invalid(f"the namespace host is missing ({_EXAMPLE})")
         if not _HOSTNAME_RE.match(host):
             raise _invalid(f"the host {_shown(host)} is not a valid host name ({_EXAMPLE})")
+        _check_dns_lengths(host)
     return host, _parse_port(port_text)
+
+
+def _check_dns_lengths(host: str) -> None:
+    """Refuse host names DNS cannot carry (RFC 1035 §2.3.4)."""
+    if len(host) > HOST_NAME_MAX_LENGTH:
+        raise _invalid(
+            f"the host name is {len(host)} characters long; the limit is {HOST_NAME_MAX_LENGTH}"
+        )
+    longest = max(host.split("."), key=len)
+    if len(longest) > HOST_LABEL_MAX_LENGTH:
+        raise _invalid(
+            f"a part of the host name between dots is {len(longest)} characters long; "
+            f"the limit is {HOST_LABEL_MAX_LENGTH}"
+        )
 
 
 def _parse_port(text: str | None) -> int | None:
@@ -137,6 +161,25 @@ def _shown(text: str) -> str:
 
 def _invalid(reason: str) -> InvalidAddress:
     return InvalidAddress(field="address", reason=reason)
+
+
+def _quoted(value: str, *, safe: str, field: str, what: str) -> str:
+    """Percent-encode one URL part; a value that is not text is refused.
+
+    Args:
+        value: the part (a path suffix, query, id, token, description).
+        safe: characters left unencoded.
+        field: the error's ``field`` (``"path"``, ``"query"`` …).
+        what: how the reason names the part (``"the path suffix"``).
+
+    Raises:
+        InvalidTokenFormat: for ``field="token"``.
+        InvalidAddress: for every other part.
+    """
+    if not is_text(value):
+        error: type[InvalidInput] = InvalidTokenFormat if field == "token" else InvalidAddress
+        raise error(field=field, reason=f"{what} {NOT_TEXT}")
+    return quote(value, safe=safe)
 
 
 @dataclass(frozen=True)
@@ -214,8 +257,13 @@ class HybridConnectionAddress:
         ``wss://ns/$hc/entity?sb-hc-action=listen&sb-hc-id=<id>`` plus
         ``&sb-hc-token=<percent-encoded token>`` when ``token`` is given
         (§3; SDKs prefer the ``ServiceBusAuthorization`` header instead).
+
+        Raises:
+            InvalidAddress: ``listener_id`` is not text (``field="listener_id"``).
+            InvalidTokenFormat: ``token`` is not text.
         """
-        query = f"{ACTION_PARAM}=listen&{ID_PARAM}={quote(listener_id, safe='')}"
+        listener = _quoted(listener_id, safe="", field="listener_id", what="the listener id")
+        query = f"{ACTION_PARAM}=listen&{ID_PARAM}={listener}"
         return f"wss://{self.namespace}/$hc/{self.entity_path}?{query}" + _token_param(token)
 
     def connect_url(
@@ -231,11 +279,19 @@ class HybridConnectionAddress:
         ``wss://ns/$hc/entity[/suffix]?[query&]sb-hc-action=connect``
         ``[&sb-hc-id=…][&sb-hc-token=…]``. ``sb-hc-*`` parameters in ``query``
         are removed first (§2) so they cannot clash with ours.
+
+        Raises:
+            InvalidAddress: a part is not text (``field`` ``"path"``, ``"query"``
+                or ``"connection_id"``).
+            InvalidTokenFormat: ``token`` is not text.
         """
         app_query = strip_sb_hc_params(query)
         params = f"{ACTION_PARAM}=connect"
         if connection_id is not None:
-            params += f"&{ID_PARAM}={quote(connection_id, safe='')}"
+            connection = _quoted(
+                connection_id, safe="", field="connection_id", what="the connection id"
+            )
+            params += f"&{ID_PARAM}={connection}"
         full_query = f"{app_query}&{params}" if app_query else params
         path = f"/$hc/{self.entity_path}{_suffix(suffix)}"
         return f"wss://{self.namespace}{path}?{full_query}" + _token_param(token)
@@ -244,6 +300,10 @@ class HybridConnectionAddress:
         """HTTP sender URL (§7.1): ``https://ns/entity[/suffix][?query]``.
 
         No ``$hc`` infix. With ``token`` the query gets ``sb-hc-token`` (§3).
+
+        Raises:
+            InvalidAddress: ``suffix`` or ``query`` is not text.
+            InvalidTokenFormat: ``token`` is not text.
         """
         app_query = strip_sb_hc_params(query)
         url = f"https://{self.namespace}/{self.entity_path}{_suffix(suffix)}"
@@ -296,12 +356,16 @@ def _entity_from_path(path: str) -> str:
 def _suffix(suffix: str) -> str:
     """Path suffix after the entity: ``""`` or ``/`` + encoded suffix."""
     suffix = suffix.lstrip("/")
-    return f"/{quote(suffix, safe=_PATH_SAFE)}" if suffix else ""
+    if not suffix:
+        return ""
+    return "/" + _quoted(suffix, safe=_PATH_SAFE, field="path", what="the path suffix")
 
 
 def _token_param(token: str | None) -> str:
     """``&sb-hc-token=<token>`` with every reserved character encoded (§2)."""
-    return "" if token is None else f"&{TOKEN_PARAM}={quote(token, safe='')}"
+    if token is None:
+        return ""
+    return f"&{TOKEN_PARAM}=" + _quoted(token, safe="", field="token", what="the token")
 
 
 def reject_url(accept_address: str, status_code: int, status_description: str) -> str:
@@ -310,11 +374,20 @@ def reject_url(accept_address: str, status_code: int, status_description: str) -
     ``accept.address`` + ``&sb-hc-statusCode=<code>&sb-hc-statusDescription=<enc>``
     (the .NET/Java form; the service answers that handshake with 410 Gone on
     success). ``?`` is used instead of ``&`` if the address has no query.
+
+    Raises:
+        InvalidAddress: the address or the description is not text
+            (``field`` ``"address"`` or ``"status_description"``).
     """
+    if not is_text(accept_address):
+        raise _invalid(f"the rendezvous address {NOT_TEXT}")
+    description = _quoted(
+        status_description, safe="", field="status_description", what="the status description"
+    )
     separator = "&" if "?" in accept_address else "?"
     return (
         f"{accept_address}{separator}{STATUS_CODE_PARAM}={int(status_code)}"
-        f"&{STATUS_DESCRIPTION_PARAM}={quote(status_description, safe='')}"
+        f"&{STATUS_DESCRIPTION_PARAM}={description}"
     )
 
 
@@ -330,6 +403,9 @@ def strip_sb_hc_params(query: str) -> str:
     The service's prefix match is case-sensitive or not — [UNKNOWN]; we
     match case-insensitively, the safe choice: a mis-cased ``SB-HC-TOKEN``
     is never forwarded to a listener.
+
+    Raises:
+        InvalidAddress: the query is not text (``field="query"``).
     """
     query = query.removeprefix("?")
     if not query:
@@ -339,7 +415,7 @@ def strip_sb_hc_params(query: str) -> str:
         for segment in query.split("&")
         if not ("=" in segment and segment.lower().startswith(RESERVED_PARAM_PREFIX))
     ]
-    return quote("&".join(kept), safe=_QUERY_SAFE)
+    return _quoted("&".join(kept), safe=_QUERY_SAFE, field="query", what="the query")
 
 
 def split_entity_path(path: str, known: Iterable[str]) -> tuple[str, str] | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from relaydesk.errors import InvalidAddress, InvalidConnectionString, InvalidTokenFormat
 from relaydesk.protocol.address import HybridConnectionAddress, check_entity_path, split_host_port
 from relaydesk.protocol.sas import parse_sas_token
+from relaydesk.protocol.text import NOT_TEXT, is_text
 
 __all__ = ["ConnectionString", "parse_connection_string"]
 
@@ -153,6 +154,8 @@ def parse_connection_string(text: str) -> ConnectionString:
     """
     if not isinstance(text, str) or not text.strip():
         raise _invalid("connection_string", f"the connection string is empty; expected {_EXAMPLE}")
+    if not is_text(text):
+        raise _invalid("connection_string", f"the connection string {NOT_TEXT}")
     values = _segments(text.strip())
     if _AUTHENTICATION in values:
         raise _invalid(

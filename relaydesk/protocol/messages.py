@@ -14,7 +14,8 @@ we refuse the ambiguity); an object with only unknown keys becomes
 :class:`UnknownCommand` (§4.4: unknown commands are ignored).
 
 Duplicate names inside any JSON object are a violation too (ambiguous), as
-are ``NaN``/``Infinity`` (not JSON).
+are ``NaN``/``Infinity`` (not JSON) and ``\\ud800``-style escapes of a lone
+surrogate (RFC 8259 §8.2: not text; no header, address or token can carry it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from relaydesk.errors import RemoteProtocolViolation
 from relaydesk.protocol.headers import Headers
+from relaydesk.protocol.text import is_text
 
 __all__ = [
     "INLINE_BODY_LIMIT",
@@ -176,8 +178,12 @@ def _load_json(data: str | bytes) -> Any:
             raise _violation("control message is not valid UTF-8") from None
     if not isinstance(data, str):
         raise _violation("control message must be text")
+    if not is_text(data):
+        raise _violation("control message is not valid text (a lone surrogate)")
     try:
-        return json.loads(data, object_pairs_hook=_unique_pairs, parse_constant=_reject_constant)
+        document = json.loads(
+            data, object_pairs_hook=_unique_pairs, parse_constant=_reject_constant
+        )
     except json.JSONDecodeError as exc:
         raise _violation(f"control message is not valid JSON ({exc.msg} at {exc.pos})") from None
     except RecursionError:
@@ -185,6 +191,25 @@ def _load_json(data: str | bytes) -> Any:
     except ValueError:
         # e.g. an integer literal beyond Python's int-conversion digit limit
         raise _violation("control message contains an unreadable number") from None
+    _check_strings(document)
+    return document
+
+
+def _check_strings(document: Any) -> None:
+    """Refuse a name or string decoded from a lone-surrogate escape (``"\\ud800"``).
+
+    Iterative, so a document as deep as ``json`` accepts cannot overflow the stack.
+    """
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and not is_text(value):
+            raise _violation("control message holds a lone surrogate escape, which is not text")
 
 
 class _Fields:

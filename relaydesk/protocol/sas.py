@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote, unquote_plus
 
-from relaydesk.errors import InvalidTokenFormat, TokenRejected
+from relaydesk.errors import InvalidField, InvalidTokenFormat, TokenRejected
+from relaydesk.protocol.text import NOT_TEXT, is_text
 
 __all__ = [
     "SAS_KEYWORD",
@@ -83,7 +84,19 @@ def build_sas_token(resource_uri: str, key_name: str, key: str, *, expires_at: i
 
     Returns:
         ``SharedAccessSignature sr=…&sig=…&se=…&skn=…``.
+
+    Raises:
+        InvalidField: the resource URI, the key name or the key is not text
+            (``field`` ``"resource_uri"``, ``"sas_key_name"`` or ``"sas_key"``;
+            the reason never quotes the key).
     """
+    for field_name, what, value in (
+        ("resource_uri", "the resource URI", resource_uri),
+        ("sas_key_name", "the SAS key name", key_name),
+        ("sas_key", "the SAS key", key),
+    ):
+        if not is_text(value):
+            raise InvalidField(field=field_name, reason=f"{what} {NOT_TEXT}")
     encoded_uri = quote(resource_uri, safe="")
     signature = _sign(f"{encoded_uri}\n{expires_at}", key)
     return (
@@ -131,6 +144,8 @@ def parse_sas_token(text: str) -> SasToken:
     """
     if not isinstance(text, str):
         raise _malformed("the token must be text")
+    if not is_text(text):
+        raise _malformed(f"the token {NOT_TEXT}")
     parts = text.split()
     if len(parts) != 2 or parts[0].lower() != SAS_KEYWORD.lower():
         raise _malformed(f"a SAS token looks like '{SAS_KEYWORD} sr=…&sig=…&se=…&skn=…'")

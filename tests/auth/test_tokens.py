@@ -7,12 +7,20 @@ from types import MappingProxyType
 
 import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from relaydesk.auth.tokens import AccessToken, decode_jwt_claims, decode_sas_claims
+from relaydesk.auth.tokens import (
+    JWT_DISPLAY_CLAIMS,
+    AccessToken,
+    decode_jwt_claims,
+    decode_sas_claims,
+)
 from relaydesk.errors import InvalidTokenFormat
 from relaydesk.protocol.sas import build_sas_token
 from relaydesk.relay.events import TokenInfo
 from relaydesk.secrets import Secret
+from tests.hostile_text import hostile_text, pieces_and_hostile_text
 
 CLAIMS = {
     "aud": "https://relay.azure.net",
@@ -107,3 +115,37 @@ def test_access_token_is_frozen() -> None:
     token = AccessToken(Secret("x"), expires_at=1.0, kind="sas", identity="rule")
     with pytest.raises(AttributeError):
         token.expires_at = 2.0  # type: ignore[misc]
+
+
+# --- hostile and odd text: claims or InvalidTokenFormat ------------------------------
+
+
+def test_a_jwt_holding_a_lone_surrogate_is_invalid_token_format() -> None:
+    with pytest.raises(InvalidTokenFormat):
+        decode_jwt_claims("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.\udcff")
+
+
+_JWT_PIECES = [
+    ".",
+    "eyJhbGciOiJub25lIn0",
+    "eyJhbGciOiJSUzI1NiJ9",
+    "eyJzdWIiOiJ4In0",
+    "e30",
+    "W10",
+    "WwogWwogWwo",
+    "-",
+    "_",
+    "=",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(hostile_text(), pieces_and_hostile_text(_JWT_PIECES)))
+def test_hostile_text_gives_claims_or_invalid_token_format(text: str) -> None:
+    for decode in (decode_jwt_claims, decode_sas_claims):
+        try:
+            claims = decode(text)
+        except InvalidTokenFormat as exc:
+            assert exc.field == "token"
+            continue
+        assert set(claims) <= {*JWT_DISPLAY_CLAIMS, "sr", "skn", "se"}

@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relaydesk.errors import InvalidAddress
+from relaydesk.errors import InvalidAddress, InvalidTokenFormat
 from relaydesk.protocol import (
     HybridConnectionAddress,
     check_entity_path,
@@ -21,6 +21,8 @@ from relaydesk.protocol import (
     split_host_port,
     strip_sb_hc_params,
 )
+from relaydesk.protocol.text import is_text
+from tests.hostile_text import dns_names, hostile_text, pieces_and_hostile_text
 
 DATA: dict[str, Any] = json.loads(
     (Path(__file__).parent / "data" / "addresses.json").read_text("utf-8")
@@ -299,3 +301,126 @@ def test_pasted_secrets_are_never_echoed(secret: str) -> None:
 )
 def test_is_loopback_host(host: str | None, expected: bool) -> None:
     assert is_loopback_host(host) is expected
+
+
+# --- hostile and odd text: a value or InvalidAddress, never UnicodeError -------------
+
+
+def test_dns_label_and_name_limits() -> None:
+    assert split_host_port("a" * 63 + ".example") == ("a" * 63 + ".example", None)
+    with pytest.raises(InvalidAddress, match="63"):
+        HybridConnectionAddress.parse("sb://" + "a" * 64 + ".servicebus.windows.net/hc")
+    longest = ".".join(["a" * 63] * 3 + ["a" * 61])
+    assert len(longest) == 253 and split_host_port(longest)[0] == longest
+    with pytest.raises(InvalidAddress, match="253"):
+        split_host_port(longest + "a")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(dns_names(), hostile_text()), st.sampled_from(["", ":8443", ":0", ":x"]))
+def test_split_host_port_gives_a_name_idna_can_encode(host: str, port: str) -> None:
+    try:
+        name, _port = split_host_port(host + port)
+    except InvalidAddress as exc:
+        assert exc.field == "address" and exc.reason
+        return
+    assert name.encode("idna")  # what getaddrinfo and TLS SNI do with it
+
+
+_ADDRESS_PIECES = [
+    "sb://",
+    "https://",
+    "wss://",
+    "ns.example",
+    "127.0.0.1:8443",
+    "[::1]",
+    "/",
+    "$hc",
+    "demo",
+    "?",
+    "&",
+    "sb-hc-action=listen",
+    ":",
+    "a" * 64,
+    ".",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(hostile_text(), pieces_and_hostile_text(_ADDRESS_PIECES)))
+def test_parse_hostile_text_returns_address_or_invalid_address(text: str) -> None:
+    try:
+        address = HybridConnectionAddress.parse(text)
+    except InvalidAddress as exc:
+        assert exc.field == "address" and exc.reason
+        return
+    assert address.sb_uri.isascii() and address.host.encode("idna")
+
+
+_DEMO = HybridConnectionAddress.parse("sb://ns.example/demo")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    suffix=hostile_text(),
+    query=hostile_text(),
+    connection_id=st.none() | hostile_text(),
+    token=st.none() | hostile_text(),
+)
+def test_url_builders_return_ascii_urls_or_typed_errors(
+    suffix: str, query: str, connection_id: str | None, token: str | None
+) -> None:
+    inputs = {
+        "path": suffix,
+        "query": query,
+        "connection_id": connection_id or "",
+        "listener_id": connection_id or "id",
+        "token": token or "",
+    }
+    builders = [
+        lambda: _DEMO.connect_url(
+            suffix=suffix, query=query, connection_id=connection_id, token=token
+        ),
+        lambda: _DEMO.http_url(suffix=suffix, query=query, token=token),
+        lambda: _DEMO.listen_url(inputs["listener_id"], token=token),
+    ]
+    for build in builders:
+        try:
+            url = build()
+        except (InvalidAddress, InvalidTokenFormat) as exc:
+            assert not is_text(inputs[exc.field]), exc.field
+            continue
+        assert url.isascii() and "\r" not in url and " " not in url
+
+
+@settings(max_examples=60, deadline=None)
+@given(hostile_text())
+def test_strip_sb_hc_params_on_hostile_text(query: str) -> None:
+    try:
+        result = strip_sb_hc_params(query)
+    except InvalidAddress as exc:
+        assert exc.field == "query" and not is_text(query)
+        return
+    assert result.isascii()
+    for segment in unquote(result).split("&"):
+        assert not (segment.lower().startswith("sb-hc-") and "=" in segment)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hostile_text(), st.integers(100, 999), hostile_text())
+def test_reject_url_on_hostile_text(address: str, status: int, description: str) -> None:
+    try:
+        url = reject_url(address, status, description)
+    except InvalidAddress as exc:
+        assert exc.field in {"address", "status_description"}
+        assert not (is_text(address) and is_text(description))
+        return
+    assert url.startswith(address) and f"sb-hc-statusCode={status}&" in url
+
+
+@settings(max_examples=60, deadline=None)
+@given(hostile_text(), st.lists(hostile_text(max_size=12), max_size=4))
+def test_entity_path_helpers_on_hostile_text(path: str, known: list[str]) -> None:
+    assert check_entity_path(path) is None or check_entity_path(path)
+    split = split_entity_path(path, known)
+    assert split is None or (split[0] in known and (not split[1] or split[1][0] == "/"))

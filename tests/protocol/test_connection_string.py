@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidConnectionString
 from relaydesk.protocol import ConnectionString, HybridConnectionAddress, parse_connection_string
+from relaydesk.protocol.text import is_text
+from tests.hostile_text import hostile_text, pieces_and_hostile_text
 
 DATA: dict[str, Any] = json.loads(
     (Path(__file__).parent / "data" / "connection_strings.json").read_text("utf-8")
@@ -85,23 +88,22 @@ def test_non_text_is_refused() -> None:
     assert info.value.field == "connection_string"
 
 
-_PARTS = st.sampled_from(
-    [
-        "Endpoint=sb://ns.servicebus.windows.net/",
-        "Endpoint=",
-        "SharedAccessKeyName=r",
-        "SharedAccessKey=k=",
-        "EntityPath=hyco",
-        "EntityPath=a//b",
-        "SharedAccessSignature=SharedAccessSignature sr=a&sig=b&se=1&skn=c",
-        "OperationTimeout=00:01:00",
-        "Authentication=Managed Identity",
-        "x=y",
-        "",
-        " ",
-        "=",
-    ]
-)
+_PART_TEXTS = [
+    "Endpoint=sb://ns.servicebus.windows.net/",
+    "Endpoint=",
+    "SharedAccessKeyName=r",
+    "SharedAccessKey=k=",
+    "EntityPath=hyco",
+    "EntityPath=a//b",
+    "SharedAccessSignature=SharedAccessSignature sr=a&sig=b&se=1&skn=c",
+    "OperationTimeout=00:01:00",
+    "Authentication=Managed Identity",
+    "x=y",
+    "",
+    " ",
+    "=",
+]
+_PARTS = st.sampled_from(_PART_TEXTS)
 
 
 @given(st.one_of(st.text(), st.lists(_PARTS, max_size=6).map(";".join)))
@@ -120,3 +122,26 @@ def test_any_text(text: str) -> None:
         assert exc.field == "EntityPath"
     else:
         assert address.entity_path == parsed.entity_path
+
+
+# --- hostile and odd text ------------------------------------------------------------
+
+
+def test_a_key_that_is_not_text_is_refused_without_echoing_it() -> None:
+    text = "Endpoint=sb://ns.example/;SharedAccessKeyName=r;SharedAccessKey=S3CRET\udcff"
+    with pytest.raises(InvalidConnectionString) as info:
+        parse_connection_string(text)
+    assert info.value.field == "connection_string" and "S3CRET" not in str(info.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(hostile_text(), pieces_and_hostile_text([*_PART_TEXTS, ";", "="])))
+def test_hostile_text_parses_or_raises_invalid_connection_string(text: str) -> None:
+    try:
+        parsed = parse_connection_string(text)
+    except InvalidConnectionString as exc:
+        assert exc.field and exc.reason
+        return
+    assert is_text(repr(parsed)) and parsed.endpoint.isascii()
+    with contextlib.suppress(InvalidConnectionString):
+        assert parsed.address().sb_uri.isascii()

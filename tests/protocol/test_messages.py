@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import FrozenInstanceError, asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import RemoteProtocolViolation
@@ -24,6 +25,8 @@ from relaydesk.protocol import (
     encode_control_message,
     parse_control_message,
 )
+from relaydesk.protocol.text import is_text
+from tests.hostile_text import hostile_text
 
 DATA: dict[str, Any] = json.loads(
     (Path(__file__).parent / "data" / "control_messages.json").read_text("utf-8")
@@ -224,3 +227,79 @@ def test_command_shaped_json(document: dict[str, Any]) -> None:
 @given(_json_values)
 def test_any_json_value(value: Any) -> None:
     _check(json.dumps(value))
+
+
+# --- hostile and odd text: every string of a parsed message is text ----------------
+
+
+@pytest.mark.parametrize(
+    "escape",
+    ['"\\ud800"', '"\\udcff"', '"a\\udfffb"', '"\\ude00\\ud83d"'],
+)
+def test_lone_surrogate_escapes_are_a_violation(escape: str) -> None:
+    for document in (
+        f'{{"accept":{{"address":{escape},"id":"1"}}}}',
+        f'{{"accept":{{"address":"a","id":"1","connectHeaders":{{"X":{escape}}}}}}}',
+        f'{{"response":{{"requestId":"1","statusCode":200,"body":false,{escape}:1}}}}',
+        f'{{"renewToken":{{"token":{escape}}}}}',
+        f"{{{escape}:{{}}}}",
+        f'{{"x":[[[{escape}]]]}}',
+    ):
+        with pytest.raises(RemoteProtocolViolation, match="surrogate"):
+            parse_control_message(document)
+
+
+def test_an_escaped_surrogate_pair_is_one_character() -> None:
+    accept = parse_control_message('{"accept":{"address":"\\ud83d\\ude00","id":"1"}}')
+    assert isinstance(accept, AcceptCommand) and accept.address == "\U0001f600"
+
+
+def test_a_str_holding_a_lone_surrogate_is_a_violation() -> None:
+    with pytest.raises(RemoteProtocolViolation):
+        parse_control_message('{"accept":{"address":"\udcff","id":"1"}}')
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):  # dicts and protocol Headers
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+_hostile_json_strings = st.one_of(st.text(max_size=8), hostile_text(max_size=8))
+_hostile_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | _hostile_json_strings,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.one_of(_field_names, _hostile_json_strings), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["accept", "request", "response", "renewToken", "\udcff"]),
+        _hostile_json,
+        max_size=2,
+    )
+)
+def test_hostile_json_parses_to_text_or_raises_a_violation(document: dict[str, Any]) -> None:
+    """``json.dumps`` escapes lone surrogates as ``\\udcff``: the wire form a peer sends."""
+    try:
+        message = parse_control_message(json.dumps(document))
+    except RemoteProtocolViolation as exc:
+        assert str(exc)
+        return
+    assert all(is_text(text) for text in _strings(asdict(message)))
+    assert parse_control_message(encode_control_message(message)) == message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(hostile_text(), st.binary(max_size=40)))
+def test_hostile_text_or_bytes(data: str | bytes) -> None:
+    _check(data)

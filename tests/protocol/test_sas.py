@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relaydesk.errors import InvalidTokenFormat, TokenRejected
+from relaydesk.errors import InvalidField, InvalidTokenFormat, TokenRejected
 from relaydesk.protocol import (
     HybridConnectionAddress,
     SasToken,
@@ -22,6 +22,8 @@ from relaydesk.protocol import (
     parse_sas_token,
     verify_sas_token,
 )
+from relaydesk.protocol.text import is_text
+from tests.hostile_text import hostile_text, pieces_and_hostile_text
 
 DATA: dict[str, Any] = json.loads(
     (Path(__file__).parent / "data" / "sas_vectors.json").read_text("utf-8")
@@ -292,3 +294,70 @@ def test_build_parse_round_trip(uri: str, key_name: str, key: str, se: int) -> N
     assert token.key_name == key_name
     assert token.expires_at == se
     assert token.signature == independent_signature(quote(uri, safe=""), str(se), key)
+
+
+# --- hostile and odd text: a value or a typed error, never UnicodeError --------------
+
+
+def test_a_non_utf8_byte_in_sig_with_a_real_rule_name_is_a_401() -> None:
+    """What aiohttp makes of ``sig=\\xff\\xfe`` in a header: lone surrogates."""
+    good = token_for(SR)
+    bad = good.replace("sig=", "sig=\udcff\udcfe", 1)
+    with pytest.raises(TokenRejected) as info:
+        _verify(bad)
+    assert (info.value.status, info.value.code) == (401, "MalformedToken")
+
+
+_SAS_PIECES = [
+    "SharedAccessSignature ",
+    "sr=",
+    "sig=",
+    "se=",
+    "skn=",
+    "&",
+    "=",
+    "%FF",
+    "%2",
+    "1",
+    SR,
+    KEY_NAME,
+    "\udcff",
+]
+
+
+_sas_shaped = st.builds(
+    "SharedAccessSignature sr={}&sig={}&se={}&skn={}".format,
+    st.sampled_from([SR, "http%3A%2F%2Fcontoso.servicebus.windows.net"]) | hostile_text(),
+    hostile_text(),
+    st.sampled_from([str(SE), "1", "x"]),
+    st.sampled_from([KEY_NAME]) | hostile_text(),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(hostile_text(), pieces_and_hostile_text(_SAS_PIECES), _sas_shaped))
+def test_parse_and_verify_hostile_text(text: str) -> None:
+    try:
+        token = parse_sas_token(text)
+    except InvalidTokenFormat as exc:
+        assert exc.field == "token" and exc.reason
+    else:
+        assert is_text(token.raw_sr + token.signature + token.key_name)
+    with pytest.raises(TokenRejected) as info:
+        _verify(text)
+    assert info.value.status == 401
+
+
+@settings(max_examples=60, deadline=None)
+@given(hostile_text(min_size=1), hostile_text(min_size=1), hostile_text(min_size=1))
+def test_build_hostile_text_returns_an_ascii_token_or_invalid_field(
+    uri: str, key_name: str, key: str
+) -> None:
+    inputs = {"resource_uri": uri, "sas_key_name": key_name, "sas_key": key}
+    try:
+        token = build_sas_token(uri, key_name, key, expires_at=SE)
+    except InvalidField as exc:
+        assert not is_text(inputs[exc.field])
+        assert key not in exc.reason
+        return
+    assert token.isascii() and parse_sas_token(token).key_name == key_name
