@@ -24,8 +24,9 @@ from types import MappingProxyType
 
 import aiohttp
 
-from relaydesk.errors import InvalidField, InvalidInput
+from relaydesk.errors import InvalidInput
 from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.headers import check_header_fields
 from relaydesk.protocol.wire_names import AUTH_HEADER
 from relaydesk.proxy import ProxySettings
 from relaydesk.relay.events import HttpResponseReceived
@@ -104,13 +105,8 @@ def _check(method: str, headers: Mapping[str, str] | None) -> tuple[str, dict[st
         raise InvalidInput("method", f"{method!r} is not an HTTP method")
     if method == "CONNECT":
         raise InvalidInput("method", "CONNECT cannot be relayed (§7.1); use a WebSocket sender")
-    clean: dict[str, str] = {}
-    for name, value in (headers or {}).items():
-        if not name or any(c in name for c in ":\r\n") or any(c in value for c in "\r\n"):
-            raise InvalidField("headers", f"the header {name!r} is not a valid HTTP header")
-        if name.lower() not in _FORBIDDEN_HEADERS:
-            clean[name] = value
-    return method, clean
+    checked = check_header_fields(headers or {})
+    return method, {k: v for k, v in checked.items() if k.lower() not in _FORBIDDEN_HEADERS}
 
 
 def _joined(headers: aiohttp.typedefs.LooseHeaders | object) -> dict[str, str]:

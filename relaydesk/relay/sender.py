@@ -17,8 +17,9 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 from websockets.asyncio.client import ClientConnection
 
-from relaydesk.errors import InvalidField, RelayDeskError
+from relaydesk.errors import RelayDeskError
 from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.headers import check_header_fields
 from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
 from relaydesk.proxy import ProxySettings
 from relaydesk.relay.connection import MessageConnection
@@ -86,14 +87,6 @@ class SenderConnection(MessageConnection):
         self._queue.close()
 
 
-def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Refuse header names/values that would corrupt the handshake (§6)."""
-    for name, value in headers.items():
-        if not name or any(c in name for c in ":\r\n") or any(c in value for c in "\r\n"):
-            raise InvalidField("headers", f"the header {name!r} is not a valid HTTP header")
-    return dict(headers)
-
-
 async def connect(
     address: HybridConnectionAddress,
     token_provider: TokenProviderLike,
@@ -141,7 +134,7 @@ async def connect(
         RelayUnreachable: TCP/TLS/timeout.
         AuthError: no token could be obtained.
     """
-    headers = _check_headers(extra_headers or {})
+    headers = check_header_fields(extra_headers or {})
     if allowed_listeners:
         headers[ALLOWED_LISTENERS_HEADER] = ",".join(allowed_listeners)
     queue = (

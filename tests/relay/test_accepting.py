@@ -6,6 +6,8 @@ import asyncio
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidField, ListenerRejected
 from relaydesk.protocol import AcceptCommand
@@ -14,6 +16,7 @@ from relaydesk.relay.events import ConnectionRejected
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.policies import AcceptDecision
 from relaydesk.relay.sender import connect
+from tests.hostile_text import hostile_text
 from tests.relay.conftest import RelaySetup
 
 
@@ -82,3 +85,10 @@ async def test_failing_policy_rejects_with_502_and_logs(
     assert info.value.status == 502 and "policy bug" not in info.value.reason
     assert any("policy bug 17" in (r.exc_text or "") for r in caplog.records)
     assert any(isinstance(e, ConnectionRejected) and e.status == 502 for e in events)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(hostile_text(max_size=24), hostile_text(), max_size=4))
+def test_offered_subprotocols_on_hostile_headers(headers: dict[str, str]) -> None:
+    offered = offered_subprotocols(headers)
+    assert all(p and p == p.strip() and "," not in p for p in offered)
