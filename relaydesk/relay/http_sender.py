@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import ssl
 import time
 from collections.abc import AsyncIterable, Mapping
@@ -152,7 +153,7 @@ async def http_request(
         proxy: how to reach the relay; ``None`` = system mode.
 
     Raises:
-        InvalidInput: bad method or header.
+        InvalidInput: bad method, header, path suffix, query or timeout.
         Unauthorized, Forbidden, EntityNotFound, NoListener, ListenerTimeout,
         HandshakeFailed: the relay service refused (typed by status).
         ProxyError: the proxy on the way failed.
@@ -160,13 +161,16 @@ async def http_request(
         AuthError: no token could be obtained.
     """
     method, request_headers = _check(method, headers)
+    if not (timeout > 0 and math.isfinite(timeout)):
+        # aiohttp reads 0, negative and NaN as "no timeout" and overflows on inf.
+        raise InvalidInput("timeout", "must be a positive, finite number of seconds")
+    url = address.http_url(suffix=path_suffix, query=query)
     access = await token_provider.get_token()
     token = access.value.reveal()
     identity = access.info().kind if token else "anonymous"
     if token:
         request_headers[AUTH_HEADER] = token
     request_headers.setdefault("User-Agent", USER_AGENT)
-    url = address.http_url(suffix=path_suffix, query=query)
     via = HttpProxy.for_url(proxy, url)
     started = time.monotonic()
     try:

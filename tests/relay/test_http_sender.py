@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -247,3 +249,24 @@ async def test_a_body_over_a_mebibyte_streams_without_holding_the_loop(relay: Re
                 relay.address(), relay.sas(), "POST", body=body, ssl_context=relay.ssl
             )
     assert response.status == 200 and response.body == body
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"headers": {"X-Bytes": "\udcff"}},
+        {"path_suffix": "caf\udce9"},
+        {"query": "q=\udce9"},
+        {"timeout": 0},
+        {"timeout": -1},
+        {"timeout": math.nan},
+        {"timeout": math.inf},
+    ],
+)
+async def test_invalid_input_is_refused_before_sending(
+    relay: RelaySetup, options: dict[str, Any]
+) -> None:
+    """Non-UTF-8 text (a lone surrogate) and timeouts that would mean "none" or overflow."""
+    with pytest.raises(InvalidInput):
+        await http_request(relay.address(), relay.sas(), ssl_context=relay.ssl, **options)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from relaydesk.auth import AnonymousTokenProvider
-from relaydesk.errors import EntityNotFound, InvalidField, Unauthorized
+from relaydesk.errors import EntityNotFound, InvalidAddress, InvalidField, Unauthorized
 from relaydesk.protocol import AcceptCommand
 from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import (
@@ -130,6 +131,23 @@ async def test_malformed_header_is_refused_locally(relay: RelaySetup) -> None:
             extra_headers={"X": "a\r\nInjected: 1"},
             ssl_context=relay.ssl,
         )
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"extra_headers": {"X-Bytes": "\udcff"}}, InvalidField),
+        ({"path_suffix": "caf\udce9"}, InvalidAddress),
+        ({"query": "q=\udce9"}, InvalidAddress),
+    ],
+)
+async def test_text_that_is_not_utf8_is_refused_locally(
+    relay: RelaySetup, options: dict[str, Any], error: type[Exception]
+) -> None:
+    """What argv or a header turns a non-UTF-8 byte into (a lone surrogate)."""
+    with pytest.raises(error):
+        await connect(relay.address(), relay.sas(), ssl_context=relay.ssl, **options)
 
 
 @pytest.mark.asyncio
