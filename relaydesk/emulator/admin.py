@@ -92,6 +92,10 @@ class AdminApi:
         app.router.add_post(ADMIN_PREFIX + "/faults/{name}", self.fault)
         app.router.add_get(ADMIN_PREFIX + "/listeners", self.listeners)
 
+    def malformed_request(self, reason: str) -> web.Response:
+        """400 for a request whose head cannot be read (see :mod:`.request_guard`)."""
+        return _error(400, "BadRequest", reason)
+
     def _authorized(self, request: web.Request) -> bool:
         given = request.headers.get(ADMIN_HEADER, "")
         return hmac.compare_digest(given.encode(), self._key.encode())
@@ -130,7 +134,7 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deeply
         raise EmulatorError("the body must be a JSON object") from None
     if not isinstance(value, dict):
         raise EmulatorError("the body must be a JSON object")

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 import jwt
 from aiohttp import web
@@ -82,6 +82,12 @@ _GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _MULTI_TENANT_ALIASES = frozenset({"common", "organizations", "consumers"})
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
+#: The only body the token endpoint reads (§10.6).
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+#: Largest token request body read; a client-credentials form is a few hundred bytes.
+MAX_FORM_BYTES = 64 * 1024
+#: Most fields a token request form may have.
+MAX_FORM_FIELDS = 100
 
 
 def check_token_lifetime(seconds: float) -> None:
@@ -182,6 +188,11 @@ class EntraService:
             "access_token": token,
         }
         return web.json_response(body, headers=_NO_STORE)
+
+    def malformed_request(self, request: web.Request, reason: str) -> web.Response:
+        """Entra's 400 for a request it cannot read (head or body), AADSTS9002313."""
+        _log.info("request refused: AADSTS9002313 (%s)", reason)
+        return self._error(request, _malformed(reason))
 
     # --- checks --------------------------------------------------------------
 
@@ -292,17 +303,43 @@ def _discovery_document(base: str, tid: str) -> dict[str, Any]:
 
 
 async def _form_fields(request: web.Request) -> dict[str, str]:
-    """The text fields of the token request's form body (§10.6).
+    """The fields of the token request's form body (§10.6), decoded strictly.
 
-    [EMU] A body that does not decode (not UTF-8, broken multipart) is read
-    as an empty form, so the client gets Entra's 900144 "must contain
-    'grant_type'" answer instead of a 500 with a server-side traceback.
+    Entra reads only ``application/x-www-form-urlencoded`` bodies. [EMU] Any
+    other body (JSON, multipart) and a form that does not decode (not ASCII,
+    ``%``-escapes that are not UTF-8) are read as an empty form, so the client
+    gets Entra's AADSTS900144 "must contain 'grant_type'" answer. The form is
+    decoded here rather than by aiohttp's generic ``request.post()``, whose
+    multipart and charset handling answered 500 to a truncated part or an
+    unknown charset. A repeated field keeps its last value.
+
+    Raises:
+        _EntraFailure: AADSTS9002313 for a body larger than :data:`MAX_FORM_BYTES`.
     """
-    try:
-        form = await request.post()
-    except ValueError:  # UnicodeDecodeError, malformed multipart
+    if request.content_type != FORM_CONTENT_TYPE:
         return {}
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    too_large = _malformed(f"The request body is larger than {MAX_FORM_BYTES} bytes.")
+    if (request.content_length or 0) > MAX_FORM_BYTES:
+        raise too_large
+    body = await request.read()
+    if len(body) > MAX_FORM_BYTES:
+        raise too_large
+    try:
+        text = body.decode("ascii")
+        return dict(
+            parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FORM_FIELDS)
+        )
+    except ValueError:  # not ASCII, escapes that are not UTF-8, too many fields
+        return {}
+
+
+def _malformed(reason: str) -> _EntraFailure:
+    return _EntraFailure(
+        400,
+        "invalid_request",
+        9002313,
+        f"Invalid request. Request is malformed or invalid. {reason}",
+    )
 
 
 def _required(fields: Mapping[str, str], name: str) -> str:

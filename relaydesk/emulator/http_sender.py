@@ -34,7 +34,9 @@ from relaydesk.emulator.routing import (
     remote_endpoint,
     rendezvous_url,
 )
+from relaydesk.errors import InvalidField
 from relaydesk.protocol.address import strip_sb_hc_params
+from relaydesk.protocol.headers import check_header_fields
 from relaydesk.protocol.messages import INLINE_BODY_LIMIT, RequestCommand
 from relaydesk.protocol.wire_names import AUTH_HEADER
 
@@ -247,12 +249,18 @@ def _sender_response(
             "BadGateway",
             f"The listener sent an invalid status code {reply.status}.",
         )
+    try:
+        # A name that is not a token or a value with CR/LF would corrupt the
+        # sender's response head (aiohttp drops the connection instead).
+        headers = check_header_fields(reply.headers, field="responseHeaders")
+    except InvalidField as exc:
+        return _refuse(ctx, info, 502, "BadGateway", f"The listener sent {exc.reason}.")
     response = web.Response(
         status=reply.status,
         reason=reason_phrase(reply.description) if reply.description else None,
         body=reply.body,
     )
-    for name, value in reply.headers.items():
+    for name, value in headers.items():
         if name.lower() not in CONNECTION_HEADERS:
             response.headers[name] = value
     via = f"1.1 {ctx.namespace}"

@@ -117,6 +117,17 @@ class Relay:
             return info, ""
         return info, "/" + "/".join(raw_parts[segments:])
 
+    def malformed_request(self, request: web.Request, reason: str) -> web.Response:
+        """400 for a request whose head cannot be read (see :mod:`.request_guard`)."""
+        self.ctx.logger.info("refused: status=400 reason=%s", reason)
+        return error_response(
+            400,
+            "BadRequest",
+            reason,
+            namespace=self.ctx.namespace,
+            path=request.path.strip("/")[:200],
+        )
+
     def _not_found(self, path: str) -> web.Response:
         """404 for a path that names no hybrid connection (§4.2, §7.1)."""
         self.ctx.logger.info("refused: status=404 reason=endpoint does not exist")

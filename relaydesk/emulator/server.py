@@ -29,6 +29,7 @@ from relaydesk.emulator.entra import EntraService, JwtValidator, check_token_lif
 from relaydesk.emulator.faults import Faults
 from relaydesk.emulator.jwt_tokens import DEFAULT_LEEWAY
 from relaydesk.emulator.relay import Relay
+from relaydesk.emulator.request_guard import Refusal, request_guard
 from relaydesk.emulator.world import World, load_world
 from relaydesk.errors import EmulatorError
 from relaydesk.protocol.address import is_loopback_host
@@ -132,6 +133,47 @@ def _check_options(options: EmulatorOptions) -> None:
             f"refusing to bind non-loopback host {options.host!r}; "
             "pass allow_non_loopback=True (--allow-non-loopback) to expose the emulator"
         )
+
+
+def _application(relay: Relay, entra: EntraService, admin: AdminApi) -> web.Application:
+    """One aiohttp application: the request guard, then Entra, admin and relay routes."""
+    app = web.Application(
+        client_max_size=MAX_REQUEST_BODY,
+        middlewares=[request_guard(_refusal_by_owner(relay, entra, admin))],
+        handler_args={
+            # Large tokens (JWTs, URLs with sb-hc-token) must reach the
+            # authorizer and get a 401, not die in the HTTP parser.
+            "max_line_size": MAX_HEADER_FIELD,
+            "max_field_size": MAX_HEADER_FIELD,
+            # The relay forwards bodies as they are (§7.2): a listener gets the
+            # sender's gzip bytes with their Content-Encoding, and a body that
+            # is not what its Content-Encoding says cannot fail in aiohttp.
+            "auto_decompress": False,
+        },
+    )
+    entra.add_routes(app)  # before the relay's catch-all route
+    admin.add_routes(app)
+    relay.add_routes(app)
+    return app
+
+
+def _refusal_by_owner(relay: Relay, entra: EntraService, admin: AdminApi) -> Refusal:
+    """The 400 for an unreadable request head, in the dialect of the endpoint it reached.
+
+    Routing happens before middlewares run: the matched handler is a bound
+    method of the service that owns the route. Entra answers with its error
+    JSON (AADSTS), the admin API with its own, everything else like the relay.
+    """
+
+    def refuse(request: web.Request, reason: str) -> web.StreamResponse:
+        owner: object = getattr(request.match_info.handler, "__self__", None)
+        if owner is entra:
+            return entra.malformed_request(request, reason)
+        if owner is admin:
+            return admin.malformed_request(reason)
+        return relay.malformed_request(request, reason)
+
+    return refuse
 
 
 def _namespace(host: str, port: int) -> str:
@@ -279,18 +321,11 @@ class Emulator:
         )
         if self.gateway_port is not None:
             settings.rendezvous_authority = _namespace(options.host, self.gateway_port)
-        self._relay = Relay(ctx)
+        relay = self._relay = Relay(ctx)
         self._faults = Faults(ctx, world)
-        app = web.Application(
-            client_max_size=MAX_REQUEST_BODY,
-            # Large tokens (JWTs, URLs with sb-hc-token) must reach the
-            # authorizer and get a 401, not die in the HTTP parser.
-            handler_args={"max_line_size": MAX_HEADER_FIELD, "max_field_size": MAX_HEADER_FIELD},
-        )
-        EntraService(world, token_lifetime=options.token_lifetime).add_routes(app)
-        AdminApi(ctx, self._faults, self.admin_key).add_routes(app)
-        self._relay.add_routes(app)
-        return app
+        entra = EntraService(world, token_lifetime=options.token_lifetime)
+        admin = AdminApi(ctx, self._faults, self.admin_key)
+        return _application(relay, entra, admin)
 
     async def stop(self) -> None:
         """Close every WebSocket with 1001 "going away", then stop listening."""

@@ -30,9 +30,9 @@ def check_header_fields(headers: Mapping[str, str], *, field: str = "headers") -
     """
     for name, value in headers.items():
         if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise InvalidField(field, f"{name!r} is not a valid HTTP header name")
+            raise InvalidField(field, f"an invalid HTTP header name {name!r}")
         if not isinstance(value, str) or not is_text(value) or _VALUE_CONTROL_RE.search(value):
-            raise InvalidField(field, f"the value of the header {name!r} is not valid")
+            raise InvalidField(field, f"an invalid value for the header {name!r}")
     return dict(headers)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 from typing import Any
@@ -196,6 +197,38 @@ async def test_listener_1xx_status_is_502(kit: RelayKit, status: int) -> None:
     async with asyncio.timeout(20), await serving(kit, recorder):
         result = await kit.http("GET", "/demo", headers=auth(kit))
     assert "invalid status code" in _error(result, 502, "BadGateway")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Bad": "a\r\nInjected: 1"}, {"Bad Name": "v"}, {"X-Nul": "\x00"}, {"": "v"}],
+)
+async def test_listener_header_that_would_corrupt_the_response_is_502(
+    kit: RelayKit, headers: dict[str, str]
+) -> None:
+    """aiohttp dropped the sender's connection (or wrote a broken head) instead."""
+    recorder = Recorder(headers=headers)
+    async with asyncio.timeout(20), await serving(kit, recorder):
+        for _ in range(2):  # the channel survives: the second request is answered too
+            result = await kit.http("GET", "/demo", headers=auth(kit))
+            assert "invalid" in _error(result, 502, "BadGateway")
+    assert len(recorder.requests) == 2
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("body", [gzip.compress(b"hello"), b"not gzip at all"])
+async def test_a_content_encoded_body_reaches_the_listener_as_sent(
+    kit: RelayKit, body: bytes
+) -> None:
+    """The relay forwards bodies, it does not decode them (§7.2); a bad one was a 500."""
+    recorder = Recorder()
+    headers = {**auth(kit), "Content-Encoding": "gzip", "Content-Type": "text/plain"}
+    async with asyncio.timeout(20), await serving(kit, recorder):
+        result = await kit.http("POST", "/demo", data=body, headers=headers)
+    assert result.status == 200 and recorder.bodies == [body]
+    sent = {k.lower(): v for k, v in recorder.requests[0]["requestHeaders"].items()}
+    assert sent["content-encoding"] == "gzip"
 
 
 def _error(result: Any, status: int, code: str) -> str:
