@@ -24,6 +24,8 @@ Tree::
     │   └── AuthNetworkError               the authority could not be reached
     ├── SecretStoreError
     │   └── SecretStoreUnavailable         no usable OS keyring backend
+    │       └── KeyringBackendInvalid      PYTHON_KEYRING_BACKEND names none
+    │                                      (also an InvalidInput)
     ├── ProfileError                       profile file missing/corrupt/exists
     ├── RelayError                         talking to the relay failed
     │   ├── HandshakeFailed                upgrade/HTTP refused with a status
@@ -67,6 +69,7 @@ __all__ = [
     "InvalidField",
     "InvalidInput",
     "InvalidTokenFormat",
+    "KeyringBackendInvalid",
     "ListenerQuotaExceeded",
     "ListenerRejected",
     "ListenerTimeout",
@@ -232,6 +235,14 @@ class SecretStoreUnavailable(SecretStoreError):
 
     The caller may keep the secret in memory for the session; it must never be
     written to disk in plain text.
+    """
+
+
+class KeyringBackendInvalid(InvalidInput, SecretStoreUnavailable):
+    """``PYTHON_KEYRING_BACKEND`` names no keyring backend that can be loaded.
+
+    A usage error (``field`` is the variable's name; the CLI exits 2) and, to
+    the GUI, one more reason the OS keyring is unavailable (memory fallback).
     """
 
 

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 
-from relaydesk.errors import SecretStoreError, SecretStoreUnavailable
+from relaydesk.errors import KeyringBackendInvalid, SecretStoreError, SecretStoreUnavailable
 
 if TYPE_CHECKING:
     import keyring.backend
@@ -224,6 +225,38 @@ def _unusable_reason(backend: keyring.backend.KeyringBackend) -> str | None:
     return None
 
 
+#: The environment variable through which keyring lets a user pick a backend.
+BACKEND_VARIABLE = "PYTHON_KEYRING_BACKEND"
+
+
+def _configured_backend() -> keyring.backend.KeyringBackend:
+    """keyring's backend, as the environment or ``keyringrc.cfg`` configures it.
+
+    keyring imports a configured backend by name and lets a name that does
+    not load escape as ``ImportError``/``AttributeError``/``ValueError``.
+
+    Raises:
+        KeyringBackendInvalid: :data:`BACKEND_VARIABLE` names no loadable backend.
+        SecretStoreUnavailable: ``keyringrc.cfg`` names none.
+    """
+    import keyring
+
+    try:
+        return keyring.get_keyring()
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        cause = f"{type(exc).__name__}: {exc}"
+        name = os.environ.get(BACKEND_VARIABLE)
+        if name is not None:
+            raise KeyringBackendInvalid(
+                BACKEND_VARIABLE,
+                f"{name!r} names no keyring backend that can be loaded ({cause}); unset it "
+                "or name an installed one, e.g. keyring.backends.SecretService.Keyring",
+            ) from None
+        raise SecretStoreUnavailable(
+            f"The keyring configuration names no backend that can be loaded ({cause})."
+        ) from None
+
+
 class KeyringSecretStore:
     """Secrets in the OS keyring (Secret Service, Keychain, Credential Locker).
 
@@ -236,6 +269,7 @@ class KeyringSecretStore:
     Raises:
         SecretStoreUnavailable: the backend cannot keep secrets (fail, null,
             empty chainer, keyrings.alt). The message says why and what to do.
+        KeyringBackendInvalid: ``PYTHON_KEYRING_BACKEND`` names no backend.
     """
 
     def __init__(
@@ -247,11 +281,7 @@ class KeyringSecretStore:
         if not service:
             raise SecretStoreError("the keyring service name must not be empty")
         self._service = service
-        if backend is None:
-            import keyring
-
-            backend = keyring.get_keyring()
-        self._backend = backend
+        self._backend = _configured_backend() if backend is None else backend
         reason = _unusable_reason(self._backend)
         if reason is not None:
             raise SecretStoreUnavailable(reason)

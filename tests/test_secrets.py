@@ -15,7 +15,12 @@ import pytest
 from keyring.backends import fail, null
 from keyring.backends.chainer import ChainerBackend
 
-from relaydesk.errors import SecretStoreError, SecretStoreUnavailable
+from relaydesk.errors import (
+    InvalidInput,
+    KeyringBackendInvalid,
+    SecretStoreError,
+    SecretStoreUnavailable,
+)
 from relaydesk.secrets import KeyringSecretStore, MemorySecretStore, Secret, SecretStore, secret_key
 from tests.keyring_service import SecretServiceSession, require_programs, run_secret_service
 
@@ -92,6 +97,22 @@ def test_empty_chainer_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ChainerBackend, "backends", [], raising=False)
     with pytest.raises(SecretStoreUnavailable):
         KeyringSecretStore(backend=ChainerBackend())
+
+
+@pytest.mark.parametrize("name", ["nope.Nope", "keyring.backends.fail.Nope", "", "os.getcwd"])
+def test_a_backend_name_that_does_not_load_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """keyring let ImportError/AttributeError/ValueError escape (the CLI exited 1)."""
+    import keyring.core
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # read the environment anew
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", name)
+    with pytest.raises(KeyringBackendInvalid) as info:
+        KeyringSecretStore()
+    assert info.value.field == "PYTHON_KEYRING_BACKEND" and repr(name) in info.value.reason
+    assert isinstance(info.value, InvalidInput)  # exit 2 in the CLI
+    assert isinstance(info.value, SecretStoreUnavailable)  # memory fallback in the GUI
 
 
 def test_secret_service_without_a_bus_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from relaydesk import __version__
 
@@ -47,6 +48,23 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors reach :func:`main` as :class:`argparse.ArgumentError`.
+
+    With ``exit_on_error=False`` a bad value (an argument type's refusal, an
+    invalid choice) is raised with the option's name; ``error`` raises the
+    rest (missing or unknown arguments) the same way. :func:`main` prints
+    either as one line naming the option, like every other usage error, and
+    exits with 2. Subparsers are built from this class too.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(exit_on_error=False, **kwargs)  # type: ignore[arg-type]
+
+    def error(self, message: str) -> NoReturn:
+        raise argparse.ArgumentError(None, message)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Build the argument parser; only ``command``'s module is imported.
 
@@ -55,7 +73,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     subcommand module pulls in asyncio, the protocol core and more, which
     the other commands and ``relaydesk --help`` do not need.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="relaydesk",
         description="Azure Relay Hybrid Connections desktop utility. "
         "Without a subcommand, opens the desktop app.",
@@ -88,7 +106,14 @@ def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="demo mode: lifetime of emulator tokens (default: a few minutes)",
     )
-    parser.add_argument("--profile", metavar="NAME", help="open this profile")
+    parser.add_argument("--profile", metavar="NAME", type=_text, help="open this profile")
+
+
+def _text(value: str) -> str:
+    """:func:`relaydesk.cli.argument_types.text`, imported only when used (GUI start)."""
+    from relaydesk.cli.argument_types import text
+
+    return text(value)
 
 
 #: GUI options that take a value (the word after them is not a subcommand).
@@ -120,7 +145,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
 
     A double-click start needs no subcommand parser at all.
     """
-    parser = argparse.ArgumentParser(prog="relaydesk")
+    parser = _Parser(prog="relaydesk")
     add_gui_arguments(parser)
     return parser
 
@@ -132,7 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser(_subcommand_word(arguments))
     else:
         parser = build_gui_parser()
-    args = parser.parse_args(arguments)
+    try:
+        args = parser.parse_args(arguments)
+    except argparse.ArgumentError as exc:
+        return _usage_error(exc, arguments)
     run = getattr(args, "_run", None)
     if run is None:
         from relaydesk.gui.app import run_gui  # Qt is imported only here
@@ -140,6 +168,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args)
     result: int = run(args)
     return result
+
+
+def _usage_error(exc: argparse.ArgumentError, arguments: Sequence[str]) -> int:
+    """Report a command-line error in one line (JSON with ``--json``); return 2."""
+    from relaydesk.cli.output import Output
+    from relaydesk.errors import InvalidInput
+
+    word = _subcommand_word(arguments)
+    command = word if word in SUBCOMMANDS else ""
+    output = Output(json_mode="--json" in arguments, debug=False, command=command)
+    return output.error(InvalidInput(exc.argument_name or "usage", exc.message))
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through python -m relaydesk

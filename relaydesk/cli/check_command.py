@@ -13,6 +13,7 @@ import argparse
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from relaydesk.cli.argument_types import seconds, text
 from relaydesk.cli.common import add_common_arguments, resolve, run_command, token_providers
 from relaydesk.cli.exit_codes import EXIT_OK, exit_code_for_kind
 from relaydesk.cli.output import Output, error_fields, error_line, token_fields
@@ -33,11 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--message",
         default="relaydesk check",
         metavar="TEXT",
+        type=text,
         help="text for the round trips (default 'relaydesk check')",
     )
     group.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=30.0,
         metavar="S",
         help="seconds each step may take (default 30)",
@@ -51,10 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _check(args: argparse.Namespace, output: Output) -> int:
     from relaydesk.check import CheckConfig, CheckFinished, run_check
-    from relaydesk.errors import InvalidInput
 
-    if not args.timeout > 0:
-        raise InvalidInput("--timeout", "must be a positive number of seconds")
     target = resolve(args, output, ("listener", "sender"))
     code = EXIT_OK
     failed_kind = ""

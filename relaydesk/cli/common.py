@@ -26,6 +26,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from relaydesk.cli.argument_types import text
 from relaydesk.cli.credentials import (
     MAX_TOKEN_LIFETIME,
     MIN_TOKEN_LIFETIME,
@@ -78,6 +79,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, sender: bool = True
         "address",
         metavar="ADDRESS",
         nargs="?",
+        type=text,
         help="hybrid connection: sb://ns/hc, https://ns/hc, ns/hc, or "
         "sb://127.0.0.1:PORT/demo for the emulator (default: from the profile or "
         "the connection string's EntityPath)",
@@ -93,6 +95,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, sender: bool = True
     general.add_argument(
         "--authority-host",
         metavar="URL",
+        type=text,
         help=f"Entra authority host (default {DEFAULT_AUTHORITY_HOST}; the emulator's "
         "'authority' from its ready line)",
     )
@@ -120,11 +123,13 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
         "--profile",
         dest="cli_profile",
         metavar="NAME",
+        type=text,
         help="use a saved profile (address, identities; secrets from the OS keyring)",
     )
     group.add_argument(
         "--connection-string",
         metavar="CS",
+        type=text,
         help="a Relay connection string; '-' reads it from standard input. A key given "
         "here shows in the process list: prefer '-' or --connection-string-env",
     )
@@ -139,8 +144,10 @@ def _add_identity_arguments(group: argparse._ArgumentGroup, *, prefix: str) -> N
     """Entra, SAS and anonymous options, once plain and once ``--sender-*``."""
     dest = prefix.replace("-", "_")
     if not prefix:
-        group.add_argument("--tenant-id", metavar="T", help="Entra tenant id (GUID)")
-    group.add_argument(f"--{prefix}client-id", metavar="C", help="Entra application (client) id")
+        group.add_argument("--tenant-id", metavar="T", type=text, help="Entra tenant id (GUID)")
+    group.add_argument(
+        f"--{prefix}client-id", metavar="C", type=text, help="Entra application (client) id"
+    )
     group.add_argument(
         f"--{prefix}client-secret-env",
         metavar="VAR",
@@ -151,7 +158,9 @@ def _add_identity_arguments(group: argparse._ArgumentGroup, *, prefix: str) -> N
         action="store_true",
         help="read the client secret from standard input (one line)",
     )
-    group.add_argument(f"--{prefix}sas-key-name", metavar="N", help="SAS rule (key) name")
+    group.add_argument(
+        f"--{prefix}sas-key-name", metavar="N", type=text, help="SAS rule (key) name"
+    )
     group.add_argument(
         f"--{prefix}sas-key-env", metavar="VAR", help="read the SAS key from this variable"
     )

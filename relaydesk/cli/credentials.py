@@ -32,6 +32,7 @@ from relaydesk.errors import InvalidInput
 from relaydesk.profiles.model import IdentityConfig, Profile, Role
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.connection_string import ConnectionString, parse_connection_string
+from relaydesk.protocol.text import is_text
 
 if TYPE_CHECKING:
     from relaydesk.auth.provider import TokenProvider
@@ -159,6 +160,8 @@ class SecretReader:
         value = self._environ.get(variable, "")
         if not value.strip():
             raise InvalidInput(option, f"environment variable {variable} is not set or empty")
+        if not is_text(value):  # os.environ decodes with surrogateescape (PEP 383)
+            raise InvalidInput(option, f"environment variable {variable} is not UTF-8 text")
         return Secret(value.strip())
 
     def from_stdin(self, option: str, what: str) -> Secret:
@@ -169,7 +172,13 @@ class SecretReader:
             raise InvalidInput(option, f"standard input is already used for {self._stdin_used_for}")
         self._stdin_used_for = option
         stream = self._stdin if self._stdin is not None else sys.stdin
-        value = self._prompt(f"{what}: ") if stream.isatty() else stream.readline()
+        not_text = InvalidInput(option, f"the {what} on standard input is not UTF-8 text")
+        try:
+            value = self._prompt(f"{what}: ") if stream.isatty() else stream.readline()
+        except UnicodeDecodeError:
+            raise not_text from None
+        if not is_text(value):  # stdin decodes with surrogateescape in the C locale
+            raise not_text
         if not value.strip():
             raise InvalidInput(option, f"no {what} on standard input")
         return Secret(value.strip())

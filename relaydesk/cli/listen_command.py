@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from relaydesk.cli.argument_types import text
 from relaydesk.cli.common import (
     add_common_arguments,
     resolve,
@@ -53,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--http-status", type=int, metavar="N", help="status of HTTP responses (default 200)"
     )
-    group.add_argument("--http-body", metavar="TEXT", help="body of HTTP responses")
+    group.add_argument("--http-body", metavar="TEXT", type=text, help="body of HTTP responses")
     group.add_argument(
         "--reject",
         type=int,

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relaydesk.cli.argument_types import seconds, text
 from relaydesk.cli.common import (
     add_common_arguments,
     resolve,
@@ -36,24 +37,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
     group = parser.add_argument_group("the request")
     group.add_argument(
-        "--method", metavar="M", help="HTTP method (default GET, or POST with a body)"
+        "--method", metavar="M", type=text, help="HTTP method (default GET, or POST with a body)"
     )
     group.add_argument(
         "--header",
         action="append",
         default=[],
         metavar="K:V",
+        type=text,
         help="a request header; repeat for more",
     )
     body = group.add_mutually_exclusive_group()
-    body.add_argument("--data", metavar="TEXT", help="the request body")
+    body.add_argument("--data", metavar="TEXT", type=text, help="the request body")
     body.add_argument("--data-file", metavar="F", help="read the body from this file")
     group.add_argument(
-        "--path", metavar="SUFFIX", default="", help="path appended to the address (§7.1)"
+        "--path",
+        metavar="SUFFIX",
+        default="",
+        type=text,
+        help="path appended to the address (§7.1)",
     )
     group.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=70.0,
         metavar="S",
         help="seconds for the whole exchange (default 70; the relay gives up at 60)",

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from relaydesk.cli.argument_types import seconds, text
 from relaydesk.cli.common import (
     add_common_arguments,
     resolve,
@@ -61,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
     group = parser.add_argument_group("what to send")
     payload = group.add_mutually_exclusive_group(required=True)
-    payload.add_argument("--message", metavar="TEXT", help="the text to send")
+    payload.add_argument("--message", metavar="TEXT", type=text, help="the text to send")
     payload.add_argument(
         "--message-file",
         metavar="PATH",
@@ -90,7 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="S",
         help="seconds to wait for each echo (default 10)",
@@ -101,7 +102,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="print only 'connected' and the summary, not a line per message",
     )
     group.add_argument(
-        "--path", metavar="SUFFIX", default="", help="path appended to the address (§6)"
+        "--path",
+        metavar="SUFFIX",
+        default="",
+        type=text,
+        help="path appended to the address (§6)",
     )
 
 
@@ -146,8 +151,6 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InvalidInput("--pipeline", f"must be between 1 and {MAX_PIPELINE}")
     if args.size is not None and not 0 <= args.size <= MAX_SIZE:
         raise InvalidInput("--size", f"must be between 0 and {MAX_SIZE} bytes")
-    if not args.timeout > 0:
-        raise InvalidInput("--timeout", "must be a positive number of seconds")
     if args.message_file == "-":
         for dest, option in _STDIN_OPTIONS:
             if getattr(args, dest, False):
