@@ -15,7 +15,7 @@ import socket
 import ssl
 import struct
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 __all__ = [
@@ -94,9 +94,11 @@ def exchange(port: int, context: ssl.SSLContext, data: bytes, *, then: bytes = b
         reader = _Reader(sock)
         status, reason, headers = reader.head()
         if status == 101:
-            if then:
+            with suppress(ConnectionError, ssl.SSLError):  # the server may close first
                 sock.sendall(then)
             return RawResponse(status, reason, headers, b"", reader.rest())
+        if data.startswith(b"HEAD "):
+            return RawResponse(status, reason, headers, b"")
         return RawResponse(status, reason, headers, reader.body(status, headers))
 
 
