@@ -107,6 +107,10 @@ class HttpInspector(QWidget):
         self.detail.setAccessibleName("HTTP request and response detail")
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.detail.setPlaceholderText("Select a request to see its headers and bodies")
+        # Three rows and two lines at the least, like the message log beside it,
+        # so the listener pane still fits a 768 px laptop screen.
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 3)
+        self.detail.setMinimumHeight(self.detail.fontMetrics().lineSpacing() * 2 + 12)
         filters = QHBoxLayout()
         filters.addWidget(self.path_filter, 1)
         filters.addWidget(self.method_filter)
