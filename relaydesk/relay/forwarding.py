@@ -374,5 +374,7 @@ def _describe(exc: BaseException) -> str:
         return exc.strerror
     if isinstance(exc, aiohttp.ClientConnectorError):
         return _describe(exc.os_error)
+    if isinstance(exc, aiohttp.ClientResponseError):  # its str() quotes the URL (query too)
+        return f"{type(exc).__name__}: {exc.message}"[:200]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__

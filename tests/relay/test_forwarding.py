@@ -225,8 +225,9 @@ async def test_local_service_down_gives_502(relay: RelaySetup) -> None:
 
 async def test_local_service_answering_garbage_gives_502(relay: RelaySetup) -> None:
     async with asyncio.timeout(60), garbage_server() as url:
-        status, body, cause, _error, _ = await _failure(relay, url)
+        status, body, cause, error, _ = await _failure(relay, url, "/x?token=app-query-secret")
     assert status == 502 and cause == "invalid-response" and "valid HTTP" in body
+    assert "app-query-secret" not in body + repr(error)
 
 
 async def test_slow_local_service_gives_504_naming_the_relay_deadline(relay: RelaySetup) -> None:
