@@ -16,7 +16,7 @@ import pytest
 from relaydesk.emulator import Emulator
 from relaydesk.relay.forwarding import Forwarder, ForwardOptions
 from relaydesk.relay.listener import Listener
-from tests.local_app import download_bytes, local_app
+from tests.local_app import closed_port, download_bytes, local_app
 
 from .node_process import NodeScript
 from .test_client_with_node_sdks import _address, _node_rule, _provider, _tls
@@ -71,6 +71,30 @@ async def test_node_https_sender_reaches_the_local_app(emulator: Emulator) -> No
     }
     assert download["status"] == 200 and download["length"] == 1048576
     assert download["sha256"] == hashlib.sha256(download_bytes(1048576)).hexdigest()
+
+
+async def test_node_https_sender_gets_relaydesks_502_when_the_app_is_down(
+    emulator: Emulator,
+) -> None:
+    listener, forwarder = _forwarding_listener(emulator, f"http://127.0.0.1:{closed_port()}")
+    try:
+        async with listener:
+            node = await NodeScript.start(
+                "https_request",
+                {
+                    "url": f"https://{emulator.namespace}/demo/api",
+                    **_node_rule(emulator, "send-only"),
+                    "seconds": 40,
+                    "method": "GET",
+                },
+                ca_file=emulator.ca_file,
+            )
+            assert await node.wait(seconds=40) == 1, node.events  # a non-2xx answer
+    finally:
+        await forwarder.close()
+    response = node.events[-1]
+    assert response["status"] == 502
+    assert str(response["body"]).startswith("RelayDesk (forwarding listener): could not connect")
 
 
 async def test_hyco_ws_sender_reaches_the_local_websocket_echo(emulator: Emulator) -> None:

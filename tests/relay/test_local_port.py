@@ -15,7 +15,7 @@ import pytest
 from relaydesk.errors import InvalidField, InvalidInput
 from relaydesk.relay.events import ErrorOccurred, HttpResponseReceived
 from relaydesk.relay.local_port import LocalPort, LocalPortOptions, is_loopback
-from tests.local_app import download_bytes, local_app
+from tests.local_app import closed_port, download_bytes, local_app
 from tests.relay.conftest import RelaySetup
 from tests.relay.test_forwarding import forwarding
 
@@ -77,6 +77,41 @@ async def test_websocket_upgrades_become_relayed_connections(relay: RelaySetup) 
         await ws.send_str("close:4002")
         closing = await ws.receive()
     assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == 4002
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("options", "path", "status", "cause"),
+    [
+        ({"down": True}, "/", 502, "unreachable"),
+        ({"timeout": 0.5}, "/hang", 504, "timeout"),
+        ({"max_request_body": 10}, "/upload", 413, "request-too-large"),
+    ],
+)
+async def test_forwarding_failures_reach_a_plain_client_with_status_and_message(
+    relay: RelaySetup, options: dict[str, object], path: str, status: int, cause: str
+) -> None:
+    async with local_app() as base:
+        url = f"http://127.0.0.1:{closed_port()}" if options.pop("down", False) else base
+        async with (
+            asyncio.timeout(60),
+            forwarding(relay, url, **options),
+            LocalPort(
+                relay.address(),
+                relay.sas(),
+                options=LocalPortOptions(port=0),
+                ssl_context=relay.ssl,
+            ) as port,
+            aiohttp.ClientSession() as client,
+            client.request(
+                "POST" if path == "/upload" else "GET",
+                f"{port.url}{path}",
+                data=b"x" * 100 if path == "/upload" else None,
+            ) as response,
+        ):
+            text = await response.text()
+    assert response.status == status and response.headers["X-RelayDesk-Error"] == cause
+    assert text.startswith("RelayDesk (forwarding listener):")
 
 
 @pytest.mark.asyncio
