@@ -11,6 +11,7 @@ typed :mod:`relaydesk.errors` exception.
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,13 +21,16 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from relaydesk import __version__
+from relaydesk.errors import InvalidAddress, RelayUnreachable
+from relaydesk.protocol.address import split_host_port
+from relaydesk.protocol.text import is_text
 from relaydesk.protocol.wire_names import AUTH_HEADER
 from relaydesk.proxy import ProxySettings
 from relaydesk.relay.failures import translate_ws_error
 from relaydesk.relay.proxy_failures import websocket_proxy_error
 from relaydesk.relay.redact import RedactingLogger
 
-__all__ = ["USER_AGENT", "WebSocketSettings", "display_url", "open_websocket"]
+__all__ = ["USER_AGENT", "WebSocketSettings", "check_url", "display_url", "open_websocket"]
 
 #: Sent as ``User-Agent`` on every handshake.
 USER_AGENT = f"relaydesk/{__version__}"
@@ -64,6 +68,39 @@ def display_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+#: Characters a URL never holds unencoded; in a request line they would split it.
+_URL_BREAKERS = re.compile(r"[\x00-\x20\x7f]")
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL no WebSocket can be opened to, with the error any bad URL gets.
+
+    Rendezvous addresses come from the relay and are used verbatim (§5.1,
+    §7.2). A malformed one (a broken IPv6 bracket, a port out of range, a DNS
+    label over 63 characters, a lone surrogate, a control character) would
+    otherwise fail inside urllib, websockets or the idna codec with a bare
+    ``ValueError``/``UnicodeError``. The host rule is the protocol core's
+    (:func:`relaydesk.protocol.address.split_host_port`).
+
+    Raises:
+        RelayUnreachable: the URL is not a ``ws``/``wss`` URL that can be used.
+    """
+    problem = "it holds spaces, control characters or bytes that are not text"
+    if is_text(url) and not _URL_BREAKERS.search(url):
+        try:
+            parts = urlsplit(url)
+            if parts.scheme not in ("ws", "wss"):
+                problem = "it is not a ws:// or wss:// URL"
+            else:
+                split_host_port(parts.netloc)
+                return
+        except ValueError:  # urllib's answer to a bad IPv6 literal or port
+            problem = "its host or port is not valid"
+        except InvalidAddress as exc:
+            problem = exc.reason
+    raise RelayUnreachable(f"a WebSocket URL is not valid: {problem}")
+
+
 def where_of(url: str) -> str:
     """The ``host:port`` of ``url`` for error messages."""
     return urlsplit(url).netloc or url
@@ -91,8 +128,9 @@ async def open_websocket(
     Raises:
         HandshakeFailed: the relay or the listener refused (typed by status).
         ProxyError: the proxy on the way failed (``settings.proxy``).
-        RelayUnreachable: TCP, TLS or timeout failure.
+        RelayUnreachable: TCP, TLS or timeout failure; a URL that is not valid.
     """
+    check_url(url)
     request_headers: dict[str, str] = dict(headers or {})
     if token:
         request_headers[AUTH_HEADER] = token

@@ -3,11 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relaydesk.errors import RelayUnreachable
-from relaydesk.relay.transport import USER_AGENT, WebSocketSettings, display_url, open_websocket
+from relaydesk.relay.transport import (
+    USER_AGENT,
+    WebSocketSettings,
+    check_url,
+    display_url,
+    open_websocket,
+)
+from tests.hostile_text import hostile_text, pieces_and_hostile_text
+
+_URL_PIECES = [
+    "wss://",
+    "ws://",
+    "https://",
+    "[",
+    "]",
+    "::1",
+    "127.0.0.1",
+    ":",
+    "443",
+    "99999",
+    "a" * 64,
+    ".",
+    "/",
+    "$hc/demo",
+    "?",
+    "sb-hc-id=",
+    "%FF",
+]
 
 
 def test_display_url_drops_the_query() -> None:
@@ -44,3 +74,37 @@ async def test_open_timeout_is_unreachable() -> None:
         server.close()
         await server.wait_closed()
     assert f"127.0.0.1:{port}" in str(info.value)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "url",
+    [
+        "wss://[::1/$hc/demo",  # urllib: ValueError
+        "wss://h:99999/$hc/demo",  # urllib: ValueError
+        "wss://" + "a" * 64 + ".servicebus.windows.net/$hc/demo",  # idna: UnicodeError
+        "wss://\udcff.example/$hc/demo",  # idna: UnicodeError
+        "wss://127.0.0.1:9/$hc/demo?sb-hc-id=\udcff",  # UnicodeEncodeError
+        "wss://127.0.0.1:9/$hc/demo\r\nX-Injected: 1",
+        "https://127.0.0.1:9/demo",
+        "not a url",
+    ],
+)
+async def test_a_url_no_websocket_can_use_is_refused_as_unreachable(url: str) -> None:
+    """A rendezvous address comes from the relay, verbatim (§5.1): a broken one is typed."""
+    with pytest.raises(RelayUnreachable, match="URL is not valid"):
+        await open_websocket(url, ssl_context=None, settings=WebSocketSettings(open_timeout=1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(hostile_text(), pieces_and_hostile_text(_URL_PIECES)))
+def test_check_url_on_hostile_text(url: str) -> None:
+    try:
+        check_url(url)
+    except RelayUnreachable as exc:
+        assert "URL is not valid" in str(exc)
+        return
+    parts = urlsplit(url)
+    assert parts.scheme in ("ws", "wss")
+    assert parts.port is None or 0 < parts.port < 65536
+    (parts.hostname or "").encode("idna")  # what getaddrinfo does; raises for a bad host
