@@ -7,6 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from relaydesk.protocol.redaction import REDACTED, redact_headers, redact_text, redact_value
+from tests.hostile_text import hostile_text
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL3JlbGF5In0.c2lnbmF0dXJlLXBhcnQ"
 SAS = (
@@ -124,3 +125,15 @@ def test_no_secret_survives_in_any_known_context(secret: str, context: str, befo
     assume(secret not in before)
     text = before + "\n" + context.format(secret)
     assert secret not in redact_text(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=hostile_text(),
+    headers=st.dictionaries(hostile_text(max_size=12), hostile_text(), max_size=3),
+)
+def test_hostile_text_is_redacted_without_error(text: str, headers: dict[str, str]) -> None:
+    """Lone surrogates and control characters pass through as they are: text in, text out."""
+    assert isinstance(redact_text(text), str)
+    assert set(redact_headers(headers)) == set(headers)
+    assert isinstance(redact_value({"token": text, "nested": [text, {"x": text}]}), dict)

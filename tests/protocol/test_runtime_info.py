@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from relaydesk.errors import RemoteProtocolViolation
 from relaydesk.protocol import RuntimeInfo, parse_runtime_info
 from relaydesk.protocol.runtime_info import (
+    ATOM_NS,
     ENTRY_CONTENT_TYPE,
     FEED_CONTENT_TYPE,
     build_entry,
@@ -18,6 +19,7 @@ from relaydesk.protocol.runtime_info import (
     format_datetime,
     is_feed_content_type,
 )
+from tests.hostile_text import hostile_text
 
 #: An entry as the service sends it (shape from the .NET SDK's comments and
 #: data contract; member order CreatedAt, UpdatedAt, RequiresClientAuthorization,
@@ -184,3 +186,27 @@ def test_members_in_any_order_parse_or_raise(members: list[str]) -> None:
 def test_format_datetime_is_dotnet_style() -> None:
     value = dt.datetime(2024, 1, 2, 3, 4, 5, 678901, dt.UTC)
     assert format_datetime(value) == "2024-01-02T03:04:05.6789010Z"
+
+
+@settings(max_examples=60, deadline=None)
+@given(content_type=hostile_text(), body=st.binary(max_size=200))
+def test_a_hostile_content_type_gives_a_result_or_a_violation(
+    content_type: str, body: bytes
+) -> None:
+    assert is_feed_content_type(content_type) in (True, False)
+    try:
+        result = parse_runtime_info(body, content_type)
+    except RemoteProtocolViolation:
+        return
+    assert result is None or isinstance(result, RuntimeInfo)
+
+
+def test_a_dtd_hidden_in_utf16_is_still_refused() -> None:
+    """The DTD check looks at bytes; expat's amplification limit catches the rest."""
+    entities = "".join(
+        f'<!ENTITY e{i} "' + (f"&e{i - 1};" if i else "x") * 10 + '">' for i in range(10)
+    )
+    document = f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [{entities}]>'
+    document += f'<entry xmlns="{ATOM_NS}"><title>&e9;</title></entry>'
+    with pytest.raises(RemoteProtocolViolation):
+        parse_runtime_info(document.encode("utf-16"))
