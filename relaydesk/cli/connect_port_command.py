@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from relaydesk.cli.argument_types import seconds, text
 from relaydesk.cli.common import (
     add_common_arguments,
     resolve,
@@ -47,11 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bind",
         default="127.0.0.1",
         metavar="HOST",
+        type=text,
         help="interface to listen on (default 127.0.0.1; others expose the sender's identity)",
     )
     group.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=70.0,
         metavar="S",
         help="seconds per relayed request (default 70; the relay gives up at 60)",

@@ -71,16 +71,19 @@ def _add_forward_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--forward",
         metavar="URL",
+        type=text,
         help="forward every HTTP request to this local base URL (e.g. http://127.0.0.1:8080)",
     )
     group.add_argument(
         "--forward-ws",
         metavar="URL",
+        type=text,
         help="bridge WebSocket senders to this local URL (default: the --forward URL as ws://)",
     )
     group.add_argument(
         "--forward-host",
         metavar="HOST",
+        type=text,
         help="Host header for the local service (default: its own)",
     )
     group.add_argument("--forward-ca", metavar="FILE", help="extra CA trusted for an https service")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from relaydesk.cli.argument_types import text
 from relaydesk.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument(
         "--proxy",
         metavar="URL",
+        type=text,
         help="use this proxy for every connection: http://host:port or socks5://host:port",
     )
     mode.add_argument(
@@ -37,7 +39,9 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="connect directly, whatever the environment or the profile says",
     )
-    group.add_argument("--proxy-user", metavar="NAME", help="Basic user name for the proxy")
+    group.add_argument(
+        "--proxy-user", metavar="NAME", type=text, help="Basic user name for the proxy"
+    )
     group.add_argument(
         "--proxy-password-env",
         metavar="VAR",

@@ -66,6 +66,10 @@ def assert_usage_error(result: subprocess.CompletedProcess[str], option: str) ->
         (["send", "--profile", NOT_UTF8, "--message", "hi"], "--profile"),
         (["send", b"sb://127.0.0.1:9/" + NOT_UTF8, *SAS, "--message", "hi"], "ADDRESS"),
         (["check", ADDRESS, *SAS, "--message", NOT_UTF8], "--message"),
+        (["send", ADDRESS, *SAS, "--message", "hi", "--proxy", b"http://" + NOT_UTF8], "--proxy"),
+        (["send", ADDRESS, *SAS, "--message", "hi", "--proxy-user", NOT_UTF8], "--proxy-user"),
+        (["listen", ADDRESS, *SAS, "--forward", b"http://" + NOT_UTF8], "--forward"),
+        (["connect-port", ADDRESS, *SAS, "--port", "0", "--bind", NOT_UTF8], "--bind"),
     ],
 )
 def test_bytes_that_are_not_utf8_are_usage_errors(argv: list[str | bytes], option: str) -> None:
@@ -83,10 +87,11 @@ def test_bytes_that_are_not_utf8_are_usage_errors(argv: list[str | bytes], optio
         ("send", "inf"),
         ("send", "nan"),
         ("check", "-inf"),
+        ("connect-port", "inf"),
     ],
 )
 def test_timeouts_that_mean_nothing_are_usage_errors(command: str, value: str) -> None:
-    extra = ["--message", "hi"] if command == "send" else []
+    extra = {"send": ["--message", "hi"], "connect-port": ["--port", "0"]}.get(command, [])
     result = relaydesk(command, ADDRESS, *SAS, *extra, f"--timeout={value}")
     assert_usage_error(result, "--timeout")
     assert "positive, finite number of seconds" in result.stderr or "not a number" in result.stderr
