@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         if self.built:
             return
         from relaydesk.gui.bridges.check_bridge import CheckBridge
+        from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
         from relaydesk.gui.bridges.listener_bridge import ListenerBridge
         from relaydesk.gui.bridges.sender_bridge import SenderBridge
         from relaydesk.gui.bridges.tasks import TaskSlot
@@ -102,10 +103,12 @@ class MainWindow(QMainWindow):
         self.listener_bridge = ListenerBridge(self)
         self.sender_bridge = SenderBridge(self)
         self.check_bridge = CheckBridge(self)
+        self.diagnose_bridge = DiagnoseBridge(self)
         self.workspace = Workspace(
             self.listener_bridge, self.sender_bridge, config_dir=config_dir, parent=self
         )
         self.workspace.attach_check(self.check_bridge)
+        self.workspace.attach_diagnose(self.diagnose_bridge)
         self.demo = DemoController(
             data_dir=demo_data_dir, token_lifetime=token_lifetime, parent=self
         )
@@ -161,6 +164,7 @@ class MainWindow(QMainWindow):
         from relaydesk.gui.first_run import FirstRun
         from relaydesk.gui.panes.check_section import CheckSection
         from relaydesk.gui.panes.connection_section import ConnectionSection
+        from relaydesk.gui.panes.diagnose_section import DiagnoseSection
         from relaydesk.gui.panes.listener_pane import ListenerPane
         from relaydesk.gui.panes.profile_actions import ProfileActions
         from relaydesk.gui.panes.sender_pane import SenderPane
@@ -172,6 +176,7 @@ class MainWindow(QMainWindow):
         self.demo_bar = DemoFaultBar(self.demo)
         self.demo_bar.setVisible(False)
         self.check_section = CheckSection(self.check_bridge)
+        self.diagnose_section = DiagnoseSection(self.diagnose_bridge)
         self.listener_pane = ListenerPane(self.listener_bridge)
         self.sender_pane = SenderPane(self.sender_bridge)
         self.timeline_view = TimelineView(self.timeline_model)
@@ -187,6 +192,7 @@ class MainWindow(QMainWindow):
         self.bottom.setObjectName("bottomSplitter")
         self.bottom.addWidget(self.timeline_view)
         self.bottom.addWidget(self.check_section)
+        self.bottom.addWidget(self.diagnose_section)
         self.bottom.setChildrenCollapsible(False)
         self.bottom.setStretchFactor(0, 3)
         self.bottom.setStretchFactor(1, 2)
@@ -221,6 +227,11 @@ class MainWindow(QMainWindow):
         from relaydesk.gui.menus import build_menus
 
         self.menus = build_menus(self)
+        self.diagnose_action = self.menus.profile.addAction("Dia&gnose connection")
+        self.diagnose_action.setStatusTip(
+            "Walk the path to the relay step by step: DNS, proxy, TLS, token, listeners"
+        )
+        self.diagnose_action.triggered.connect(self.run_diagnose)
 
     def _connect(self) -> None:
         bar, actions = self.profile_bar, self.profile_actions
@@ -241,7 +252,8 @@ class MainWindow(QMainWindow):
         ws.switched.connect(self.listener_pane.reset)
         ws.switched.connect(self.sender_pane.reset)
         ws.error.connect(self._on_workspace_error)
-        for bridge in (self.listener_bridge, self.sender_bridge, self.check_bridge):
+        bridges = (self.listener_bridge, self.sender_bridge, self.check_bridge)
+        for bridge in (*bridges, self.diagnose_bridge):
             bridge.timeline_event.connect(self.timeline_model.append_event)
         self.listener_bridge.state_changed.connect(self._on_listener_state)
         self.timeline_view.export_requested.connect(self.timeline_view.open_export_dialog)
@@ -299,6 +311,11 @@ class MainWindow(QMainWindow):
         self.check_section.setVisible(True)
         self.check_bridge.run()
 
+    def run_diagnose(self) -> None:
+        """Diagnose the path to the current profile's relay (Profile ▸ Diagnose)."""
+        self.diagnose_section.setVisible(True)
+        self.diagnose_bridge.run()
+
     def copy_token(self, role: str) -> None:
         """Put a current token for ``role`` on the clipboard (the user asked for it)."""
         self._token_slot.start(self._copy_token(role))
@@ -353,6 +370,7 @@ class MainWindow(QMainWindow):
                     self.listener_bridge.aclose(grace),
                     self.sender_bridge.aclose(grace),
                     self.check_bridge.aclose(grace),
+                    self.diagnose_bridge.aclose(grace),
                     self.profile_actions.aclose(),
                     self.workspace.close(),
                 )

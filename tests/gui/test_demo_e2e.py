@@ -409,3 +409,30 @@ async def test_rename_keeps_live_connections(window: MainWindow) -> None:
     assert window.listener_pane.state is ConnectionState.ONLINE
     assert window.sender_pane.state is ConnectionState.ONLINE
     assert window.sender_pane.token_badge.token is not None  # still the live connection's
+
+
+@pytest.mark.asyncio
+async def test_diagnose_panel_shows_the_steps_and_copies_a_redacted_report(
+    window: MainWindow,
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    await _start_listener(window)
+    window.diagnose_action.trigger()
+    section = window.diagnose_section
+    await until(lambda: section.copy_button.isEnabled(), "the diagnosis to finish")
+    panel = section.panel
+    assert panel.step_names()[:3] == ["dns", "proxy", "tcp"]
+    assert section.summary.text().startswith("Diagnosis: passed"), section.summary.text()
+    assert panel.status("tls") == "ok" and "RelayDesk Emulator" not in panel.row_text("dns")
+    assert panel.status("listeners") == "ok" and "1 listener" in panel.row_text("listeners")
+    assert panel.status("gateway") == "skipped"
+    QGuiApplication.clipboard().setText("")
+    section.copy_button.click()
+    report = QGuiApplication.clipboard().text()
+    assert report.startswith("RelayDesk diagnosis of sb://127.0.0.1:")
+    assert "qt: PySide6" in report and "result: passed" in report
+    assert "proxy mode: none" in report  # the demo profile goes direct
+    for identity in window.demo.emulator.world.identities.values():
+        assert identity.client_secret not in report
+    assert "eyJ" not in report

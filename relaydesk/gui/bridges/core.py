@@ -254,6 +254,21 @@ class CoreBackend:
 
         return fetch
 
+    def diagnose_config(self) -> Any:
+        """Return the :class:`relaydesk.diagnose.DiagnoseConfig` for this profile.
+
+        No sender is tried from the GUI's Diagnose: it could disturb a listener.
+        """
+        from relaydesk.diagnose import DiagnoseConfig
+
+        return DiagnoseConfig(
+            address=self.address,
+            listener_tokens=self.listener_provider,
+            sender_tokens=self.sender_provider,
+            ca_file=Path(self.ca_file) if self.ca_file else None,
+            proxy=self.proxy,
+        )
+
     def check_config(self) -> Any:
         """Return the :class:`relaydesk.check.CheckConfig` for this profile."""
         from relaydesk.check import CheckConfig

@@ -75,6 +75,7 @@ class Workspace(QObject):
         self._listener = listener
         self._sender = sender
         self._check: Any = None
+        self._diagnose: Any = None
         self._config_dir = config_dir
         self.store: Any = None  # ProfileStore once open
         self.secret_problem: str | None = None
@@ -86,6 +87,10 @@ class Workspace(QObject):
         self._open_slot = TaskSlot("workspace-open")
         self._select_slot = TaskSlot("workspace-select")
         self._save_slot = TaskSlot("workspace-save-forward")
+
+    def attach_diagnose(self, diagnose: Any) -> None:
+        """Also configure this :class:`DiagnoseBridge` from the current profile."""
+        self._diagnose = diagnose
 
     def attach_check(self, check: Any) -> None:
         """Also configure this :class:`CheckBridge` from the current profile."""
@@ -103,6 +108,8 @@ class Workspace(QObject):
             self._sender.listener_count.set_fetcher(backend.runtime_info_fetcher())
         if self._check is not None:
             self._check.set_config_factory(backend.check_config if backend else None)
+        if self._diagnose is not None:
+            self._diagnose.set_config_factory(backend.diagnose_config if backend else None)
 
     # --- opening ---------------------------------------------------------------------
 
@@ -200,6 +207,7 @@ class Workspace(QObject):
         self.secrets_status = {
             "listener": listener_secret is not None,
             "sender": sender_secret is not None,
+            "proxy": proxy_password is not None,
         }
         try:
             backend = build_backend(

@@ -30,6 +30,8 @@ STATUS_ICONS = {
     "pending": "○",
     "running": "◔",
     "passed": "✓",
+    "ok": "✓",
+    "warning": "!",
     "failed": "✗",
     "skipped": "–",
 }
@@ -37,11 +39,15 @@ STATUS_WORDS = {
     "pending": "pending",
     "running": "running…",
     "passed": "passed",
+    "ok": "ok",
+    "warning": "warning",
     "failed": "failed",
     "skipped": "skipped",
 }
 _LOCAL_STYLE = """
 QLabel[status="passed"] {{ color: {ok}; }}
+QLabel[status="ok"] {{ color: {ok}; }}
+QLabel[status="warning"] {{ color: {warn}; }}
 QLabel[status="failed"] {{ color: {error}; }}
 QLabel[status="running"] {{ color: {warn}; }}
 """

@@ -1,4 +1,4 @@
-"""The connection form: hybrid connection address and the two identities.
+"""The connection form: hybrid connection address, the two identities, the proxy.
 
 The address is parsed as you type (``HybridConnectionAddress.parse``, §1) and
 its normalised form shown ("✓ sb://127.0.0.1:50123/demo"). Every invalid
@@ -31,8 +31,9 @@ from relaydesk.errors import InvalidAddress, InvalidField
 from relaydesk.gui.models.form_checks import form_problems
 from relaydesk.gui.widgets.field_row import FieldRow
 from relaydesk.gui.widgets.identity_editor import IdentityEditor
+from relaydesk.gui.widgets.proxy_editor import ProxyEditor
 from relaydesk.gui.widgets.repolish import status_colours
-from relaydesk.profiles import ROLES, Profile
+from relaydesk.profiles import PROXY_SECRET_SLOT, ROLES, Profile
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.secrets import Secret, SecretStore
 
@@ -72,6 +73,7 @@ class ConnectionForm(QWidget):
         store_desc = (secret_store.backend_name, secret_store.persistent)
         self.listener_editor = IdentityEditor("listener", *store_desc)
         self.sender_editor = IdentityEditor("sender", *store_desc)
+        self.proxy_editor = ProxyEditor()
         self._make_controls()
         self._layout()
         self._connect()
@@ -102,6 +104,7 @@ class ConnectionForm(QWidget):
             )
             self.same_as_listener.setChecked(profile.sender_same_as_listener)
             self._on_same_toggled(profile.sender_same_as_listener)
+            self.proxy_editor.set_config(profile.proxy, password_stored=status.get("proxy", False))
         finally:
             self._loading = False
         self._touched.clear()
@@ -116,6 +119,7 @@ class ConnectionForm(QWidget):
             listener=self.listener_editor.identity(),
             sender=self.sender_editor.identity(),
             sender_same_as_listener=self.same_as_listener.isChecked(),
+            proxy=self.proxy_editor.config(),
         )
 
     def errors(self) -> list[InvalidField]:
@@ -145,6 +149,9 @@ class ConnectionForm(QWidget):
             secret = self._editor(role).secret()
             if secret is not None:
                 result[role] = secret
+        proxy_password = self.proxy_editor.secret()
+        if proxy_password is not None:
+            result[PROXY_SECRET_SLOT] = proxy_password
         return result
 
     def set_secret_store(self, secret_store: SecretStore) -> None:
@@ -268,6 +275,8 @@ class ConnectionForm(QWidget):
         identities = QHBoxLayout()
         identities.addWidget(listener_box, 1)
         identities.addWidget(sender_box, 1)
+        proxy_box = self.proxy_box = QGroupBox("Network: proxy")
+        QVBoxLayout(proxy_box).addWidget(self.proxy_editor)
         buttons = QHBoxLayout()
         buttons.addWidget(self.general_error, 1)
         buttons.addStretch(0)
@@ -275,6 +284,7 @@ class ConnectionForm(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(identities)
+        layout.addWidget(proxy_box)
         layout.addLayout(buttons)
         layout.addStretch(1)
 
@@ -285,6 +295,7 @@ class ConnectionForm(QWidget):
             editor = self._editor(role)
             editor.field_changed.connect(lambda name, r=role: self._edited(f"{r}.{name}"))
             editor.field_left.connect(lambda name, r=role: self._edited(f"{r}.{name}"))
+        self.proxy_editor.field_changed.connect(lambda name: self._edited(f"proxy.{name}"))
         self.same_as_listener.toggled.connect(self._on_same_toggled)
         self.save_button.clicked.connect(self.request_save)
         self.address.returnPressed.connect(self.request_save)
@@ -315,6 +326,8 @@ class ConnectionForm(QWidget):
             editor = self._editor(role)
             for name in ["kind", *editor.rows]:
                 editor.set_error(name, reasons.get(f"{role}.{name}", ""))
+        for name in self.proxy_editor.rows:
+            self.proxy_editor.set_error(name, reasons.get(f"proxy.{name}", ""))
 
     def _show_address_status(self) -> None:
         text = self.address.text()

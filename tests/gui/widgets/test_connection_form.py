@@ -262,3 +262,31 @@ def test_controls_have_accessible_names(form: ConnectionForm) -> None:
         ]
     for widget in widgets:
         assert widget.accessibleName(), widget.objectName()
+
+
+def test_the_proxy_is_edited_validated_and_its_password_kept_apart(
+    form: ConnectionForm, qtbot: QtBot
+) -> None:
+    from relaydesk.profiles import ProxyConfig
+
+    form.set_profile(_profile(), {"listener": True})
+    editor = form.proxy_editor
+    assert editor.mode_combo.currentData() == "system" and not editor.url.isEnabled()
+    editor.mode_combo.setCurrentIndex(editor.mode_combo.findData("explicit"))
+    assert editor.url.isEnabled()
+    assert [p.field for p in form.errors()] == ["proxy.url"]
+    assert "proxy URL" in form.proxy_editor.rows["url"].error
+    qtbot.keyClicks(editor.url, "ftp://proxy:21")
+    assert "not supported" in editor.rows["url"].error
+    editor.url.clear()
+    qtbot.keyClicks(editor.url, "http://proxy.corp:3128")
+    qtbot.keyClicks(editor.username, "alice")
+    qtbot.keyClicks(editor.password, "pr0xy")
+    assert form.errors() == []
+    profile = form.profile()
+    assert profile.proxy == ProxyConfig("explicit", "http://proxy.corp:3128", "alice")
+    assert form.secrets() == {"proxy": Secret("pr0xy")}
+    assert "pr0xy" not in repr(profile)
+    form.set_profile(profile, {"listener": True, "proxy": True})
+    assert editor.password.text() == "" and "stored" in editor.password.placeholderText()
+    assert form.profile().proxy == profile.proxy
