@@ -82,9 +82,7 @@ async def test_a_fault_without_the_key_is_401_and_does_nothing(
     async with asyncio.timeout(20), await kit.listen(listener_id="stays"):
         if "Authorization" in headers:
             headers = {"Authorization": kit.emulator.admin_key}
-        result = await admin_request(
-            kit, "POST", "/faults/drop-control-channels", headers=headers
-        )
+        result = await admin_request(kit, "POST", "/faults/drop-control-channels", headers=headers)
         assert ADMIN_HEADER in error_of(result, 401, "Unauthorized")
         assert await listing(kit) == {"demo": ["stays"]}
 
