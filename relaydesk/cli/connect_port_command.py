@@ -118,7 +118,7 @@ def _record(event: Event) -> dict[str, Any] | None:
             "method": event.method,
             "url": event.url,
             "status": event.status,
-            "size": len(event.body),
+            "size": len(event.body) if event.body_size is None else event.body_size,
             "elapsed_ms": round(event.elapsed * 1000, 3),
         }
     return event_record(event, now=event.at)

@@ -217,6 +217,8 @@ class HttpResponseReceived(Event):
     headers: Mapping[str, str]
     body: bytes
     elapsed: float
+    body_size: int | None = None
+    """Full body length when ``body`` holds only its first bytes (a streamed answer)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -19,7 +19,7 @@ import io
 import math
 import ssl
 import time
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -36,7 +36,7 @@ from relaydesk.relay.http_proxy import HttpProxy
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import USER_AGENT, display_url
 
-__all__ = ["HttpResponse", "http_request"]
+__all__ = ["HttpResponse", "StreamedHttpResponse", "http_request", "open_http_request"]
 
 #: The relay's own answer deadline is 60 s (§7.1); wait a little longer.
 DEFAULT_TIMEOUT = 70.0
@@ -160,6 +160,96 @@ async def http_request(
         RelayUnreachable: TCP/TLS/timeout.
         AuthError: no token could be obtained.
     """
+    async with open_http_request(
+        address,
+        token_provider,
+        method,
+        path_suffix=path_suffix,
+        query=query,
+        headers=headers,
+        body=body,
+        ssl_context=ssl_context,
+        timeout=timeout,
+        session=session,
+        proxy=proxy,
+    ) as streamed:
+        content = b"".join([chunk async for chunk in streamed.chunks()])
+    return streamed.whole(content)
+
+
+@dataclass
+class StreamedHttpResponse:
+    """The head of the listener's answer, its body still to be read (§7.1).
+
+    Attributes:
+        status, reason, headers, url, method, via: as in :class:`HttpResponse`.
+        started: monotonic time the request was sent.
+    """
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    url: str
+    method: str
+    via: str | None
+    started: float
+    _response: aiohttp.ClientResponse = field(repr=False)
+    _read: bytes | None = field(default=None, repr=False)
+    _error: Callable[[BaseException], Exception] | None = field(default=None, repr=False)
+
+    async def chunks(self, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+        """The body as it arrives.
+
+        Raises:
+            RelayUnreachable, ProxyError: the connection broke mid-body.
+        """
+        if self._read is not None:
+            if self._read:
+                yield self._read
+            return
+        try:
+            async for chunk in self._response.content.iter_chunked(size):
+                yield chunk
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            assert self._error is not None
+            raise self._error(exc) from exc
+
+    def whole(self, body: bytes) -> HttpResponse:
+        """This answer with its whole ``body`` (read with :meth:`chunks`)."""
+        return HttpResponse(
+            status=self.status,
+            reason=self.reason,
+            headers=self.headers,
+            body=body,
+            elapsed=time.monotonic() - self.started,
+            url=self.url,
+            method=self.method,
+            via=self.via,
+        )
+
+
+@contextlib.asynccontextmanager
+async def open_http_request(
+    address: HybridConnectionAddress,
+    token_provider: TokenProviderLike,
+    method: str = "GET",
+    *,
+    path_suffix: str = "",
+    query: str = "",
+    headers: Mapping[str, str] | None = None,
+    body: bytes | AsyncIterable[bytes] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - as http_request
+    session: aiohttp.ClientSession | None = None,
+    proxy: ProxySettings | None = None,
+) -> AsyncIterator[StreamedHttpResponse]:
+    """:func:`http_request`, but the body is read as it arrives (a local port's download).
+
+    The relay's own refusals are raised before anything is yielded (their
+    bodies are small and decide who answered, §7.1); the listener's answer
+    is yielded with its body unread. Arguments and errors as
+    :func:`http_request`.
+    """
     method, request_headers = _check(method, headers)
     if not (timeout > 0 and math.isfinite(timeout)):
         # aiohttp reads 0, negative and NaN as "no timeout" and overflows on inf.
@@ -172,9 +262,13 @@ async def http_request(
         request_headers[AUTH_HEADER] = token
     request_headers.setdefault("User-Agent", USER_AGENT)
     via = HttpProxy.for_url(proxy, url)
+
+    def translated(exc: BaseException) -> Exception:
+        return via.error(exc, address.namespace)
+
     started = time.monotonic()
-    try:
-        async with contextlib.AsyncExitStack() as stack:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
             if session is None:
                 session = await stack.enter_async_context(
                     aiohttp.ClientSession(
@@ -193,20 +287,27 @@ async def http_request(
                     **via.kwargs(),
                 )
             )
-            content = await response.read()
-            result = HttpResponse(
-                status=response.status,
-                reason=response.reason or "",
-                headers=_joined(response.headers),
-                body=content,
-                elapsed=time.monotonic() - started,
-                url=display_url(url),
-                method=method,
-                via=response.headers.get("Via"),
+            # A refusal's body decides who answered (§7.1): read those whole.
+            read = await response.read() if response.status >= 400 else None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise translated(exc) from exc
+        streamed = StreamedHttpResponse(
+            status=response.status,
+            reason=response.reason or "",
+            headers=MappingProxyType(_joined(response.headers)),
+            url=display_url(url),
+            method=method,
+            via=response.headers.get("Via"),
+            started=started,
+            _response=response,
+            _read=read,
+            _error=translated,
+        )
+        if read is not None and is_service_error(
+            streamed.status, streamed.reason, read, streamed.headers
+        ):
+            error = handshake_error(
+                streamed.status, streamed.reason, read, headers=streamed.headers
             )
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise via.error(exc, address.namespace) from exc
-    if is_service_error(result.status, result.reason, result.body, result.headers):
-        error = handshake_error(result.status, result.reason, result.body, headers=result.headers)
-        raise with_remedy(error, side="sender", identity=identity)
-    return result
+            raise with_remedy(error, side="sender", identity=identity)
+        yield streamed

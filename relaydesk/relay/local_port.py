@@ -27,7 +27,7 @@ import logging
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 
 import aiohttp
@@ -48,7 +48,8 @@ from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import ErrorOccurred, Event
 from relaydesk.relay.failures import error_info
 from relaydesk.relay.forward_target import PROXY_HOP_BY_HOP
-from relaydesk.relay.http_sender import http_request
+from relaydesk.relay.http_sender import StreamedHttpResponse, open_http_request
+from relaydesk.relay.reply_stream import BodyTally
 from relaydesk.relay.sender import connect
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.ws_bridge import bridge
@@ -228,9 +229,11 @@ class LocalPort:
                 "request-too-large",
                 f"the body is over the limit of {self.options.max_request_body} bytes",
             )
+        answer: web.StreamResponse | None = None
+        tally = BodyTally()
         try:
             assert self._session is not None
-            response = await http_request(
+            async with open_http_request(
                 self.address,
                 self._provider,
                 request.method,
@@ -241,16 +244,35 @@ class LocalPort:
                 timeout=self.options.timeout,
                 session=self._session,
                 proxy=self._proxy,
-            )
+            ) as streamed:
+                answer = await self._start_answer(request, streamed)
+                async for chunk in streamed.chunks():
+                    tally.add(chunk)
+                    await answer.write(chunk)  # passed on as it arrives
+                await answer.write_eof()
         except RelayDeskError as exc:
-            return self._failed(exc)
-        self._queue.put(response.event(self._clock()))
-        answer = web.Response(
-            status=response.status, reason=response.reason or None, body=response.body
-        )
-        for name, value in response.headers.items():
+            if answer is None:
+                return self._failed(exc)
+            self._report(exc)  # the status has gone: the client sees a cut body
+            return answer
+        except OSError:  # the local client went away mid-answer
+            return answer or web.Response(status=499)
+        whole = streamed.whole(bytes(tally.captured))
+        self._queue.put(replace(whole.event(self._clock()), body_size=tally.size))
+        return answer
+
+    async def _start_answer(
+        self, request: web.Request, streamed: StreamedHttpResponse
+    ) -> web.StreamResponse:
+        """Send the listener's status line and headers to the local client."""
+        answer = web.StreamResponse(status=streamed.status, reason=streamed.reason or None)
+        for name, value in streamed.headers.items():
             if name.lower() not in PROXY_HOP_BY_HOP:
                 answer.headers[name] = value
+        length = next((v for k, v in streamed.headers.items() if k.lower() == "content-length"), "")
+        if length.isdigit():
+            answer.content_length = int(length)
+        await answer.prepare(request)
         return answer
 
     async def _websocket(self, request: web.Request, path: str, query: str) -> web.StreamResponse:
@@ -282,9 +304,12 @@ class LocalPort:
                 await relayed.close()
         return local
 
+    def _report(self, exc: RelayDeskError) -> None:
+        self._queue.put(ErrorOccurred(at=self._clock(), side="sender", error=error_info(exc)))
+
     def _failed(self, exc: RelayDeskError) -> web.Response:
         """The local client's answer when the relay (or the token) failed."""
-        self._queue.put(ErrorOccurred(at=self._clock(), side="sender", error=error_info(exc)))
+        self._report(exc)
         info = error_info(exc)
         text = f"{info.message}" + (f" — {info.remedy}" if info.remedy else "")
         if isinstance(exc, HandshakeFailed):

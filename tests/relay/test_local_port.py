@@ -15,6 +15,7 @@ import pytest
 from relaydesk.errors import InvalidField, InvalidInput
 from relaydesk.relay.events import ErrorOccurred, HttpResponseReceived
 from relaydesk.relay.local_port import LocalPort, LocalPortOptions, is_loopback
+from relaydesk.relay.reply_stream import CAPTURE_LIMIT
 from tests.local_app import closed_port, download_bytes, local_app
 from tests.relay.conftest import RelaySetup
 from tests.relay.test_forwarding import forwarding
@@ -60,6 +61,22 @@ async def test_plain_client_requests_go_through_the_relay_byte_exact(relay: Rela
     assert body == download_bytes(1048576) and sha == hashlib.sha256(body).hexdigest()
     assert uploaded == {"size": len(upload), "sha256": hashlib.sha256(upload).hexdigest()}
     assert isinstance(event, HttpResponseReceived) and event.status == 200
+
+
+@pytest.mark.asyncio
+async def test_a_large_answer_is_passed_on_as_it_arrives_not_kept(relay: RelaySetup) -> None:
+    size = 3 * 1024 * 1024 // 2
+    async with (
+        asyncio.timeout(60),
+        tunnel(relay) as (port, client),
+        client.get(f"{port.url}/download?size={size}") as response,
+    ):
+        assert response.content_length == size  # announced before the body
+        body = await response.read()
+        event = await anext(aiter(port.events()))
+    assert body == download_bytes(size)
+    assert isinstance(event, HttpResponseReceived)
+    assert event.body_size == size and len(event.body) == CAPTURE_LIMIT  # only its start is kept
 
 
 @pytest.mark.asyncio
