@@ -22,21 +22,31 @@ to, when:
   like success;
 * a WebSocket upgrade carries a ``Sec-WebSocket-Key`` that is not the base64
   of 16 bytes (RFC 6455 §4.2.1).
+
+What aiohttp's own parser refuses (a byte that is not ASCII in the request
+line, a header name that is not a token) it answers 400 itself, and logs as
+an ERROR with a traceback and the raw line, sb-hc-token included:
+:func:`http_logger` makes that one INFO line without the raw bytes.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler, Middleware
 
 from relaydesk.errors import InvalidAddress
 from relaydesk.protocol.address import split_host_port
 from relaydesk.protocol.text import is_text
 
-__all__ = ["Refusal", "head_problem", "request_guard"]
+__all__ = ["HTTP_LOGGER_NAME", "Refusal", "head_problem", "http_logger", "request_guard"]
+
+#: The logger the emulator's HTTP server (aiohttp's request handler) logs to.
+HTTP_LOGGER_NAME = "relaydesk.emulator.http"
 
 #: Builds the 400 answer for a request whose head is unreadable, given why.
 Refusal = Callable[[web.Request, str], web.StreamResponse]
@@ -81,3 +91,29 @@ def request_guard(refuse: Refusal) -> Middleware:
         return await handler(request)
 
     return guard
+
+
+class _ParserRefusals(logging.Filter):
+    """Turn aiohttp's ERROR + traceback for a request its parser refused into one INFO line.
+
+    The client sent a malformed request and got a 400: that is no error of the
+    emulator's. The exception's text quotes the raw request line or header,
+    which may hold a token, so only its first line (the kind of fault) is kept.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            kind = str(exc.message).splitlines()[0].strip().rstrip(":") if exc.message else ""
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            record.msg, record.args = "refused a malformed request: %s %s", (exc.code, kind)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def http_logger() -> logging.Logger:
+    """The logger to give aiohttp's request handler (``AppRunner(logger=…)``)."""
+    logger = logging.getLogger(HTTP_LOGGER_NAME)
+    if not any(isinstance(f, _ParserRefusals) for f in logger.filters):
+        logger.addFilter(_ParserRefusals())
+    return logger

@@ -29,7 +29,7 @@ from relaydesk.emulator.entra import EntraService, JwtValidator, check_token_lif
 from relaydesk.emulator.faults import Faults
 from relaydesk.emulator.jwt_tokens import DEFAULT_LEEWAY
 from relaydesk.emulator.relay import Relay
-from relaydesk.emulator.request_guard import Refusal, request_guard
+from relaydesk.emulator.request_guard import Refusal, http_logger, request_guard
 from relaydesk.emulator.world import World, load_world
 from relaydesk.errors import EmulatorError
 from relaydesk.protocol.address import is_loopback_host
@@ -243,7 +243,11 @@ class Emulator:
         runner: web.AppRunner | None = None
         try:
             runner = web.AppRunner(
-                self._build_app(world), access_log=None, handle_signals=False, shutdown_timeout=2.0
+                self._build_app(world),
+                access_log=None,
+                handle_signals=False,
+                shutdown_timeout=2.0,
+                logger=http_logger(),
             )
             await runner.setup()
             await web.SockSite(runner, sock, ssl_context=ssl_context).start()

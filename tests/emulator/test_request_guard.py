@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import ssl
 import time
@@ -181,6 +182,22 @@ def test_a_good_upgrade_still_upgrades(
     response = exchange(emulator.port, context, listen, then=close)
     assert response.status == 101
     assert response.after.startswith(b"\x88")  # the emulator answered the close
+
+
+def test_a_request_the_parser_refuses_is_one_info_line_without_the_token(
+    emulator: Emulator, context: ssl.SSLContext
+) -> None:
+    """aiohttp logged an ERROR with a traceback quoting the raw line, sb-hc-token and all."""
+    token = quote(sas(emulator), safe="")
+    line = f"/$hc/demo?sb-hc-action=listen&sb-hc-token={token}&x=".encode() + b"\xff"
+    with ServerErrors(logging.INFO).watching() as records:
+        response = exchange(emulator.port, context, request_bytes("GET", line, [("Host", "x")]))
+        assert response.status == 400
+        still_serving(emulator, context)
+    refused = [r for r in records.records if "malformed request" in r.getMessage()]
+    assert [r.levelno for r in refused] == [logging.INFO]
+    assert all(r.levelno < logging.ERROR and not r.exc_info for r in records.records)
+    assert not any(token[:40] in r.getMessage() for r in records.records)
 
 
 # --- Entra's token endpoint -----------------------------------------------------------
