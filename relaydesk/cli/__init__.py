@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from relaydesk import __version__
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_gui_parser", "build_parser", "main", "wants_subcommand"]
 
 #: subcommand name → (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -120,7 +120,7 @@ def _text(value: str) -> str:
 _GUI_VALUE_OPTIONS = frozenset({"--screenshot", "--token-lifetime", "--profile"})
 
 
-def _wants_subcommand(argv: Sequence[str]) -> bool:
+def wants_subcommand(argv: Sequence[str]) -> bool:
     """True unless ``argv`` is a plain GUI start (no subcommand, no help).
 
     Any bare word that is not an option's value counts as a subcommand, so a
@@ -153,7 +153,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``relaydesk`` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if _wants_subcommand(arguments):
+    if wants_subcommand(arguments):
         parser = build_parser(_subcommand_word(arguments))
     else:
         parser = build_gui_parser()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import ssl
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -10,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from relaydesk.cli import main
-from relaydesk.emulator import EmulatorOptions
+from relaydesk.emulator import Emulator, EmulatorOptions
+from relaydesk.emulator.admin import ADMIN_HEADER
 from tests.cli.conftest import BackgroundListener, EmulatorThread, World, assert_no_secret
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("secret_env")]
@@ -22,6 +25,19 @@ def own_emulator(tmp_path: Path) -> Iterator[EmulatorThread]:
     thread = EmulatorThread(EmulatorOptions(data_dir=tmp_path / "emu"))
     yield thread
     thread.stop()
+
+
+def _attached(emulator: Emulator, entity: str) -> int:
+    """How many listeners the emulator's admin endpoint lists on ``entity``."""
+    request = urllib.request.Request(
+        emulator.admin_url + "/listeners", headers={ADMIN_HEADER: emulator.admin_key}
+    )
+    tls = ssl.create_default_context(cafile=str(emulator.ca_file))
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=tls)
+    )
+    with opener.open(request, timeout=10) as response:
+        return len(json.load(response)["listeners"].get(entity, []))
 
 
 def _info(world: World, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, object]:
@@ -46,8 +62,7 @@ def test_listener_count_agrees_with_the_emulator_at_0_1_2(
         for _ in range(3):
             record = _info(world, capsys)
             counts.append(record["listener_count"])
-            emulated = len(own_emulator.emulator._relay.ctx.hub.listeners("demo"))
-            assert record["listener_count"] == emulated
+            assert record["listener_count"] == _attached(own_emulator.emulator, "demo")
             stack.enter_context(BackgroundListener(own_emulator, world, "demo"))
     assert counts == [0, 1, 2]
     assert set(record) == {

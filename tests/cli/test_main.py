@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from relaydesk.cli import _wants_subcommand, build_gui_parser, main
+from relaydesk.cli import build_gui_parser, main, wants_subcommand
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ from relaydesk.cli import _wants_subcommand, build_gui_parser, main
     ],
 )
 def test_gui_start_or_subcommand(argv: list[str], expected: bool) -> None:
-    assert _wants_subcommand(argv) is expected
+    assert wants_subcommand(argv) is expected
 
 
 def test_gui_parser_knows_the_app_options() -> None:

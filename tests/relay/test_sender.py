@@ -202,21 +202,19 @@ async def test_close_does_not_wait_behind_unread_echoes(relay: RelaySetup) -> No
     peer's close frame then waits behind them. The close must still complete with
     that frame (1000), not by the close timeout (1006)."""
     options = ListenerOptions(auto_echo=True)
-    async with (
-        asyncio.timeout(30),
-        Listener(relay.address(), relay.sas(), ssl_context=relay.ssl, options=options),
-    ):
+    listener = Listener(relay.address(), relay.sas(), ssl_context=relay.ssl, options=options)
+    async with asyncio.timeout(30), listener:
         sender = await connect(relay.address(), relay.sas(), ssl_context=relay.ssl)
         for number in range(100):
             await sender.send(f"message {number}")
-        # The precondition, made certain: websockets has paused reading (its
-        # queue of unread messages is full). Bounded: 300 short waits.
-        assembler = sender._ws.recv_messages
-        for _ in range(300):
-            if assembler.paused:
+        # The precondition: all 100 echoes are on their way, far more than the
+        # 16 unread messages at which websockets stops reading, and ahead of
+        # the close frame that will answer ours.
+        echoed = 0
+        async for event in listener.events():
+            echoed += isinstance(event, MessageSent)
+            if echoed == 100:
                 break
-            await asyncio.sleep(0.01)
-        assert assembler.paused
         await sender.close()
     assert sender.close_code == 1000
     assert sender.messages_received > 16  # the echoes read while closing
