@@ -139,3 +139,19 @@ async def test_a_failing_check_stays_with_its_cause(
         )
         assert "secret" in step_texts.lower() or "AADSTS" in step_texts
         assert window.listener_pane.state is ConnectionState.OFFLINE
+
+
+@pytest.mark.asyncio
+async def test_an_emulator_that_cannot_start_gives_the_buttons_back(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the emulator wants its data directory", encoding="utf-8")
+    window = await _first_start(demo_data_dir=blocked)
+    try:
+        page = window.first_run.page
+        page.offline_button.click()
+        await until(lambda: page.offline_button.isEnabled(), "the buttons back")
+        assert not window.statusBar().currentMessage().startswith("Starting")  # the cause
+        assert window.first_run.showing and page.status.text() == ""
+    finally:
+        await window.shutdown()
+        window.dispose()
