@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
             await self.workspace.refresh(info.profile_name)
             await self.workspace.activate(info.profile_name)
         except Exception as exc:  # noqa: BLE001 - shown with a remedy
-            self._on_workspace_error(error_info(exc))
+            self.workspace.error.emit(error_info(exc))  # the status bar, the first-run page
             return
         self.demo_info = info
         self.demo_bar.setVisible(True)

@@ -351,7 +351,8 @@ async def test_pin_to_another_listener_is_refused(window: MainWindow) -> None:
     window.sender_pane.connect_button.click()
     badge = window.sender_pane.state_badge
     await until(lambda: bool(badge.cause_label.text()), "the refusal")
-    assert window.sender_pane.state is ConnectionState.OFFLINE
+    # The refusal (error) and the OFFLINE it causes are two events: wait for both.
+    await until(lambda: window.sender_pane.state is ConnectionState.OFFLINE, "offline")
     assert window.listener_pane.connections.connection_ids() == []
 
 
