@@ -8,6 +8,15 @@ logs: rows shown + rows trimmed by the cap + events the core dropped for a
 slow consumer = messages sent and received. Prints the figures and peak RSS.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/gui_flood.py [--count N] [--size BYTES]
+        [--rounds R] [--load]
+
+``--rounds R`` runs R floods, each in a fresh process, and prints the
+min/median/max of the largest heartbeat gap. ``--load`` keeps another
+process spinning on one core meanwhile (a busy loop bounded in time,
+stopped at the end), as another program on a shared machine would.
+``--automatic-gc`` leaves full garbage collections to Python instead of the
+app's idle collector (``relaydesk/gui/idle_collector.py``); ``--compare-gc``
+runs each round both ways, alternating.
 
 Not a test: no assertion on timings; exit code 1 only if messages go missing.
 """
@@ -16,11 +25,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +110,16 @@ def _accounted(model: Any, counter: Counter) -> int:
     return model.rowCount() + model.trimmed_count + counter.dropped
 
 
-async def flood(count: int, size: int, data_dir: Path) -> int:
+async def flood(count: int, size: int, data_dir: Path, *, automatic_gc: bool = False) -> int:
     """Run the flood; print figures; return the exit code."""
-    from relaydesk.gui.app import freeze_startup_objects
+    from relaydesk.gui.app import collect_when_idle, freeze_startup_objects
     from relaydesk.gui.main_window import MainWindow
 
     window = MainWindow(demo_data_dir=data_dir)
     freeze_startup_objects()  # as the app's main coroutine does once the window is built
+    collector = collect_when_idle(window)  # likewise
+    if automatic_gc:
+        collector.stop()  # the interpreter's own full collections, as before the idle collector
     await _prepare(window)
     listener = Counter(window.listener_bridge)
     sender = Counter(window.sender_bridge)
@@ -124,6 +141,7 @@ async def flood(count: int, size: int, data_dir: Path) -> int:
     heartbeat.stop()
     listener_total = _accounted(window.listener_pane.log_model, listener)
     sender_total = _accounted(window.sender_pane.log_model, sender)
+    collector.stop()
     await window.shutdown()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"messages: {count} × {size} B, echoed; finished={finished}")
@@ -143,14 +161,112 @@ async def flood(count: int, size: int, data_dir: Path) -> int:
     print(f"peak RSS: {peak_mib:.0f} MiB")
     ok = finished and listener_total == expected and sender_total == expected
     print("all messages accounted for" if ok else "MESSAGES MISSING")
+    result = {
+        "gap_ms": heartbeat.largest * 1000,
+        "elapsed": elapsed,
+        "peak_mib": peak_mib,
+        "ok": ok,
+    }
+    print("RESULT " + json.dumps(result), flush=True)
     return 0 if ok else 1
+
+
+#: A busy loop for ``--load``: one core, bounded in time, ending with its parent.
+SPIN = (
+    "import os, time\n"
+    "end = time.monotonic() + {seconds}\n"
+    "while time.monotonic() < end and os.getppid() == {parent}:\n"
+    "    pass\n"
+)
+
+
+@contextlib.contextmanager
+def cpu_load(enabled: bool, seconds: float = 1800.0) -> Iterator[None]:
+    """Keep one core busy in another process while the block runs."""
+    if not enabled:
+        yield
+        return
+    code = SPIN.format(seconds=seconds, parent=os.getpid())
+    spinner = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait(timeout=10)
+
+
+def rounds(args: argparse.Namespace) -> int:
+    """Run ``args.rounds`` floods in fresh processes; print min/median/max.
+
+    With ``--compare-gc`` every round runs twice, with the idle collector and
+    with Python's automatic full collections, in alternating order.
+    """
+    base = [sys.executable, __file__, "--count", str(args.count), "--size", str(args.size)]
+    variants = {"idle collector": base, "automatic gc": [*base, "--automatic-gc"]}
+    if not args.compare_gc:
+        name = "automatic gc" if args.automatic_gc else "idle collector"
+        variants = {name: variants[name]}
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
+    for number in range(1, args.rounds + 1):
+        names = list(variants)
+        for name in names if number % 2 else names[::-1]:
+            result = _one_round(variants[name])
+            if result is None:
+                return 1
+            results[name].append(result)
+            print(
+                f"  round {number} ({name}): largest gap {result['gap_ms']:.1f} ms, "
+                f"{args.count / result['elapsed']:,.0f} round trips/s, "
+                f"peak RSS {result['peak_mib']:.0f} MiB, accounted: {result['ok']}",
+                flush=True,
+            )
+    for name, runs in results.items():
+        gaps = [r["gap_ms"] for r in runs]
+        print(
+            f"largest GUI heartbeat gap, {name}, {args.rounds} rounds"
+            f"{' with one core loaded' if args.load else ''}: min {min(gaps):.1f} / "
+            f"median {statistics.median(gaps):.1f} / max {max(gaps):.1f} ms (goal ≤ 50 ms)"
+        )
+    return 0 if all(r["ok"] for runs in results.values() for r in runs) else 1
+
+
+def _one_round(command: list[str]) -> dict[str, Any] | None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        print(done.stdout + done.stderr)
+        return None
+    result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--size", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=1, help="floods, each in a fresh process")
+    parser.add_argument("--load", action="store_true", help="keep one core busy meanwhile")
+    parser.add_argument(
+        "--automatic-gc",
+        action="store_true",
+        help="leave full collections to Python, not to the app's idle collector (to compare)",
+    )
+    parser.add_argument(
+        "--compare-gc",
+        action="store_true",
+        help="each round twice: idle collector and automatic gc, alternating",
+    )
     args = parser.parse_args()
+    if args.rounds < 1 or args.count < 1:
+        parser.error("--rounds and --count must be at least 1")
+    with cpu_load(args.load):
+        if args.rounds > 1 or args.compare_gc:
+            return rounds(args)
+        return flood_here(args)
+
+
+def flood_here(args: argparse.Namespace) -> int:
+    """One flood in this process."""
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -158,7 +274,8 @@ def main() -> int:
         os.environ["RELAYDESK_CONFIG_DIR"] = str(Path(tmp) / "config")
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setQuitOnLastWindowClosed(False)
-        return int(qasync.run(flood(args.count, args.size, Path(tmp) / "emulator")))
+        run = flood(args.count, args.size, Path(tmp) / "emulator", automatic_gc=args.automatic_gc)
+        return int(qasync.run(run))
 
 
 if __name__ == "__main__":

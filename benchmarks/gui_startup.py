@@ -29,8 +29,20 @@ import sys
 import tempfile
 import time
 
-BARE = """
+#: Printed by the children after idling: resident memory now, in bytes.
+RSS = """
+def print_rss():
+    import os
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    print("RSS", pages * os.sysconf("SC_PAGE_SIZE"), flush=True)
+"""
+
+BARE = (
+    RSS
+    + """
 import sys
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv[:1])
 window = QMainWindow()
@@ -39,9 +51,16 @@ window.resize(1280, 820)
 window.show()
 app.processEvents()
 print("SHOWN", flush=True)
+IDLE_MS = {idle_ms}
+if IDLE_MS:
+    QTimer.singleShot(IDLE_MS, lambda: (print_rss(), app.quit()))
+    app.exec()
 """
+)
 
-RELAYDESK = """
+RELAYDESK = (
+    RSS
+    + """
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -59,13 +78,15 @@ def build(self):
     _build(self)
     QApplication.processEvents()
     print("READY", flush=True)
-    QTimer.singleShot(0, self.close)
+    IDLE_MS = {idle_ms}
+    QTimer.singleShot(IDLE_MS, lambda: (IDLE_MS and print_rss(), self.close()))
 
 main_window.MainWindow.show = show
 main_window.MainWindow.build = build
 from relaydesk.cli import main
-sys.exit(main([]))
+sys.exit(main({argv!r}))
 """
+)
 
 
 def time_child(code: str, env: dict[str, str]) -> dict[str, float]:
@@ -84,7 +105,9 @@ def time_child(code: str, env: dict[str, str]) -> dict[str, float]:
         word = line.strip()
         if word in ("SHOWN", "READY"):
             marks[word] = time.perf_counter() - started
-    child.wait(timeout=30)
+        elif word.startswith("RSS "):
+            marks["RSS"] = int(word.split()[1])
+    child.wait(timeout=60)
     if "SHOWN" not in marks:
         raise RuntimeError(f"the child exited with {child.returncode} before showing a window")
     return marks
@@ -93,19 +116,28 @@ def time_child(code: str, env: dict[str, str]) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=5.0,
+        help="how long the bare window and the demo window idle before their RSS is read",
+    )
     args = parser.parse_args()
+    idle_ms = int(args.idle_seconds * 1000)
+    bare_code = BARE.format(idle_ms=0)
+    relaydesk_code = RELAYDESK.format(idle_ms=0, argv=[])
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["RELAYDESK_CONFIG_DIR"] = tmp
-        time_child(BARE, env)  # warm the file and bytecode caches for both
-        time_child(RELAYDESK, env)
+        time_child(bare_code, env)  # warm the file and bytecode caches for both
+        time_child(relaydesk_code, env)
         bare: list[float] = []
         shown: list[float] = []
         ready: list[float] = []
         for _ in range(args.runs):
-            bare.append(time_child(BARE, env)["SHOWN"])
-            marks = time_child(RELAYDESK, env)
+            bare.append(time_child(bare_code, env)["SHOWN"])
+            marks = time_child(relaydesk_code, env)
             shown.append(marks["SHOWN"])
             ready.append(marks["READY"])
     base = statistics.median(bare)
@@ -120,10 +152,23 @@ def main() -> int:
             f"max {max(times) * 1000:.0f}) ratio {median / base:.2f}×"
         )
     print(
-        f"target: window shown ≤ 1.5× the bare window; {args.runs} runs each, alternating; "
-        "profiles and the keyring load in the background after 'ready'"
+        f"target: window shown ≤ 1.5× the bare window, panes ready ≤ 2×; {args.runs} runs "
+        "each, alternating; profiles and the keyring load in the background after 'ready'"
     )
+    if idle_ms:
+        idle_rss(env, idle_ms, args.idle_seconds)
     return 0
+
+
+def idle_rss(env: dict[str, str], idle_ms: int, seconds: float) -> None:
+    """Resident memory of a bare window and of ``relaydesk --demo`` after idling."""
+    bare = time_child(BARE.format(idle_ms=idle_ms), env)["RSS"] / 2**20
+    demo = time_child(RELAYDESK.format(idle_ms=idle_ms, argv=["--demo"]), env)["RSS"] / 2**20
+    print(
+        f"idle RSS {seconds:.0f} s after showing: bare PySide6 window {bare:.0f} MiB, "
+        f"relaydesk --demo (embedded emulator) {demo:.0f} MiB, ratio {demo / bare:.2f}× "
+        "(goal ≤ 100 MiB)"
+    )
 
 
 if __name__ == "__main__":

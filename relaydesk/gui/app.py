@@ -27,12 +27,16 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from relaydesk.gui.idle_collector import IdleCollector
 
 __all__ = [
     "DISPLAY_LOST_EXIT",
     "NO_DISPLAY_EXIT",
     "SHUTDOWN_GRACE",
+    "collect_when_idle",
     "freeze_startup_objects",
     "main_coroutine",
     "run_gui",
@@ -135,11 +139,13 @@ async def main_coroutine(args: argparse.Namespace, reporter: object, window: Any
     closed = asyncio.Event()
     window.close_requested.connect(closed.set)
     restore_sigint = _close_on_sigint(window)
+    collector = None
     code = 0
     try:
         window.build()
         _log_started()
         freeze_startup_objects()
+        collector = collect_when_idle(window)
         window.load_profiles(getattr(args, "profile", None))
         if getattr(args, "self_test", False):
             from relaydesk.gui.self_test import run_self_test
@@ -151,6 +157,8 @@ async def main_coroutine(args: argparse.Namespace, reporter: object, window: Any
             await closed.wait()
     finally:
         restore_sigint()
+        if collector is not None:
+            collector.stop()
         await window.shutdown(grace=SHUTDOWN_GRACE)
         window.dispose()
     return code
@@ -180,6 +188,25 @@ def freeze_startup_objects() -> None:
     import gc
 
     gc.freeze()
+
+
+def collect_when_idle(window: Any) -> IdleCollector:
+    """Run full garbage collections only while the GUI is quiet (see
+    :mod:`relaydesk.gui.idle_collector`), ticked by a timer on ``window``.
+
+    Call ``stop()`` on the result at shutdown: it restores the thresholds.
+    """
+    from PySide6.QtCore import QTimer
+
+    from relaydesk.gui.idle_collector import IdleCollector
+
+    collector = IdleCollector()
+    collector.start()
+    ticker = QTimer(window)  # parented: deleted with the window, in this thread
+    ticker.setInterval(500)
+    ticker.timeout.connect(collector.tick)
+    ticker.start()
+    return collector
 
 
 def _close_on_sigint(window: Any) -> Callable[[], None]:

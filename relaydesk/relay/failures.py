@@ -31,9 +31,6 @@ import re
 import ssl
 from collections.abc import Mapping
 
-from websockets.exceptions import ConnectionClosed as WsConnectionClosed
-from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
-
 from relaydesk.errors import (
     ConnectionClosed,
     ForwardingFailed,
@@ -208,6 +205,12 @@ def translate_ws_error(exc: BaseException, where: str) -> RelayError | None:
     """
     if isinstance(exc, RelayError):
         return exc
+    # Imported here: the GUI builds its error texts from this module at
+    # start-up, long before (and whether or not) a socket is opened, and
+    # websockets costs ~15 ms to import (importlib.metadata, urllib.request).
+    from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+    from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+
     if isinstance(exc, InvalidStatus):
         response = exc.response
         headers = {k: v for k, v in response.headers.raw_items()}

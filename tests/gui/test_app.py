@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from pathlib import Path
 
@@ -62,6 +63,7 @@ async def test_closing_the_window_ends_the_main_coroutine() -> None:
     loop = asyncio.get_running_loop()
     reporter = UnexpectedErrorReporter()
     reporter.show_dialogs = False
+    thresholds = gc.get_threshold()
     task = asyncio.create_task(main_coroutine(_args(), reporter))
     try:
         await until(lambda: _main_window() is not None, "the main window")
@@ -69,6 +71,8 @@ async def test_closing_the_window_ends_the_main_coroutine() -> None:
         assert window is not None
         await asyncio.sleep(0.2)  # let the stores open
         assert not task.done()
+        # full collections are left to the idle collector while the app runs
+        assert gc.get_threshold()[2] > thresholds[2]
         loop.call_exception_handler({"message": "a lost task failed", "exception": KeyError("k")})
         assert reporter.reports == ["KeyError: 'k'"]
         reporter.reports.clear()
@@ -78,6 +82,7 @@ async def test_closing_the_window_ends_the_main_coroutine() -> None:
     finally:
         loop.set_exception_handler(_collect)  # qasync has no get_exception_handler()
     assert reporter.reports == []
+    assert gc.get_threshold() == thresholds
 
 
 @pytest.mark.asyncio
@@ -272,3 +277,31 @@ def test_the_first_paint_waits_for_nothing_heavy(tmp_path: Path) -> None:
     loaded, state = out.stdout.splitlines()
     assert loaded == "[]"
     assert state == "True False Starting RelayDesk…"
+
+
+def test_building_the_panes_loads_no_network_or_auth_library(tmp_path: Path) -> None:
+    """The panes are ready before websockets, aiohttp, msal or keyring are imported:
+    they load when a session starts or a store opens, after "ready" (import check)."""
+    import os
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from relaydesk.gui import main_window\n"
+        "build = main_window.MainWindow.build\n"
+        "def built(self):\n"
+        "    build(self)\n"
+        "    heavy = ('websockets', 'aiohttp', 'msal', 'keyring', 'cryptography', 'jwt')\n"
+        "    print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), flush=True)\n"
+        "    QTimer.singleShot(0, self.close)\n"
+        "main_window.MainWindow.build = built\n"
+        "from relaydesk.cli import main\n"
+        "sys.exit(main([]))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "[]"
