@@ -122,7 +122,7 @@ _CONTEXTS = (
 @settings(max_examples=60, deadline=None)
 @given(secret=_SECRET, context=st.sampled_from(_CONTEXTS), before=st.text(max_size=20))
 def test_no_secret_survives_in_any_known_context(secret: str, context: str, before: str) -> None:
-    assume(secret not in before)
+    assume(secret not in before and secret not in context)
     text = before + "\n" + context.format(secret)
     assert secret not in redact_text(text)
 
