@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import json
 import socket
+import ssl
 from collections.abc import AsyncIterator
 
 from aiohttp import WSMsgType, web
@@ -161,18 +162,31 @@ async def local_app(mount: str = "", port: int = 0) -> AsyncIterator[str]:
 @contextlib.asynccontextmanager
 async def garbage_server() -> AsyncIterator[str]:
     """A TCP server on 127.0.0.1 that answers with non-HTTP bytes; yields its URL."""
+    async with raw_answer_server(b"THIS IS NOT HTTP\r\n\r\n") as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def raw_answer_server(
+    answer_bytes: bytes, *, ssl_context: ssl.SSLContext | None = None
+) -> AsyncIterator[str]:
+    """A server on 127.0.0.1 answering every request with ``answer_bytes``; yields its URL.
+
+    For answers no web framework would send (bytes that are not UTF-8 in a
+    reason phrase or header).
+    """
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
-            await reader.read(1024)
-            writer.write(b"THIS IS NOT HTTP\r\n\r\n")
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer_bytes)
             await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=ssl_context)
     port = server.sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
     finally:
         server.close()
         await server.wait_closed()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NOT_TEXT", "is_text"]
+__all__ = ["NOT_TEXT", "header_text", "is_text"]
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -30,3 +30,16 @@ NOT_TEXT = "is not valid text: it holds bytes that are not UTF-8 (a lone surroga
 def is_text(value: str) -> bool:
     """True when ``value`` can be encoded as UTF-8 (it holds no lone surrogate)."""
     return _SURROGATE.search(value) is None
+
+
+def header_text(value: str) -> str:
+    """An HTTP reason phrase or header value as text, whatever its bytes were.
+
+    aiohttp decodes them as UTF-8 with ``surrogateescape``; a value that is not
+    UTF-8 is read instead as ISO-8859-1, what such bytes (``obs-text``) meant
+    in HTTP/1.1 (RFC 9110 §5.5), so it can be shown, logged and carried in a
+    control message (§7.3) like any other text.
+    """
+    if is_text(value):
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("latin-1")

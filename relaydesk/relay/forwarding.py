@@ -42,6 +42,7 @@ from yarl import URL
 
 from relaydesk.errors import ForwardingFailed, InvalidField
 from relaydesk.protocol import INLINE_BODY_LIMIT, AcceptCommand
+from relaydesk.protocol.text import header_text
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.forward_target import (
     ForwardTarget,
@@ -131,6 +132,11 @@ def local_ssl_context(options: ForwardOptions) -> ssl.SSLContext:
     return context
 
 
+def _reason_text(reason: str | None) -> str | None:
+    """The local app's reason phrase as text (Latin-1 when not UTF-8); ``None`` stays."""
+    return None if reason is None else header_text(reason)
+
+
 def _failure_reply(problem: ForwardingFailed) -> StreamedReply:
     """The sender's answer to a local failure: status, one line naming RelayDesk."""
     headers = {"Content-Type": "text/plain; charset=utf-8", "X-RelayDesk-Error": problem.cause}
@@ -182,14 +188,14 @@ class Forwarder:
                 # Small and announced: read it at once, it goes inline (§7.3).
                 return StreamedReply(
                     status=response.status,
-                    reason=response.reason,
+                    reason=_reason_text(response.reason),
                     headers=headers,
                     body=await self._small_body(response),
                 )
             released = True  # the body generator releases the slot
             return StreamedReply(
                 status=response.status,
-                reason=response.reason,
+                reason=_reason_text(response.reason),
                 headers=headers,
                 chunks=self._body(response),
             )

@@ -28,6 +28,7 @@ import aiohttp
 from relaydesk.errors import InvalidInput
 from relaydesk.protocol import HybridConnectionAddress
 from relaydesk.protocol.headers import check_header_fields
+from relaydesk.protocol.text import header_text
 from relaydesk.protocol.wire_names import AUTH_HEADER
 from relaydesk.proxy import ProxySettings
 from relaydesk.relay.events import HttpResponseReceived
@@ -114,8 +115,8 @@ def _joined(headers: aiohttp.typedefs.LooseHeaders | object) -> dict[str, str]:
     result: dict[str, str] = {}
     if isinstance(headers, Mapping):
         for name, value in headers.items():
-            key = str(name)
-            result[key] = f"{result[key]}, {value}" if key in result else str(value)
+            key, text = header_text(str(name)), header_text(str(value))
+            result[key] = f"{result[key]}, {text}" if key in result else text
     return result
 
 
@@ -293,7 +294,7 @@ async def open_http_request(
             raise translated(exc) from exc
         streamed = StreamedHttpResponse(
             status=response.status,
-            reason=response.reason or "",
+            reason=header_text(response.reason or ""),
             headers=MappingProxyType(_joined(response.headers)),
             url=display_url(url),
             method=method,

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 from relaydesk.errors import InvalidField, RelayDeskError
 from relaydesk.protocol import AcceptCommand, RemoteEndpoint
+from relaydesk.protocol.text import NOT_TEXT, is_text
 
 __all__ = [
     "AcceptDecision",
@@ -127,6 +128,12 @@ class HttpReply:
     def __post_init__(self) -> None:
         if not 100 <= self.status <= 999:
             raise InvalidField("status", "an HTTP status must be from 100 to 999")
+        # The response message is JSON text (§7.3): a lone surrogate would go out
+        # as a \udcXX escape the relay refuses, closing the control channel.
+        if self.reason is not None and not is_text(self.reason):
+            raise InvalidField("reason", f"the reason phrase {NOT_TEXT}")
+        if not all(is_text(name) and is_text(value) for name, value in self.headers.items()):
+            raise InvalidField("headers", f"a response header {NOT_TEXT}")
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
 
 

@@ -7,7 +7,7 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relaydesk.protocol.text import is_text
+from relaydesk.protocol.text import header_text, is_text
 from tests.hostile_text import hostile_text
 
 
@@ -26,3 +26,16 @@ def test_is_text_agrees_with_utf8(value: str) -> None:
         assert not is_text(value)
     else:
         assert is_text(value)
+
+
+def test_header_text_reads_bytes_that_are_not_utf8_as_latin1() -> None:
+    as_aiohttp_gives_it = b"caf\xe9".decode("utf-8", "surrogateescape")
+    assert header_text(as_aiohttp_gives_it) == "café"
+    assert header_text("café ✓") == "café ✓"  # valid UTF-8 stays as it is
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=40))
+def test_header_text_is_always_text(raw: bytes) -> None:
+    text = header_text(raw.decode("utf-8", "surrogateescape"))
+    assert is_text(text)

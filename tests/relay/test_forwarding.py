@@ -18,7 +18,13 @@ from relaydesk.relay.forwarding import Forwarder, ForwardOptions
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.sender import connect
-from tests.local_app import closed_port, download_bytes, garbage_server, local_app
+from tests.local_app import (
+    closed_port,
+    download_bytes,
+    garbage_server,
+    local_app,
+    raw_answer_server,
+)
 from tests.relay.conftest import RelaySetup, setup_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
@@ -361,3 +367,17 @@ async def test_websocket_to_a_down_local_service_is_rejected_with_502(relay: Rel
         with pytest.raises(ListenerRejected) as refused:
             await connect(relay.address(), relay.sas(), ssl_context=relay.ssl)
     assert refused.value.status == 502 and "RelayDesk" in refused.value.reason
+
+
+async def test_a_reason_and_header_that_are_not_utf8_are_read_as_latin1(
+    relay: RelaySetup,
+) -> None:
+    """The control message carries text (§7.3); such bytes must not end the channel."""
+    answer = b"HTTP/1.1 200 \xe7a va\r\nX-Name: caf\xe9\r\nContent-Length: 2\r\n\r\nhi"
+    async with asyncio.timeout(60), raw_answer_server(answer) as url, forwarding(relay, url):
+        first = await http_request(relay.address(), relay.sas(), ssl_context=relay.ssl)
+        again = await http_request(relay.address(), relay.sas(), ssl_context=relay.ssl)
+    # The emulator keeps printable ASCII in a reason phrase (replies.reason_phrase).
+    assert (first.status, first.reason, first.body) == (200, "a va", b"hi")
+    assert first.headers["X-Name"] == "café"
+    assert again.status == 200  # the control channel was not closed

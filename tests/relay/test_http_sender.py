@@ -7,15 +7,21 @@ import logging
 import math
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from relaydesk.auth import AnonymousTokenProvider
+from relaydesk.emulator.certs import ensure_certificates, server_ssl_context
 from relaydesk.errors import InvalidInput, ListenerTimeout, NoListener, PayloadTooLarge
+from relaydesk.protocol import HybridConnectionAddress
 from relaydesk.relay.events import ErrorOccurred, Event, HttpRequestReceived, HttpResponseSent
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.policies import HttpReply, HttpRequest, echo_handler, fixed_response
+from relaydesk.relay.tls import make_ssl_context
+from tests.local_app import raw_answer_server
 from tests.relay.conftest import RelaySetup, assert_no_secrets
 
 pytestmark = pytest.mark.e2e
@@ -270,3 +276,22 @@ async def test_invalid_input_is_refused_before_sending(
     """Non-UTF-8 text (a lone surrogate) and timeouts that would mean "none" or overflow."""
     with pytest.raises(InvalidInput):
         await http_request(relay.address(), relay.sas(), ssl_context=relay.ssl, **options)
+
+
+@pytest.mark.asyncio
+async def test_a_reason_and_headers_that_are_not_utf8_are_read_as_latin1(
+    tmp_path: Path,
+) -> None:
+    """aiohttp hands them over with lone surrogates, which no output can print."""
+    files = ensure_certificates(tmp_path)
+    answer = b"HTTP/1.1 200 \xe7a va\r\nX-Name: caf\xe9\r\nContent-Length: 2\r\n\r\nhi"
+    async with (
+        asyncio.timeout(30),
+        raw_answer_server(answer, ssl_context=server_ssl_context(files)) as url,
+    ):
+        address = HybridConnectionAddress.parse(url.replace("https://", "sb://") + "/demo")
+        response = await http_request(
+            address, AnonymousTokenProvider(), ssl_context=make_ssl_context(files.ca_file)
+        )
+    assert (response.status, response.reason, response.body) == (200, "ça va", b"hi")
+    assert response.headers["X-Name"] == "café"

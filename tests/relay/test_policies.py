@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from relaydesk.errors import InvalidField
@@ -58,3 +60,13 @@ def test_reply_is_immutable_and_validated() -> None:
     assert reply.headers["A"] == "1"
     with pytest.raises(InvalidField):
         HttpReply(status=1000)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"reason": "caf\udce9"}, {"headers": {"X": "\udcff"}}, {"headers": {"X-\udcff": "v"}}],
+)
+def test_a_reply_that_is_not_text_is_refused(fields: dict[str, Any]) -> None:
+    """The response travels as JSON text (§7.3); the relay would close the channel."""
+    with pytest.raises(InvalidField):
+        HttpReply(**fields)
