@@ -11,4 +11,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The real proxy fixture (tinyproxy) for every test package that needs it.
+# The emulator's log lines, awaitable, for every test package that runs one.
+from tests.emulator_log import emulator_log  # noqa: F401
 from tests.tinyproxy import make_tinyproxy  # noqa: F401

@@ -7,7 +7,8 @@ Clients here are written from the protocol reference with plain
   fresh data dir (short timeouts by default) and stops it at teardown.
 * ``emulator``: one such emulator; ``kit``: a :class:`RelayKit` around it
   (``kit.ssl`` trusts the emulator's CA).
-* ``emulator_log``: the emulator's log lines, to wait for what it did.
+* ``emulator_log`` (tests/emulator_log.py, for every package): the
+  emulator's log lines, to wait for what it did.
 """
 
 from __future__ import annotations
@@ -15,22 +16,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import ssl
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 import pytest_asyncio
 from websockets.asyncio.client import ClientConnection, connect
 
 from relaydesk.emulator import Emulator, EmulatorOptions
-from relaydesk.emulator.server import LOGGER_NAME
 from relaydesk.protocol.sas import build_sas_token
 
 ROOT_RULE = "RootManageSharedAccessKey"
@@ -338,44 +336,3 @@ async def kit(emulator: Emulator) -> AsyncIterator[RelayKit]:
     relay_kit = kit_for(emulator)
     yield relay_kit
     await relay_kit.close()
-
-
-class EmulatorLog(logging.Handler):
-    """The emulator's log lines, awaitable.
-
-    The emulator logs each thing it did (a listener attached or detached, a
-    request relayed); a test waits for that line instead of sleeping for a
-    while and hoping it happened.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.lines: list[str] = []
-        self._changed = asyncio.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-        self._changed.set()
-
-    def count(self, text: str) -> int:
-        """How many lines so far contain ``text``."""
-        return sum(text in line for line in self.lines)
-
-    async def wait_for(self, text: str, count: int = 1) -> None:
-        """Return once ``count`` lines containing ``text`` were logged (bounded by the caller)."""
-        while self.count(text) < count:
-            self._changed.clear()
-            await self._changed.wait()
-
-
-@pytest.fixture
-def emulator_log() -> Iterator[EmulatorLog]:
-    """Records what every emulator of the test logs at INFO and above."""
-    logger = logging.getLogger(LOGGER_NAME)
-    handler = EmulatorLog()
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)

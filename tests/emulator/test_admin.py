@@ -14,7 +14,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from relaydesk.emulator.admin import ADMIN_HEADER
-from tests.emulator.conftest import EmulatorLog, HttpResult, RelayKit
+from tests.emulator.conftest import HttpResult, RelayKit
+from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.e2e
 

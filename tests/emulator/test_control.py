@@ -13,8 +13,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.emulator.conftest import EmulatorLog, RelayKit, kit_for, send_response
+from tests.emulator.conftest import RelayKit, kit_for, send_response
 from tests.emulator.test_admin import listing
+from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.e2e
 

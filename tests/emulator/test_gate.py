@@ -12,8 +12,9 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from tests.emulator.conftest import EmulatorLog, HttpResult, RelayKit
+from tests.emulator.conftest import HttpResult, RelayKit
 from tests.emulator.test_http_sender import Recorder, serving
+from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.e2e
 

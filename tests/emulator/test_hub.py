@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from tests.emulator.conftest import EmulatorLog, RelayKit, kit_for, send_response
+from tests.emulator.conftest import RelayKit, kit_for, send_response
 from tests.emulator.test_admin import listing
+from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.e2e
 

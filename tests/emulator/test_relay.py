@@ -11,6 +11,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.emulator.conftest import RelayKit, echo_ws, kit_for
+from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.e2e
 
@@ -212,7 +213,7 @@ async def test_refusals_for_bad_urls(kit: RelayKit) -> None:
 
 
 @pytest.mark.asyncio
-async def test_26th_listener_is_refused(kit: RelayKit) -> None:
+async def test_26th_listener_is_refused(kit: RelayKit, emulator_log: EmulatorLog) -> None:
     async with asyncio.timeout(60):
         listeners = [await kit.listen() for _ in range(25)]
         try:
@@ -220,7 +221,7 @@ async def test_26th_listener_is_refused(kit: RelayKit) -> None:
             assert status == 403
             assert "quota" in reason.lower() and "MaximumListenersPerEndpoint" in reason
             await listeners[0].close()
-            await asyncio.sleep(0.2)
+            await emulator_log.wait_for("listener detached")
             extra = await kit.listen()  # a slot is free again
             await extra.close()
         finally:
@@ -337,12 +338,12 @@ async def test_invalid_websocket_handshake_is_400(kit: RelayKit) -> None:
 
 
 @pytest.mark.asyncio
-async def test_sender_vanishing_mid_rendezvous(kit: RelayKit) -> None:
+async def test_sender_vanishing_mid_rendezvous(kit: RelayKit, emulator_log: EmulatorLog) -> None:
     async with asyncio.timeout(20), await kit.listen() as control:
         writer = await _raw_upgrade(kit)
         address = json.loads(await control.recv())["accept"]["address"]
         writer.transport.abort()
-        await asyncio.sleep(1.0)  # the emulator polls the sender every 0.25 s
+        await emulator_log.wait_for("sender vanished during rendezvous")  # polled every 0.25 s
         status, reason = await refused(connect(address, ssl=kit.ssl))
         assert status == 403 and "sender disconnected" in reason
         await kit.serve(control)

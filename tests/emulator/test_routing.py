@@ -16,7 +16,8 @@ from websockets.asyncio.client import connect
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidStatus
 
-from tests.emulator.conftest import EmulatorLog, RelayKit
+from tests.emulator.conftest import RelayKit
+from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.e2e
 

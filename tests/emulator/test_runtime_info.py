@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import pytest
 
@@ -13,6 +11,7 @@ from relaydesk.protocol.runtime_info import (
     parse_runtime_info,
 )
 from tests.emulator.conftest import RelayKit
+from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,7 +33,9 @@ async def runtime_get(
         return response.status, response.headers.get("Content-Type", ""), await response.read()
 
 
-async def test_listener_count_follows_the_control_channels(kit: RelayKit) -> None:
+async def test_listener_count_follows_the_control_channels(
+    kit: RelayKit, emulator_log: EmulatorLog
+) -> None:
     counts = []
     opened = []
     for _ in range(3):
@@ -46,23 +47,20 @@ async def test_listener_count_follows_the_control_channels(kit: RelayKit) -> Non
         if len(opened) < 2:
             opened.append(await kit.listen())
     assert counts == [0, 1, 2]
+    # The emulator detaches a closed channel just after its close reply.
     await opened[0].close()
-    assert await count_becomes(kit, 1)
+    await emulator_log.wait_for("listener detached")
+    assert await listener_count(kit) == 1
     await opened[1].close()
-    assert await count_becomes(kit, 0)
+    await emulator_log.wait_for("listener detached", count=2)
+    assert await listener_count(kit) == 0
 
 
-async def count_becomes(kit: RelayKit, expected: int) -> bool:
-    """Whether the count reaches ``expected``; the emulator detaches a closed
-    channel just after its close reply, so a few reads may still see it."""
-    for _ in range(100):
-        status, content_type, body = await runtime_get(kit, "demo", kit.sas())
-        info = parse_runtime_info(body, content_type)
-        assert status == 200 and info is not None
-        if info.listener_count == expected:
-            return True
-        await asyncio.sleep(0.02)
-    return False
+async def listener_count(kit: RelayKit) -> int:
+    status, content_type, body = await runtime_get(kit, "demo", kit.sas())
+    info = parse_runtime_info(body, content_type)
+    assert status == 200 and info is not None
+    return info.listener_count
 
 
 async def test_entry_reports_metadata_flags_and_times(kit: RelayKit) -> None:

@@ -17,6 +17,7 @@ from relaydesk.errors import EmulatorError
 from tests.emulator.conftest import RelayKit, kit_for
 from tests.emulator.test_http_sender import Recorder, auth
 from tests.emulator.test_relay import echo_once
+from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.e2e
 
@@ -160,7 +161,9 @@ async def test_data_dir_keeps_secrets_and_ca(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_logs_never_contain_secrets(kit: RelayKit, caplog: pytest.LogCaptureFixture) -> None:
+async def test_logs_never_contain_secrets(
+    kit: RelayKit, caplog: pytest.LogCaptureFixture, emulator_log: EmulatorLog
+) -> None:
     caplog.set_level(logging.DEBUG)
     secrets = [r.primary_key for r in kit.emulator.world.sas_rules.values()]
     secrets += [i.client_secret for i in kit.emulator.world.identities.values()]
@@ -175,7 +178,7 @@ async def test_logs_never_contain_secrets(kit: RelayKit, caplog: pytest.LogCaptu
             await kit.http("POST", "/demo?sb-hc-token=" + quote(sas, safe=""), data=b"x")
             await kit.http("POST", "/demo", data=b"x", headers=auth(kit))
             await control.send(json.dumps({"renewToken": {"token": kit.sas(key="wrong")}}))
-            await asyncio.sleep(0.2)
+            await emulator_log.wait_for("renewToken rejected")
         await kit.admin("set-response-delay", {"seconds": None})
     # Only the emulator's own records: client libraries log frames at DEBUG.
     text = "\n".join(

@@ -33,11 +33,17 @@ def test_rejection_status_must_be_an_http_status() -> None:
 @pytest.mark.asyncio
 @pytest.mark.e2e
 async def test_policy_decides_per_sender_from_its_headers(relay: RelaySetup) -> None:
+    deciding_slowly, other_decided = asyncio.Event(), asyncio.Event()
+
     async def policy(command: AcceptCommand) -> AcceptDecision:
         token = {k.lower(): v for k, v in command.connect_headers.items()}.get("x-ticket")
-        await asyncio.sleep(0.01)  # a slow decision must not block other senders
         if token == "valid":
+            # a slow decision, done only once another sender was decided: it
+            # must not block the decisions about other senders
+            deciding_slowly.set()
+            await other_decided.wait()
             return AcceptDecision.allow()
+        other_decided.set()
         return AcceptDecision.reject(401, "Ticket required")
 
     from relaydesk.relay.options import ListenerOptions
@@ -49,12 +55,17 @@ async def test_policy_decides_per_sender_from_its_headers(relay: RelaySetup) -> 
         ssl_context=relay.ssl,
         options=ListenerOptions(auto_echo=True),
     )
-    async with asyncio.timeout(30), listener:
+
+    async def admitted() -> None:
         async with await connect(
             relay.address(), relay.sas(), ssl_context=relay.ssl, extra_headers={"X-Ticket": "valid"}
         ) as sender:
             await sender.send("in")
             assert await sender.receive() == "in"
+
+    async with asyncio.timeout(30), listener:
+        first = asyncio.create_task(admitted())
+        await deciding_slowly.wait()
         with pytest.raises(ListenerRejected) as info:
             await connect(
                 relay.address(),
@@ -62,6 +73,7 @@ async def test_policy_decides_per_sender_from_its_headers(relay: RelaySetup) -> 
                 ssl_context=relay.ssl,
                 extra_headers={"X-Ticket": "forged"},
             )
+        await first
     assert (info.value.status, info.value.reason) == (401, "Ticket required")
 
 

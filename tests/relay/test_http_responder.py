@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.asyncio
 async def test_slow_handler_gets_503_before_the_relay_deadline(relay: RelaySetup) -> None:
     async def slow(_request: HttpRequest) -> HttpReply:
-        await asyncio.sleep(30)
+        await asyncio.Event().wait()  # never answers: the listener's own deadline must
         return HttpReply()
 
     listener = Listener(

@@ -153,8 +153,10 @@ async def test_slow_listener_is_504(make_emulator: object, secret_watch: set[str
 
     relay = setup_for(await make_emulator(http_response_timeout=1.0), secret_watch)  # type: ignore[operator]
 
+    answer = asyncio.Event()
+
     async def slow(_request: HttpRequest) -> HttpReply:
-        await asyncio.sleep(3)
+        await answer.wait()  # until the sender has given up
         return HttpReply()
 
     async with (
@@ -163,6 +165,7 @@ async def test_slow_listener_is_504(make_emulator: object, secret_watch: set[str
     ):
         with pytest.raises(ListenerTimeout) as info:
             await http_request(relay.address(), relay.sas(), ssl_context=relay.ssl)
+        answer.set()
     assert info.value.status == 504 and "60 s" in info.value.remedy
 
 

@@ -24,6 +24,7 @@ from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.policies import fixed_response
 from relaydesk.relay.sender import connect
+from tests.emulator_log import EmulatorLog
 from tests.relay.conftest import RelaySetup, assert_no_secrets
 
 pytestmark = pytest.mark.e2e
@@ -227,13 +228,16 @@ async def test_a_stopped_listener_cannot_start_again(relay: RelaySetup) -> None:
 
 
 @pytest.mark.asyncio
-async def test_stop_during_the_first_open_leaves_nothing_behind(relay: RelaySetup) -> None:
+async def test_stop_during_the_first_open_leaves_nothing_behind(
+    relay: RelaySetup, emulator_log: EmulatorLog
+) -> None:
     listener = Listener(relay.address(), relay.sas(), ssl_context=relay.ssl)
     async with asyncio.timeout(20):
         starting = asyncio.create_task(listener.start())
         await asyncio.sleep(0)  # let start() begin its handshake
         await listener.stop()
         await starting
-        await asyncio.sleep(0.5)  # give the emulator time to see a close
+        # a channel the emulator attached goes once it sees the close
+        await emulator_log.wait_for("listener detached", emulator_log.count("listener attached"))
         assert await relay.emulator.faults.drop_control_channels() == 0
     assert listener.state is ConnectionState.OFFLINE
