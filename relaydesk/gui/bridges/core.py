@@ -34,6 +34,7 @@ from relaydesk.gui.bridges.backends import (
 )
 from relaydesk.gui.bridges.forward_switch import ForwardSwitch
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
+from relaydesk.gui.bridges.system_proxy import resolve_for_gui
 from relaydesk.profiles import Profile
 from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RuntimeInfo
 from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
@@ -301,10 +302,12 @@ def build_backend(
     """
     listener = profile.identity("listener")
     ca_file = listener.ca_file or profile.identity("sender").ca_file
-    proxy = profile.proxy.settings(proxy_password)
+    address = profile.parsed_address()
+    relay_url = f"https://{address.host}:{address.port or 443}/"
+    proxy = resolve_for_gui(profile.proxy.settings(proxy_password), relay_url)
     return CoreBackend(
         profile=profile,
-        address=profile.parsed_address(),
+        address=address,
         listener_provider=providers(profile, "listener", listener_secret, proxy=proxy),
         sender_provider=providers(profile, "sender", sender_secret, proxy=proxy),
         ssl_context=make_ssl_context(ca_file),
