@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
 import aiohttp
 import pytest
+from websockets.asyncio.client import connect as websockets_connect
 
+from relaydesk.emulator import Emulator
 from relaydesk.protocol.runtime_info import (
     ENTRY_CONTENT_TYPE,
     FEED_CONTENT_TYPE,
     parse_runtime_info,
 )
-from tests.emulator.conftest import RelayKit
+from tests.emulator.conftest import RelayKit, kit_for
 from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.asyncio
@@ -109,3 +116,36 @@ async def test_without_the_sdk_header_a_get_goes_to_the_listener(kit: RelayKit) 
     # No listener: an HTTP sender's GET gets the relay's 502, not runtime info (§7.1).
     status, _, _ = await runtime_get(kit, "demo", kit.sas(), headers={})
     assert status == 502
+
+
+async def test_user_metadata_from_the_config_is_served(
+    make_emulator: Callable[..., Awaitable[Emulator]], tmp_path: Path
+) -> None:
+    config = tmp_path / "world.toml"
+    config.write_text(
+        '[[hybrid_connections]]\nname = "demo"\nuser_metadata = "owned by <team A> & co"\n'
+        '[[sas_rules]]\nname = "RootManageSharedAccessKey"\nrights = ["Manage", "Listen", "Send"]\n'
+    )
+    emulator = await make_emulator(config_file=config)
+    kit = kit_for(emulator)
+    status, content_type, body = await runtime_get(kit, "demo", kit.sas())
+    info = parse_runtime_info(body, content_type)
+    assert status == 200 and info is not None
+    assert info.user_metadata == "owned by <team A> & co"
+
+
+async def test_a_gateway_port_serves_the_rendezvous(
+    make_emulator: Callable[..., Awaitable[Emulator]],
+) -> None:
+    emulator = await make_emulator(gateway_port=0)
+    assert emulator.gateway_port not in (None, emulator.port)
+    kit = kit_for(emulator)
+    control = await kit.listen()
+    sender = asyncio.ensure_future(kit.connect())
+    accept = json.loads(await control.recv())["accept"]
+    assert accept["address"].startswith(f"wss://127.0.0.1:{emulator.gateway_port}/$hc/demo?")
+    rendezvous = await websockets_connect(accept["address"], ssl=kit.ssl)
+    await (await sender).close()
+    await rendezvous.close()
+    await emulator.close_gateway()
+    await control.close()

@@ -78,6 +78,16 @@ BAD_CONFIGS = [
         "sas_rules[1].name",
         "duplicate",
     ),
+    (
+        '[[hybrid_connections]]\nname = "a"\nuser_metadata = 5',
+        "hybrid_connections[0].user_metadata",
+        "at most 1024 characters",
+    ),
+    (
+        '[[hybrid_connections]]\nname = "a"\nuser_metadata = "' + "x" * 1025 + '"',
+        "hybrid_connections[0].user_metadata",
+        "at most 1024 characters",
+    ),
     ("this is = = not toml", "", "not valid"),
 ]
 
@@ -113,3 +123,11 @@ def test_missing_and_non_table_config(tmp_path: Path) -> None:
     config.write_text("{broken")
     with pytest.raises(EmulatorError, match=r"not valid \.json"):
         load_world(tmp_path, config)
+
+
+def test_user_metadata_is_kept(tmp_path: Path) -> None:
+    config = tmp_path / "world.toml"
+    config.write_text('[[hybrid_connections]]\nname = "a"\nuser_metadata = "team A"\n')
+    world = load_world(tmp_path / "data", config)
+    hc = world.hybrid_connection("a")
+    assert hc is not None and hc.user_metadata == "team A"
