@@ -95,6 +95,9 @@ def test_a_bug_is_called_a_bug() -> None:
 )
 def test_each_remedy_sentence_is_written_once(sentence: str) -> None:
     found = subprocess.run(
-        ["grep", "-rlF", "--include=*.py", sentence, "relaydesk"], cwd=ROOT, capture_output=True, text=True
+        ["grep", "-rlF", "--include=*.py", sentence, "relaydesk"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     assert found == ["relaydesk/remedies.py"]
