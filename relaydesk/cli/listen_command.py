@@ -155,6 +155,11 @@ async def _listen(args: argparse.Namespace, output: Output, stop: asyncio.Event)
 
     _check_statuses(args)
     forward = _forward_options(args)  # checked before any credential is looked at
+    if forward is not None and not forward.verify_tls:
+        output.warn(
+            "--forward-insecure: the local service's certificate is not checked; "
+            "anyone on the way to it could answer in its place"
+        )
     capture = _capture(args)
     target = resolve(args, output, ("listener",))
     forwarder = None

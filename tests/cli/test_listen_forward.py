@@ -111,3 +111,12 @@ def test_bad_forward_options_are_one_line_naming_the_option(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and named in err and "Traceback" not in err
     json.dumps(err)
+
+
+def test_forward_insecure_warns_before_anything_else(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["listen", world.address(), "--forward", "https://127.0.0.1:1", "--forward-insecure"]
+    assert main(args) == 2  # no credentials given: stops right after the warning
+    err = capsys.readouterr().err
+    assert "warning: --forward-insecure" in err and "not checked" in err
