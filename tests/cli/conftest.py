@@ -9,6 +9,8 @@ for the whole session. ``world`` describes it (the ready line), and
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -196,10 +198,50 @@ def background_listener(
     return factory
 
 
+class CliOutput:
+    """Everything the CLI printed so far, shared with a test's driver thread.
+
+    A driver waits for the record that says the command is ready (``online``,
+    ``port``) instead of retrying until it answers.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._changed = threading.Condition()
+
+    def append(self, text: str) -> None:
+        with self._changed:
+            self._parts.append(text)
+            self._changed.notify_all()
+
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self._parts)
+
+    def _events(self) -> list[str]:
+        """The event name of each complete line: JSON ``event`` or the word after the time."""
+        names = []
+        for line in "".join(self._parts).splitlines(keepends=True):
+            if not line.endswith("\n"):
+                break
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError, AttributeError):
+                    names.append(str(json.loads(line).get("event")))
+            elif len(words := line.split()) > 1:
+                names.append(words[1])
+        return names
+
+    def wait_for_event(self, name: str, timeout: float = 20.0) -> None:
+        """Block until the command printed an ``name`` record (for a driver thread)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: name in self._events(), timeout):
+                raise AssertionError(f"the command printed no {name!r} record: {self._parts}")
+
+
 class _Tee:
     """Write to the current ``sys.stdout``/``sys.stderr`` and keep a copy."""
 
-    def __init__(self, stream: str, sink: list[str]) -> None:
+    def __init__(self, stream: str, sink: CliOutput) -> None:
         self._stream = stream
         self._sink = sink
 
@@ -226,8 +268,14 @@ def _no_secret_in_any_output(
         return
     from relaydesk.cli.output import Output
 
-    written: list[str] = []
+    written: CliOutput = request.getfixturevalue("cli_output")
     monkeypatch.setattr(Output, "out", property(lambda self: _Tee("stdout", written)))
     monkeypatch.setattr(Output, "err", property(lambda self: _Tee("stderr", written)))
     yield
-    assert_no_secret(request.getfixturevalue("world"), "".join(written))
+    assert_no_secret(request.getfixturevalue("world"), written.text())
+
+
+@pytest.fixture
+def cli_output() -> CliOutput:
+    """What the CLI prints in a test that uses ``world`` (copied as it is written)."""
+    return CliOutput()

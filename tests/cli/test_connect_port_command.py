@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from relaydesk.cli import main
-from tests.cli.conftest import World, assert_no_secret
+from tests.cli.conftest import CliOutput, World, assert_no_secret
 from tests.cli.test_listen_command import _drive_then_interrupt, _records
 from tests.local_app import closed_port, local_app
 
@@ -39,19 +39,18 @@ async def _forwarding_listener(world: World, base: str) -> Any:
     return listener, forwarder
 
 
-async def _get_when_up(client: aiohttp.ClientSession, url: str) -> tuple[int, bytes, Any]:
-    async with asyncio.timeout(20):
-        while True:
-            try:
-                async with client.get(url) as response:
-                    return response.status, await response.read(), response.headers.copy()
-            except aiohttp.ClientConnectorError:
-                await asyncio.sleep(0.1)  # the command is still starting its port
+async def _get_when_up(
+    output: CliOutput, client: aiohttp.ClientSession, url: str
+) -> tuple[int, bytes, Any]:
+    """GET ``url`` once the command says its port is open."""
+    await asyncio.to_thread(output.wait_for_event, "port")
+    async with client.get(url) as response:
+        return response.status, await response.read(), response.headers.copy()
 
 
 @pytest.mark.usefixtures("secret_env")
 def test_connect_port_tunnels_a_plain_client_to_the_local_app(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], cli_output: CliOutput
 ) -> None:
     port = closed_port()
 
@@ -60,7 +59,7 @@ def test_connect_port_tunnels_a_plain_client_to_the_local_app(
             listener, forwarder = await _forwarding_listener(world, base)
             async with listener:
                 status, body, headers = await _get_when_up(
-                    client, f"http://127.0.0.1:{port}/download?size=200000"
+                    cli_output, client, f"http://127.0.0.1:{port}/download?size=200000"
                 )
                 async with client.ws_connect(f"http://127.0.0.1:{port}/ws/echo") as ws:
                     await ws.send_str("via the port")

@@ -22,9 +22,8 @@ from typing import Any
 import pytest
 
 from relaydesk.cli import main
-from relaydesk.errors import HandshakeFailed, NoListener
 from relaydesk.protocol import HybridConnectionAddress
-from tests.cli.conftest import EmulatorThread, World, assert_no_secret
+from tests.cli.conftest import CliOutput, EmulatorThread, World, assert_no_secret
 
 pytestmark = pytest.mark.e2e
 
@@ -44,16 +43,10 @@ async def _sas_sender(world: World, entity: str = "demo") -> Any:
     return address, SasTokenProvider(address, rule["name"], Secret(rule["key"]))
 
 
-async def _until_listener(attempt: Callable[[], Awaitable[Any]], deadline: float = 20.0) -> Any:
-    """Retry ``attempt`` while no listener is online yet (bounded)."""
-    async with asyncio.timeout(deadline):
-        while True:
-            try:
-                return await attempt()
-            except (NoListener, HandshakeFailed) as exc:
-                if getattr(exc, "status", None) not in (404, 502):
-                    raise
-                await asyncio.sleep(0.1)
+async def _until_listener(output: CliOutput, attempt: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``attempt`` once the command says its listener is online."""
+    await asyncio.to_thread(output.wait_for_event, "online")
+    return await attempt()
 
 
 def _drive_then_interrupt(driver: Callable[[], Awaitable[Any]]) -> tuple[threading.Thread, dict]:
@@ -77,7 +70,7 @@ def _drive_then_interrupt(driver: Callable[[], Awaitable[Any]]) -> tuple[threadi
 
 @pytest.mark.usefixtures("secret_env")
 def test_listen_echoes_reports_events_and_stops_on_sigint(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], cli_output: CliOutput
 ) -> None:
     from relaydesk.relay.http_sender import http_request
     from relaydesk.relay.sender import connect
@@ -86,7 +79,9 @@ def test_listen_echoes_reports_events_and_stops_on_sigint(
     async def driver() -> tuple[Any, Any]:
         address, tokens = await _sas_sender(world)
         ssl_context = make_ssl_context(world.info["ca_file"])
-        sender = await _until_listener(lambda: connect(address, tokens, ssl_context=ssl_context))
+        sender = await _until_listener(
+            cli_output, lambda: connect(address, tokens, ssl_context=ssl_context)
+        )
         async with sender:
             await sender.send("hello")
             echo = await asyncio.wait_for(sender.receive(), 10)
@@ -122,7 +117,9 @@ def test_listen_echoes_reports_events_and_stops_on_sigint(
 
 
 @pytest.mark.usefixtures("secret_env")
-def test_reject_and_fixed_http_response(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reject_and_fixed_http_response(
+    world: World, capsys: pytest.CaptureFixture[str], cli_output: CliOutput
+) -> None:
     from relaydesk.errors import ListenerRejected
     from relaydesk.relay.http_sender import http_request
     from relaydesk.relay.sender import connect
@@ -132,7 +129,8 @@ def test_reject_and_fixed_http_response(world: World, capsys: pytest.CaptureFixt
         address, tokens = await _sas_sender(world)
         ssl_context = make_ssl_context(world.info["ca_file"])
         response = await _until_listener(
-            lambda: http_request(address, tokens, "GET", ssl_context=ssl_context, timeout=20)
+            cli_output,
+            lambda: http_request(address, tokens, "GET", ssl_context=ssl_context, timeout=20),
         )
         try:
             await connect(address, tokens, ssl_context=ssl_context)

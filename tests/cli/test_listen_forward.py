@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from relaydesk.cli import main
-from tests.cli.conftest import World, assert_no_secret
+from tests.cli.conftest import CliOutput, World, assert_no_secret
 from tests.cli.test_listen_command import (
     _drive_then_interrupt,
     _records,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.usefixtures("secret_env")
 def test_listen_forwards_http_and_websockets_to_a_local_app(
-    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path, cli_output: CliOutput
 ) -> None:
     from relaydesk.relay.http_sender import http_request
     from relaydesk.relay.sender import connect
@@ -39,6 +39,7 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
         tls = make_ssl_context(world.info["ca_file"])
         async with local_app(port=port):
             download = await _until_listener(
+                cli_output,
                 lambda: http_request(
                     address,
                     tokens,
@@ -46,7 +47,7 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
                     query="size=300000",
                     ssl_context=tls,
                     timeout=20,
-                )
+                ),
             )
             sender = await connect(address, tokens, path_suffix="/ws/echo", ssl_context=tls)
             async with sender:
