@@ -72,7 +72,7 @@ def test_connect_port_tunnels_a_plain_client_to_the_local_app(
     code = main(
         ["connect-port", world.address(), "--port", str(port), "--json", *world.entra_args()]
     )
-    result["main_returned"] = True
+    result["returned"].set()
     thread.join(30)
     captured = capsys.readouterr()
     assert "error" not in result, result

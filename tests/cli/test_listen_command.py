@@ -50,17 +50,24 @@ async def _until_listener(output: CliOutput, attempt: Callable[[], Awaitable[Any
 
 
 def _drive_then_interrupt(driver: Callable[[], Awaitable[Any]]) -> tuple[threading.Thread, dict]:
-    """Run ``driver`` in a thread, then SIGINT this process (always)."""
-    result: dict[str, Any] = {}
+    """Run ``driver`` in a thread, then SIGINT this process while the command runs.
+
+    The test sets ``result["returned"]`` once ``main`` has returned. A driver
+    that succeeded leaves the command serving: it is interrupted at once. One
+    that failed may have failed because the command ended: it waits up to 5 s
+    for that before interrupting, so the signal never reaches pytest itself.
+    """
+    returned = threading.Event()
+    result: dict[str, Any] = {"returned": returned}
 
     def body() -> None:
         try:
             result["value"] = asyncio.run(driver())
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             result["error"] = exc
+            returned.wait(5)
         finally:
-            time.sleep(0.2)
-            if not result.get("main_returned"):  # never interrupt pytest itself
+            if not returned.is_set():
                 os.kill(os.getpid(), signal.SIGINT)
 
     thread = threading.Thread(target=body, daemon=True)
@@ -94,7 +101,7 @@ def test_listen_echoes_reports_events_and_stops_on_sigint(
 
     thread, result = _drive_then_interrupt(driver)
     code = main(["listen", world.address(), "--echo", "--json", *world.entra_args(sender=None)])
-    result["main_returned"] = True
+    result["returned"].set()
     thread.join(30)
     captured = capsys.readouterr()
     assert "error" not in result, result
@@ -152,7 +159,7 @@ def test_reject_and_fixed_http_response(
             *world.entra_args(sender=None),
         ]
     )
-    result["main_returned"] = True
+    result["returned"].set()
     thread.join(30)
     out = capsys.readouterr().out
     assert "error" not in result, result

@@ -69,7 +69,7 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
             *world.entra_args(sender=None),
         ]
     )
-    result["main_returned"] = True
+    result["returned"].set()
     thread.join(30)
     captured = capsys.readouterr()
     assert "error" not in result, result
