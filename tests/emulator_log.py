@@ -14,8 +14,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from relaydesk.emulator.server import LOGGER_NAME
-
 
 class EmulatorLog(logging.Handler):
     """The emulator's log lines, awaitable.
@@ -56,6 +54,8 @@ class EmulatorLog(logging.Handler):
 @pytest.fixture
 def emulator_log() -> Iterator[EmulatorLog]:
     """Records what every emulator of the test logs at INFO and above."""
+    from relaydesk.emulator.server import LOGGER_NAME  # only for tests that ask
+
     logger = logging.getLogger(LOGGER_NAME)
     handler = EmulatorLog()
     level = logger.level
