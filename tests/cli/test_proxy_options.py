@@ -119,3 +119,18 @@ def test_bad_proxy_options_are_usage_errors(
         ]
     )
     assert code == 2 and "--proxy-user" in capsys.readouterr().err
+
+
+def test_check_runs_every_step_through_the_proxy(
+    world: World,
+    make_tinyproxy: Callable[..., Tinyproxy],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    proxy = make_tinyproxy([_port(world)])
+    code = main(["check", world.address(), "--json", "--proxy", proxy.url, *world.entra_args()])
+    captured = capsys.readouterr()
+    assert code == 0, captured
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert records[-1]["passed"] is True
+    # tokens, control channel, sender, rendezvous, HTTP request: all CONNECTs
+    assert len(proxy.connects()) >= 5 and set(proxy.connects()) == {world.namespace}
