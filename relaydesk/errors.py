@@ -411,7 +411,7 @@ class ProxyRefused(ProxyError):
     TrackingId, so the answer is the proxy's, not Azure's).
 
     Attributes:
-        status: the proxy's HTTP status.
+        status: the proxy's HTTP status (0 for a SOCKS proxy, which has none).
     """
 
     default_remedy = (

@@ -25,10 +25,9 @@ hidden the same way.
 
 This module only decides; the libraries connect (websockets
 ``connect(proxy=…)``, aiohttp ``proxy=``/``proxy_auth=``, requests
-``proxies=``). SOCKS needs ``python-socks`` (websockets), ``aiohttp-socks``
-and ``PySocks`` (requests), which RelayDesk does not install: a ``socks5://``
-proxy is accepted here and fails with a clear error where a library lacks
-support.
+``proxies=``). SOCKS5 goes through ``python-socks`` (websockets), ``aiohttp-socks``
+(aiohttp) and ``PySocks`` (requests); were one of them missing, a
+``socks5://`` route fails with an error that names the package.
 """
 
 from __future__ import annotations
@@ -58,6 +57,7 @@ __all__ = [
     "bypasses",
     "parse_proxy_url",
     "refused",
+    "socks_refused",
     "system_route",
     "tls_failed",
     "unreachable",
@@ -324,6 +324,26 @@ def refused(route: ProxyRoute, target: str, status: int, reason: str = "") -> Pr
         proxy=route.url,
         target=target,
         status=status,
+    )
+
+
+def socks_refused(route: ProxyRoute, target: str, reason: str) -> ProxyError:
+    """The error for a SOCKS proxy that would not connect to ``target``.
+
+    SOCKS has no HTTP status: the proxy's reason decides between credentials
+    (authentication) and a refusal (status 0).
+    """
+    if "auth" in reason.lower() or "password" in reason.lower():
+        return ProxyAuthRequired(
+            f"the SOCKS proxy {route.url} refused the credentials ({reason})",
+            proxy=route.url,
+            target=target,
+        )
+    return ProxyRefused(
+        f"the SOCKS proxy {route.url} refused to connect to {target} ({reason})",
+        proxy=route.url,
+        target=target,
+        status=0,
     )
 
 

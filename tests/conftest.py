@@ -10,7 +10,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# The real proxy fixture (tinyproxy) for every test package that needs it.
-# The emulator's log lines, awaitable, for every test package that runs one.
+# The emulator's log lines, awaitable, for every test package that runs one, and
+# the real proxies (tinyproxy, Dante) for every test package that needs them.
 from tests.emulator_log import emulator_log  # noqa: F401
+from tests.socks_proxy import make_dante  # noqa: F401
 from tests.tinyproxy import make_tinyproxy  # noqa: F401

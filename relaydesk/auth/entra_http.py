@@ -39,7 +39,14 @@ import requests.adapters
 import requests.utils
 
 from relaydesk.errors import InvalidField, ProxyError
-from relaydesk.proxy import ProxyRoute, ProxySettings, refused, tls_failed, unreachable
+from relaydesk.proxy import (
+    ProxyRoute,
+    ProxySettings,
+    refused,
+    socks_refused,
+    tls_failed,
+    unreachable,
+)
 
 __all__ = ["AuthorityHttpClient", "CaBundle", "base_ca_bundle", "proxies_for", "proxy_error"]
 
@@ -118,6 +125,7 @@ def proxies_for(url: str, settings: ProxySettings | None = None) -> dict[str, st
 
 
 _TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})")
+_SOCKS_REPLY = re.compile(r"0x0[1-8]: ([^\"')]+)")
 
 
 def proxy_error(exc: BaseException, route: ProxyRoute, target: str) -> ProxyError | None:
@@ -131,6 +139,17 @@ def proxy_error(exc: BaseException, route: ProxyRoute, target: str) -> ProxyErro
         match = _TUNNEL_STATUS.search(str(exc))
         if match:
             return refused(route, target, int(match.group(1)))
+        return unreachable(route, target, "connection failed")
+    if route.scheme.startswith("socks") and isinstance(exc, requests.exceptions.ConnectionError):
+        # PySocks' texts: "Error connecting to SOCKS5 proxy …: [Errno 111] Connection
+        # refused" when the proxy is down, "0x02: Connection not allowed by ruleset"
+        # (a SOCKS5 reply code) when it refuses, "SOCKS5 authentication failed".
+        text = str(exc)
+        reply = _SOCKS_REPLY.search(text)
+        if reply:
+            return socks_refused(route, target, reply.group(1).strip())
+        if "authentication" in text.lower():
+            return socks_refused(route, target, "authentication failed")
         return unreachable(route, target, "connection failed")
     if isinstance(exc, requests.exceptions.SSLError):
         cause = "certificate not trusted" if "CERTIFICATE_VERIFY_FAILED" in str(exc) else "TLS"

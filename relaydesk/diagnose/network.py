@@ -4,7 +4,8 @@ One :class:`NetworkPath` per diagnosis walks the same way a WebSocket to the
 relay goes: resolve the namespace host, ``CONNECT`` through the proxy (or
 connect directly), then TLS on that very connection, and reports what each
 hop showed. The proxy's ``CONNECT`` is made by websockets' own
-``connect_http_proxy`` (the code every control channel uses), not by hand;
+``connect_http_proxy`` (the code every control channel uses), a SOCKS5
+handshake by python-socks (what websockets uses for SOCKS), not by hand;
 only the TLS handshake is started here (``loop.start_tls``), because the
 diagnosis must read the certificate even when it is not trusted.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 from relaydesk.diagnose.model import DiagnoseConfig, DiagnoseStatus
 from relaydesk.diagnose.outcome import StepFailed, StepOutcome
-from relaydesk.proxy import ProxySettings, unsupported
+from relaydesk.proxy import ProxySettings
 from relaydesk.relay.events import ErrorInfo
 from relaydesk.relay.proxy_failures import websocket_proxy_error
 from relaydesk.relay.tls import make_ssl_context
@@ -143,8 +144,8 @@ class NetworkPath:
 
         route = self.route
         assert route is not None
-        if not route.scheme.startswith("http"):
-            raise unsupported(route, self.target, "the diagnosis", "an http:// proxy")
+        if route.scheme.startswith("socks"):
+            return await self._socks_tunnel()
         try:
             return await connect_http_proxy(
                 parse_proxy(route.url_with_credentials()),
@@ -156,6 +157,24 @@ class NetworkPath:
             if typed is None:
                 raise
             raise typed from None
+
+    async def _socks_tunnel(self) -> asyncio.Transport:
+        """The SOCKS5 handshake by python-socks (what websockets uses), then a transport."""
+        from python_socks.async_.asyncio import Proxy
+
+        route = self.route
+        assert route is not None
+        try:
+            proxy = Proxy.from_url(route.url_with_credentials(), rdns=True)
+            sock = await proxy.connect(dest_host=self.host, dest_port=self.port)
+        except Exception as exc:
+            typed = websocket_proxy_error(exc, route, self.target)
+            if typed is None:
+                raise
+            raise typed from None
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_connection(asyncio.Protocol, sock=sock)
+        return transport
 
     # --- 3. TCP ----------------------------------------------------------------------
 

@@ -141,14 +141,14 @@ class ServiceProbe:
         try:
             async with (
                 aiohttp.ClientSession(
-                    connector=aiohttp.TCPConnector(ssl=self._ssl),
+                    connector=via.connector(self._ssl),
                     timeout=aiohttp.ClientTimeout(total=self._config.step_timeout),
                 ) as session,
                 session.get(url, **via.kwargs()) as response,
             ):
                 status = response.status
                 body = await response.content.read(256 * 1024)
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except via.errors as exc:
             raise via.error(exc, url.split("/")[2]) from exc
         if status != 200:
             raise StepFailed(

@@ -2,9 +2,10 @@
 
 aiohttp tunnels ``https://`` through an ``http://`` proxy with ``CONNECT``
 (``proxy=``, Basic credentials in ``proxy_headers``); the session's
-``trust_env`` stays off so that only :mod:`relaydesk.proxy` decides.
-aiohttp has no SOCKS support of its own (``aiohttp-socks`` adds it, not
-installed): a SOCKS route fails with a clear :class:`~relaydesk.errors.ProxyError`.
+``trust_env`` stays off so that only :mod:`relaydesk.proxy` decides. A SOCKS5
+route needs the session's connector instead: ``aiohttp-socks``'
+``ProxyConnector`` (:meth:`HttpProxy.connector`); a caller that brings its own
+session (a local port) gets a clear error for SOCKS routes.
 """
 
 from __future__ import annotations
@@ -40,14 +41,51 @@ class HttpProxy:
         """
         route = (settings or ProxySettings()).route(url)
         parts = urlsplit(url)
-        target = f"{parts.hostname}:{parts.port or 443}"
-        if route is not None and not route.scheme.startswith("http"):
-            raise unsupported(route, target, "HTTP requests", "aiohttp-socks")
-        return cls(route, target)
+        return cls(route, f"{parts.hostname}:{parts.port or 443}")
+
+    @property
+    def socks(self) -> bool:
+        return self.route is not None and self.route.scheme.startswith("socks")
+
+    def connector(self, ssl: Any) -> aiohttp.BaseConnector:
+        """The session's connector: through the SOCKS proxy, else a plain TCP one."""
+        if not self.socks:
+            return aiohttp.TCPConnector(ssl=ssl)
+        assert self.route is not None
+        try:
+            from aiohttp_socks import ProxyConnector
+        except ImportError:
+            raise unsupported(self.route, self.target, "HTTP requests", "aiohttp-socks") from None
+        # rdns: the proxy resolves the relay's name, as socks5h:// asks.
+        return ProxyConnector.from_url(self.route.url_with_credentials(), ssl=ssl, rdns=True)
+
+    def check_session(self, session: aiohttp.ClientSession | None) -> None:
+        """A session brought by the caller cannot be made to go through SOCKS."""
+        if session is not None and self.socks:
+            assert self.route is not None
+            raise unsupported(self.route, self.target, "a shared HTTP session", "an http:// proxy")
+
+    @property
+    def errors(self) -> tuple[type[BaseException], ...]:
+        """What a request through this route raises when the path fails."""
+        failures: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, TimeoutError)
+        if self.socks:
+            import aiohttp_socks
+            import python_socks
+
+            failures += (
+                python_socks.ProxyError,
+                python_socks.ProxyConnectionError,
+                python_socks.ProxyTimeoutError,
+                aiohttp_socks.ProxyError,
+                aiohttp_socks.ProxyConnectionError,
+                aiohttp_socks.ProxyTimeoutError,
+            )
+        return failures
 
     def kwargs(self) -> dict[str, Any]:
         """``proxy=`` (and the Basic ``Proxy-Authorization``) for ``session.request``."""
-        if self.route is None:
+        if self.route is None or self.socks:
             return {}
         if self.route.username is None:
             return {"proxy": self.route.url}

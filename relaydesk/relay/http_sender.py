@@ -273,7 +273,7 @@ async def open_http_request(
             if session is None:
                 session = await stack.enter_async_context(
                     aiohttp.ClientSession(
-                        connector=aiohttp.TCPConnector(ssl=ssl_context if ssl_context else True),
+                        connector=via.connector(ssl_context if ssl_context else True),
                         auto_decompress=False,
                     )
                 )
@@ -290,7 +290,7 @@ async def open_http_request(
             )
             # A refusal's body decides who answered (§7.1): read those whole.
             read = await response.read() if response.status >= 400 else None
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except via.errors as exc:
             raise translated(exc) from exc
         streamed = StreamedHttpResponse(
             status=response.status,

@@ -17,10 +17,18 @@ import socket
 import ssl
 
 from websockets.exceptions import InvalidProxyMessage, InvalidProxyStatus
+from websockets.exceptions import ProxyError as WsProxyError
 
 from relaydesk.errors import ProxyError
 from relaydesk.protocol.redaction import redact_text as redact
-from relaydesk.proxy import ProxyRoute, refused, tls_failed, unreachable, unsupported
+from relaydesk.proxy import (
+    ProxyRoute,
+    refused,
+    socks_refused,
+    tls_failed,
+    unreachable,
+    unsupported,
+)
 
 __all__ = ["aiohttp_proxy_error", "websocket_proxy_error"]
 
@@ -29,6 +37,27 @@ def _tls_cause(exc: ssl.SSLError) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"certificate not trusted: {exc.verify_message}"
     return str(exc.reason or exc)
+
+
+def _socks_error(exc: BaseException, route: ProxyRoute, target: str) -> ProxyError | None:
+    """python-socks' errors (SOCKS routes of websockets and aiohttp-socks)."""
+    import python_socks
+
+    down: tuple[type[BaseException], ...] = (
+        python_socks.ProxyConnectionError,
+        python_socks.ProxyTimeoutError,
+    )
+    refusing: tuple[type[BaseException], ...] = (python_socks.ProxyError,)
+    if route.scheme.startswith("socks"):
+        import aiohttp_socks  # its own copies of the same three errors
+
+        down += (aiohttp_socks.ProxyConnectionError, aiohttp_socks.ProxyTimeoutError)
+        refusing += (aiohttp_socks.ProxyError,)
+    if isinstance(exc, down):
+        return unreachable(route, target, str(exc) or type(exc).__name__)
+    if isinstance(exc, refusing):
+        return socks_refused(route, target, str(exc))
+    return None
 
 
 def _socket_cause(exc: OSError) -> str | None:
@@ -52,8 +81,15 @@ def websocket_proxy_error(exc: BaseException, route: ProxyRoute, target: str) ->
             target=target,
             remedy="Check that the proxy address is an HTTP proxy (not a web server).",
         )
+    if isinstance(exc, WsProxyError) and exc.__cause__ is not None:
+        socks = _socks_error(exc.__cause__, route, target)
+        if socks is not None:
+            return socks
     if isinstance(exc, ImportError):
         return unsupported(route, target, "WebSockets", "python-socks")
+    socks = _socks_error(exc, route, target)
+    if socks is not None:
+        return socks
     if isinstance(exc, ssl.SSLError):
         return tls_failed(route, target, _tls_cause(exc))
     if isinstance(exc, OSError):
@@ -70,6 +106,10 @@ def aiohttp_proxy_error(exc: BaseException, route: ProxyRoute, target: str) -> P
     """
     import aiohttp
 
+    inner = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    socks = _socks_error(inner, route, target)
+    if socks is not None:
+        return socks
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         return refused(route, target, exc.status, redact(exc.message or ""))
     if isinstance(exc, aiohttp.ClientProxyConnectionError):

@@ -75,7 +75,7 @@ async def get_runtime_info(
     try:
         async with (
             aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=ssl_context if ssl_context else True),
+                connector=via.connector(ssl_context if ssl_context else True),
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as session,
             session.get(url, headers=headers, **via.kwargs()) as response,
@@ -84,7 +84,7 @@ async def get_runtime_info(
             status, reason = response.status, response.reason or ""
             content_type = response.headers.get("Content-Type", "")
             response_headers = dict(response.headers)
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+    except via.errors as exc:
         raise via.error(exc, address.namespace) from exc
     if status >= 300:
         raise handshake_error(status, reason, body, headers=response_headers)

@@ -30,6 +30,7 @@ from relaydesk.proxy import ProxySettings
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
+from tests.socks_proxy import Dante
 from tests.tinyproxy import Tinyproxy, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
@@ -293,3 +294,20 @@ async def test_without_send_the_gateway_step_is_skipped_and_sas_has_no_authority
     assert run.finished.passed, run.statuses()
     assert run.status("authority") == "skipped" and run.status("gateway") == "skipped"
     assert "--send" in run.steps["gateway"].summary
+
+
+async def test_the_diagnosis_walks_a_socks5_proxy(
+    emulator: Emulator, online: Listener, make_dante: Callable[..., Dante]
+) -> None:
+    proxy = make_dante([emulator.port])
+    settings = ProxySettings.explicit(proxy.url)
+    tokens = _entra(emulator, proxy=settings)
+    try:
+        run = await diagnose(
+            DiagnoseConfig(_address(emulator), tokens, ca_file=emulator.ca_file, proxy=settings)
+        )
+    finally:
+        tokens.close()
+    assert run.finished.passed, run.statuses()
+    assert run.steps["proxy"].seen["proxy"] == proxy.url
+    assert proxy.connects()

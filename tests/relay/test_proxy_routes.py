@@ -25,6 +25,7 @@ from relaydesk.relay.sender import connect
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
 from tests.relay.conftest import RelaySetup
+from tests.socks_proxy import Dante
 from tests.tinyproxy import Tinyproxy, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
@@ -198,3 +199,35 @@ async def test_tls_failure_inside_the_tunnel_suggests_tls_inspection(
     with pytest.raises(ProxyTlsFailed):
         await http_request(relay.address(), relay.sas(), ssl_context=untrusting, proxy=settings)
     assert proxy.connects()  # the tunnel was open: TLS failed inside it
+
+
+async def test_everything_goes_through_a_socks5_proxy(
+    relay: RelaySetup, make_dante: Callable[..., Dante]
+) -> None:
+    port = _emulator_port(relay)
+    proxy = make_dante([port])
+    await _round_trip(relay, ProxySettings.explicit(proxy.url))
+    connects = proxy.connects()
+    assert set(connects) == {f"127.0.0.1:{port}"}
+    assert len(connects) >= 6, connects
+
+
+async def test_a_socks5_proxy_that_refuses_or_is_down(
+    relay: RelaySetup, make_dante: Callable[..., Dante]
+) -> None:
+    refusing = ProxySettings.explicit(make_dante([443]).url)  # not the emulator's port
+    with pytest.raises(ProxyRefused, match="SOCKS"):
+        await connect(relay.address(), relay.sas(), ssl_context=relay.ssl, proxy=refusing)
+    with pytest.raises(ProxyRefused):
+        await http_request(relay.address(), relay.sas(), ssl_context=relay.ssl, proxy=refusing)
+    tokens = _entra(relay, "sender", refusing)
+    try:
+        with pytest.raises(ProxyRefused):
+            await tokens.get_token()
+    finally:
+        tokens.close()
+    down = ProxySettings.explicit(f"socks5://127.0.0.1:{free_port()}")
+    with pytest.raises(ProxyUnreachable):
+        await connect(relay.address(), relay.sas(), ssl_context=relay.ssl, proxy=down)
+    with pytest.raises(ProxyUnreachable):
+        await get_runtime_info(relay.address(), relay.sas(), ssl_context=relay.ssl, proxy=down)
