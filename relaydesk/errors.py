@@ -223,6 +223,36 @@ class AuthNetworkError(AuthError):
     """The authority (token endpoint) could not be reached."""
 
 
+class SignInError(EntraError):
+    """Signing a person in (browser or device code) did not give a token.
+
+    The remedy comes from :mod:`relaydesk.remedies` by subclass; the message
+    never holds a code, password or token.
+    """
+
+
+class SignInCancelled(SignInError):
+    """The person cancelled the sign-in (or closed the page, or it timed out)."""
+
+
+class SignInRequired(SignInError):
+    """The saved sign-in can no longer be renewed silently: MFA, conditional access,
+    a revoked or expired refresh token (``interaction_required``), or no sign-in yet
+    where RelayDesk may not ask."""
+
+
+class ConsentRequired(SignInError):
+    """The user (or an admin) has not consented to the app (AADSTS65001)."""
+
+
+class UserNotInTenant(SignInError):
+    """The account does not exist in this tenant (AADSTS50020, AADSTS50034)."""
+
+
+class DeviceCodeExpired(SignInError):
+    """The device code ran out before anyone entered it (``expired_token``)."""
+
+
 # --- secrets and profiles ------------------------------------------------------
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from relaydesk.errors import (
     AuthError,
     ConnectionClosed,
+    ConsentRequired,
+    DeviceCodeExpired,
     EntityNotFound,
     Forbidden,
     HandshakeFailed,
@@ -41,8 +43,11 @@ from relaydesk.errors import (
     RemoteProtocolViolation,
     SecretStoreError,
     SecretStoreUnavailable,
+    SignInCancelled,
+    SignInRequired,
     TokenRejected,
     Unauthorized,
+    UserNotInTenant,
 )
 
 __all__ = ["Context", "forbidden_remedy", "remedy_for"]
@@ -218,6 +223,35 @@ _TABLE: tuple[tuple[type[BaseException], Callable[..., str]], ...] = (
     (SecretStoreError, _fixed("Check the OS keyring (unlock it) and try again.")),
     (ProfileError, _fixed("List the profiles in the desktop app or fix the profile file.")),
     (InvalidInput, _invalid),
+    (
+        SignInCancelled,
+        _fixed("Sign in again and finish the sign-in in the browser or on the device."),
+    ),
+    (
+        SignInRequired,
+        _fixed(
+            "Sign in again: your organisation asks for it (multi-factor authentication, "
+            "conditional access, or the saved sign-in was revoked or has expired)."
+        ),
+    ),
+    (
+        ConsentRequired,
+        _fixed(
+            "Consent to the app for Azure Relay (sign in and accept), or ask an administrator "
+            "to grant consent for the tenant."
+        ),
+    ),
+    (
+        UserNotInTenant,
+        _fixed(
+            "Sign in with an account of this tenant, or check the tenant id (a guest must be "
+            "invited to the tenant first)."
+        ),
+    ),
+    (
+        DeviceCodeExpired,
+        _fixed("The code ran out: start the sign-in again and enter the new code within its time."),
+    ),
     (AuthError, _fixed("")),
     (RelayDeskError, _fixed("")),
     (OSError, _fixed("Check the network connection.")),

@@ -48,6 +48,8 @@ JWT_DISPLAY_CLAIMS = (
     "azp",
     "oid",
     "sub",
+    "upn",
+    "scp",
     "roles",
     "ver",
     "idtyp",

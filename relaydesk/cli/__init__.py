@@ -33,6 +33,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "one-shot connectivity check (token, listener, sender, round trips)",
     ),
     "token": ("relaydesk.cli.token_command", "acquire a token and show its claims and expiry"),
+    "sign-out": (
+        "relaydesk.cli.sign_out_command",
+        "forget a signed-in person (--sign-in): the next run asks again",
+    ),
     "connect-port": (
         "relaydesk.cli.connect_port_command",
         "open a local HTTP port whose requests go through a hybrid connection",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     import ssl
 
     from relaydesk.auth.provider import TokenProvider
+    from relaydesk.auth.user_provider import DeviceCodePrompt
 
 __all__ = [
     "DEFAULT_AUTHORITY_HOST",
@@ -144,9 +146,25 @@ def _add_identity_arguments(group: argparse._ArgumentGroup, *, prefix: str) -> N
     """Entra, SAS and anonymous options, once plain and once ``--sender-*``."""
     dest = prefix.replace("-", "_")
     if not prefix:
-        group.add_argument("--tenant-id", metavar="T", type=text, help="Entra tenant id (GUID)")
+        group.add_argument(
+            "--tenant-id",
+            metavar="T",
+            type=text,
+            help="Entra tenant id (GUID), a verified domain, or 'organizations' with --sign-in",
+        )
     group.add_argument(
-        f"--{prefix}client-id", metavar="C", type=text, help="Entra application (client) id"
+        f"--{prefix}sign-in",
+        choices=("browser", "device-code"),
+        help="sign in as yourself (Entra ID user): in the system browser, or with a code "
+        "entered on any device; once signed in, later runs renew silently "
+        "(sign out with 'relaydesk sign-out')",
+    )
+    group.add_argument(
+        f"--{prefix}client-id",
+        metavar="C",
+        type=text,
+        help="Entra application (client) id; with --sign-in optional (default: the "
+        "well-known Azure CLI public client)",
     )
     group.add_argument(
         f"--{prefix}client-secret-env",
@@ -287,5 +305,49 @@ def ssl_context_for(target: Target) -> ssl.SSLContext:
 
 
 def resolve(args: argparse.Namespace, output: Output, roles: tuple[Role, ...]) -> Target:
-    """:func:`~relaydesk.cli.credentials.resolve_target` with warnings on stderr."""
-    return resolve_target(args, roles=roles, warn=output.warn)
+    """:func:`~relaydesk.cli.credentials.resolve_target` with warnings on stderr.
+
+    A person signing in sees the device code (or the browser's URL when no
+    browser opens) through ``output``.
+    """
+    target = resolve_target(args, roles=roles, warn=output.warn)
+    return dataclasses.replace(
+        target,
+        on_device_code=lambda prompt: show_device_code(output, prompt),
+        open_browser=lambda url: _open_browser(output, url),
+        warn=output.warn,
+    )
+
+
+def show_device_code(output: Output, prompt: DeviceCodePrompt) -> None:
+    """One line for a person (stderr), or one ``device_code`` JSON event (stdout)."""
+    if output.json_mode:
+        output.emit(
+            {
+                "event": "device_code",
+                "verification_uri": prompt.verification_uri,
+                "user_code": prompt.user_code,
+                "expires_in": prompt.expires_in,
+            }
+        )
+        return
+    minutes = max(1, round(prompt.expires_in / 60))
+    print(
+        f"relaydesk: to sign in, open {prompt.verification_uri} and enter the code "
+        f"{prompt.user_code} (valid {minutes} min); waiting…",
+        file=output.err,
+        flush=True,
+    )
+
+
+def _open_browser(output: Output, url: str) -> None:
+    import webbrowser
+
+    if output.json_mode:
+        output.emit({"event": "sign_in", "flow": "browser"})
+    else:
+        print(
+            "relaydesk: signing in: finish in your browser; waiting…", file=output.err, flush=True
+        )
+    if not webbrowser.open(url):
+        print(f"relaydesk: open this page to sign in: {url}", file=output.err, flush=True)

@@ -22,7 +22,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
@@ -36,6 +36,7 @@ from relaydesk.protocol.text import is_text
 
 if TYPE_CHECKING:
     from relaydesk.auth.provider import TokenProvider
+    from relaydesk.auth.user_provider import DeviceCodePrompt
     from relaydesk.proxy import ProxySettings
     from relaydesk.secrets import Secret
 
@@ -98,6 +99,9 @@ class Target:
             provider's default, 60 minutes).
         name: the profile name (``--profile``) or ``"command line"``.
         proxy: how every connection goes out (``None`` = system mode).
+        on_device_code, open_browser, warn: how a person signing in sees
+            the device code, the sign-in page, or that the sign-in cannot be
+            kept (the CLI's output).
     """
 
     address: HybridConnectionAddress
@@ -107,6 +111,9 @@ class Target:
     token_lifetime: float | None = None
     name: str = "command line"
     proxy: ProxySettings | None = None
+    on_device_code: Callable[[DeviceCodePrompt], None] | None = field(default=None, repr=False)
+    open_browser: Callable[[str], object] | None = field(default=None, repr=False)
+    warn: Callable[[str], None] | None = field(default=None, repr=False)
 
     def credential(self, role: Role) -> Credential:
         """The credential for ``role``; raises :class:`InvalidInput` when missing."""
@@ -230,6 +237,9 @@ def _identity_from_options(
     dest = prefix.replace("-", "_")
     if prefix and getattr(args, f"{dest}anonymous", False):
         return Credential(IdentityConfig(kind="anonymous"))
+    sign_in = getattr(args, f"{dest}sign_in", None)
+    if sign_in:
+        return _user(args, sign_in, prefix=prefix)
     client_id = getattr(args, f"{dest}client_id", None)
     key_name = getattr(args, f"{dest}sas_key_name", None)
     secret = _one_secret(args, reader, name=f"{prefix}client-secret", what="client secret")
@@ -295,6 +305,33 @@ def _entra(
     return Credential(identity, secret)
 
 
+def _user(args: argparse.Namespace, sign_in: str, *, prefix: str) -> Credential:
+    """``--{prefix}sign-in``: a person, with no secret at all."""
+    dest = prefix.replace("-", "_")
+    given = [
+        f"--{prefix}{name}"
+        for name in ("client-secret-env", "client-secret-stdin", "sas-key-name", "sas-key-env")
+        if getattr(args, f"{dest}{name.replace('-', '_')}", None)
+    ]
+    if given:
+        raise InvalidInput(
+            f"--{prefix}sign-in", f"a person signing in needs no secret: drop {given[0]}"
+        )
+    authority_host, tenant_id = split_authority(args.authority_host, args.tenant_id)
+    if not tenant_id:
+        raise InvalidInput(
+            "--tenant-id", f"--{prefix}sign-in needs --tenant-id (a GUID, domain or organizations)"
+        )
+    identity = IdentityConfig(
+        kind="user",
+        tenant_id=tenant_id.strip(),
+        client_id=(getattr(args, f"{dest}client_id", None) or "").strip(),
+        authority_host=authority_host,
+        sign_in="device_code" if sign_in == "device-code" else "browser",
+    )
+    return Credential(identity)
+
+
 def _identity_from_connection_string(cs: ConnectionString | None) -> Credential | None:
     from relaydesk.secrets import Secret
 
@@ -349,7 +386,7 @@ def _trusting(credential: Credential | None, ca_file: Path | None) -> Credential
     if credential is None or ca_file is None:
         return credential
     identity = credential.identity
-    if identity.kind != "entra" or identity.ca_file:
+    if identity.kind not in ("entra", "user") or identity.ca_file:
         return credential
     return Credential(replace(identity, ca_file=str(ca_file)), credential.secret)
 
@@ -440,8 +477,13 @@ def make_provider(target: Target, role: Role) -> TokenProvider:
             unreadable CA file, an anonymous listener, …).
     """
     from relaydesk.auth.sas_provider import DEFAULT_SAS_TTL
-    from relaydesk.token_providers import provider_for
+    from relaydesk.token_providers import SignInOptions, provider_for
 
     credential = target.credential(role)
     ttl = target.token_lifetime or DEFAULT_SAS_TTL
-    return provider_for(target.profile(), role, credential.secret, sas_ttl=ttl, proxy=target.proxy)
+    sign_in = SignInOptions(
+        on_device_code=target.on_device_code, open_browser=target.open_browser, warn=target.warn
+    )
+    return provider_for(
+        target.profile(), role, credential.secret, sas_ttl=ttl, proxy=target.proxy, sign_in=sign_in
+    )

@@ -68,6 +68,7 @@ _ACTIONS: dict[str, _Action] = {
     ),
     "expire-listener-tokens": lambda f, a: f.expire_listener_tokens(_opt_str(a, "entity")),
     "set-response-delay": lambda f, a: f.set_response_delay(_seconds(a)),
+    "require-sign-in-again": lambda f, a: f.require_sign_in_again(),
     "grant-role": lambda f, a: f.grant_role(_str(a, "identity"), _str(a, "role"), _str(a, "scope")),
     "revoke-role": lambda f, a: f.revoke_role(
         _str(a, "identity"), _str(a, "role"), _str(a, "scope")

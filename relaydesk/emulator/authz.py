@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from relaydesk.emulator.entra import JwtValidator
+from relaydesk.emulator.entra import JwtPrincipal, JwtValidator
 from relaydesk.emulator.world import Right, SasRule, World, scope_covers
 from relaydesk.errors import InvalidTokenFormat, TokenRejected
 from relaydesk.protocol.sas import (
@@ -191,6 +191,8 @@ class Authorizer:
 
     def _authorize_jwt(self, token: str, entity: str, right: Right) -> Principal:
         claims = self._jwt.validate(token)
+        if claims.is_user:
+            return self._authorize_user(claims, entity, right)
         identity = self._world.identity_by_object_id(claims.object_id)
         if identity is None or identity.client_id != claims.app_id:
             # A correctly signed token for a principal this world does not
@@ -199,6 +201,15 @@ class Authorizer:
         if right not in identity.rights_on(entity):
             raise _missing_right(f"The identity '{identity.name}'", right, entity)
         return Principal("entra", identity.name, claims.expires_at)
+
+    def _authorize_user(self, claims: JwtPrincipal, entity: str, right: Right) -> Principal:
+        """A signed-in user's token: the same role check as an app's (§10.3)."""
+        user = self._world.user_by_object_id(claims.object_id)
+        if user is None:
+            raise _missing_right(f"The principal '{claims.object_id}'", right, entity)
+        if right not in user.rights_on(entity):
+            raise _missing_right(f"The user '{user.upn}'", right, entity)
+        return Principal("entra", user.upn, claims.expires_at)
 
 
 def _sr_host_and_path(token: str) -> tuple[str, str]:

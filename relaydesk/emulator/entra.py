@@ -5,7 +5,9 @@ Serves what MSAL Python needs against a local authority (§12, platform notes
 
 * ``GET /{tenant}/v2.0/.well-known/openid-configuration`` (§10.5)
 * ``GET /{tenant}/discovery/v2.0/keys`` (§10.5)
-* ``POST /{tenant}/oauth2/v2.0/token``, client-credentials grant (§10.6)
+* ``POST /{tenant}/oauth2/v2.0/token``, client-credentials grant (§10.6), and
+  the grants of users signing in (authorization code, refresh token, device
+  code) with the sign-in pages of ``user_signin.py``
 
 ``{tenant}`` is the tenant GUID or the world's verified domain
 (``relaydesk.localhost`` by default).
@@ -47,6 +49,8 @@ from relaydesk.emulator.jwt_tokens import (
     mint_token,
     v1_issuer,
 )
+from relaydesk.emulator.user_signin import USER_GRANTS, UserSignIn
+from relaydesk.emulator.user_signin import EntraFailure as _EntraFailure
 from relaydesk.emulator.world_model import Identity, World
 from relaydesk.errors import EmulatorError
 
@@ -105,14 +109,6 @@ def _clip(value: str, limit: int = 80) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
-class _EntraFailure(Exception):
-    """An AADSTS error to answer with (status, error, code, description)."""
-
-    def __init__(self, status: int, error: str, code: int, text: str) -> None:
-        super().__init__(code)
-        self.status, self.error, self.code, self.text = status, error, code, text
-
-
 class EntraService:
     """aiohttp handlers of the emulated Entra tenant (§10.5, §10.6).
 
@@ -123,12 +119,18 @@ class EntraService:
     """
 
     def __init__(
-        self, world: World, *, token_lifetime: float = 3600, now: Callable[[], float] = time.time
+        self,
+        world: World,
+        *,
+        token_lifetime: float = 3600,
+        now: Callable[[], float] = time.time,
+        users: UserSignIn | None = None,
     ) -> None:
         check_token_lifetime(token_lifetime)
         self.world = world
         self.token_lifetime = token_lifetime
         self._now = now
+        self.users = users or UserSignIn(world, token_lifetime=token_lifetime, now=now)
 
     def routes(self) -> list[web.RouteDef]:
         """The route definitions; add them with ``app.add_routes(...)``."""
@@ -136,6 +138,7 @@ class EntraService:
             web.get("/{tenant}/v2.0/.well-known/openid-configuration", self.discovery),
             web.get("/{tenant}/discovery/v2.0/keys", self.keys),
             web.post("/{tenant}/oauth2/v2.0/token", self.token),
+            *self.users.routes(),
         ]
 
     def add_routes(self, app: web.Application) -> None:
@@ -169,10 +172,14 @@ class EntraService:
         return web.json_response({"keys": [jwk]})
 
     async def token(self, request: web.Request) -> web.Response:
-        """Client-credentials grant (§10.6); unknown form fields are ignored."""
+        """Client-credentials grant (§10.6), or a user's grant (``user_signin.py``)."""
         try:
-            self._tenant(request.match_info["tenant"], discovery=False)
+            tid = self._tenant(request.match_info["tenant"], discovery=False)
             fields = await _form_fields(request)
+            if fields.get("grant_type") in USER_GRANTS:
+                issuer_base = f"https://{request.host}/{tid}"
+                body = self.users.grant(fields, issuer_base=issuer_base)
+                return web.json_response(body, headers=_NO_STORE)
             identity = self._authenticate(fields, request.headers.get("Authorization"))
         except _EntraFailure as failure:
             _log.info("token request refused: AADSTS%d (%s)", failure.code, failure.error)

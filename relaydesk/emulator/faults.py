@@ -3,7 +3,8 @@
 Each method is a product feature for demos and tests: drop control channels
 without a close frame, recycle them with 1011 ``NameRenewalFailed``, expire
 listener tokens now (1008), delay HTTP responses past the deadline (504),
-and change role assignments at runtime (403 on the next handshake).
+change role assignments at runtime (403 on the next handshake), and make
+signed-in users sign in again (refresh tokens dropped: interaction required).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from relaydesk.emulator.context import RelayContext
 from relaydesk.emulator.control import close_channel
 from relaydesk.emulator.hub import ControlChannel
+from relaydesk.emulator.user_signin import UserSignIn
 from relaydesk.emulator.world import World
 from relaydesk.emulator.wsclose import relayable_code
 from relaydesk.errors import EmulatorError
@@ -26,11 +28,13 @@ class Faults:
     Args:
         ctx: the relay state.
         world: the world whose role assignments ``grant_role``/``revoke_role`` change.
+        users: the user sign-in state ``require_sign_in_again`` clears.
     """
 
-    def __init__(self, ctx: RelayContext, world: World) -> None:
+    def __init__(self, ctx: RelayContext, world: World, users: UserSignIn | None = None) -> None:
         self._ctx = ctx
         self._world = world
+        self._users = users
 
     def _channels(self, entity: str | None) -> list[ControlChannel]:
         return self._ctx.hub.listeners(entity)
@@ -98,3 +102,13 @@ class Faults:
         """Add a role assignment now; raises EmulatorError on bad input."""
         self._world.grant_role(identity, role, scope)
         self._ctx.logger.info("fault: granted role %r on %s to %s", role, scope, identity)
+
+    async def require_sign_in_again(self) -> int:
+        """Drop every user's refresh token: the next silent renewal needs the person.
+
+        Returns:
+            How many refresh tokens were dropped.
+        """
+        count = self._users.require_sign_in_again() if self._users is not None else 0
+        self._ctx.logger.info("fault: %d user sign-ins must be repeated", count)
+        return count

@@ -25,7 +25,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from relaydesk.emulator.world_model import Identity, World
+from relaydesk.emulator.world_model import Identity, User, World
 from relaydesk.errors import EmulatorError, TokenRejected
 from relaydesk.protocol.sas import invalid_signature, wrong_audience
 
@@ -37,10 +37,13 @@ __all__ = [
     "JwtValidator",
     "issue_token_for",
     "mint_token",
+    "mint_user_token",
     "v1_issuer",
 ]
 
 RELAY_AUDIENCE = "https://relay.azure.net"
+#: The delegated permission a user's token carries in ``scp``.
+USER_SCOPE = "user_impersonation"
 #: §13: both trailing-slash forms are accepted as the Relay audience.
 ACCEPTED_AUDIENCES = (RELAY_AUDIENCE, RELAY_AUDIENCE + "/")
 #: Clock skew (seconds) :class:`JwtValidator` allows around ``exp``/``nbf``
@@ -134,6 +137,41 @@ def mint_token(
     return jwt.encode(claims, key, algorithm="RS256", headers=headers)
 
 
+def mint_user_token(
+    world: World, user: User, *, client_id: str, issued_at: float, lifetime: float
+) -> str:
+    """The signed v1.0 access token of a signed-in ``user`` (delegated, §10.4).
+
+    Like an app's token, but ``idtyp`` is ``"user"``, ``appid`` is the public
+    client the user signed in with, and ``upn``/``unique_name``/``name`` and
+    ``scp`` (the delegated permission) say who and what.
+    """
+    iss = v1_issuer(world.tenant_id)
+    iat = int(issued_at)
+    claims: dict[str, Any] = {
+        "aud": RELAY_AUDIENCE,
+        "iss": iss,
+        "iat": iat,
+        "nbf": iat,
+        "exp": int(issued_at + lifetime),
+        "appid": client_id,
+        "appidacr": "0",
+        "amr": ["pwd"],
+        "idtyp": "user",
+        "name": user.name,
+        "oid": user.object_id,
+        "sub": user.object_id,
+        "scp": USER_SCOPE,
+        "tid": world.tenant_id,
+        "unique_name": user.upn,
+        "upn": user.upn,
+        "uti": secrets.token_urlsafe(16),
+        "ver": "1.0",
+    }
+    headers = {"kid": world.signing_key.kid, "typ": "JWT"}
+    return jwt.encode(claims, world.signing_key.private_key, algorithm="RS256", headers=headers)
+
+
 @dataclass(frozen=True)
 class JwtPrincipal:
     """The principal of a validated access token (§10.4)."""
@@ -142,6 +180,7 @@ class JwtPrincipal:
     app_id: str
     tenant_id: str
     expires_at: float
+    is_user: bool = False
 
 
 class JwtValidator:
@@ -183,6 +222,7 @@ class JwtValidator:
             app_id=str(claims["appid"]).lower(),
             tenant_id=str(claims["tid"]),
             expires_at=expires_at,
+            is_user=claims.get("idtyp") == "user",
         )
 
     def _verified_claims(self, token: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from relaydesk.emulator.faults import Faults
 from relaydesk.emulator.jwt_tokens import DEFAULT_LEEWAY
 from relaydesk.emulator.relay import Relay
 from relaydesk.emulator.request_guard import Refusal, http_logger, request_guard
+from relaydesk.emulator.user_signin import UserSignIn
 from relaydesk.emulator.world import World, load_world
 from relaydesk.errors import EmulatorError
 from relaydesk.protocol.address import is_loopback_host
@@ -75,6 +76,8 @@ class EmulatorOptions:
             a number (0 = any free port) serves rendezvous on a second port
             of the same host, as Azure sends rendezvous to gateway hosts other
             than the namespace's (diagnosis tests close it to play a firewall).
+        device_code_interval: seconds a device signing a user in waits
+            between polls of the token endpoint (RFC 8628; Entra: 5).
     """
 
     host: str = "127.0.0.1"
@@ -89,6 +92,7 @@ class EmulatorOptions:
     rendezvous_timeout: float = 30.0
     max_listeners: int = 25
     gateway_port: int | None = None
+    device_code_interval: int = 5
 
     def validate(self) -> None:
         """Raise :class:`EmulatorError` for options that make no sense or expose the emulator."""
@@ -326,8 +330,13 @@ class Emulator:
         if self.gateway_port is not None:
             settings.rendezvous_authority = _namespace(options.host, self.gateway_port)
         relay = self._relay = Relay(ctx)
-        self._faults = Faults(ctx, world)
-        entra = EntraService(world, token_lifetime=options.token_lifetime)
+        users = UserSignIn(
+            world,
+            token_lifetime=options.token_lifetime,
+            device_code_interval=options.device_code_interval,
+        )
+        self._faults = Faults(ctx, world, users)
+        entra = EntraService(world, token_lifetime=options.token_lifetime, users=users)
         admin = AdminApi(ctx, self._faults, self.admin_key)
         return _application(relay, entra, admin)
 
@@ -420,6 +429,16 @@ class Emulator:
                     "roles": [{"role": r.role, "scope": r.scope} for r in i.roles],
                 }
                 for i in world.identities.values()
+            ],
+            "users": [
+                {
+                    "name": u.name,
+                    "upn": u.upn,
+                    "password": u.password,
+                    "object_id": u.object_id,
+                    "roles": [{"role": r.role, "scope": r.scope} for r in u.roles],
+                }
+                for u in world.users.values()
             ],
             "sas_rules": [
                 {

@@ -22,7 +22,10 @@ hybrid connections ``demo`` (client authorization required) and ``open``
 ``/``), ``listener`` (Azure Relay Listener on ``/demo``), ``sender`` (Azure
 Relay Sender on ``/demo``), ``outsider`` (no role); SAS rules
 ``RootManageSharedAccessKey`` (Manage, Listen, Send on ``/``), ``listen-only``
-(Listen on ``/demo``) and ``send-only`` (Send on ``/demo``).
+(Listen on ``/demo``) and ``send-only`` (Send on ``/demo``); users
+``listener-user`` (Azure Relay Listener on ``/demo``), ``sender-user`` (Azure
+Relay Sender on ``/demo``) and ``no-role-user`` (no role), each
+``<name>@<domain>`` with a generated password.
 
 Configuration file format (TOML, or JSON with the same structure; every key
 except the names is optional, and unknown keys are errors)::
@@ -49,6 +52,13 @@ except the names is optional, and unknown keys are errors)::
     primary_key = "…"           # generated if absent (base64 of 32 random bytes)
     secondary_key = "…"         # generated if absent
 
+    [[users]]                   # people who sign in (browser or device code)
+    name = "listener-user"
+    upn = "listener-user@relaydesk.localhost"   # default <name>@<domain>
+    password = "…"              # generated if absent
+    object_id = "…GUID…"        # generated if absent
+    roles = [{ role = "Azure Relay Listener", scope = "/demo" }]
+
 Role names are the built-in ones of §10.3 (``Azure Relay Owner``,
 ``Azure Relay Listener``, ``Azure Relay Sender``). A scope ``"/x"`` must name
 a configured hybrid connection. SAS rule names are unique across the whole
@@ -74,6 +84,7 @@ from relaydesk.emulator.world_model import (
     RoleAssignment,
     SasRule,
     SigningKey,
+    User,
     World,
     is_entity_name,
     new_guid,
@@ -101,6 +112,7 @@ __all__ = [
     "RoleAssignment",
     "SasRule",
     "SigningKey",
+    "User",
     "World",
     "is_entity_name",
     "load_world",

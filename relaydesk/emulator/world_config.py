@@ -31,6 +31,7 @@ from relaydesk.emulator.world_model import (
     RoleAssignment,
     SasRule,
     SigningKey,
+    User,
     World,
     is_entity_name,
     new_guid,
@@ -43,7 +44,10 @@ _GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$"
 )
-_TOP_KEYS = frozenset({"tenant_id", "domain", "hybrid_connections", "identities", "sas_rules"})
+_TOP_KEYS = frozenset(
+    {"tenant_id", "domain", "hybrid_connections", "identities", "sas_rules", "users"}
+)
+_USER_KEYS = frozenset({"name", "upn", "password", "object_id", "roles"})
 _HC_KEYS = frozenset({"name", "requires_client_authorization", "user_metadata"})
 #: Azure limits a hybrid connection's userMetadata to 1024 characters.
 USER_METADATA_MAX = 1024
@@ -66,6 +70,12 @@ _DEFAULT_CONFIG: dict[str, Any] = {
         {"name": "RootManageSharedAccessKey", "rights": ["Manage", "Listen", "Send"]},
         {"name": "listen-only", "rights": ["Listen"], "scope": "/demo"},
         {"name": "send-only", "rights": ["Send"], "scope": "/demo"},
+    ],
+    # People who sign in themselves (browser or device code); UPN <name>@<domain>.
+    "users": [
+        {"name": "listener-user", "roles": [{"role": ROLE_LISTENER, "scope": "/demo"}]},
+        {"name": "sender-user", "roles": [{"role": ROLE_SENDER, "scope": "/demo"}]},
+        {"name": "no-role-user", "roles": []},
     ],
 }
 
@@ -148,6 +158,14 @@ class ConfigReader:
             for n, t in enumerate(self.tables(config, "sas_rules"))
         ]
         self.unique([r.name for r in rules], "sas_rules", "name")
+        users = [
+            self.user(t, f"users[{n}]", names, domain)
+            for n, t in enumerate(self.tables(config, "users"))
+        ]
+        self.unique([i.name for i in ids] + [u.name for u in users], "identities/users", "name")
+        self.unique([u.upn.lower() for u in users], "users", "upn")
+        object_ids = [i.object_id for i in ids] + [u.object_id for u in users]
+        self.unique(object_ids, "identities/users", "object_id")
         return World(
             tenant_id=tenant,
             domain=domain,
@@ -155,6 +173,7 @@ class ConfigReader:
             identities=ids,
             sas_rules=rules,
             signing_key=signing_key,
+            users=users,
         )
 
     def hybrid_connection(self, table: dict[str, Any], key: str) -> HybridConnection:
@@ -192,6 +211,25 @@ class ConfigReader:
         )
         object_id = self.guid(table, "object_id", f"{key}.object_id", saved.get("object_id"))
         saved.update(client_id=client_id, client_secret=secret, object_id=object_id)
+        return Identity(name, client_id, secret, object_id, self.roles(table, key, entities))
+
+    def user(self, table: dict[str, Any], key: str, entities: set[str], domain: str) -> User:
+        self.check_keys(table, _USER_KEYS, key)
+        name = self.string(table, "name", f"{key}.name", None)
+        saved = self.saved("users", name)
+        upn = self.string(table, "upn", f"{key}.upn", f"{name}@{domain}")
+        if "@" not in upn.strip("@"):
+            raise self.fail(f"{key}.upn", f"{upn!r} is not a user name like name@{domain}")
+        password = self.string(
+            table, "password", f"{key}.password", saved.get("password") or _client_secret()
+        )
+        object_id = self.guid(table, "object_id", f"{key}.object_id", saved.get("object_id"))
+        saved.update(password=password, object_id=object_id)
+        return User(name, upn, password, object_id, self.roles(table, key, entities))
+
+    def roles(
+        self, table: dict[str, Any], key: str, entities: set[str]
+    ) -> tuple[RoleAssignment, ...]:
         roles = []
         for n, role_table in enumerate(self.tables(table, "roles", key)):
             rkey = f"{key}.roles[{n}]"
@@ -201,7 +239,7 @@ class ConfigReader:
                 raise self.fail(f"{rkey}.role", f"{role!r} is not one of {sorted(ROLE_RIGHTS)}")
             scope = self.scope(role_table, f"{rkey}.scope", entities)
             roles.append(RoleAssignment(role, scope))
-        return Identity(name, client_id, secret, object_id, tuple(roles))
+        return tuple(roles)
 
     def sas_rule(self, table: dict[str, Any], key: str, entities: set[str]) -> SasRule:
         self.check_keys(table, _RULE_KEYS, key)

@@ -36,6 +36,7 @@ __all__ = [
     "RoleAssignment",
     "SasRule",
     "SigningKey",
+    "User",
     "World",
     "is_entity_name",
     "new_guid",
@@ -109,11 +110,34 @@ class Identity:
 
     def rights_on(self, entity: str) -> frozenset[Right]:
         """The rights all role assignments covering ``entity`` grant together."""
-        rights: set[Right] = set()
-        for assignment in self.roles:
-            if scope_covers(assignment.scope, entity):
-                rights |= ROLE_RIGHTS.get(assignment.role, frozenset())
-        return frozenset(rights)
+        return _rights_on(self.roles, entity)
+
+
+@dataclass(frozen=True)
+class User:
+    """A user account of the emulated tenant (signs in through a public client).
+
+    Role assignments work as an app's do (§10.3): the relay checks a user's
+    token through the same RBAC path.
+    """
+
+    name: str
+    upn: str
+    password: str = field(repr=False)
+    object_id: str
+    roles: tuple[RoleAssignment, ...] = ()
+
+    def rights_on(self, entity: str) -> frozenset[Right]:
+        """The rights all role assignments covering ``entity`` grant together."""
+        return _rights_on(self.roles, entity)
+
+
+def _rights_on(roles: Iterable[RoleAssignment], entity: str) -> frozenset[Right]:
+    rights: set[Right] = set()
+    for assignment in roles:
+        if scope_covers(assignment.scope, entity):
+            rights |= ROLE_RIGHTS.get(assignment.role, frozenset())
+    return frozenset(rights)
 
 
 @dataclass(frozen=True)
@@ -163,6 +187,7 @@ class World:
         identities: Iterable[Identity],
         sas_rules: Iterable[SasRule],
         signing_key: SigningKey,
+        users: Iterable[User] = (),
     ) -> None:
         self.tenant_id = tenant_id
         self.domain = domain
@@ -170,13 +195,14 @@ class World:
         self.hybrid_connections = {hc.name: hc for hc in hybrid_connections}
         self.identities = {i.name: i for i in identities}
         self.sas_rules = {r.name: r for r in sas_rules}
+        self.users = {u.name: u for u in users}
 
     def __repr__(self) -> str:
         return (
             f"World(tenant_id={self.tenant_id!r}, "
             f"hybrid_connections={sorted(self.hybrid_connections)!r}, "
             f"identities={sorted(self.identities)!r}, "
-            f"sas_rules={sorted(self.sas_rules)!r})"
+            f"sas_rules={sorted(self.sas_rules)!r}, users={sorted(self.users)!r})"
         )
 
     # --- lookups ---------------------------------------------------------------
@@ -199,6 +225,16 @@ class World:
         wanted = object_id.strip().lower()
         return next((i for i in self.identities.values() if i.object_id == wanted), None)
 
+    def user_by_upn(self, upn: str) -> User | None:
+        """The user who signs in as ``upn`` (case-insensitive), or None."""
+        wanted = upn.strip().lower()
+        return next((u for u in self.users.values() if u.upn.lower() == wanted), None)
+
+    def user_by_object_id(self, object_id: str) -> User | None:
+        """The user whose account has ``object_id``, or None."""
+        wanted = object_id.strip().lower()
+        return next((u for u in self.users.values() if u.object_id == wanted), None)
+
     def sas_rule_for(self, key_name: str, entity: str) -> SasRule | None:
         """The SAS rule ``key_name`` if it is defined on ``entity`` or on the
         namespace (§9.4 step 3), else None."""
@@ -215,25 +251,29 @@ class World:
     # --- runtime role changes (fault controls) -------------------------------
 
     def grant_role(self, identity: str, role: str, scope: str) -> None:
-        """Add a role assignment now; raises EmulatorError on bad input."""
-        current = self._identity(identity)
+        """Add a role assignment to an app or a user now; EmulatorError on bad input."""
+        current = self._principal(identity)
         assignment = self._assignment(role, scope)
         if assignment not in current.roles:
-            roles = (*current.roles, assignment)
-            self.identities[identity] = replace(current, roles=roles)
+            self._replace(replace(current, roles=(*current.roles, assignment)))
 
     def revoke_role(self, identity: str, role: str, scope: str) -> None:
         """Remove a role assignment now (no-op if it is not assigned)."""
-        current = self._identity(identity)
+        current = self._principal(identity)
         assignment = self._assignment(role, scope)
-        roles = tuple(r for r in current.roles if r != assignment)
-        self.identities[identity] = replace(current, roles=roles)
+        self._replace(replace(current, roles=tuple(r for r in current.roles if r != assignment)))
 
-    def _identity(self, name: str) -> Identity:
-        try:
-            return self.identities[name]
-        except KeyError:
-            raise EmulatorError(f"unknown identity {name!r}") from None
+    def _principal(self, name: str) -> Identity | User:
+        found = self.identities.get(name) or self.users.get(name)
+        if found is None:
+            raise EmulatorError(f"unknown identity or user {name!r}")
+        return found
+
+    def _replace(self, principal: Identity | User) -> None:
+        if isinstance(principal, User):
+            self.users[principal.name] = principal
+        else:
+            self.identities[principal.name] = principal
 
     def _assignment(self, role: str, scope: str) -> RoleAssignment:
         if role not in ROLE_RIGHTS:

@@ -26,16 +26,20 @@ if TYPE_CHECKING:
 __all__ = [
     "PROXY_SECRET_SLOT",
     "ROLES",
+    "SIGN_INS",
     "IdentityConfig",
     "IdentityKind",
     "Profile",
     "ProxyConfig",
     "Role",
+    "SignIn",
     "profile_from_json",
     "profile_to_json",
 ]
 
-IdentityKind = Literal["entra", "sas", "sas_signature", "anonymous"]
+IdentityKind = Literal["entra", "user", "sas", "sas_signature", "anonymous"]
+SignIn = Literal["browser", "device_code"]
+SIGN_INS: tuple[SignIn, ...] = ("browser", "device_code")
 Role = Literal["listener", "sender"]
 ROLES: tuple[Role, ...] = ("listener", "sender")
 _SECRET_NAMES = {
@@ -52,7 +56,8 @@ class IdentityConfig:
     """Who a listener or sender is, without the secret.
 
     Attributes:
-        kind: ``"entra"`` (client credentials), ``"sas"`` (a rule and its key,
+        kind: ``"entra"`` (an app: client credentials), ``"user"`` (a person
+            signing in, :attr:`sign_in`), ``"sas"`` (a rule and its key,
             signing fresh tokens, §9.3), ``"sas_signature"`` (a fixed
             ``SharedAccessSignature`` from a connection string, §9.1: the
             secret is the signature, which cannot be renewed) or
@@ -61,6 +66,9 @@ class IdentityConfig:
             settings; ``authority_host``/``scope`` ``None`` use the cloud's
             defaults; ``ca_file`` is an extra CA to trust (emulator, proxy).
         sas_key_name: the SAS rule name (``skn``).
+        sign_in: how a ``"user"`` signs in: ``"browser"`` (auth code + PKCE)
+            or ``"device_code"``; ``client_id`` empty means the well-known
+            public client.
     """
 
     kind: IdentityKind = "entra"
@@ -71,6 +79,7 @@ class IdentityConfig:
     ca_file: str | None = None
     scope: str | None = None
     sas_key_name: str = ""
+    sign_in: str = "browser"
 
     @property
     def secret_name(self) -> str | None:
@@ -85,6 +94,9 @@ class IdentityConfig:
             return f"SAS rule '{self.sas_key_name or '?'}'"
         if self.kind == "sas_signature":
             return "fixed SharedAccessSignature"
+        if self.kind == "user":
+            how = "device code" if self.sign_in == "device_code" else "browser"
+            return f"user sign-in ({how})"
         return "anonymous"
 
 

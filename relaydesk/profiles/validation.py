@@ -18,7 +18,7 @@ from typing import get_args
 from urllib.parse import urlsplit
 
 from relaydesk.errors import InvalidAddress, InvalidField
-from relaydesk.profiles.model import IdentityConfig, IdentityKind, Profile, Role
+from relaydesk.profiles.model import SIGN_INS, IdentityConfig, IdentityKind, Profile, Role
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.clouds import CLOUDS
 
@@ -93,6 +93,21 @@ def _check_authority(value: str | None) -> str | None:
 def _entra_problems(identity: IdentityConfig) -> Iterator[tuple[str, str | None]]:
     yield "tenant_id", _check_tenant(identity.tenant_id)
     yield "client_id", _check_guid(identity.client_id, "client id (Application ID)")
+    yield from _authority_problems(identity)
+
+
+def _user_problems(identity: IdentityConfig) -> Iterator[tuple[str, str | None]]:
+    """A person signing in: the tenant may also be ``organizations`` (any work account)."""
+    if identity.tenant_id.strip().lower() != "organizations":
+        yield "tenant_id", _check_tenant(identity.tenant_id)
+    if identity.client_id.strip():
+        yield "client_id", _check_guid(identity.client_id, "client id (Application ID)")
+    if identity.sign_in not in SIGN_INS:
+        yield "sign_in", "choose how to sign in: browser or device_code"
+    yield from _authority_problems(identity)
+
+
+def _authority_problems(identity: IdentityConfig) -> Iterator[tuple[str, str | None]]:
     if identity.cloud not in CLOUDS:
         yield "cloud", f"unknown cloud {identity.cloud!r}; use one of {', '.join(sorted(CLOUDS))}"
     yield "authority_host", _check_authority(identity.authority_host)
@@ -108,6 +123,8 @@ def _identity_problems(identity: IdentityConfig, role: Role) -> list[InvalidFiel
         problems.append(("kind", f"unknown identity kind {identity.kind!r}"))
     elif identity.kind == "entra":
         problems.extend(_entra_problems(identity))
+    elif identity.kind == "user":
+        problems.extend(_user_problems(identity))
     elif identity.kind == "sas" and not _KEY_NAME_RE.match(identity.sas_key_name.strip()):
         problems.append(("sas_key_name", "enter the SAS rule name, e.g. RootManageSharedAccessKey"))
     elif identity.kind == "sas_signature":

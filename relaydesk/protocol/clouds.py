@@ -19,7 +19,12 @@ from dataclasses import dataclass
 
 from relaydesk.errors import InvalidField
 
-__all__ = ["CLOUDS", "DEFAULT_CLOUD", "EntraCloud", "get_cloud"]
+__all__ = ["CLOUDS", "DEFAULT_CLOUD", "PUBLIC_CLIENT_ID", "EntraCloud", "get_cloud"]
+
+#: The well-known public client people sign in with when a profile names no app
+#: registration of its own: the Azure CLI's, which azure-identity also uses as
+#: its default and which may request Azure Relay tokens for a signed-in user.
+PUBLIC_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
 
 @dataclass(frozen=True)

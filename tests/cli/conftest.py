@@ -72,6 +72,9 @@ class World:
     def identity(self, name: str) -> dict[str, Any]:
         return next(i for i in self.info["identities"] if i["name"] == name)
 
+    def user(self, name: str) -> dict[str, Any]:
+        return next(u for u in self.info["users"] if u["name"] == name)
+
     def rule(self, name: str) -> dict[str, Any]:
         return next(r for r in self.info["sas_rules"] if r["name"] == name)
 
@@ -79,6 +82,7 @@ class World:
         """Every secret and key the emulator hands out (for leak scans)."""
         values = [i["client_secret"] for i in self.info["identities"]]
         values += [r["key"] for r in self.info["sas_rules"]]
+        values += [u["password"] for u in self.info.get("users", [])]
         values.append(self.info["admin_key"])
         return [v for v in values if v]
 
@@ -117,7 +121,10 @@ def emulator_thread(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulat
     """One emulator for the CLI tests (short HTTP/rendezvous timeouts)."""
     data_dir: Path = tmp_path_factory.mktemp("cli-emulator")
     options = EmulatorOptions(
-        data_dir=data_dir, http_response_timeout=10.0, rendezvous_timeout=10.0
+        data_dir=data_dir,
+        http_response_timeout=10.0,
+        rendezvous_timeout=10.0,
+        device_code_interval=1,
     )
     thread = EmulatorThread(options)
     yield thread

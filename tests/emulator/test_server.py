@@ -29,6 +29,7 @@ READY_KEYS = {
     "hybrid_connections",
     "identities",
     "sas_rules",
+    "users",
     "token_lifetime",
     "admin_url",
     "admin_key",
@@ -55,6 +56,11 @@ async def test_ready_info(kit: RelayKit) -> None:
     assert set(identities) == {"owner", "listener", "sender", "outsider"}
     assert identities["listener"]["roles"] == [{"role": "Azure Relay Listener", "scope": "/demo"}]
     assert identities["owner"]["client_secret"]
+    users = {u["name"]: u for u in info["users"]}
+    assert set(users) == {"listener-user", "sender-user", "no-role-user"}
+    assert users["sender-user"]["upn"] == "sender-user@relaydesk.localhost"
+    assert users["sender-user"]["roles"] == [{"role": "Azure Relay Sender", "scope": "/demo"}]
+    assert users["no-role-user"]["roles"] == [] and users["no-role-user"]["password"]
     rules = {r["name"]: r for r in info["sas_rules"]}
     assert rules["RootManageSharedAccessKey"]["rights"] == ["Listen", "Manage", "Send"]
     assert rules["listen-only"] == {

@@ -19,7 +19,20 @@ from relaydesk.relay.events import TokenInfo
 #: "Expiring soon" below five minutes left: a listener renews by then (§4.6).
 WARN_SECONDS = 300.0
 
-JWT_CLAIMS = ("aud", "iss", "tid", "appid", "azp", "oid", "roles", "iat", "nbf", "exp")
+JWT_CLAIMS = (
+    "aud",
+    "iss",
+    "tid",
+    "appid",
+    "azp",
+    "upn",
+    "oid",
+    "scp",
+    "roles",
+    "iat",
+    "nbf",
+    "exp",
+)
 SAS_CLAIMS = ("sr", "skn", "se")
 _TIME_CLAIMS = frozenset({"iat", "nbf", "exp", "se"})
 KIND_NAMES = {"entra": "Entra ID app", "sas": "SAS key", "anonymous": "Anonymous"}

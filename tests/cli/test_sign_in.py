@@ -1,0 +1,259 @@
+"""``--sign-in``: a person signs in (device code, browser), once, then silently; sign-out.
+
+Everything real: the CLI runs as ``python -m relaydesk`` against the emulator
+over TLS; the sign-in is kept in a real Secret Service (gnome-keyring in a
+private D-Bus session); the device code is entered by this test posting the
+emulator's verification form while the CLI waits; the browser flow is driven
+by headless Chromium (``tests/browser_sign_in.py``) through ``$BROWSER``.
+After each full session the test asserts that no password, access token or
+refresh token shows in the output, the config dir or the exception texts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.cli.conftest import World, assert_no_secret
+from tests.keyring_service import run_secret_service
+
+pytestmark = [pytest.mark.e2e, pytest.mark.keyring]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _sign_in_args(world: World, flow: str, *, prefix: str = "") -> list[str]:
+    args = [f"--{prefix}sign-in", flow]
+    if not prefix:
+        args += [
+            "--authority-host",
+            str(world.info["authority"]),
+            "--ca-file",
+            str(world.info["ca_file"]),
+        ]
+    return args
+
+
+@pytest.fixture
+def session_env(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """A private Secret Service and config dir; the environment for ``python -m relaydesk``."""
+    with run_secret_service(tmp_path / "keyring", monkeypatch):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RD_TEST_")}
+        env.update(RELAYDESK_CONFIG_DIR=str(tmp_path / "config"), PYTHONPATH=str(ROOT))
+        env.pop("BROWSER", None)
+        yield env
+
+
+def _start(env: dict[str, str], *argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "relaydesk", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def _run(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "relaydesk", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=90,
+        check=False,
+    )
+
+
+def _records(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _enter_code(world: World, prompt: dict[str, Any], user: str, *, cancel: bool = False) -> str:
+    """What a person does on the verification page: the code, then the credentials."""
+    account = world.user(user)
+    with requests.Session() as http:
+        http.trust_env = False
+        http.verify = str(world.info["ca_file"])
+        step1 = http.post(prompt["verification_uri"], data={"otc": prompt["user_code"]}, timeout=30)
+        assert step1.status_code == 200 and "id='login'" in step1.text
+        fields = {
+            "otc": prompt["user_code"],
+            "login": account["upn"],
+            "passwd": account["password"],
+        }
+        if cancel:
+            fields = {"otc": prompt["user_code"], "cancel": "1"}
+        step2 = http.post(prompt["verification_uri"], data=fields, timeout=30)
+        assert step2.status_code == 200
+        return step2.text
+
+
+def _device_code_run(
+    world: World, env: dict[str, str], user: str, *argv: str, cancel: bool = False
+) -> tuple[int, str, str]:
+    process = _start(env, *argv)
+    try:
+        assert process.stdout is not None
+        before = []
+        while True:  # a check reports its first step before it asks for the token
+            line = process.stdout.readline()
+            assert line, "the command ended without asking for a device code"
+            before.append(line)
+            first = json.loads(line)
+            if first["event"] == "device_code":
+                break
+        assert set(first) == {"event", "verification_uri", "user_code", "expires_in"}
+        page = _enter_code(world, first, user, cancel=cancel)
+        out, err = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert "signed in as" in page or cancel
+    return process.returncode, "".join(before) + out, err
+
+
+def _assert_nothing_leaked(world: World, config_dir: Path, *texts: str) -> None:
+    """No password, token (JWTs start with eyJ) or refresh token in output or files."""
+    files = [p.read_text(errors="replace") for p in config_dir.rglob("*") if p.is_file()]
+    for text in [*texts, *files]:
+        assert "eyJ" not in text, "a token leaked"
+        assert "refresh_token" not in text and "access_token" not in text
+    assert_no_secret(world, *texts, *files)
+
+
+def test_device_code_sign_in_is_kept_renewed_silently_and_forgotten_on_sign_out(
+    world: World, session_env: dict[str, str], tmp_path: Path
+) -> None:
+    token_cmd = ["token", world.address(), *_sign_in_args(world, "device-code"), "--json"]
+    code, out1, err1 = _device_code_run(world, session_env, "listener-user", *token_cmd)
+    assert code == 0, err1
+    token = _records(out1)[-1]
+    assert token["event"] == "token" and token["from_cache"] is False
+    upn = world.user("listener-user")["upn"]
+    assert token["identity"] == upn
+    claims = token["claims"]
+    assert (claims["upn"], claims["scp"]) == (upn, "user_impersonation")
+    assert claims["oid"] == world.user("listener-user")["object_id"]
+
+    second = _run(session_env, *token_cmd)  # no code this time: from the persisted cache
+    assert second.returncode == 0, second.stderr
+    records = _records(second.stdout)
+    assert [r["event"] for r in records] == ["token"]
+    assert records[0]["identity"] == upn and records[0]["from_cache"] is True
+
+    signed_out = _run(session_env, "sign-out", "--json")
+    assert signed_out.returncode == 0, signed_out.stderr
+    assert _records(signed_out.stdout)[0]["accounts"] == [upn]
+
+    code, out3, err3 = _device_code_run(  # interactive again; the person cancels
+        world, session_env, "listener-user", *token_cmd, cancel=True
+    )
+    assert code == 3, err3
+    error = _records(out3)[-1]
+    assert error["event"] == "error" and "Sign in again" in error["remedy"]
+    _assert_nothing_leaked(
+        world,
+        tmp_path / "config",
+        out1,
+        err1,
+        second.stdout,
+        second.stderr,
+        signed_out.stdout,
+        out3,
+        err3,
+    )
+
+
+def test_users_listen_and_send_by_their_roles_and_no_role_gets_403(
+    world: World, session_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``check`` with a Listener user and a Sender user, each signed in by device code."""
+    argv = [
+        "check",
+        world.address(),
+        *_sign_in_args(world, "device-code"),
+        *_sign_in_args(world, "device-code", prefix="sender-"),
+        "--json",
+    ]
+    process = _start(session_env, *argv)
+    try:
+        assert process.stdout is not None
+        texts = []
+        users = ["listener-user", "sender-user"]  # the check gets the listener's token first
+        while users:
+            line = process.stdout.readline()
+            assert line, "the check ended before both people signed in"
+            texts.append(line)
+            prompt = json.loads(line)
+            if prompt["event"] == "device_code":
+                _enter_code(world, prompt, users.pop(0))
+        out, err = process.communicate(timeout=90)
+        out = "".join(texts) + out
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    records = _records(out)
+    assert process.returncode == 0, out + err
+    assert next(r for r in records if r["event"] == "result")["passed"] is True
+
+    assert _run(session_env, "sign-out").returncode == 0  # else listener-user signs in silently
+    code, out2, err2 = _device_code_run(
+        world,
+        session_env,
+        "no-role-user",
+        "check",
+        world.address(),
+        *_sign_in_args(world, "device-code"),
+        "--json",
+    )
+    assert code == 3, out2 + err2
+    failed = [r for r in _records(out2) if r.get("status") == "failed"]
+    assert failed, out2
+    assert "Azure Relay Listener role" in json.dumps(failed)
+    _assert_nothing_leaked(world, tmp_path / "config", *texts, out, err, out2, err2)
+
+
+@pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
+def test_browser_sign_in_with_headless_chromium(
+    world: World, session_env: dict[str, str], tmp_path: Path
+) -> None:
+    driver = ROOT / "tests" / "browser_sign_in.py"
+    user = world.user("sender-user")
+    env = {
+        **session_env,
+        "BROWSER": f"{sys.executable} {driver} %s",
+        "RD_TEST_LOGIN": user["upn"],
+        "RD_TEST_PASSWORD": user["password"],
+    }
+    argv = ["token", world.address(), *_sign_in_args(world, "browser"), "--json"]
+    first = _run(env, *argv)
+    assert first.returncode == 0, first.stdout + first.stderr
+    records = _records(first.stdout)
+    assert [r["event"] for r in records] == ["sign_in", "token"]
+    assert records[-1]["claims"]["upn"] == user["upn"]
+    assert records[-1]["from_cache"] is False
+
+    env["BROWSER"] = "false"  # a second run must not open a browser at all
+    second = _run(env, *argv)
+    assert second.returncode == 0, second.stderr
+    assert [r["event"] for r in _records(second.stdout)] == ["token"]
+    _assert_nothing_leaked(
+        world, tmp_path / "config", first.stdout, first.stderr, second.stdout, second.stderr
+    )
