@@ -8,8 +8,8 @@ from relaydesk.profiles import model, store, validation
 
 def test_public_names_are_the_split_modules_objects() -> None:
     homes = {
-        model: "PROXY_SECRET_SLOT ROLES IdentityConfig IdentityKind Profile ProxyConfig Role "
-        "profile_from_json profile_to_json",
+        model: "PROXY_SECRET_SLOT ROLES SIGN_INS IdentityConfig IdentityKind Profile ProxyConfig "
+        "Role SignIn profile_from_json profile_to_json",
         validation: "normalise_address validate validate_or_raise",
         store: "CONFIG_DIR_ENV ProfileStore default_config_dir profile_file_name",
     }
