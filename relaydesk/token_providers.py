@@ -26,7 +26,7 @@ from relaydesk.secrets import Secret
 
 if TYPE_CHECKING:
     from relaydesk.auth.user_cache import UserTokenCache
-    from relaydesk.auth.user_provider import DeviceCodePrompt, SignInFlow
+    from relaydesk.auth.user_provider import DeviceCodePrompt, SignInFlow, SignInProgress
 
 __all__ = ["SignInOptions", "provider_for"]
 
@@ -40,6 +40,8 @@ class SignInOptions:
             persisted one (:func:`relaydesk.auth.user_cache.open_user_cache`,
             slot = the profile's secret key of the role).
         on_device_code: shows the device code (called on the event loop).
+        on_progress: follows an interactive sign-in (started, code, finished,
+            failed), e.g. for a progress display with a Cancel button.
         open_browser: opens the browser sign-in URL (default: the system browser).
         interactive: ``False`` never asks the person (``SignInRequired`` instead).
         warn: told when the sign-in cannot be kept (no usable OS keyring).
@@ -47,6 +49,7 @@ class SignInOptions:
 
     cache: UserTokenCache | None = None
     on_device_code: Callable[[DeviceCodePrompt], None] | None = None
+    on_progress: Callable[[SignInProgress], None] | None = None
     open_browser: Callable[[str], object] | None = None
     interactive: bool = True
     warn: Callable[[str], None] | None = None
@@ -77,6 +80,7 @@ def _user_provider(
         ca_file=identity.ca_file,
         scope=identity.scope,
         on_device_code=options.on_device_code,
+        on_progress=options.on_progress,
         open_browser=options.open_browser,
         interactive=options.interactive,
         proxy=proxy,

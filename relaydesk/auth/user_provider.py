@@ -52,7 +52,7 @@ from relaydesk.protocol.clouds import DEFAULT_CLOUD, PUBLIC_CLIENT_ID, get_cloud
 from relaydesk.proxy import ProxySettings
 from relaydesk.secrets import Secret
 
-__all__ = ["DeviceCodePrompt", "SignInFlow", "UserTokenProvider"]
+__all__ = ["DeviceCodePrompt", "SignInFlow", "SignInProgress", "UserTokenProvider"]
 
 SignInFlow = Literal["browser", "device_code"]
 Clock = Callable[[], float]
@@ -82,6 +82,24 @@ class DeviceCodePrompt:
     message: str
 
 
+@dataclass(frozen=True)
+class SignInProgress:
+    """Where an interactive sign-in stands (for a progress display; never a secret).
+
+    Attributes:
+        flow: ``"browser"`` or ``"device_code"``.
+        stage: ``"started"``, ``"device_code"`` (``prompt`` set), ``"finished"``
+            or ``"failed"`` (``error`` set).
+        prompt: the device code to show.
+        error: why it failed (one line).
+    """
+
+    flow: SignInFlow
+    stage: Literal["started", "device_code", "finished", "failed"]
+    prompt: DeviceCodePrompt | None = None
+    error: str = ""
+
+
 class UserTokenProvider:
     """Delegated tokens of one signed-in person for Azure Relay.
 
@@ -94,6 +112,8 @@ class UserTokenProvider:
         cloud, authority_host, ca_file, scope, timeout: as for
             :class:`~relaydesk.auth.entra_provider.EntraTokenProvider`.
         on_device_code: called on the event loop with the code to show.
+        on_progress: called on the event loop as an interactive sign-in starts,
+            shows a code, finishes or fails (a GUI's progress and cancel).
         open_browser: opens the sign-in URL (default: :func:`webbrowser.open`).
         interactive: ``False`` never asks: :class:`SignInRequired` instead.
         sign_in_timeout: seconds a browser sign-in may take.
@@ -116,6 +136,7 @@ class UserTokenProvider:
         scope: str | None = None,
         timeout: float = 30.0,
         on_device_code: Callable[[DeviceCodePrompt], None] | None = None,
+        on_progress: Callable[[SignInProgress], None] | None = None,
         open_browser: Callable[[str], object] | None = None,
         interactive: bool = True,
         sign_in_timeout: float = 300.0,
@@ -140,6 +161,9 @@ class UserTokenProvider:
         self._bundle = CaBundle(ca_file, trust_system_cas=True)
         self._http = AuthorityHttpClient(self._bundle.path, timeout=timeout, proxy=proxy)
         self._on_device_code = on_device_code
+        self._on_progress = on_progress
+        self._stop: threading.Event | None = None
+        self._received: asyncio.Future[dict[str, str]] | None = None
         self._open_browser = open_browser or webbrowser.open
         self._interactive = interactive
         self._sign_in_timeout = sign_in_timeout
@@ -214,11 +238,32 @@ class UserTokenProvider:
 
     # --- interactive ------------------------------------------------------------------
 
+    def cancel_sign_in(self) -> None:
+        """End an interactive sign-in now: its ``get_token`` raises :class:`SignInCancelled`."""
+        if self._stop is not None:
+            self._stop.set()  # the polling thread returns within a second
+        if self._received is not None and not self._received.done():
+            self._received.set_exception(
+                SignInCancelled("The sign-in was cancelled", error="cancelled")
+            )
+
+    def _progress(self, stage: Any, **kwargs: Any) -> None:
+        if self._on_progress is not None:
+            self._on_progress(SignInProgress(self._flow, stage, **kwargs))
+
     async def _sign_in(self) -> AccessToken:
         await asyncio.to_thread(self._ensure_app)
-        if self._flow == "device_code":
-            return await self._device_code()
-        return await self._browser()
+        self._progress("started")
+        try:
+            if self._flow == "device_code":
+                token = await self._device_code()
+            else:
+                token = await self._browser()
+        except (AuthError, asyncio.CancelledError) as exc:
+            self._progress("failed", error=str(exc) or "cancelled")
+            raise
+        self._progress("finished")
+        return token
 
     async def _device_code(self) -> AccessToken:
         flow = await asyncio.to_thread(self._call, self._app.initiate_device_flow, [self._scope])
@@ -232,7 +277,8 @@ class UserTokenProvider:
         )
         if self._on_device_code is not None:
             self._on_device_code(prompt)
-        stop = threading.Event()
+        self._progress("device_code", prompt=prompt)
+        stop = self._stop = threading.Event()
 
         def poll() -> Any:
             return self._call(
@@ -247,6 +293,8 @@ class UserTokenProvider:
         except asyncio.CancelledError:
             stop.set()  # the polling thread ends within a second
             raise
+        finally:
+            self._stop = None
         if stop.is_set():
             raise SignInCancelled("The sign-in was cancelled", error="cancelled")
         return self._token(result, started)
@@ -254,7 +302,7 @@ class UserTokenProvider:
     async def _browser(self) -> AccessToken:
         from aiohttp import web
 
-        received: asyncio.Future[dict[str, str]] = asyncio.get_running_loop().create_future()
+        received = self._received = asyncio.get_running_loop().create_future()
 
         async def answer(request: web.Request) -> web.Response:
             fields = dict(await request.post()) if request.method == "POST" else {}
@@ -299,6 +347,7 @@ class UserTokenProvider:
                     "The browser sign-in did not finish in time", error="timeout"
                 ) from None
         finally:
+            self._received = None
             await runner.cleanup()
         started = self._clock()
         result = await asyncio.to_thread(

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from relaydesk.auth.user_cache import UserTokenCache
-from relaydesk.auth.user_provider import DeviceCodePrompt, UserTokenProvider
+from relaydesk.auth.user_provider import DeviceCodePrompt, SignInProgress, UserTokenProvider
 from relaydesk.emulator import Emulator, EmulatorOptions
 from relaydesk.emulator.certs import client_ssl_context
 from relaydesk.errors import DeviceCodeExpired, SignInCancelled, SignInRequired
@@ -129,3 +129,27 @@ async def test_cancelling_the_wait_stops_polling(emulator: Emulator) -> None:
     finally:
         provider.close()
     assert shown[0].verification_uri.endswith("/devicelogin")
+
+
+@pytest.mark.asyncio
+async def test_cancel_sign_in_ends_the_wait_with_a_typed_error(emulator: Emulator) -> None:
+    """A GUI's Cancel button: progress says started, code, failed; the error says cancelled."""
+    stages: list[str] = []
+    asked = asyncio.Event()
+
+    def on_progress(progress: SignInProgress) -> None:
+        stages.append(progress.stage)
+        if progress.stage == "device_code":
+            assert progress.prompt is not None and progress.prompt.user_code
+            asked.set()
+
+    provider = _provider(emulator, _memory_cache(), on_progress=on_progress)
+    try:
+        task = asyncio.ensure_future(provider.get_token())
+        await asyncio.wait_for(asked.wait(), 30)
+        provider.cancel_sign_in()
+        with pytest.raises(SignInCancelled):
+            await asyncio.wait_for(task, 30)
+    finally:
+        provider.close()
+    assert stages == ["started", "device_code", "failed"]
