@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import sys
 import traceback
 from collections.abc import Mapping
@@ -26,7 +27,14 @@ from relaydesk.cli.exit_codes import describe_error
 from relaydesk.protocol.redaction import redact_headers
 from relaydesk.relay import events as ev
 
-__all__ = ["Output", "data_fields", "event_record", "format_human", "iso_time"]
+__all__ = [
+    "Output",
+    "data_fields",
+    "event_record",
+    "format_human",
+    "iso_time",
+    "terminal_safe",
+]
 
 #: Longest text shown on one human line before it is shortened.
 _HUMAN_TEXT_LIMIT = 200
@@ -146,6 +154,20 @@ def event_record(event: ev.Event, *, now: float | None = None) -> dict[str, Any]
     return None
 
 
+#: C0 and C1 control characters and DEL: a terminal acts on them (escape sequences
+#: retitle the window, move the cursor, rewrite what was printed).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character shown as ``\\xNN``.
+
+    Human lines quote what a peer chose (a request target, a close reason, an
+    error message); a hostile sender or relay must not drive the terminal.
+    """
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def _shorten(text: str) -> str:
     """Quote ``text`` on one line (JSON escapes), cut to a readable length."""
     if len(text) > _HUMAN_TEXT_LIMIT:
@@ -170,7 +192,7 @@ def format_human(record: Mapping[str, Any]) -> str:
         parts.append(_shorten(str(record["text"])))
     elif "data_b64" in record:
         parts.append("<binary>")
-    return " ".join(parts)
+    return terminal_safe(" ".join(parts))
 
 
 class Output:
@@ -228,7 +250,7 @@ class Output:
 
     def warn(self, message: str) -> None:
         """Print a warning on stderr (both modes: it is meant for a person)."""
-        print(f"relaydesk: warning: {message}", file=self.err, flush=True)
+        print(f"relaydesk: warning: {terminal_safe(message)}", file=self.err, flush=True)
 
     def error(self, exc: BaseException) -> int:
         """Report ``exc`` in one line (or one JSON object); return its exit code."""
@@ -278,4 +300,4 @@ def error_line(record: Mapping[str, Any]) -> str:
     ]
     if ids:
         line += f" [{', '.join(ids)}]"
-    return line.replace("\n", " ")
+    return terminal_safe(line.replace("\n", " "))

@@ -9,7 +9,15 @@ import math
 import pytest
 
 from relaydesk.cli import exit_codes
-from relaydesk.cli.output import Output, data_fields, error_line, event_record, iso_time
+from relaydesk.cli.output import (
+    Output,
+    data_fields,
+    error_line,
+    event_record,
+    format_human,
+    iso_time,
+    terminal_safe,
+)
 from relaydesk.errors import (
     AuthNetworkError,
     ConnectionClosed,
@@ -253,3 +261,14 @@ def test_a_service_refusal_shows_its_tracking_id_once() -> None:
     )
     line = error_line({"message": message, "remedy": "Assign the role.", "tracking_id": "trk-1_G0"})
     assert line == "HTTP 403: no Send. — Assign the role. [TrackingId: trk-1_G0]"
+
+
+def test_human_lines_never_pass_control_characters_to_the_terminal() -> None:
+    """A hostile sender or relay chooses targets, reasons and messages: no escape sequences."""
+    title = "\x1b]0;owned\x07"
+    line = format_human({"event": "request", "target": f"/x{title}", "text": "\x9b2J"})
+    assert "\x1b" not in line and "\x07" not in line and "\x9b" not in line
+    assert "\\x1b]0;owned\\x07" in line
+    record = {"message": f"closed with 1011: {title}", "remedy": "r\x08\x08x"}
+    assert error_line(record) == "closed with 1011: \\x1b]0;owned\\x07 — r\\x08\\x08x"
+    assert terminal_safe("café ✓ \t") == "café ✓ \\x09"
