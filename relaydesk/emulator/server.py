@@ -27,8 +27,8 @@ from relaydesk.emulator.certs import ensure_certificates, server_ssl_context
 from relaydesk.emulator.context import HybridConnectionInfo, RelayContext, RelaySettings
 from relaydesk.emulator.entra import EntraService, JwtValidator, check_token_lifetime
 from relaydesk.emulator.faults import Faults
+from relaydesk.emulator.hc_endpoint import Relay
 from relaydesk.emulator.jwt_tokens import DEFAULT_LEEWAY
-from relaydesk.emulator.relay import Relay
 from relaydesk.emulator.request_guard import Refusal, http_logger, request_guard
 from relaydesk.emulator.user_signin import UserSignIn
 from relaydesk.emulator.world import World, load_world

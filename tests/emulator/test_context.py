@@ -33,7 +33,7 @@ from relaydesk.emulator.context import (
     RelayContext,
     RelaySettings,
 )
-from relaydesk.emulator.relay import Relay
+from relaydesk.emulator.hc_endpoint import Relay
 from relaydesk.emulator.world import Right
 from relaydesk.errors import TokenRejected
 from relaydesk.protocol.runtime_info import parse_runtime_info
