@@ -3,8 +3,9 @@
 The bridges are written against these small protocols rather than the
 concrete ``relaydesk.relay`` classes so that they can be tested by feeding
 core events through a tiny in-memory session, and so that the one place that
-knows the concrete constructors (:mod:`relaydesk.gui.bridges.core`) stays
-short. A session is started and stopped by
+knows the concrete constructors (:mod:`relaydesk.gui.bridges.relay_adapters`)
+stays short. The listener's behaviour settings are values of their own
+(:mod:`relaydesk.gui.bridges.policies`). A session is started and stopped by
 :func:`relaydesk.gui.bridges.session.run_session`; ``stop()`` closes the
 WebSockets with close frames (protocol §4.3, §5.2).
 """
@@ -15,15 +16,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from relaydesk.gui.bridges.policies import ListenerPolicy
 from relaydesk.relay.events import Event, HttpResponseReceived
 
 __all__ = [
-    "AcceptChoice",
     "HttpRequestSpec",
     "HttpRequester",
-    "HttpResponseSettings",
     "ListenerOpener",
-    "ListenerPolicy",
     "ListenerSession",
     "SenderOpener",
     "SenderOptions",
@@ -78,40 +77,6 @@ class SenderSession(Protocol):
     async def send(self, data: str | bytes) -> None:
         """Send one message."""
         ...
-
-
-@dataclass
-class AcceptChoice:
-    """Accept every sender, or reject with a status and reason (§5.3)."""
-
-    accept: bool = True
-    status: int = 403
-    reason: str = "Rejected by RelayDesk"
-
-
-@dataclass
-class HttpResponseSettings:
-    """How the listener answers HTTP requests (§7.3); ``echo`` returns the body."""
-
-    status: int = 200
-    headers: Mapping[str, str] = field(default_factory=lambda: {"Content-Type": "text/plain"})
-    body: bytes = b"Hello from RelayDesk"
-    echo: bool = True
-
-
-@dataclass
-class ListenerPolicy:
-    """Mutable listener behaviour; the panes edit it while the listener runs.
-
-    The bridge passes callables reading this object to the core, so a change
-    applies to the next sender or request without a restart.
-    """
-
-    accept: AcceptChoice = field(default_factory=AcceptChoice)
-    auto_echo: bool = True
-    http: HttpResponseSettings = field(default_factory=HttpResponseSettings)
-    forward_to: str = ""
-    """A local base URL every request and WebSocket goes to; "" = answer here."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from relaydesk.gui.bridges.backends import ListenerPolicy
+from relaydesk.gui.bridges.policies import ListenerPolicy
 from relaydesk.relay.forwarding import Forwarder, ForwardOptions
 
 __all__ = ["ForwardSwitch"]

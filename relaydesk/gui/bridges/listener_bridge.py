@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from relaydesk.gui.bridges.backends import ListenerOpener, ListenerPolicy, ListenerSession
+from relaydesk.gui.bridges.backends import ListenerOpener, ListenerSession
+from relaydesk.gui.bridges.policies import ListenerPolicy
 from relaydesk.gui.bridges.session import run_session
 from relaydesk.gui.bridges.session_bridge import SessionBridge
 from relaydesk.gui.bridges.tasks import TaskGroupSlot

@@ -28,11 +28,11 @@ from relaydesk.gui.bridges.backends import (
     HttpRequester,
     HttpRequestSpec,
     ListenerOpener,
-    ListenerPolicy,
     SenderOpener,
     SenderOptions,
 )
 from relaydesk.gui.bridges.forward_switch import ForwardSwitch
+from relaydesk.gui.bridges.policies import ListenerPolicy
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.gui.bridges.system_proxy import resolve_for_gui
 from relaydesk.profiles import Profile

@@ -5,7 +5,7 @@ a worker thread after the window is shown. With no usable keyring the
 workspace keeps secrets in memory for this session only and says so
 (``secret_store_ready(name, persistent=False)``); it never writes a secret
 to disk. Selecting a profile reads its secrets, builds the token providers
-(:mod:`relaydesk.gui.bridges.core`, imported lazily) and hands the openers
+(:mod:`relaydesk.gui.bridges.relay_adapters`, imported lazily) and hands the openers
 to the listener and sender bridges.
 """
 
@@ -191,8 +191,8 @@ class Workspace(QObject):
             if profile.proxy.username
             else None
         )
-        from relaydesk.gui.bridges.core import build_backend
         from relaydesk.gui.bridges.provider_pool import ProviderPool
+        from relaydesk.gui.bridges.relay_adapters import build_backend
 
         if self._providers is None:
             self._providers = ProviderPool()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.errors import InvalidField
-from relaydesk.gui.bridges.backends import ListenerPolicy
+from relaydesk.gui.bridges.policies import ListenerPolicy
 from relaydesk.relay.forward_target import ForwardTarget
 
 __all__ = ["ListenerSettings", "parse_header_lines"]

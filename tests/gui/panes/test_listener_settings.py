@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relaydesk.gui.bridges.backends import ListenerPolicy
+from relaydesk.gui.bridges.policies import ListenerPolicy
 from relaydesk.gui.panes.listener_settings import ListenerSettings, parse_header_lines
 
 pytestmark = pytest.mark.gui
@@ -39,7 +39,7 @@ def test_parse_header_lines_ignores_junk() -> None:
 
 
 def test_forward_to_is_checked_and_applied_only_when_valid(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from relaydesk.gui.bridges.backends import ListenerPolicy
+    from relaydesk.gui.bridges.policies import ListenerPolicy
     from relaydesk.gui.panes.listener_settings import ListenerSettings
 
     policy = ListenerPolicy()
