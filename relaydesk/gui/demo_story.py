@@ -1,8 +1,8 @@
 """Tell both sides what the "Slow listener (504)" demo fault really does.
 
 With the fault on, the emulator's relay holds every HTTP response the
-listener sends for :data:`~relaydesk.gui.demo.DEMO_RESPONSE_DELAY` seconds,
-past the sender's deadline (:data:`~relaydesk.gui.demo.DEMO_HTTP_TIMEOUT`,
+listener sends for :data:`~relaydesk.gui.bridges.demo_bridge.DEMO_RESPONSE_DELAY` seconds,
+past the sender's deadline (:data:`~relaydesk.gui.bridges.demo_bridge.DEMO_HTTP_TIMEOUT`,
 §7.3), so the sender gets 504 Gateway Timeout. Neither side's core can know
 that: the listener did answer "200 in 310 µs", the sender only sees the 504.
 The app injected the fault, so it says so on both sides: in the listener's
@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from relaydesk.gui.demo import DEMO_HTTP_TIMEOUT, DEMO_RESPONSE_DELAY, DemoController
+from relaydesk.gui.bridges.demo_bridge import DEMO_HTTP_TIMEOUT, DEMO_RESPONSE_DELAY, DemoController
 from relaydesk.gui.models.formatting import format_duration
 from relaydesk.gui.models.timeline_entries import Severity
 from relaydesk.relay.events import ErrorInfo, Event, HttpResponseSent

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
-    from relaydesk.gui.demo import DemoInfo
+    from relaydesk.gui.bridges.demo_bridge import DemoInfo
     from relaydesk.relay.events import ErrorInfo, StateChanged
 
 __all__ = ["DEFAULT_VERTICAL", "MainWindow"]
@@ -91,12 +91,12 @@ class MainWindow(QMainWindow):
         if self.built:
             return
         from relaydesk.gui.bridges.check_bridge import CheckBridge
+        from relaydesk.gui.bridges.demo_bridge import DemoController
         from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
         from relaydesk.gui.bridges.listener_bridge import ListenerBridge
         from relaydesk.gui.bridges.sender_bridge import SenderBridge
         from relaydesk.gui.bridges.tasks import TaskSlot
         from relaydesk.gui.bridges.workspace import Workspace
-        from relaydesk.gui.demo import DemoController
         from relaydesk.gui.models.timeline import TimelineModel
 
         token_lifetime, config_dir, demo_data_dir = self._options
@@ -159,7 +159,6 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout
 
-        from relaydesk.gui.demo import DemoFaultBar
         from relaydesk.gui.demo_story import SlowListenerStory
         from relaydesk.gui.first_run import FirstRun
         from relaydesk.gui.panes.check_section import CheckSection
@@ -168,6 +167,7 @@ class MainWindow(QMainWindow):
         from relaydesk.gui.panes.listener_pane import ListenerPane
         from relaydesk.gui.panes.profile_actions import ProfileActions
         from relaydesk.gui.panes.sender_pane import SenderPane
+        from relaydesk.gui.widgets.demo_fault_bar import DemoFaultBar
         from relaydesk.gui.widgets.profile_bar import ProfileBar
         from relaydesk.gui.widgets.timeline_view import TimelineView
 

@@ -38,7 +38,9 @@ def test_library_warnings_reach_the_file_not_the_terminal(
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.warn("Unverified HTTPS request", UserWarning, stacklevel=1)
-    logging.getLogger("relaydesk.gui.demo").warning("the emulator did not stop within 2.0 s")
+    logging.getLogger("relaydesk.gui.bridges.demo_bridge").warning(
+        "the emulator did not stop within 2.0 s"
+    )
     for handler in logging.getLogger().handlers:
         handler.flush()
     err = capfd.readouterr().err

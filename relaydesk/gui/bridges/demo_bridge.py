@@ -1,4 +1,4 @@
-"""Demo mode: the embedded emulator, a "Local demo" profile, and fault buttons.
+"""Demo mode: the embedded emulator, a "Local demo" profile, and its fault controls.
 
 ``relaydesk --demo`` (or the Demo button) starts the emulator in-process on a
 free loopback port, then creates or refreshes the "Local demo" profile: the
@@ -10,8 +10,9 @@ or memory for this session when there is none — so Start and Connect work
 straight away. Tokens live a few minutes (``--token-lifetime``), so renewal
 (§4.6) is visible during a demo.
 
-The fault buttons call the emulator's fault controls; each shows recovery
-(reconnect, renewal) or a clear error (504, 403 with its remedy).
+The fault buttons (:mod:`relaydesk.gui.widgets.demo_fault_bar`) call the
+emulator's fault controls here; each shows recovery (reconnect, renewal) or a
+clear error (504, 403 with its remedy).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from relaydesk.gui.bridges.tasks import TaskGroupSlot
 from relaydesk.gui.errors import error_info
@@ -33,7 +33,6 @@ __all__ = [
     "DEMO_ENTITY",
     "DEMO_PROFILE",
     "DemoController",
-    "DemoFaultBar",
     "DemoInfo",
 ]
 
@@ -233,57 +232,3 @@ class DemoController(QObject):
             await faults.grant_role("sender", _ROLE_SENDER, scope)
         else:
             await faults.revoke_role("sender", _ROLE_SENDER, scope)
-
-
-class DemoFaultBar(QFrame):
-    """The demo-only fault buttons, wired to a :class:`DemoController`."""
-
-    def __init__(self, demo: DemoController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("demoFaults")
-        self.demo = demo
-        self.expire_button = _button(
-            "Expire listener token", "Close the control channel with 1008 as if the token expired"
-        )
-        self.drop_button = _button(
-            "Drop control channel", "Cut the listener's control channel without a close frame"
-        )
-        self.slow_button = _button(
-            "Slow listener (504)", "Hold HTTP responses past the deadline so senders get 504"
-        )
-        self.slow_button.setCheckable(True)
-        self.role_button = _button(
-            "Revoke sender role",
-            "Remove the sender app's Azure Relay Sender role (press again to restore)",
-        )
-        self.role_button.setCheckable(True)
-        self.result_label = QLabel()
-        self.result_label.setObjectName("hint")
-        self.result_label.setAccessibleName("Last demo fault")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
-        title = QLabel("Demo faults:")
-        layout.addWidget(title)
-        for button in (self.expire_button, self.drop_button, self.slow_button, self.role_button):
-            layout.addWidget(button)
-        layout.addWidget(self.result_label, 1)
-        self.expire_button.clicked.connect(demo.expire_listener_token)
-        self.drop_button.clicked.connect(demo.drop_control_channel)
-        self.slow_button.clicked.connect(demo.toggle_slow_listener)
-        self.role_button.clicked.connect(demo.toggle_sender_role)
-        demo.fault_applied.connect(self.result_label.setText)
-        demo.fault_failed.connect(self._failed)
-        self.role_button.toggled.connect(self._role_text)
-
-    def _role_text(self, revoked: bool) -> None:
-        self.role_button.setText("Restore sender role" if revoked else "Revoke sender role")
-
-    def _failed(self, info: ErrorInfo) -> None:
-        self.result_label.setText(f"Fault failed: {info.message}")
-
-
-def _button(text: str, tip: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text)
-    button.setToolTip(tip)
-    return button
