@@ -98,7 +98,7 @@ async def _prepare(window: Any) -> None:
 
     window.show()
     window.load_profiles()
-    await window.demo_ready()
+    await window.demo.ready()
     window.listener_pane.start_button.click()
     await _until(lambda: window.listener_pane.state is ConnectionState.ONLINE, 30)
     window.sender_pane.connect_button.click()

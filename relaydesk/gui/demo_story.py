@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from relaydesk.gui.bridges.demo_bridge import DEMO_HTTP_TIMEOUT, DEMO_RESPONSE_DELAY, DemoController
+from relaydesk.gui.bridges.demo_bridge import DEMO_HTTP_TIMEOUT, DEMO_RESPONSE_DELAY, DemoBridge
 from relaydesk.gui.models.formatting import format_duration
 from relaydesk.gui.models.timeline_entries import Severity
 from relaydesk.relay.events import ErrorInfo, Event, HttpResponseSent
@@ -37,7 +37,7 @@ SENDER_NOTE = (
 class SlowListenerStory(QObject):
     """Wire the fault's notes into the panes and the timeline."""
 
-    def __init__(self, demo: DemoController, window: Any) -> None:
+    def __init__(self, demo: DemoBridge, window: Any) -> None:
         super().__init__(window)
         self._demo = demo
         self._window = window

@@ -62,6 +62,7 @@ class FirstRun(QObject):
             lambda *_: self.form.set_secret_store(workspace.store.secrets)
         )
         workspace.error.connect(lambda _info: self._idle())
+        window.demo.error.connect(lambda _info: self._idle())
         window.demo_started.connect(self._on_demo_started)
         window.check_bridge.finished.connect(self._on_check_finished)
         window.check_bridge.error.connect(lambda _info: self._check_over())

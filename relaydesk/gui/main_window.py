@@ -2,9 +2,10 @@
 
 The window is the composition point (architecture §4.7): it builds the
 bridges and panes, connects the panes' intents to bridge methods, and feeds
-every bridge's ``timeline_event`` to one timeline. It never awaits; the few
-things that must wait (demo start-up, shutdown) are tasks owned here or the
-``async shutdown()`` the app's main coroutine calls after ``close_requested``.
+every bridge's ``timeline_event`` to one timeline. It never awaits: what must
+wait (the demo start-up, copying a token) runs in tasks the bridges own, and
+only ``async shutdown()``, which the app's main coroutine calls after
+``close_requested``, waits for the bridges to close.
 
 Window geometry, splitter sizes and the last profile are kept in QSettings
 (an INI file in the config directory: window state only, never a secret).
@@ -91,11 +92,10 @@ class MainWindow(QMainWindow):
         if self.built:
             return
         from relaydesk.gui.bridges.check_bridge import CheckBridge
-        from relaydesk.gui.bridges.demo_bridge import DemoController
+        from relaydesk.gui.bridges.demo_bridge import DemoBridge
         from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
         from relaydesk.gui.bridges.listener_bridge import ListenerBridge
         from relaydesk.gui.bridges.sender_bridge import SenderBridge
-        from relaydesk.gui.bridges.tasks import TaskSlot
         from relaydesk.gui.bridges.workspace import Workspace
         from relaydesk.gui.models.timeline import TimelineModel
 
@@ -109,13 +109,10 @@ class MainWindow(QMainWindow):
         )
         self.workspace.attach_check(self.check_bridge)
         self.workspace.attach_diagnose(self.diagnose_bridge)
-        self.demo = DemoController(
-            data_dir=demo_data_dir, token_lifetime=token_lifetime, parent=self
+        self.demo = DemoBridge(
+            self.workspace, data_dir=demo_data_dir, token_lifetime=token_lifetime, parent=self
         )
         self.timeline_model = TimelineModel(parent=self)
-        self._demo_slot = TaskSlot("demo-start")
-        self._token_slot = TaskSlot("copy-token")
-        self.demo_info: DemoInfo | None = None
         self._build_ui()
         self._connect()
         self._shortcuts()
@@ -245,8 +242,15 @@ class MainWindow(QMainWindow):
         bar.demo_requested.connect(self.start_demo)
         bar.check_requested.connect(self.run_check)
         actions.status.connect(self.show_status)
+        self.demo.started.connect(self._on_demo_started)
+        self.demo.error.connect(self._on_workspace_error)
         ws = self.workspace
         ws.secret_store_ready.connect(self._on_secret_store)
+        ws.token_copied.connect(
+            lambda role: self.show_status(
+                f"The {role}'s token is on the clipboard: treat it like a password"
+            )
+        )
         ws.profiles_changed.connect(bar.set_profiles)
         ws.profile_activated.connect(self._on_profile)
         ws.switched.connect(self.listener_pane.reset)
@@ -283,28 +287,16 @@ class MainWindow(QMainWindow):
         last = self.settings.value("last_profile")
         self.workspace.open(preferred, fallback=last if isinstance(last, str) else None)
 
+    @property
+    def demo_info(self) -> DemoInfo | None:
+        """What the running demo mode shows, or ``None`` before it is ready."""
+        return self.demo.info
+
     def start_demo(self) -> None:
-        """Start the embedded emulator and switch to the "Local demo" profile.
-
-        A second press while it starts is ignored (cancelling a half-started
-        emulator would leak its socket).
-        """
-        if not self._demo_slot.running:
-            self._demo_slot.start(self._start_demo())
-
-    async def demo_ready(self) -> DemoInfo:
-        """Start demo mode if needed and wait until its profile drives the bridges."""
-        import asyncio
-
-        if self.demo_info is None:
-            if not self._demo_slot.running:
-                self.start_demo()
-            task = self._demo_slot.task
-            assert task is not None
-            await asyncio.shield(task)
-        if self.demo_info is None:
-            raise RuntimeError("demo mode did not start")
-        return self.demo_info
+        """Start the embedded emulator and switch to the "Local demo" profile."""
+        if not self.demo.starting:
+            self.show_status("Starting the local emulator…")
+        self.demo.start()
 
     def run_check(self) -> None:
         """Run the connectivity check for the current profile."""
@@ -318,20 +310,7 @@ class MainWindow(QMainWindow):
 
     def copy_token(self, role: str) -> None:
         """Put a current token for ``role`` on the clipboard (the user asked for it)."""
-        self._token_slot.start(self._copy_token(role))
-
-    async def _copy_token(self, role: str) -> None:
-        from relaydesk.gui.errors import error_info
-
-        try:
-            token = await self.workspace.raw_token(role)
-        except Exception as exc:  # noqa: BLE001 - shown with a remedy
-            self._on_workspace_error(error_info(exc))
-            return
-        from PySide6.QtGui import QGuiApplication
-
-        QGuiApplication.clipboard().setText(token)
-        self.show_status(f"The {role}'s token is on the clipboard: treat it like a password")
+        self.workspace.copy_token(role)
 
     def export_session(self, path: str) -> None:
         """Write the timeline's events as redacted JSON Lines."""
@@ -362,8 +341,7 @@ class MainWindow(QMainWindow):
         self._save_state()
         if not self.built:
             return
-        await self._demo_slot.stop(0.2)
-        await self._token_slot.stop(0.2)
+        await self.demo.cancel_start(0.2)
         try:
             async with asyncio.timeout(grace + 1.0):
                 await asyncio.gather(
@@ -384,19 +362,7 @@ class MainWindow(QMainWindow):
 
     # --- slots ----------------------------------------------------------------------------
 
-    async def _start_demo(self) -> None:
-        from relaydesk.gui.errors import error_info
-
-        self.show_status("Starting the local emulator…")
-        try:
-            await self.workspace.wait_open()
-            info = await self.demo.start(self.workspace.store)
-            await self.workspace.refresh(info.profile_name)
-            await self.workspace.activate(info.profile_name)
-        except Exception as exc:  # noqa: BLE001 - shown with a remedy
-            self.workspace.error.emit(error_info(exc))  # the status bar, the first-run page
-            return
-        self.demo_info = info
+    def _on_demo_started(self, info: DemoInfo) -> None:
         self.demo_bar.setVisible(True)
         self.emulator_label.setText(f"Emulator: {info.namespace}")
         self.emulator_label.setToolTip(

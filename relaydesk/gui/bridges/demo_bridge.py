@@ -17,22 +17,30 @@ clear error (504, 403 with its remedy).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from relaydesk.gui.bridges.tasks import TaskGroupSlot
+from relaydesk.errors import EmulatorError
+from relaydesk.gui.bridges.tasks import TaskGroupSlot, TaskSlot
 from relaydesk.gui.errors import error_info
 from relaydesk.relay.events import ErrorInfo
+
+if TYPE_CHECKING:
+    from relaydesk.emulator import Emulator
+    from relaydesk.emulator.faults import Faults
+    from relaydesk.gui.bridges.workspace import Workspace
+    from relaydesk.profiles import ProfileStore
 
 __all__ = [
     "DEFAULT_DEMO_TOKEN_LIFETIME",
     "DEMO_ENTITY",
     "DEMO_PROFILE",
-    "DemoController",
+    "DemoBridge",
     "DemoInfo",
 ]
 
@@ -59,31 +67,43 @@ class DemoInfo:
     token_lifetime: float
 
 
-class DemoController(QObject):
-    """Own the embedded emulator and its fault controls.
+class DemoBridge(QObject):
+    """Own the embedded emulator, the demo start-up and the fault controls.
+
+    The window calls the plain :meth:`start`; the start-up (stores open,
+    emulator up, profile written and made current) runs in a task owned
+    here, and its outcome comes back as ``started`` or ``error``.
 
     Signals:
+        started(object): demo mode runs and its profile is in use (``DemoInfo``).
+        error(object): ErrorInfo of a start-up that failed (shown with its remedy).
         fault_applied(str): a one-line description of what was just done.
         fault_failed(object): ErrorInfo of a fault that could not be applied.
         slow_changed(bool): "Slow listener" was switched on or off.
     """
 
+    started = Signal(object)
+    error = Signal(object)
     fault_applied = Signal(str)
     fault_failed = Signal(object)
     slow_changed = Signal(bool)
 
     def __init__(
         self,
+        workspace: Workspace,
         *,
         data_dir: Path | None = None,
         token_lifetime: float | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._workspace = workspace
         self._data_dir = data_dir
         self.token_lifetime = float(token_lifetime or DEFAULT_DEMO_TOKEN_LIFETIME)
-        self._emulator: Any = None
+        self._emulator: Emulator | None = None
         self._faults = TaskGroupSlot("demo-fault")
+        self._starting = TaskSlot("demo-start")
+        self.info: DemoInfo | None = None
         self.sender_role_revoked = False
         self.slow = False
 
@@ -93,15 +113,55 @@ class DemoController(QObject):
         return self._emulator is not None
 
     @property
-    def emulator(self) -> Any:
+    def starting(self) -> bool:
+        """True while a start-up runs."""
+        return self._starting.running
+
+    @property
+    def emulator(self) -> Emulator | None:
         """The running :class:`~relaydesk.emulator.Emulator` (tests use it)."""
         return self._emulator
 
-    async def start(self, profiles: Any) -> DemoInfo:
-        """Start the emulator (if needed) and write the demo profile + secrets.
+    def start(self) -> None:
+        """Start demo mode in a task (plain method for the Demo button).
 
-        Args:
-            profiles: the window's :class:`~relaydesk.profiles.ProfileStore`.
+        A second press while it starts is ignored (cancelling a half-started
+        emulator would leak its socket).
+        """
+        if not self._starting.running:
+            self._starting.start(self._start())
+
+    async def ready(self) -> DemoInfo:
+        """Start demo mode if needed and wait until its profile drives the bridges.
+
+        Raises:
+            RuntimeError: the start-up failed (its ``error`` says why).
+        """
+        if self.info is None:
+            self.start()
+            task = self._starting.task
+            assert task is not None
+            await asyncio.shield(task)
+        if self.info is None:
+            raise RuntimeError("demo mode did not start")
+        return self.info
+
+    async def _start(self) -> None:
+        workspace = self._workspace
+        try:
+            await workspace.wait_open()
+            assert workspace.store is not None
+            info = await self._start_emulator(workspace.store)
+            await workspace.refresh(info.profile_name)
+            await workspace.activate(info.profile_name)
+        except Exception as exc:  # noqa: BLE001 - shown with a remedy
+            self.error.emit(error_info(exc))
+            return
+        self.info = info
+        self.started.emit(info)
+
+    async def _start_emulator(self, profiles: ProfileStore) -> DemoInfo:
+        """Start the emulator (if needed) and write the demo profile + secrets.
 
         Raises:
             EmulatorError: the emulator could not start.
@@ -126,14 +186,14 @@ class DemoController(QObject):
                     log.warning("could not stop a half-started emulator", exc_info=True)
                 raise
             self._emulator = emulator
-        await self._write_profile(profiles)
-        return DemoInfo(self._emulator.namespace, DEMO_PROFILE, self.token_lifetime)
+        running = self._emulator
+        await self._write_profile(running, profiles)
+        return DemoInfo(running.namespace, DEMO_PROFILE, self.token_lifetime)
 
-    async def _write_profile(self, profiles: Any) -> None:
+    async def _write_profile(self, emulator: Emulator, profiles: ProfileStore) -> None:
         from relaydesk.profiles import IdentityConfig, Profile, ProxyConfig
         from relaydesk.secrets import Secret
 
-        emulator = self._emulator
         identities = emulator.world.identities
         host = f"https://{emulator.namespace}"
 
@@ -160,8 +220,13 @@ class DemoController(QObject):
             secret = Secret(identities[role].client_secret)
             await store.set_async(profile.secret_key(role), secret)
 
+    async def cancel_start(self, grace: float = 0.2) -> None:
+        """Stop a start-up still under way (shutdown), bounded by ``grace``."""
+        await self._starting.stop(grace)
+
     async def stop(self) -> None:
         """Stop the emulator (bounded by its own shutdown timeout)."""
+        await self._starting.stop(0.2)
         await self._faults.stop(1.0)
         emulator, self._emulator = self._emulator, None
         if emulator is not None:
@@ -215,18 +280,24 @@ class DemoController(QObject):
             return
         self.fault_applied.emit(text)
 
+    def _fault_controls(self) -> Faults:
+        """The running emulator's fault controls (it may have stopped since the click)."""
+        if self._emulator is None:
+            raise EmulatorError("demo mode is not running")
+        return self._emulator.faults
+
     async def _expire(self) -> None:
-        await self._emulator.faults.expire_listener_tokens(DEMO_ENTITY)
+        await self._fault_controls().expire_listener_tokens(DEMO_ENTITY)
 
     async def _drop(self) -> None:
-        await self._emulator.faults.drop_control_channels(DEMO_ENTITY)
+        await self._fault_controls().drop_control_channels(DEMO_ENTITY)
 
     async def _set_slow(self, slow: bool) -> None:
         delay = DEMO_RESPONSE_DELAY if slow else None
-        await self._emulator.faults.set_response_delay(delay)
+        await self._fault_controls().set_response_delay(delay)
 
     async def _set_sender_role(self, granted: bool) -> None:
-        faults = self._emulator.faults
+        faults = self._fault_controls()
         scope = f"/{DEMO_ENTITY}"
         if granted:
             await faults.grant_role("sender", _ROLE_SENDER, scope)

@@ -54,6 +54,7 @@ class Workspace(QObject):
         switched(): another profile took over; what the old one ran was stopped, and
             what the panes show of it (tokens, errors) no longer applies.
         error(object): ErrorInfo of a profile/secret problem.
+        token_copied(str): the role whose token was just put on the clipboard.
     """
 
     ready = Signal()
@@ -62,6 +63,7 @@ class Workspace(QObject):
     profile_activated = Signal(object)
     switched = Signal()
     error = Signal(object)
+    token_copied = Signal(str)
 
     def __init__(
         self,
@@ -87,6 +89,7 @@ class Workspace(QObject):
         self._open_slot = TaskSlot("workspace-open")
         self._select_slot = TaskSlot("workspace-select")
         self._save_slot = TaskSlot("workspace-save-forward")
+        self._token_slot = TaskSlot("copy-token")
 
     def attach_diagnose(self, diagnose: Any) -> None:
         """Also configure this :class:`DiagnoseBridge` from the current profile."""
@@ -254,6 +257,24 @@ class Workspace(QObject):
         chosen = current if current is not None else (self.profile.name if self.profile else "")
         self.profiles_changed.emit(names, chosen if chosen in names else "")
 
+    def copy_token(self, role: str) -> None:
+        """Put a current token for ``role`` on the clipboard (plain method for "Copy token").
+
+        Only ever at the user's request: the outcome is ``token_copied`` or ``error``.
+        """
+        self._token_slot.start(self._copy_token(role))
+
+    async def _copy_token(self, role: str) -> None:
+        try:
+            token = await self.raw_token(role)
+        except Exception as exc:  # noqa: BLE001 - shown with a remedy
+            self.error.emit(error_info(exc))
+            return
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().setText(token)
+        self.token_copied.emit(role)
+
     async def raw_token(self, role: str) -> str:
         """Return a token for ``role`` as text, for "Copy token" (user-initiated only).
 
@@ -277,5 +298,6 @@ class Workspace(QObject):
         """
         await self._open_slot.drain(grace)
         await self._select_slot.drain(grace)
+        await self._token_slot.stop(0.2)
         if self._providers is not None:
             self._providers.close()

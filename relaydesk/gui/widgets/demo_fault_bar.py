@@ -1,7 +1,7 @@
 """The demo-only fault buttons: expire the token, drop the channel, slow, revoke a role.
 
 A plain widget: each button calls a method of the demo bridge
-(:class:`~relaydesk.gui.bridges.demo_bridge.DemoController`), and the line
+(:class:`~relaydesk.gui.bridges.demo_bridge.DemoBridge`), and the line
 beside them shows what its signals report.
 """
 
@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 if TYPE_CHECKING:
-    from relaydesk.gui.bridges.demo_bridge import DemoController
+    from relaydesk.gui.bridges.demo_bridge import DemoBridge
     from relaydesk.relay.events import ErrorInfo
 
 __all__ = ["DemoFaultBar"]
 
 
 class DemoFaultBar(QFrame):
-    """The demo-only fault buttons, wired to a :class:`DemoController`."""
+    """The demo-only fault buttons, wired to a :class:`DemoBridge`."""
 
-    def __init__(self, demo: DemoController, parent: QWidget | None = None) -> None:
+    def __init__(self, demo: DemoBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("demoFaults")
         self.demo = demo
