@@ -11,7 +11,7 @@ Window geometry, splitter sizes and the last profile are kept in QSettings
 (an INI file in the config directory: window state only, never a secret).
 
 Start-up comes in two steps so the window appears as fast as a bare one
-(issue 4's start-up target): the constructor with ``build=False`` makes only
+(``benchmarks/gui_startup.py`` times both steps): the constructor with ``build=False`` makes only
 the frame (title, restored geometry, status bar, a "Starting…" line), which
 the app shows and paints before it imports asyncio, qasync and the relay
 core; :meth:`MainWindow.build` then composes the bridges and panes on the

@@ -64,7 +64,6 @@ class ConnectionForm(QWidget):
     def __init__(self, secret_store: SecretStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionForm")
-        self._store = secret_store
         self._name = ""
         self._show_all = False
         self._touched: set[str] = set()
@@ -156,7 +155,6 @@ class ConnectionForm(QWidget):
 
     def set_secret_store(self, secret_store: SecretStore) -> None:
         """Switch to another store (e.g. session-only after a keyring failure)."""
-        self._store = secret_store
         for editor in (self.listener_editor, self.sender_editor):
             editor.set_location(secret_store.backend_name, secret_store.persistent)
 
