@@ -374,8 +374,9 @@ class MainWindow(QMainWindow):
     def _on_secret_store(self, name: str, persistent: bool) -> None:
         from relaydesk.gui.bridges.workspace import SESSION_ONLY
 
-        store = self.workspace.store.secrets
-        self.connection.set_secret_store(store)
+        store = self.workspace.store
+        assert store is not None  # secret_store_ready comes once the store is open
+        self.connection.set_secret_store(store.secrets)
         where = name if persistent else f"in memory, {SESSION_ONLY}"
         self.secrets_label.setText(f"Secrets: {where}")
         self.secrets_label.setToolTip(self.workspace.secret_problem or f"OS keyring: {name}")

@@ -149,9 +149,7 @@ class DemoBridge(QObject):
     async def _start(self) -> None:
         workspace = self._workspace
         try:
-            await workspace.wait_open()
-            assert workspace.store is not None
-            info = await self._start_emulator(workspace.store)
+            info = await self._start_emulator(await workspace.opened_store())
             await workspace.refresh(info.profile_name)
             await workspace.activate(info.profile_name)
         except Exception as exc:  # noqa: BLE001 - shown with a remedy

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -25,6 +25,14 @@ from relaydesk.gui.bridges.tasks import TaskSlot
 from relaydesk.gui.errors import error_info
 from relaydesk.relay.events import ErrorInfo
 
+if TYPE_CHECKING:
+    from relaydesk.gui.bridges.check_bridge import CheckBridge
+    from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
+    from relaydesk.gui.bridges.provider_pool import ProviderPool
+    from relaydesk.gui.bridges.relay_adapters import CoreBackend
+    from relaydesk.profiles import Profile, ProfileStore
+    from relaydesk.secrets import SecretStore
+
 __all__ = ["SESSION_ONLY", "Workspace", "open_secret_store"]
 
 log = logging.getLogger(__name__)
@@ -32,7 +40,7 @@ log = logging.getLogger(__name__)
 SESSION_ONLY = "kept for this session only"
 
 
-def open_secret_store() -> tuple[Any, str | None]:
+def open_secret_store() -> tuple[SecretStore, str | None]:
     """Return (store, problem): the OS keyring, or memory plus the reason why not."""
     from relaydesk.secrets import KeyringSecretStore, MemorySecretStore
 
@@ -76,14 +84,14 @@ class Workspace(QObject):
         super().__init__(parent)
         self._listener = listener
         self._sender = sender
-        self._check: Any = None
-        self._diagnose: Any = None
+        self._check: CheckBridge | None = None
+        self._diagnose: DiagnoseBridge | None = None
         self._config_dir = config_dir
-        self.store: Any = None  # ProfileStore once open
+        self.store: ProfileStore | None = None  # set once open
         self.secret_problem: str | None = None
-        self.profile: Any = None
-        self.backend: Any = None  # CoreBackend of the current profile
-        self._providers: Any = None  # ProviderPool, made with the first backend
+        self.profile: Profile | None = None
+        self.backend: CoreBackend | None = None  # of the current profile
+        self._providers: ProviderPool | None = None  # made with the first backend
         self.secrets_status: dict[str, bool] = {}  # role → a secret is stored
         self._opened = asyncio.Event()
         self._open_slot = TaskSlot("workspace-open")
@@ -91,15 +99,15 @@ class Workspace(QObject):
         self._save_slot = TaskSlot("workspace-save-forward")
         self._token_slot = TaskSlot("copy-token")
 
-    def attach_diagnose(self, diagnose: Any) -> None:
+    def attach_diagnose(self, diagnose: DiagnoseBridge) -> None:
         """Also configure this :class:`DiagnoseBridge` from the current profile."""
         self._diagnose = diagnose
 
-    def attach_check(self, check: Any) -> None:
+    def attach_check(self, check: CheckBridge) -> None:
         """Also configure this :class:`CheckBridge` from the current profile."""
         self._check = check
 
-    def _configure(self, backend: Any) -> None:
+    def _configure(self, backend: CoreBackend | None) -> None:
         self.backend = backend
         if backend is None:
             self._listener.set_opener(None)
@@ -136,11 +144,11 @@ class Workspace(QObject):
 
         secrets, problem = await asyncio.to_thread(open_secret_store)
         self.secret_problem = problem
-        self.store = ProfileStore(secrets, self._config_dir)
+        store = self.store = ProfileStore(secrets, self._config_dir)
         self._opened.set()
         self.secret_store_ready.emit(secrets.backend_name, secrets.persistent)
         self.ready.emit()
-        names = await asyncio.to_thread(self.store.list)
+        names = await asyncio.to_thread(store.list)
         wanted = preferred or fallback
         current = wanted if wanted in names else ""
         self.profiles_changed.emit(names, current)
@@ -154,6 +162,12 @@ class Workspace(QObject):
             )
         if current:
             await self._activate_reporting(current)
+
+    async def opened_store(self) -> ProfileStore:
+        """The profile store, once open (waits for it)."""
+        await self.wait_open()
+        assert self.store is not None  # set before _opened
+        return self.store
 
     @property
     def persistent_secrets(self) -> bool:
@@ -173,7 +187,7 @@ class Workspace(QObject):
         except Exception as exc:  # noqa: BLE001 - shown in the window, with a remedy
             self.error.emit(error_info(exc))
 
-    async def activate(self, name: str, *, renamed_from: str | None = None) -> Any:
+    async def activate(self, name: str, *, renamed_from: str | None = None) -> Profile:
         """Load ``name``, read its secrets and configure both bridges.
 
         A different profile stops what the current one runs; the same profile
@@ -183,8 +197,7 @@ class Workspace(QObject):
         Raises:
             ProfileError, InvalidField, SecretStoreError: shown by the caller.
         """
-        await self.wait_open()
-        store = self.store
+        store = await self.opened_store()
         profile = await asyncio.to_thread(store.load, name)
         secrets = store.secrets
         listener_secret = await secrets.get_async(profile.secret_key("listener"))
@@ -238,9 +251,10 @@ class Workspace(QObject):
         self.profile = replace(self.profile, forward_to=url)
         self._save_slot.start(self._save(self.profile))
 
-    async def _save(self, profile: Any) -> None:
+    async def _save(self, profile: Profile) -> None:
         try:
-            await asyncio.to_thread(self.store.save, profile, overwrite=True)
+            store = await self.opened_store()
+            await asyncio.to_thread(store.save, profile, overwrite=True)
         except Exception as exc:  # noqa: BLE001 - shown as a workspace error, not raised
             self.error.emit(error_info(exc))
 
@@ -252,8 +266,8 @@ class Workspace(QObject):
 
     async def refresh(self, current: str | None = None) -> None:
         """Re-read the profile names (after a save, rename, delete, import)."""
-        await self.wait_open()
-        names = await asyncio.to_thread(self.store.list)
+        store = await self.opened_store()
+        names = await asyncio.to_thread(store.list)
         chosen = current if current is not None else (self.profile.name if self.profile else "")
         self.profiles_changed.emit(names, chosen if chosen in names else "")
 
