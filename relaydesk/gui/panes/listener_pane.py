@@ -142,9 +142,9 @@ class ListenerPane(QWidget):
         The message log stays: it is the session's history, not the profile's state.
         """
         self.token_badge.set_token(None)
-        self.state_badge.set_state(self.bridge.state)
+        self.state_badge.set_state(self.state)
         self.state_badge.clear_error()
-        self._show_state(self.bridge.state)
+        self._show_state(self.state)
         if not self.bridge.running:
             self.connections.clear()
 
@@ -168,8 +168,8 @@ class ListenerPane(QWidget):
         self.start_button.setText("Stop" if running else "Start")
 
     def _on_error(self, info: ErrorInfo) -> None:
-        self.state_badge.set_state(self.bridge.state, error=info)
-        self._show_state(self.bridge.state)
+        self.state_badge.set_state(self.state, error=info)
+        self._show_state(self.state)
 
     def _on_renewed(self, event: TokenRenewed) -> None:
         self.token_badge.set_renewed(event.token, event.renewals, event.at)

@@ -174,9 +174,9 @@ class SenderPane(QWidget):
         The message log stays: it is the session's history, not the profile's state.
         """
         self.token_badge.set_token(None)
-        self.state_badge.set_state(self.bridge.state)
+        self.state_badge.set_state(self.state)
         self.state_badge.clear_error()
-        self._show_state(self.bridge.state)
+        self._show_state(self.state)
         self.rtt_label.clear()
         self.http_tab.clear_response()
         self._clear_warning()
@@ -247,8 +247,8 @@ class SenderPane(QWidget):
         self.connect_button.setText("Disconnect" if running else "Connect")
 
     def _on_error(self, info: ErrorInfo) -> None:
-        self.state_badge.set_state(self.bridge.state, error=info)
-        self._show_state(self.bridge.state)
+        self.state_badge.set_state(self.state, error=info)
+        self._show_state(self.state)
 
     def _on_http_failed(self, info: ErrorInfo) -> None:
         note = self.timeout_note if info.status == 504 else ""
