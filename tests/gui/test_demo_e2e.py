@@ -118,6 +118,19 @@ async def test_listener_reject_policy_reaches_the_sender(window: MainWindow) -> 
 
 
 @pytest.mark.asyncio
+async def test_a_policy_edit_applies_to_the_running_listener(window: MainWindow) -> None:
+    await _start_listener(window)
+    settings = window.listener_pane.settings
+    settings.accept_combo.setCurrentIndex(1)
+    settings.reject_status.setValue(429)
+    settings.reject_reason.setText("Busy")
+    window.sender_pane.connect_button.click()
+    badge = window.sender_pane.state_badge
+    await until(lambda: "429" in badge.cause_label.text(), "the rejection on the sender")
+    assert window.listener_pane.state is ConnectionState.ONLINE  # no restart was needed
+
+
+@pytest.mark.asyncio
 async def test_drop_control_channel_reconnects(window: MainWindow) -> None:
     await _start_listener(window)
     states: list[ConnectionState] = []

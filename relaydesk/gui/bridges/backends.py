@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from relaydesk.gui.bridges.policies import ListenerPolicy
+from relaydesk.gui.bridges.policies import PolicySource
 from relaydesk.relay.events import Event, HttpResponseReceived
 
 __all__ = [
@@ -102,6 +102,6 @@ class SenderOptions:
     pinned_listener: str | None = None
 
 
-ListenerOpener = Callable[[ListenerPolicy], ListenerSession]
+ListenerOpener = Callable[[PolicySource], ListenerSession]
 SenderOpener = Callable[[SenderOptions], SenderSession]
 HttpRequester = Callable[[HttpRequestSpec, SenderOptions], Awaitable[HttpResponseReceived]]

@@ -1,6 +1,6 @@
 """Forwarding for the GUI's listener, following the pane-editable "Forward to" URL.
 
-The listener's handlers read :attr:`ListenerPolicy.forward_to` for every
+The listener's handlers read the current policy's ``forward_to`` for every
 request and sender; :class:`ForwardSwitch` keeps one
 :class:`~relaydesk.relay.forwarding.Forwarder` for the current URL (its
 connection pool is reused) and replaces it when the URL changes. Qt-free.
@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 
-from relaydesk.gui.bridges.policies import ListenerPolicy
+from relaydesk.gui.bridges.policies import PolicySource
 from relaydesk.relay.forwarding import Forwarder, ForwardOptions
 
 __all__ = ["ForwardSwitch"]
 
 
 class ForwardSwitch:
-    """The forwarder for ``policy.forward_to``, or ``None`` while it is empty."""
+    """The forwarder for the current policy's ``forward_to``, or ``None`` while it is empty."""
 
-    def __init__(self, policy: ListenerPolicy, *, entity_path: str) -> None:
+    def __init__(self, policy: PolicySource, *, entity_path: str) -> None:
         self._policy = policy
         self._entity = entity_path
         self._current: Forwarder | None = None
@@ -27,7 +27,7 @@ class ForwardSwitch:
 
     def current(self) -> Forwarder | None:
         """The forwarder for the URL set now (made on first use)."""
-        url = self._policy.forward_to.strip()
+        url = self._policy().forward_to.strip()
         if not url:
             return None
         if self._current is None or self._current.options.http_url != url:

@@ -54,13 +54,25 @@ class ListenerBridge(SessionBridge):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__("listener", parent)
-        self.policy = ListenerPolicy()
+        self._policy = ListenerPolicy()
         self._opener: ListenerOpener | None = None
         self._session: ListenerSession | None = None
         self._sends = TaskGroupSlot("listener-send")
         self.listener_id: str | None = None
 
     # --- configuration and control (plain methods, called from widgets) ----------
+
+    @property
+    def policy(self) -> ListenerPolicy:
+        """The behaviour in force: read by a running listener for each sender and request."""
+        return self._policy
+
+    def set_policy(self, policy: ListenerPolicy) -> None:
+        """Replace the behaviour; the next sender or request follows it (no restart)."""
+        self._policy = policy
+
+    def _current_policy(self) -> ListenerPolicy:
+        return self._policy
 
     def set_opener(self, opener: ListenerOpener | None) -> None:
         """Say how to open a listener (from the current profile); ``None`` = none."""
@@ -117,7 +129,7 @@ class ListenerBridge(SessionBridge):
     # --- the task ---------------------------------------------------------------
 
     async def _run(self, opener: ListenerOpener) -> None:
-        session = opener(self.policy)
+        session = opener(self._current_policy)
         self._session = session
         self.listener_id = session.listener_id
         try:

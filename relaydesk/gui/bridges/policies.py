@@ -1,20 +1,24 @@
 """How the GUI's listener behaves: the accept choice, the HTTP answer, forwarding.
 
-The listener pane's behaviour settings edit these; the relay adapters
-(:mod:`relaydesk.gui.bridges.relay_adapters`) read them for each new sender
-(§5.3) and request (§7.3). Qt-free values, kept apart from the session
-protocols in :mod:`relaydesk.gui.bridges.backends`.
+The values are frozen: the listener pane's behaviour settings make a new
+:class:`ListenerPolicy` on every edit and hand it to the bridge
+(``ListenerBridge.set_policy``), which replaces its current one. The relay
+adapters (:mod:`relaydesk.gui.bridges.relay_adapters`) get a
+:data:`PolicySource` and read the current policy for each new sender (§5.3)
+and request (§7.3), so an edit applies without a restart, and no relay task
+ever sees a policy half-way through an edit. Qt-free values, kept apart from
+the session protocols in :mod:`relaydesk.gui.bridges.backends`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["AcceptChoice", "HttpResponseSettings", "ListenerPolicy"]
+__all__ = ["AcceptChoice", "HttpResponseSettings", "ListenerPolicy", "PolicySource"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class AcceptChoice:
     """Accept every sender, or reject with a status and reason (§5.3)."""
 
@@ -23,7 +27,7 @@ class AcceptChoice:
     reason: str = "Rejected by RelayDesk"
 
 
-@dataclass
+@dataclass(frozen=True)
 class HttpResponseSettings:
     """How the listener answers HTTP requests (§7.3); ``echo`` returns the body."""
 
@@ -33,16 +37,16 @@ class HttpResponseSettings:
     echo: bool = True
 
 
-@dataclass
+@dataclass(frozen=True)
 class ListenerPolicy:
-    """Mutable listener behaviour; the panes edit it while the listener runs.
-
-    The bridge passes callables reading this object to the core, so a change
-    applies to the next sender or request without a restart.
-    """
+    """The listener's behaviour; replaced as a whole when the pane's settings change."""
 
     accept: AcceptChoice = field(default_factory=AcceptChoice)
     auto_echo: bool = True
     http: HttpResponseSettings = field(default_factory=HttpResponseSettings)
     forward_to: str = ""
     """A local base URL every request and WebSocket goes to; "" = answer here."""
+
+
+PolicySource = Callable[[], ListenerPolicy]
+"""Returns the policy in force now (the bridge's current one)."""

@@ -2,11 +2,12 @@
 
 It turns a :class:`~relaydesk.profiles.Profile` plus the identities' secrets
 into the openers the bridges use: a :class:`~relaydesk.relay.listener.Listener`
-whose accept policy, HTTP answers and echo read the pane-editable
-:class:`ListenerPolicy` live; a WebSocket sender (``relay.sender.connect``);
-and HTTP requests (``relay.http_sender.http_request``). Imported lazily (it
-pulls in websockets, aiohttp and msal) once a profile is chosen, so the
-window appears first.
+whose accept policy, HTTP answers and echo read the bridge's current
+:class:`~relaydesk.gui.bridges.policies.ListenerPolicy` per sender and
+request; a WebSocket sender (``relay.sender.connect``); and HTTP requests
+(``relay.http_sender.http_request``). Imported lazily (it pulls in
+websockets, aiohttp and msal) once a profile is chosen, so the window
+appears first.
 
 The relay's TLS trust is the system CAs plus the identity's ``ca_file``
 (the emulator's CA in demo mode): the profile has no separate relay CA.
@@ -32,7 +33,7 @@ from relaydesk.gui.bridges.backends import (
     SenderOptions,
 )
 from relaydesk.gui.bridges.forward_switch import ForwardSwitch
-from relaydesk.gui.bridges.policies import ListenerPolicy
+from relaydesk.gui.bridges.policies import PolicySource
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.gui.bridges.system_proxy import resolve_for_gui
 from relaydesk.profiles import Profile
@@ -183,7 +184,7 @@ class CoreBackend:
     def listener_opener(self) -> ListenerOpener:
         """Return the opener the :class:`ListenerBridge` calls on Start."""
 
-        def open_listener(policy: ListenerPolicy) -> CoreListenerSession:
+        def open_listener(policy: PolicySource) -> CoreListenerSession:
             forwards = ForwardSwitch(policy, entity_path=self.address.entity_path)
             listener = Listener(
                 self.address,
@@ -316,11 +317,11 @@ def build_backend(
     )
 
 
-def _accept_policy(policy: ListenerPolicy, forwards: ForwardSwitch) -> AcceptPolicy:
+def _accept_policy(policy: PolicySource, forwards: ForwardSwitch) -> AcceptPolicy:
     async def decide(command: AcceptCommand) -> AcceptDecision:
         """Reject with the pane's status and reason (§5.3), or accept — once the
         local WebSocket is open when forwarding."""
-        choice = policy.accept
+        choice = policy().accept
         if not choice.accept:
             return AcceptDecision.reject(choice.status, choice.reason)
         forwarder = forwards.current()
@@ -331,13 +332,13 @@ def _accept_policy(policy: ListenerPolicy, forwards: ForwardSwitch) -> AcceptPol
     return decide
 
 
-def _http_handler(policy: ListenerPolicy, forwards: ForwardSwitch) -> HttpHandler:
+def _http_handler(policy: PolicySource, forwards: ForwardSwitch) -> HttpHandler:
     async def handle(request: HttpRequest) -> HttpReply:
         """Forward, echo the body, or answer with the pane's fixed response (§7.3)."""
         forwarder = forwards.current()
         if forwarder is not None:
             return await forwarder(request)
-        settings = policy.http
+        settings = policy().http
         if settings.echo:
             content_type = {k: v for k, v in request.headers.items() if k.lower() == "content-type"}
             return HttpReply(status=200, headers=content_type, body=request.body)
@@ -346,7 +347,7 @@ def _http_handler(policy: ListenerPolicy, forwards: ForwardSwitch) -> HttpHandle
     return handle
 
 
-def _connection_handler(policy: ListenerPolicy, forwards: ForwardSwitch) -> ConnectionHandler:
+def _connection_handler(policy: PolicySource, forwards: ForwardSwitch) -> ConnectionHandler:
     async def serve(connection: ListenerConnection) -> None:
         """Bridge to the local WebSocket opened at accept, or read every message
         (events for the log) and echo while auto-echo is on."""
@@ -355,7 +356,7 @@ def _connection_handler(policy: ListenerPolicy, forwards: ForwardSwitch) -> Conn
             await forwarder.connection_handler(connection)
             return
         async for data in connection:
-            if policy.auto_echo:
+            if policy().auto_echo:
                 with contextlib.suppress(ConnectionClosed):
                     await connection.send(data)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -219,7 +220,7 @@ class Workspace(QObject):
             self._sender.disconnect_sender()
             self.switched.emit()
         self.profile = profile
-        self._listener.policy.forward_to = profile.forward_to
+        self._listener.set_policy(replace(self._listener.policy, forward_to=profile.forward_to))
         self.secrets_status = {
             "listener": listener_secret is not None,
             "sender": sender_secret is not None,
@@ -246,8 +247,6 @@ class Workspace(QObject):
         """Keep the listener's "Forward to" URL in the current profile (never a secret)."""
         if self.profile is None or self.profile.forward_to == url or self.store is None:
             return
-        from dataclasses import replace
-
         self.profile = replace(self.profile, forward_to=url)
         self._save_slot.start(self._save(self.profile))
 

@@ -78,6 +78,7 @@ class ListenerPane(QWidget):
         self.settings_toggle.setAccessibleName("Show listener behaviour settings")
         self.settings_toggle.setToolTip("Accept policy, auto-echo and the HTTP response")
         self.settings = ListenerSettings(self.bridge.policy)
+        self.settings.policy_changed.connect(self.bridge.set_policy)
         self.settings_scroll = QScrollArea()  # scrolls rather than growing the window
         self.settings_scroll.setWidgetResizable(True)
         self.settings_scroll.setFrameShape(QFrame.Shape.NoFrame)

@@ -1,13 +1,16 @@
 """The listener's behaviour settings: accept policy, auto-echo, HTTP response, forwarding.
 
-Edits go straight into the bridge's mutable :class:`ListenerPolicy`, which
-the running listener reads for each new sender (§5.3) and request (§7.3), so
-no restart is needed. "Forward to" takes a local base URL
+Every edit makes a new frozen :class:`ListenerPolicy` and announces it
+(``policy_changed``); the pane hands it to the bridge, whose running listener
+reads the current one for each new sender (§5.3) and request (§7.3), so no
+restart is needed. "Forward to" takes a local base URL
 (:mod:`relaydesk.relay.forwarding`); it is checked as typed, applied and
 announced (``forward_changed``, saved in the profile) only when valid.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.errors import InvalidField
-from relaydesk.gui.bridges.policies import ListenerPolicy
+from relaydesk.gui.bridges.policies import AcceptChoice, HttpResponseSettings, ListenerPolicy
 from relaydesk.relay.forward_target import ForwardTarget
 
 __all__ = ["ListenerSettings", "parse_header_lines"]
@@ -51,12 +54,14 @@ def forward_problem(text: str) -> str | None:
 
 
 class ListenerSettings(QWidget):
-    """Form editing a :class:`ListenerPolicy` in place.
+    """Form for a :class:`ListenerPolicy`: shows one, announces each edited one.
 
     Signals:
+        policy_changed(object): the :class:`ListenerPolicy` the form now shows.
         forward_changed(str): a valid "Forward to" URL was entered ("" = none).
     """
 
+    policy_changed = Signal(object)
     forward_changed = Signal(str)
 
     def __init__(self, policy: ListenerPolicy, parent: QWidget | None = None) -> None:
@@ -117,6 +122,11 @@ class ListenerSettings(QWidget):
         form.addRow("Headers:", self.http_headers)
         form.addRow("Body:", self.http_body)
 
+    @property
+    def policy(self) -> ListenerPolicy:
+        """The policy the form shows (the last one announced)."""
+        return self._policy
+
     def _load(self) -> None:
         policy = self._policy
         self.accept_combo.setCurrentIndex(0 if policy.accept.accept else 1)
@@ -145,22 +155,35 @@ class ListenerSettings(QWidget):
         self.forward_edit.editingFinished.connect(self._apply_forward)
 
     def _store(self) -> None:
-        policy = self._policy
-        policy.accept.accept = self.accept_combo.currentIndex() == 0
-        policy.accept.status = self.reject_status.value()
-        policy.accept.reason = self.reject_reason.text() or "Rejected by RelayDesk"
-        policy.auto_echo = self.echo_check.isChecked()
-        policy.http.echo = self.http_echo.isChecked()
-        policy.http.status = self.http_status.value()
-        policy.http.headers = parse_header_lines(self.http_headers.toPlainText())
-        policy.http.body = self.http_body.text().encode("utf-8")
+        accept = AcceptChoice(
+            accept=self.accept_combo.currentIndex() == 0,
+            status=self.reject_status.value(),
+            reason=self.reject_reason.text() or "Rejected by RelayDesk",
+        )
+        http = HttpResponseSettings(
+            status=self.http_status.value(),
+            headers=parse_header_lines(self.http_headers.toPlainText()),
+            body=self.http_body.text().encode("utf-8"),
+            echo=self.http_echo.isChecked(),
+        )
+        self._announce(
+            ListenerPolicy(
+                accept=accept,
+                auto_echo=self.echo_check.isChecked(),
+                http=http,
+                forward_to=self._policy.forward_to,
+            )
+        )
+
+    def _announce(self, policy: ListenerPolicy) -> None:
+        self._policy = policy
         self._update_enabled()
+        self.policy_changed.emit(policy)
 
     def show_forward(self, url: str) -> None:
         """Show the profile's "Forward to" URL (another profile became active)."""
         self.forward_edit.setText(url)
-        self._policy.forward_to = url
-        self._update_enabled()
+        self._announce(replace(self._policy, forward_to=url))
 
     def _check_forward(self, text: str) -> None:
         problem = forward_problem(text)
@@ -171,8 +194,7 @@ class ListenerSettings(QWidget):
         text = self.forward_edit.text().strip()
         if forward_problem(text) is not None or text == self._policy.forward_to:
             return
-        self._policy.forward_to = text
-        self._update_enabled()
+        self._announce(replace(self._policy, forward_to=text))
         self.forward_changed.emit(text)
 
     def _update_enabled(self) -> None:

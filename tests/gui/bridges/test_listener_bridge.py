@@ -103,7 +103,7 @@ async def test_start_runs_the_session_and_stop_closes_it() -> None:
     sessions: list[FakeSession] = []
 
     def opener(policy):  # type: ignore[no-untyped-def]
-        assert policy is bridge.policy
+        assert policy() is bridge.policy
         sessions.append(FakeSession())
         return sessions[-1]
 
