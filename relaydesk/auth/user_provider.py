@@ -27,7 +27,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -92,12 +92,14 @@ class SignInProgress:
             or ``"failed"`` (``error`` set).
         prompt: the device code to show.
         error: why it failed (one line).
+        cancel: ends the sign-in (its ``get_token`` raises ``SignInCancelled``).
     """
 
     flow: SignInFlow
     stage: Literal["started", "device_code", "finished", "failed"]
     prompt: DeviceCodePrompt | None = None
     error: str = ""
+    cancel: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
 
 class UserTokenProvider:
@@ -249,7 +251,8 @@ class UserTokenProvider:
 
     def _progress(self, stage: Any, **kwargs: Any) -> None:
         if self._on_progress is not None:
-            self._on_progress(SignInProgress(self._flow, stage, **kwargs))
+            progress = SignInProgress(self._flow, stage, cancel=self.cancel_sign_in, **kwargs)
+            self._on_progress(progress)
 
     async def _sign_in(self) -> AccessToken:
         await asyncio.to_thread(self._ensure_app)

@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 if TYPE_CHECKING:
@@ -96,8 +96,10 @@ class MainWindow(QMainWindow):
         from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
         from relaydesk.gui.bridges.listener_bridge import ListenerBridge
         from relaydesk.gui.bridges.sender_bridge import SenderBridge
+        from relaydesk.gui.bridges.sign_in_bridge import SignInBridge
         from relaydesk.gui.bridges.workspace import Workspace
         from relaydesk.gui.models.timeline import TimelineModel
+        from relaydesk.gui.widgets.sign_in_panel import SignInPanel
 
         token_lifetime, config_dir, demo_data_dir = self._options
         self.listener_bridge = ListenerBridge(self)
@@ -109,6 +111,16 @@ class MainWindow(QMainWindow):
         )
         self.workspace.attach_check(self.check_bridge)
         self.workspace.attach_diagnose(self.diagnose_bridge)
+        self.sign_in_bridge = SignInBridge(self)
+        self.workspace.attach_sign_in(self.sign_in_bridge)
+        self.sign_in_panel = SignInPanel(self)
+        self.sign_in_panel.setWindowFlag(Qt.WindowType.Window)
+        self.sign_in_bridge.progress.connect(self._on_sign_in)
+        self.sign_in_bridge.notice.connect(
+            lambda text: self.statusBar().showMessage(f"Sign-in: {text}", 15000)
+        )
+        self.sign_in_panel.cancel_requested.connect(self.sign_in_bridge.cancel)
+        self.sign_in_panel.close_requested.connect(self.sign_in_panel.hide)
         self.demo = DemoBridge(
             self.workspace, data_dir=demo_data_dir, token_lifetime=token_lifetime, parent=self
         )
@@ -229,6 +241,15 @@ class MainWindow(QMainWindow):
             "Walk the path to the relay step by step: DNS, proxy, TLS, token, listeners"
         )
         self.diagnose_action.triggered.connect(self.run_diagnose)
+
+    def _on_sign_in(self, progress: object) -> None:
+        """A person signs in: show the non-modal sign-in window (code, Cancel)."""
+        panel = self.sign_in_panel
+        panel.show_progress(progress)
+        panel.resize(panel.sizeHint().expandedTo(QSize(480, 0)).expandedTo(panel.size()))
+        if not panel.isVisible():
+            panel.show()
+        panel.raise_()
 
     def _connect(self) -> None:
         bar, actions = self.profile_bar, self.profile_actions

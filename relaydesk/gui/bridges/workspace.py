@@ -15,7 +15,7 @@ import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
     from relaydesk.gui.bridges.provider_pool import ProviderPool
     from relaydesk.gui.bridges.relay_adapters import CoreBackend
+    from relaydesk.gui.bridges.sign_in_bridge import SignInBridge
     from relaydesk.profiles import Profile, ProfileStore
     from relaydesk.secrets import SecretStore
 
@@ -87,6 +88,7 @@ class Workspace(QObject):
         self._sender = sender
         self._check: CheckBridge | None = None
         self._diagnose: DiagnoseBridge | None = None
+        self._sign_in: SignInBridge | None = None
         self._config_dir = config_dir
         self.store: ProfileStore | None = None  # set once open
         self.secret_problem: str | None = None
@@ -103,6 +105,20 @@ class Workspace(QObject):
     def attach_diagnose(self, diagnose: DiagnoseBridge) -> None:
         """Also configure this :class:`DiagnoseBridge` from the current profile."""
         self._diagnose = diagnose
+
+    def attach_sign_in(self, sign_in: SignInBridge) -> None:
+        """People signing in report to this :class:`SignInBridge` (progress, Cancel)."""
+        self._sign_in = sign_in
+
+    def _provider_factory(self) -> Any:
+        from relaydesk.token_providers import provider_for
+
+        options = self._sign_in.options() if self._sign_in is not None else None
+
+        def factory(profile: Any, role: Any, secret: Any, **kwargs: Any) -> Any:
+            return provider_for(profile, role, secret, sign_in=options, **kwargs)
+
+        return factory
 
     def attach_check(self, check: CheckBridge) -> None:
         """Also configure this :class:`CheckBridge` from the current profile."""
@@ -212,7 +228,7 @@ class Workspace(QObject):
         from relaydesk.gui.bridges.relay_adapters import build_backend
 
         if self._providers is None:
-            self._providers = ProviderPool()
+            self._providers = ProviderPool(self._provider_factory())
 
         if self.profile is not None and self.profile.name not in (profile.name, renamed_from):
             # Another profile: what runs belongs to the old one.

@@ -1,9 +1,11 @@
 """One identity (listener or sender) in the connection form.
 
 Entra ID app (tenant, client id, client secret, cloud, advanced: authority
-host, trusted CA file, scope), SAS key (rule name + key) or, for senders only,
-anonymous. Secrets are typed into password-mode fields and handed out as
-:class:`~relaydesk.secrets.Secret`; they are never put into the profile.
+host, trusted CA file, scope), Entra ID user signing in with the browser or a
+device code (tenant, optional client id, cloud, advanced; no secret at all),
+SAS key (rule name + key) or, for senders only, anonymous. Secrets are typed
+into password-mode fields and handed out as :class:`~relaydesk.secrets.Secret`;
+they are never put into the profile.
 """
 
 from __future__ import annotations
@@ -27,12 +29,17 @@ from relaydesk.profiles import IdentityConfig, IdentityKind
 from relaydesk.protocol.clouds import CLOUDS, DEFAULT_CLOUD
 from relaydesk.secrets import Secret
 
-KINDS: tuple[tuple[str, IdentityKind], ...] = (
+#: (label, combo data): a person signing in is kind "user" with its sign-in after ":".
+KINDS: tuple[tuple[str, str], ...] = (
     ("Entra ID app", "entra"),
+    ("Entra ID user: sign in with the browser", "user:browser"),
+    ("Entra ID user: sign in with a device code", "user:device_code"),
     ("SAS key", "sas"),
     ("Anonymous sender", "anonymous"),
 )
 _ENTRA_ROWS = ("tenant_id", "client_id", "client_secret", "cloud", "advanced")
+_USER_ROWS = ("tenant_id", "client_id", "cloud", "advanced")
+_DEFAULT_CLIENT_HINT = "optional: default is the Azure CLI public client"
 _SAS_ROWS = ("sas_key_name", "sas_key")
 _ADVANCED_ROWS = ("authority_host", "ca_file", "scope")
 _TIPS = {
@@ -92,8 +99,13 @@ class IdentityEditor(QWidget):
 
     def kind(self) -> IdentityKind:
         """The selected identity kind."""
-        kind: IdentityKind = self.kind_combo.currentData()
+        kind: IdentityKind = str(self.kind_combo.currentData()).split(":")[0]  # type: ignore[assignment]
         return kind
+
+    def sign_in(self) -> str:
+        """How a ``"user"`` signs in (``"browser"`` or ``"device_code"``)."""
+        _, _, how = str(self.kind_combo.currentData()).partition(":")
+        return how or "browser"
 
     def identity(self) -> IdentityConfig:
         """Return the identity as typed (not validated; empty optional fields → None)."""
@@ -106,11 +118,13 @@ class IdentityEditor(QWidget):
             ca_file=_optional(self.ca_file),
             scope=_optional(self.scope),
             sas_key_name=self.sas_key_name.text().strip(),
+            sign_in=self.sign_in(),
         )
 
     def set_identity(self, identity: IdentityConfig, *, secret_stored: bool) -> None:
         """Show ``identity``; the secret fields are cleared (a stored one is kept)."""
-        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(identity.kind)))
+        data = f"user:{identity.sign_in}" if identity.kind == "user" else identity.kind
+        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(data)))
         self.tenant_id.setText(identity.tenant_id)
         self.client_id.setText(identity.client_id)
         self.cloud_combo.setCurrentIndex(max(0, self.cloud_combo.findData(identity.cloud)))
@@ -179,7 +193,7 @@ class IdentityEditor(QWidget):
         """Offer "Anonymous sender" only for the sender."""
         index = self.kind_combo.findData("anonymous")
         if allowed and index < 0:
-            self.kind_combo.addItem(KINDS[2][0], KINDS[2][1])
+            self.kind_combo.addItem(*KINDS[-1])
         elif not allowed and index >= 0:
             self.kind_combo.removeItem(index)
 
@@ -271,7 +285,8 @@ class IdentityEditor(QWidget):
     def _on_kind(self, _index: int = 0) -> None:
         kind = self.kind()
         for name in _ENTRA_ROWS:
-            self._set_row_visible(name, kind == "entra")
+            self._set_row_visible(name, kind == "entra" or (kind == "user" and name in _USER_ROWS))
+        self.client_id.setPlaceholderText(_DEFAULT_CLIENT_HINT if kind == "user" else "")
         for name in _SAS_ROWS:
             self._set_row_visible(name, kind == "sas")
         self._on_advanced(self.advanced_button.isChecked())
@@ -281,7 +296,7 @@ class IdentityEditor(QWidget):
         self.advanced_button.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
-        visible = shown and self.kind() == "entra"
+        visible = shown and self.kind() in ("entra", "user")
         for name in _ADVANCED_ROWS:
             self._set_row_visible(name, visible)
 
