@@ -63,6 +63,7 @@ class FirstRun(QObject):
         )
         workspace.error.connect(lambda _info: self._idle())
         window.demo.error.connect(lambda _info: self._idle())
+        window.profile_controller.error.connect(lambda _info: self._idle())
         window.demo_started.connect(self._on_demo_started)
         window.check_bridge.finished.connect(self._on_check_finished)
         window.check_bridge.error.connect(lambda _info: self._check_over())
@@ -96,7 +97,7 @@ class FirstRun(QObject):
     def _save_and_check(self) -> None:
         self._checking = True
         self.page.set_busy("Saving…")
-        self._window.profile_actions.save_profile(
+        self._window.profile_controller.save_profile(
             self.form.profile(), self.form.secrets(), then=self._run_check
         )
 

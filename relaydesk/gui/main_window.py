@@ -33,9 +33,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QFileDialog
 
     from relaydesk.gui.bridges.demo_bridge import DemoInfo
+    from relaydesk.profiles import Profile
     from relaydesk.relay.events import ErrorInfo, StateChanged
+    from relaydesk.secrets import Secret
 
 __all__ = ["DEFAULT_VERTICAL", "MainWindow"]
 
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
         from relaydesk.gui.bridges.demo_bridge import DemoBridge
         from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
         from relaydesk.gui.bridges.listener_bridge import ListenerBridge
+        from relaydesk.gui.bridges.profile_controller import ProfileController
         from relaydesk.gui.bridges.sender_bridge import SenderBridge
         from relaydesk.gui.bridges.sign_in_bridge import SignInBridge
         from relaydesk.gui.bridges.workspace import Workspace
@@ -110,6 +114,8 @@ class MainWindow(QMainWindow):
             self.listener_bridge, self.sender_bridge, config_dir=config_dir, parent=self
         )
         self.workspace.attach_check(self.check_bridge)
+        self.profile_controller = ProfileController(self.workspace, self)
+        self._export_dialog: QFileDialog | None = None
         self.workspace.attach_diagnose(self.diagnose_bridge)
         self.sign_in_bridge = SignInBridge(self)
         self.workspace.attach_sign_in(self.sign_in_bridge)
@@ -174,7 +180,6 @@ class MainWindow(QMainWindow):
         from relaydesk.gui.panes.connection_section import ConnectionSection
         from relaydesk.gui.panes.diagnose_section import DiagnoseSection
         from relaydesk.gui.panes.listener_pane import ListenerPane
-        from relaydesk.gui.panes.profile_actions import ProfileActions
         from relaydesk.gui.panes.sender_pane import SenderPane
         from relaydesk.gui.widgets.demo_fault_bar import DemoFaultBar
         from relaydesk.gui.widgets.profile_bar import ProfileBar
@@ -224,7 +229,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)  # deletes the empty placeholder
         self.statusBar().clearMessage()
-        self.profile_actions = ProfileActions(self.workspace, self.connection, self)
         self.slow_story = SlowListenerStory(self.demo, self)
         self.first_run = FirstRun(self)
         self._build_menus()
@@ -252,17 +256,20 @@ class MainWindow(QMainWindow):
         panel.raise_()
 
     def _connect(self) -> None:
-        bar, actions = self.profile_bar, self.profile_actions
+        bar, actions = self.profile_bar, self.profile_controller
         bar.profile_selected.connect(self.workspace.select)
         bar.new_requested.connect(actions.new_profile)
         bar.duplicate_requested.connect(lambda: actions.duplicate(bar.current_profile()))
         bar.rename_requested.connect(actions.rename)
         bar.delete_requested.connect(actions.delete)
         bar.import_requested.connect(actions.import_connection_string)
-        bar.export_requested.connect(actions.export)
+        bar.export_requested.connect(self.export_profile)
         bar.demo_requested.connect(self.start_demo)
         bar.check_requested.connect(self.run_check)
         actions.status.connect(self.show_status)
+        actions.blank_profile.connect(self._edit_blank_profile)
+        actions.error.connect(self._on_workspace_error)
+        self.connection.save_requested.connect(self._save_form)
         self.demo.started.connect(self._on_demo_started)
         self.demo.error.connect(self._on_workspace_error)
         ws = self.workspace
@@ -319,6 +326,18 @@ class MainWindow(QMainWindow):
             self.show_status("Starting the local emulator…")
         self.demo.start()
 
+    def export_profile(self, name: str) -> None:
+        """Ask (non-modally) where to save profile ``name``'s JSON (never a secret)."""
+        from relaydesk.gui.widgets.profile_export_dialog import open_profile_export_dialog
+
+        dialog = open_profile_export_dialog(self, name)
+        dialog.fileSelected.connect(lambda path: self.profile_controller.export_to(name, path))
+        dialog.finished.connect(self._forget_export_dialog)
+        self._export_dialog = dialog
+
+    def _forget_export_dialog(self, *_result: object) -> None:
+        self._export_dialog = None
+
     def run_check(self) -> None:
         """Run the connectivity check for the current profile."""
         self.check_section.setVisible(True)
@@ -370,7 +389,7 @@ class MainWindow(QMainWindow):
                     self.sender_bridge.aclose(grace),
                     self.check_bridge.aclose(grace),
                     self.diagnose_bridge.aclose(grace),
-                    self.profile_actions.aclose(),
+                    self.profile_controller.aclose(),
                     self.workspace.close(),
                 )
         except TimeoutError:
@@ -391,6 +410,20 @@ class MainWindow(QMainWindow):
         )
         self.show_status("Demo ready: press Start (Ctrl+L), then Connect (Ctrl+K)")
         self.demo_started.emit(info)
+
+    def _edit_blank_profile(self, profile: Profile) -> None:
+        store = self.workspace.store
+        assert store is not None  # the controller waited for it
+        self.connection.set_secret_store(store.secrets)
+        self.connection.ensure_form()
+        self.connection.show_profile(profile, {})
+        self.connection.set_expanded(True)
+
+    def _save_form(self, profile: Profile, secrets: dict[str, Secret]) -> None:
+        """Store the editor's profile and secrets, use it, and close the editor."""
+        self.profile_controller.save_profile(
+            profile, secrets, then=lambda: self.connection.set_expanded(False)
+        )
 
     def _on_secret_store(self, name: str, persistent: bool) -> None:
         from relaydesk.gui.bridges.workspace import SESSION_ONLY

@@ -211,7 +211,7 @@ def _fill_sas_form(window: MainWindow, address: str, key: str) -> None:
 
 @pytest.mark.asyncio
 async def test_new_save_rename_duplicate_delete(window: MainWindow, _isolated_config: Path) -> None:
-    bar, actions = window.profile_bar, window.profile_actions
+    bar, actions = window.profile_bar, window.profile_controller
     bar.buttons["new"].click()
     await until(
         lambda: window.connection.form is not None and window.connection.form.isVisibleTo(window),
@@ -243,7 +243,7 @@ async def test_new_save_rename_duplicate_delete(window: MainWindow, _isolated_co
 
 async def _import_sas_profile(window: MainWindow, namespace: str) -> None:
     """Import a SAS connection string for ``namespace``/hc and wait until it is active."""
-    window.profile_actions.import_connection_string(
+    window.profile_controller.import_connection_string(
         f"Endpoint=sb://{namespace}/;SharedAccessKeyName=send;SharedAccessKey=a2V5;EntityPath=hc"
     )
     before = window.workspace.profile
@@ -292,7 +292,7 @@ async def test_activating_a_profile_again_reuses_its_token_providers(window: Mai
 
 @pytest.mark.asyncio
 async def test_bad_import_is_explained_not_raised(window: MainWindow) -> None:
-    window.profile_actions.import_connection_string("Endpoint=nonsense")
+    window.profile_controller.import_connection_string("Endpoint=nonsense")
     await until(lambda: bool(window.statusBar().currentMessage()), "a status message")
     assert "connection" in window.statusBar().currentMessage().lower()
 
@@ -349,7 +349,7 @@ async def test_unknown_profile_on_the_command_line_is_explained() -> None:
 @pytest.mark.asyncio
 async def test_last_profile_is_selected_at_start() -> None:
     first = await _opened(MainWindow())
-    first.profile_actions.import_connection_string(
+    first.profile_controller.import_connection_string(
         "Endpoint=sb://ns9.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=a2V5;"
         "EntityPath=hc"
     )
@@ -373,10 +373,10 @@ async def test_export_profile_without_secrets(
 ) -> None:
     from PySide6.QtCore import Qt
 
-    from relaydesk.gui.panes import profile_actions
+    from relaydesk.gui.widgets import profile_export_dialog
 
-    monkeypatch.setattr(profile_actions, "QFileDialog", FakeFileDialog)
-    window.profile_actions.import_connection_string(
+    monkeypatch.setattr(profile_export_dialog, "QFileDialog", FakeFileDialog)
+    window.profile_controller.import_connection_string(
         "Endpoint=sb://ns4.servicebus.windows.net/;SharedAccessKeyName=k;"
         "SharedAccessKey=c2VjcmV0;EntityPath=hc"
     )

@@ -30,11 +30,12 @@ class ConnectionSection(QWidget):
     """Summary line + the button that opens the connection editor.
 
     Signals:
-        save_requested(): the form's Save was pressed and the form is valid.
+        save_requested(object, object): the form's Save was pressed and the form is
+            valid: its :class:`Profile` and its secrets (role → Secret).
         expanded_changed(bool): the editor was shown or closed.
     """
 
-    save_requested = Signal()
+    save_requested = Signal(object, object)
     expanded_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -93,7 +94,7 @@ class ConnectionSection(QWidget):
             from relaydesk.secrets import MemorySecretStore
 
             self.form = ConnectionForm(self._store or MemorySecretStore())
-            self.form.save_requested.connect(self.save_requested)
+            self.form.save_requested.connect(self._on_save)
             self.editor = ConnectionEditor(self.form, self.window())
             self.editor.closed.connect(lambda: self.set_expanded(False))
             self._show_store_note()
@@ -134,6 +135,9 @@ class ConnectionSection(QWidget):
         self.summary.setText(f"{profile.address}  ·  Listener: {listener}  ·  Sender: {sender}")
 
     # --- internals -----------------------------------------------------------------------
+
+    def _on_save(self) -> None:
+        self.save_requested.emit(self.form.profile(), self.form.secrets())
 
     def _show_store_note(self) -> None:
         persistent = self._store is None or self._store.persistent

@@ -1,9 +1,13 @@
-"""Carry out the profile bar's intents: new, save, duplicate, rename, delete, import, export.
+"""ProfileController: the profile bar's intents carried out on the stores.
 
-Profile files and keyring calls block briefly, so each action runs in a
-worker thread inside a task this object owns; the outcome is a status line
-or an ``ErrorInfo`` (``Workspace.error``), never a modal dialog. Export uses a
-non-modal save dialog.
+New, save, duplicate, rename, delete, import and export touch profile files
+and the keyring, which block briefly, so each action runs in a worker thread
+inside a task this bridge owns, one at a time (quick clicks must not
+interleave). Widgets only call the plain methods and listen to the signals:
+the outcome is a status line (``status``), a blank profile to edit
+(``blank_profile``) or an ``ErrorInfo`` with its remedy (``error``), never
+a modal dialog. Choosing where to export is the window's (a non-modal dialog); the
+controller writes the file.
 """
 
 from __future__ import annotations
@@ -11,17 +15,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import QObject, Signal
 
 from relaydesk.gui.bridges.tasks import TaskGroupSlot
 from relaydesk.gui.bridges.workspace import Workspace
 from relaydesk.gui.errors import error_info
-from relaydesk.gui.panes.connection_section import ConnectionSection
 
-__all__ = ["ProfileActions", "unique_name"]
+if TYPE_CHECKING:
+    from relaydesk.profiles import Profile, ProfileStore
+    from relaydesk.secrets import Secret
+
+__all__ = ["ProfileController", "unique_name"]
 
 
 def unique_name(base: str, taken: list[str]) -> str:
@@ -35,26 +41,25 @@ def unique_name(base: str, taken: list[str]) -> str:
     return f"{base} {number}"
 
 
-class ProfileActions(QObject):
+class ProfileController(QObject):
     """Profile management for the main window.
 
     Signals:
         status(str): a one-line outcome for the status bar.
+        blank_profile(object): a new :class:`Profile` under a free name, to be
+            filled in (the window opens the connection editor on it).
+        error(object): ErrorInfo of an action that failed.
     """
 
     status = Signal(str)
+    blank_profile = Signal(object)
+    error = Signal(object)
 
-    def __init__(
-        self, workspace: Workspace, section: ConnectionSection, dialog_parent: QWidget
-    ) -> None:
-        super().__init__(dialog_parent)
+    def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._workspace = workspace
-        self._section = section
-        self._parent = dialog_parent
         self._tasks = TaskGroupSlot("profile-action")
         self._one_at_a_time = asyncio.Lock()  # quick clicks must not interleave
-        self._dialog: QFileDialog | None = None
-        section.save_requested.connect(self.save_form)
 
     def _run(self, action: Callable[[], Awaitable[str]]) -> None:
         async def wrapped() -> None:
@@ -62,50 +67,38 @@ class ProfileActions(QObject):
                 async with self._one_at_a_time:
                     message = await action()
             except Exception as exc:  # noqa: BLE001 - shown, with a remedy
-                self._workspace.error.emit(error_info(exc))
+                self.error.emit(error_info(exc))
                 return
             if message:
                 self.status.emit(message)
 
         self._tasks.start(wrapped())
 
-    def _store(self) -> Any:
-        return self._workspace.store
+    async def _store(self) -> ProfileStore:
+        return await self._workspace.opened_store()
 
     async def _names(self) -> list[str]:
-        await self._workspace.wait_open()
-        return list(await asyncio.to_thread(self._store().list))
+        store = await self._store()
+        return list(await asyncio.to_thread(store.list))
 
     # --- intents -----------------------------------------------------------------------
 
     def new_profile(self) -> None:
-        """Show a blank form under a free name."""
+        """Offer a blank profile under a free name (``blank_profile``)."""
 
         async def action() -> str:
             from relaydesk.profiles import Profile
 
             name = unique_name("New profile", await self._names())
-            self._section.set_secret_store(self._store().secrets)
-            self._section.ensure_form()
-            self._section.show_profile(Profile(name=name, address=""), {})
-            self._section.set_expanded(True)
+            self.blank_profile.emit(Profile(name=name, address=""))
             return f"Fill in the connection form and press Save to create '{name}'"
 
         self._run(action)
 
-    def save_form(self) -> None:
-        """Store the form's profile and secrets, then use it (and close the editor)."""
-        form = self._section.form
-        if form is None:
-            return
-        self.save_profile(
-            form.profile(), form.secrets(), then=lambda: self._section.set_expanded(False)
-        )
-
     def save_profile(
         self,
-        profile: Any,
-        secrets: Mapping[str, Any],
+        profile: Profile,
+        secrets: Mapping[str, Secret],
         *,
         then: Callable[[], None] | None = None,
     ) -> None:
@@ -118,7 +111,7 @@ class ProfileActions(QObject):
         async def action() -> str:
             from relaydesk.secrets import secret_key
 
-            store = self._store()
+            store = await self._store()
             saved = await asyncio.to_thread(store.save, profile, overwrite=True)
             for role, secret in secrets.items():
                 await store.secrets.set_async(secret_key(saved.name, role), secret)
@@ -135,7 +128,7 @@ class ProfileActions(QObject):
 
         async def action() -> str:
             new = unique_name(f"{name} copy", await self._names())
-            await asyncio.to_thread(self._store().duplicate, name, new)
+            await asyncio.to_thread((await self._store()).duplicate, name, new)
             await self._workspace.refresh(new)
             await self._workspace.activate(new)
             return f"Duplicated '{name}' as '{new}'"
@@ -146,7 +139,7 @@ class ProfileActions(QObject):
         """Rename a profile (its keyring entries move with it); live connections stay."""
 
         async def action() -> str:
-            renamed = await asyncio.to_thread(self._store().rename, old, new)
+            renamed = await asyncio.to_thread((await self._store()).rename, old, new)
             await self._workspace.refresh(renamed.name)
             await self._workspace.activate(renamed.name, renamed_from=old)
             return f"Renamed '{old}' to '{renamed.name}' (connections stay open)"
@@ -157,7 +150,7 @@ class ProfileActions(QObject):
         """Delete a profile and its stored secrets."""
 
         async def action() -> str:
-            await asyncio.to_thread(self._store().delete, name)
+            await asyncio.to_thread((await self._store()).delete, name)
             workspace = self._workspace
             current = workspace.profile.name if workspace.profile is not None else ""
             names = await self._names()
@@ -177,7 +170,8 @@ class ProfileActions(QObject):
 
         async def action() -> str:
             name = unique_name("Imported", await self._names())
-            saved = await asyncio.to_thread(self._store().import_connection_string, text, name)
+            store = await self._store()
+            saved = await asyncio.to_thread(store.import_connection_string, text, name)
             await self._workspace.refresh(saved.name)
             await self._workspace.activate(saved.name)
             if self._workspace.persistent_secrets:
@@ -186,27 +180,14 @@ class ProfileActions(QObject):
 
         self._run(action)
 
-    def export(self, name: str) -> None:
-        """Ask (non-modally) where to save the profile's JSON (never a secret)."""
-        dialog = QFileDialog(
-            self._parent, f"Export profile '{name}'", f"{name}.json", "Profile (*.json)"
-        )
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("json")
-        dialog.fileSelected.connect(lambda path: self._export_to(name, path))
-        dialog.setWindowModality(Qt.WindowModality.NonModal)  # never blocks the loop
-        # Deleted when closed, not later with its parent: a file dialog torn down
-        # together with the window has crashed Qt (its file-system model thread).
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._forget_dialog)
-        self._dialog = dialog
-        dialog.show()
+    def export_to(self, name: str, path: str) -> None:
+        """Write profile ``name`` as JSON to ``path`` (never a secret)."""
 
-    def _export_to(self, name: str, path: str) -> None:
         async def action() -> str:
             from pathlib import Path
 
-            text = await asyncio.to_thread(self._store().export_json, name)
+            store = await self._store()
+            text = await asyncio.to_thread(store.export_json, name)
             await asyncio.to_thread(Path(path).write_text, text, encoding="utf-8")
             return f"Exported '{name}' to {path} (without secrets)"
 
@@ -215,6 +196,3 @@ class ProfileActions(QObject):
     async def aclose(self, grace: float = 2.0) -> None:
         """Let running actions (file and keyring work in threads) finish, bounded."""
         await self._tasks.drain(grace)
-
-    def _forget_dialog(self, *_result: object) -> None:
-        self._dialog = None
