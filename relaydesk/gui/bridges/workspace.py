@@ -27,13 +27,14 @@ from relaydesk.gui.errors import error_info
 from relaydesk.relay.events import ErrorInfo
 
 if TYPE_CHECKING:
+    from relaydesk.auth.provider import TokenProvider
     from relaydesk.gui.bridges.check_bridge import CheckBridge
     from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
-    from relaydesk.gui.bridges.provider_pool import ProviderPool
+    from relaydesk.gui.bridges.provider_pool import ProviderFactory, ProviderPool
     from relaydesk.gui.bridges.relay_adapters import CoreBackend
     from relaydesk.gui.bridges.sign_in_bridge import SignInBridge
-    from relaydesk.profiles import Profile, ProfileStore
-    from relaydesk.secrets import SecretStore
+    from relaydesk.profiles import Profile, ProfileStore, Role
+    from relaydesk.secrets import Secret, SecretStore
 
 __all__ = ["SESSION_ONLY", "Workspace", "open_secret_store"]
 
@@ -110,12 +111,14 @@ class Workspace(QObject):
         """People signing in report to this :class:`SignInBridge` (progress, Cancel)."""
         self._sign_in = sign_in
 
-    def _provider_factory(self) -> Any:
+    def _provider_factory(self) -> ProviderFactory:
         from relaydesk.token_providers import provider_for
 
         options = self._sign_in.options() if self._sign_in is not None else None
 
-        def factory(profile: Any, role: Any, secret: Any, **kwargs: Any) -> Any:
+        def factory(
+            profile: Profile, role: Role, secret: Secret | None, **kwargs: Any
+        ) -> TokenProvider:
             return provider_for(profile, role, secret, sign_in=options, **kwargs)
 
         return factory
