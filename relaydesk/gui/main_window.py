@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 if TYPE_CHECKING:
@@ -94,6 +94,8 @@ class MainWindow(QMainWindow):
         """Compose bridges, panes and timeline into the frame (once; needs the loop)."""
         if self.built:
             return
+        from PySide6.QtCore import Qt
+
         from relaydesk.gui.bridges.check_bridge import CheckBridge
         from relaydesk.gui.bridges.demo_bridge import DemoBridge
         from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
@@ -248,6 +250,8 @@ class MainWindow(QMainWindow):
 
     def _on_sign_in(self, progress: object) -> None:
         """A person signs in: show the non-modal sign-in window (code, Cancel)."""
+        from PySide6.QtCore import QSize
+
         panel = self.sign_in_panel
         panel.show_progress(progress)
         panel.resize(panel.sizeHint().expandedTo(QSize(480, 0)).expandedTo(panel.size()))
