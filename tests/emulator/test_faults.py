@@ -10,8 +10,8 @@ from websockets.exceptions import ConnectionClosed
 
 from relaydesk.errors import EmulatorError
 from tests.emulator.conftest import RelayKit, kit_for
+from tests.emulator.test_hc_endpoint import echo_once, refused
 from tests.emulator.test_http_sender import Recorder, auth
-from tests.emulator.test_relay import echo_once, refused
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from relaydesk.emulator.jwt_tokens import issue_token_for
 from relaydesk.protocol.sas import build_sas_token
 from tests.emulator.conftest import RelayKit, kit_for
-from tests.emulator.test_relay import echo_once, refused
+from tests.emulator.test_hc_endpoint import echo_once, refused
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ from websockets.exceptions import ConnectionClosed
 from relaydesk.emulator import Emulator, EmulatorOptions
 from relaydesk.errors import EmulatorError
 from tests.emulator.conftest import RelayKit, kit_for
+from tests.emulator.test_hc_endpoint import echo_once
 from tests.emulator.test_http_sender import Recorder, auth
-from tests.emulator.test_relay import echo_once
 from tests.emulator_log import EmulatorLog
 
 pytestmark = pytest.mark.e2e

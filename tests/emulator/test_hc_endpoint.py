@@ -1,4 +1,4 @@
-"""WebSocket relay behaviour (§4–§6) against the real emulator over TLS."""
+"""The emulator's $hc endpoints (§4–§6): WebSocket relay behaviour over real TLS."""
 
 from __future__ import annotations
 
