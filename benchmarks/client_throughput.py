@@ -52,13 +52,15 @@ from echo_harness import round_trips as median_round_trip
 from peers import emulator_process
 from websockets.asyncio.client import connect
 
-from relaydesk.auth import SasTokenProvider
+from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.emulator import Emulator, EmulatorOptions
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.sas import build_sas_token
-from relaydesk.relay import Listener, ListenerOptions, make_ssl_context
-from relaydesk.relay import connect as relay_connect
 from relaydesk.relay.events import EventsDropped, MessageReceived, MessageSent
+from relaydesk.relay.listener import Listener
+from relaydesk.relay.options import ListenerOptions
+from relaydesk.relay.sender import connect as relay_connect
+from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
 
 #: Pipelined messages sent before each measurement.

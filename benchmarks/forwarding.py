@@ -34,9 +34,9 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from relaydesk.auth import SasTokenProvider
+from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.emulator import Emulator, EmulatorOptions
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.forwarding import Forwarder, ForwardOptions
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener

@@ -21,10 +21,13 @@ import os
 import sys
 from pathlib import Path
 
-from relaydesk.auth import SasTokenProvider
-from relaydesk.protocol import HybridConnectionAddress
-from relaydesk.relay import Listener, ListenerOptions, echo_handler, make_ssl_context
+from relaydesk.auth.sas_provider import SasTokenProvider
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.events import ConnectionState, StateChanged
+from relaydesk.relay.listener import Listener
+from relaydesk.relay.options import ListenerOptions
+from relaydesk.relay.policies import echo_handler
+from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
 
 RULE = "RootManageSharedAccessKey"

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from relaydesk.auth.provider import TokenProvider
-    from relaydesk.protocol import HybridConnectionAddress
+    from relaydesk.protocol.address import HybridConnectionAddress
     from relaydesk.proxy import ProxySettings
     from relaydesk.relay.listener import Listener
     from relaydesk.relay.sender import SenderConnection

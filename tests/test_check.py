@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from relaydesk.auth import EntraTokenProvider, SasTokenProvider
+from relaydesk.auth.entra_provider import EntraTokenProvider
+from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.check import (
     CHECK_STEPS,
     CheckConfig,
@@ -21,7 +22,7 @@ from relaydesk.check import (
 )
 from relaydesk.emulator import Emulator, EmulatorOptions
 from relaydesk.errors import NoListener
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.secrets import Secret
 
 pytestmark = pytest.mark.e2e

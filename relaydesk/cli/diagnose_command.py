@@ -25,7 +25,7 @@ from relaydesk.cli.exit_codes import (
 from relaydesk.cli.output import Output
 
 if TYPE_CHECKING:
-    from relaydesk.diagnose import DiagnoseFinished, DiagnoseStep
+    from relaydesk.diagnose.model import DiagnoseFinished, DiagnoseStep
 
 __all__ = ["add_arguments", "run"]
 
@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _diagnose(args: argparse.Namespace, output: Output) -> int:
-    from relaydesk.diagnose import DiagnoseConfig, DiagnoseFinished, run_diagnose
+    from relaydesk.diagnose.model import DiagnoseConfig, DiagnoseFinished
+    from relaydesk.diagnose.runner import run_diagnose
     from relaydesk.errors import InvalidInput
 
     if not args.timeout > 0:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from relaydesk.auth.provider import TokenProvider
-    from relaydesk.protocol import HybridConnectionAddress
+    from relaydesk.protocol.address import HybridConnectionAddress
     from relaydesk.proxy import ProxySettings
 
 __all__ = [

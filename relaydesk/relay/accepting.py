@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 
 from relaydesk.errors import ConnectionClosed, HandshakeFailed, RelayError
-from relaydesk.protocol import AcceptCommand
 from relaydesk.protocol.address import reject_url
+from relaydesk.protocol.messages import AcceptCommand
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import (

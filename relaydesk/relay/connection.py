@@ -23,7 +23,7 @@ from websockets.frames import Close
 from websockets.protocol import State
 
 from relaydesk.errors import ConnectionClosed
-from relaydesk.protocol import AcceptCommand
+from relaydesk.protocol.messages import AcceptCommand
 from relaydesk.relay.event_queue import EventQueue, message_key
 from relaydesk.relay.events import (
     ConnectionEnded,

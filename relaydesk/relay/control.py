@@ -23,9 +23,9 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 
 from relaydesk.errors import ConnectionClosed, RemoteProtocolViolation
-from relaydesk.protocol import (
+from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.protocol.messages import (
     ControlMessage,
-    HybridConnectionAddress,
     RenewTokenCommand,
     RequestCommand,
     encode_control_message,

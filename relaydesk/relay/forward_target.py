@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from relaydesk.errors import InvalidField
-from relaydesk.protocol import RemoteEndpoint
 from relaydesk.protocol.address import strip_sb_hc_params
+from relaydesk.protocol.messages import RemoteEndpoint
 
 __all__ = [
     "PROXY_HOP_BY_HOP",

@@ -41,7 +41,7 @@ import aiohttp
 from yarl import URL
 
 from relaydesk.errors import ForwardingFailed, InvalidField
-from relaydesk.protocol import INLINE_BODY_LIMIT, AcceptCommand
+from relaydesk.protocol.messages import INLINE_BODY_LIMIT, AcceptCommand
 from relaydesk.protocol.text import header_text
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.forward_target import (

@@ -31,7 +31,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 
 from relaydesk.errors import PayloadTooLarge, RelayDeskError, RemoteProtocolViolation
-from relaydesk.protocol import (
+from relaydesk.protocol.messages import (
     INLINE_BODY_LIMIT,
     RequestCommand,
     ResponseCommand,

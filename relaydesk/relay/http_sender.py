@@ -26,7 +26,7 @@ from types import MappingProxyType
 import aiohttp
 
 from relaydesk.errors import InvalidInput
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.headers import check_header_fields
 from relaydesk.protocol.text import header_text
 from relaydesk.protocol.wire_names import AUTH_HEADER

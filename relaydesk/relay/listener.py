@@ -30,7 +30,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 
 from relaydesk.errors import AuthError, ConnectionClosed, EntityNotFound, RelayDeskError, RelayError
-from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RequestCommand
+from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.protocol.messages import AcceptCommand, RequestCommand
 from relaydesk.relay.accepting import Acceptor, ConnectionHandler
 from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.control import ControlChannel

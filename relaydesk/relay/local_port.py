@@ -41,7 +41,7 @@ from relaydesk.errors import (
     RelayDeskError,
     RelayError,
 )
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.proxy import ProxySettings
 from relaydesk.relay.accepting import offered_subprotocols
 from relaydesk.relay.event_queue import EventQueue

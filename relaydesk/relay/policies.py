@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from relaydesk.errors import InvalidField, RelayDeskError
-from relaydesk.protocol import AcceptCommand, RemoteEndpoint
+from relaydesk.protocol.messages import AcceptCommand, RemoteEndpoint
 from relaydesk.protocol.text import NOT_TEXT, is_text
 
 __all__ = [

@@ -22,7 +22,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
-from relaydesk.protocol import INLINE_BODY_LIMIT
+from relaydesk.protocol.messages import INLINE_BODY_LIMIT
 
 __all__ = ["CAPTURE_LIMIT", "FLUSH_AFTER", "BodyTally", "Prefetch", "prefetch"]
 

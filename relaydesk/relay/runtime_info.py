@@ -16,7 +16,7 @@ import ssl
 import aiohttp
 
 from relaydesk.errors import EntityNotFound
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.runtime_info import (
     PROCESS_AT_HEADER,
     PROCESS_AT_VALUE,

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from websockets.asyncio.client import ClientConnection
 
 from relaydesk.errors import RelayDeskError
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.headers import check_header_fields
 from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
 from relaydesk.proxy import ProxySettings

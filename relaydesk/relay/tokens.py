@@ -42,7 +42,7 @@ class AccessTokenLike(Protocol):
 
 
 class TokenProviderLike(Protocol):
-    """Gives tokens (``relaydesk.auth.TokenProvider`` fits).
+    """Gives tokens (``relaydesk.auth.provider.TokenProvider`` fits).
 
     ``min_valid_for``: valid at least that many seconds; ``expires_after``:
     expiring strictly later than that instant, else

@@ -23,7 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from relaydesk.errors import ConnectionClosed
-from relaydesk.protocol import AcceptCommand
+from relaydesk.protocol.messages import AcceptCommand
 from relaydesk.relay.accepting import offered_subprotocols
 from relaydesk.relay.connection import ListenerConnection, MessageConnection
 from relaydesk.relay.forward_target import proxied_request_headers, rendezvous_suffix

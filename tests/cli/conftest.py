@@ -167,8 +167,8 @@ class BackgroundListener:
         self.listener: Any = None
 
     async def _start(self) -> None:
-        from relaydesk.auth import SasTokenProvider
-        from relaydesk.protocol import HybridConnectionAddress
+        from relaydesk.auth.sas_provider import SasTokenProvider
+        from relaydesk.protocol.address import HybridConnectionAddress
         from relaydesk.relay.listener import Listener
         from relaydesk.relay.tls import make_ssl_context
         from relaydesk.secrets import Secret

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.e2e
 
 
 async def _forwarding_listener(world: World, base: str) -> Any:
-    from relaydesk.auth import SasTokenProvider
-    from relaydesk.protocol import HybridConnectionAddress
+    from relaydesk.auth.sas_provider import SasTokenProvider
+    from relaydesk.protocol.address import HybridConnectionAddress
     from relaydesk.relay.forwarding import Forwarder, ForwardOptions
     from relaydesk.relay.listener import Listener
     from relaydesk.relay.tls import make_ssl_context

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from relaydesk.cli import main
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from tests.cli.conftest import CliOutput, EmulatorThread, World, assert_no_secret
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def _records(text: str) -> list[dict[str, Any]]:
 
 
 async def _sas_sender(world: World, entity: str = "demo") -> Any:
-    from relaydesk.auth import SasTokenProvider
+    from relaydesk.auth.sas_provider import SasTokenProvider
     from relaydesk.secrets import Secret
 
     rule = world.rule("send-only")

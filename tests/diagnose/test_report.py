@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from relaydesk.diagnose import DiagnoseFinished, DiagnoseStatus, DiagnoseStep
+from relaydesk.diagnose.model import DiagnoseFinished, DiagnoseStatus, DiagnoseStep
 from relaydesk.diagnose.report import environment, format_report, step_record
 from relaydesk.relay.events import ErrorInfo
 

@@ -14,18 +14,19 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from relaydesk.auth import EntraTokenProvider, SasTokenProvider
-from relaydesk.diagnose import (
+from relaydesk.auth.entra_provider import EntraTokenProvider
+from relaydesk.auth.sas_provider import SasTokenProvider
+from relaydesk.diagnose.model import (
     DIAGNOSE_STEPS,
     DiagnoseConfig,
     DiagnoseFinished,
     DiagnoseStatus,
     DiagnoseStep,
-    run_diagnose,
 )
 from relaydesk.diagnose.report import format_report
+from relaydesk.diagnose.runner import run_diagnose
 from relaydesk.emulator import Emulator
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.proxy import ProxySettings
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.tls import make_ssl_context

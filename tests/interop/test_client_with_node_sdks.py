@@ -21,9 +21,9 @@ import ssl
 
 import pytest
 
-from relaydesk.auth import SasTokenProvider
+from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.emulator import Emulator
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidAddress, InvalidTokenFormat
-from relaydesk.protocol import (
+from relaydesk.protocol.address import (
     HybridConnectionAddress,
     check_entity_path,
     is_loopback_host,

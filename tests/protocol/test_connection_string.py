@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidConnectionString
-from relaydesk.protocol import ConnectionString, HybridConnectionAddress, parse_connection_string
+from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.protocol.connection_string import ConnectionString, parse_connection_string
 from relaydesk.protocol.text import is_text
 from tests.hostile_text import hostile_text, pieces_and_hostile_text
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidField
-from relaydesk.protocol import AcceptCommand, Headers
 from relaydesk.protocol.headers import check_header_fields
+from relaydesk.protocol.messages import AcceptCommand, Headers
 from tests.hostile_text import hostile_text
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import RemoteProtocolViolation
-from relaydesk.protocol import (
+from relaydesk.protocol.messages import (
     INLINE_BODY_LIMIT,
     AcceptCommand,
     ControlMessage,

@@ -9,15 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import RemoteProtocolViolation
-from relaydesk.protocol import RuntimeInfo, parse_runtime_info
 from relaydesk.protocol.runtime_info import (
     ATOM_NS,
     ENTRY_CONTENT_TYPE,
     FEED_CONTENT_TYPE,
+    RuntimeInfo,
     build_entry,
     build_not_found_feed,
     format_datetime,
     is_feed_content_type,
+    parse_runtime_info,
 )
 from tests.hostile_text import hostile_text
 

@@ -15,13 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidField, InvalidTokenFormat, TokenRejected
-from relaydesk.protocol import (
-    HybridConnectionAddress,
-    SasToken,
-    build_sas_token,
-    parse_sas_token,
-    verify_sas_token,
-)
+from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.protocol.sas import SasToken, build_sas_token, parse_sas_token, verify_sas_token
 from relaydesk.protocol.text import NOT_TEXT, is_text
 from tests.hostile_text import hostile_text, pieces_and_hostile_text
 

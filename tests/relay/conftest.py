@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from relaydesk.auth import EntraTokenProvider, SasTokenProvider
+from relaydesk.auth.entra_provider import EntraTokenProvider
+from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.auth.tokens import AccessToken
 from relaydesk.emulator import Emulator, EmulatorOptions
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidField, ListenerRejected
-from relaydesk.protocol import AcceptCommand
+from relaydesk.protocol.messages import AcceptCommand
 from relaydesk.relay.accepting import offered_subprotocols
 from relaydesk.relay.events import ConnectionRejected
 from relaydesk.relay.listener import Listener

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.events import ConnectionState, Event, StateChanged
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions

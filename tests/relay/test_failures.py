@@ -171,7 +171,7 @@ async def test_untrusted_certificate_is_unreachable_with_remedy(relay: RelaySetu
 
 @pytest.mark.asyncio
 async def test_closed_port_is_unreachable(relay: RelaySetup) -> None:
-    from relaydesk.protocol import HybridConnectionAddress
+    from relaydesk.protocol.address import HybridConnectionAddress
 
     address = HybridConnectionAddress.parse("sb://127.0.0.1:9/demo")
     async with asyncio.timeout(20):

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidField
-from relaydesk.protocol import RemoteEndpoint
+from relaydesk.protocol.messages import RemoteEndpoint
 from relaydesk.relay.forward_target import (
     ForwardTarget,
     local_path,

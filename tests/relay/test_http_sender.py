@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from relaydesk.auth import AnonymousTokenProvider
+from relaydesk.auth.anonymous import AnonymousTokenProvider
 from relaydesk.emulator.certs import ensure_certificates, server_ssl_context
 from relaydesk.errors import InvalidInput, ListenerTimeout, NoListener, PayloadTooLarge
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.events import ErrorOccurred, Event, HttpRequestReceived, HttpResponseSent
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from relaydesk.errors import InvalidField
-from relaydesk.protocol import AcceptCommand
+from relaydesk.protocol.messages import AcceptCommand
 from relaydesk.relay.policies import (
     AcceptDecision,
     HttpReply,

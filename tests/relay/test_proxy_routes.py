@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from relaydesk.auth import EntraTokenProvider
+from relaydesk.auth.entra_provider import EntraTokenProvider
 from relaydesk.errors import ProxyAuthRequired, ProxyRefused, ProxyTlsFailed, ProxyUnreachable
 from relaydesk.proxy import ProxySettings
 from relaydesk.relay.http_sender import http_request

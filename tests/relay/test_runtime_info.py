@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from relaydesk.errors import EntityNotFound, Forbidden, RelayUnreachable
-from relaydesk.protocol import HybridConnectionAddress
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.runtime_info import get_runtime_info, runtime_info_url
 from tests.relay.conftest import RelaySetup

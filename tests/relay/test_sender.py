@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from relaydesk.auth import AnonymousTokenProvider
+from relaydesk.auth.anonymous import AnonymousTokenProvider
 from relaydesk.errors import EntityNotFound, InvalidAddress, InvalidField, Unauthorized
-from relaydesk.protocol import AcceptCommand
+from relaydesk.protocol.messages import AcceptCommand
 from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import (
     ChannelOpened,

@@ -87,7 +87,8 @@ class DiagnoseBridge(QObject):
         return format_report(self._target, self._proxy, self._steps, self._finished)
 
     async def _run(self, factory: ConfigFactory) -> None:
-        from relaydesk.diagnose import DiagnoseFinished, DiagnoseStatus, run_diagnose
+        from relaydesk.diagnose.model import DiagnoseFinished, DiagnoseStatus
+        from relaydesk.diagnose.runner import run_diagnose
 
         try:
             config = factory()

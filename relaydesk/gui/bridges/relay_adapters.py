@@ -37,7 +37,9 @@ from relaydesk.gui.bridges.policies import PolicySource
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.gui.bridges.system_proxy import resolve_for_gui
 from relaydesk.profiles import Profile
-from relaydesk.protocol import AcceptCommand, HybridConnectionAddress, RuntimeInfo
+from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.protocol.messages import AcceptCommand
+from relaydesk.protocol.runtime_info import RuntimeInfo
 from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
 from relaydesk.proxy import ProxySettings
 from relaydesk.relay.accepting import ConnectionHandler
@@ -261,7 +263,7 @@ class CoreBackend:
 
         No sender is tried from the GUI's Diagnose: it could disturb a listener.
         """
-        from relaydesk.diagnose import DiagnoseConfig
+        from relaydesk.diagnose.model import DiagnoseConfig
 
         return DiagnoseConfig(
             address=self.address,

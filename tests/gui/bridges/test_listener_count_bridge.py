@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from relaydesk.auth import SasTokenProvider
+from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.emulator import Emulator, EmulatorOptions
 from relaydesk.gui.bridges.listener_count_bridge import ListenerCountBridge
-from relaydesk.protocol import HybridConnectionAddress, RuntimeInfo
+from relaydesk.protocol.address import HybridConnectionAddress
+from relaydesk.protocol.runtime_info import RuntimeInfo
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.runtime_info import get_runtime_info
 from relaydesk.relay.tls import make_ssl_context
