@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -30,6 +30,7 @@ from relaydesk.relay.events import (
     HttpRequestReceived,
     MessageReceived,
     MessageSent,
+    Side,
     StateChanged,
 )
 
@@ -581,3 +582,29 @@ def test_event_queue_state_machine_long_run() -> None:
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cls=st.sampled_from([MessageReceived, MessageSent]),
+    side=st.sampled_from(["listener", "sender"]),
+    connection_id=st.text(max_size=20),
+    at=st.floats(allow_nan=False),
+    data=st.one_of(st.text(max_size=50), st.binary(max_size=50)),
+)
+def test_a_message_event_built_from_its_key_equals_the_constructed_one(
+    cls: type[MessageReceived] | type[MessageSent],
+    side: Side,
+    connection_id: str,
+    at: float,
+    data: str | bytes,
+) -> None:
+    """The queue fills slots directly for speed; the result must be the plain event."""
+    queue = EventQueue(side, capacity=4)
+    queue.put_message_data(message_key(cls, side, connection_id), at, data)
+    built = queue.get_nowait()
+    plain = cls(at=at, side=side, connection_id=connection_id, data=data)
+    assert type(built) is cls
+    assert built == plain and hash(built) == hash(plain) and repr(built) == repr(plain)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.data = "changed"  # type: ignore[misc]
