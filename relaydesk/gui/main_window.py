@@ -247,6 +247,16 @@ class MainWindow(QMainWindow):
             "Walk the path to the relay step by step: DNS, proxy, TLS, token, listeners"
         )
         self.diagnose_action.triggered.connect(self.run_diagnose)
+        self.sign_out_action = self.menus.profile.addAction("Sign &out (people signed in)")
+        self.sign_out_action.setStatusTip(
+            "Forget the Entra ID users signed in for this profile: the next start asks again"
+        )
+        self.sign_out_action.triggered.connect(self.workspace.sign_out)
+        self.workspace.signed_out.connect(self._on_signed_out)
+
+    def _on_signed_out(self, accounts: list[str]) -> None:
+        who = ", ".join(accounts) if accounts else "nobody was signed in"
+        self.statusBar().showMessage(f"Signed out: {who}", 15000)
 
     def _on_sign_in(self, progress: object) -> None:
         """A person signs in: show the non-modal sign-in window (code, Cancel)."""

@@ -19,7 +19,7 @@ import pytest
 from relaydesk.emulator.certs import client_ssl_context
 from relaydesk.profiles import IdentityConfig
 from relaydesk.relay.events import ConnectionState
-from tests.gui.conftest import until
+from tests.gui.conftest import until, wait_signal
 from tests.gui.test_demo_e2e import _close, _demo_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
@@ -68,6 +68,17 @@ async def test_a_listener_user_signs_in_with_a_device_code(
         await until(lambda: panel.title.text() == "Signed in", "the panel says so")
         panel.cancel_button.click()  # now "Close"
         assert not panel.isVisible()
+
+        window.listener_pane.start_button.click()  # now "Stop"
+        await until(lambda: window.listener_pane.state is ConnectionState.OFFLINE, "stopped")
+        window.sign_out_action.trigger()
+        (accounts,) = await wait_signal(window.workspace.signed_out)
+        assert accounts == [emulator.world.users["listener-user"].upn]
+        window.listener_pane.start_button.click()  # asks again
+        await until(lambda: panel.isVisible() and bool(panel.code.text()), "a new code")
+        panel.cancel_button.click()
+        await until(lambda: panel.title.text() == "Sign-in did not finish", "cancelled")
+        assert "cancelled" in panel.status.text()
     finally:
         await _close(window)
 

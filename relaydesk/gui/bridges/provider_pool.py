@@ -63,7 +63,8 @@ class ProviderPool:
         if identity.kind == "anonymous":
             return self._factory(profile, role, secret)  # holds nothing worth sharing
         audience = profile.address if identity.kind == "sas" else None
-        key = (identity, audience, secret, proxy)
+        # A person signing in has no secret: one provider (one sign-in) per identity.
+        key = (identity, audience, secret if identity.secret_name else None, proxy)
         provider = self._providers.get(key)
         if provider is None:
             extra = {} if proxy is None else {"proxy": proxy}

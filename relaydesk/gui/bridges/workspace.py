@@ -75,6 +75,7 @@ class Workspace(QObject):
     switched = Signal()
     error = Signal(object)
     token_copied = Signal(str)
+    signed_out = Signal(list)
 
     def __init__(
         self,
@@ -102,6 +103,7 @@ class Workspace(QObject):
         self._select_slot = TaskSlot("workspace-select")
         self._save_slot = TaskSlot("workspace-save-forward")
         self._token_slot = TaskSlot("copy-token")
+        self._sign_out_slot = TaskSlot("sign-out")
 
     def attach_diagnose(self, diagnose: DiagnoseBridge) -> None:
         """Also configure this :class:`DiagnoseBridge` from the current profile."""
@@ -289,6 +291,33 @@ class Workspace(QObject):
         chosen = current if current is not None else (self.profile.name if self.profile else "")
         self.profiles_changed.emit(names, chosen if chosen in names else "")
 
+    def sign_out(self) -> None:
+        """Forget the people signed in for the current profile (Profile ▸ Sign out).
+
+        The outcome is ``signed_out`` (the accounts removed) or ``error``; the next
+        start asks them to sign in again.
+        """
+        self._sign_out_slot.start(self._sign_out())
+
+    async def _sign_out(self) -> None:
+        from relaydesk.profiles import ROLES
+
+        profile, providers = self.profile, self._providers
+        removed: list[str] = []
+        if profile is None or providers is None:
+            self.signed_out.emit(removed)
+            return
+        try:
+            for role in ROLES:
+                if profile.identity(role).kind == "user":
+                    proxy = self.backend.proxy if self.backend is not None else None
+                    provider = providers.provider(profile, role, None, proxy)
+                    removed += await provider.sign_out()  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - shown with a remedy
+            self.error.emit(error_info(exc))
+            return
+        self.signed_out.emit(sorted(set(removed)))
+
     def copy_token(self, role: str) -> None:
         """Put a current token for ``role`` on the clipboard (plain method for "Copy token").
 
@@ -331,5 +360,6 @@ class Workspace(QObject):
         await self._open_slot.drain(grace)
         await self._select_slot.drain(grace)
         await self._token_slot.stop(0.2)
+        await self._sign_out_slot.stop(0.2)
         if self._providers is not None:
             self._providers.close()

@@ -20,6 +20,7 @@ from relaydesk.relay.events import TokenInfo
 WARN_SECONDS = 300.0
 
 JWT_CLAIMS = (
+    "idtyp",
     "aud",
     "iss",
     "tid",
@@ -127,9 +128,18 @@ def expiry_text(info: TokenInfo | None) -> str:
 
 
 def identity_text(info: TokenInfo | None) -> str:
-    """Return ``"Entra ID app · listener"`` for the badge's first line."""
+    """Return ``"Entra ID app · listener"`` for the badge's first line.
+
+    A person's token (``idtyp`` user) reads ``"Entra ID user · ann@contoso.com ·
+    tenant …"``: who signed in and in which tenant; its scopes (``scp``) are
+    among the claims.
+    """
     if info is None:
         return "No token"
+    if info.kind == "entra" and info.claims.get("idtyp") == "user":
+        tenant = info.claims.get("tid")
+        who = f"Entra ID user · {info.identity}"
+        return f"{who} · tenant {tenant}" if tenant else who
     kind = KIND_NAMES.get(info.kind, info.kind)
     return f"{kind} · {info.identity}" if info.identity else kind
 

@@ -75,6 +75,14 @@ def test_fraction_uses_iat_claim_then_issued_at() -> None:
 def test_identity_and_expiry_text() -> None:
     assert identity_text(_token(10)) == "Entra ID app · listener"
     assert identity_text(None) == "No token"
+    person = TokenInfo(
+        kind="entra",
+        identity="ann@contoso.example",
+        expires_at=NOW + 10,
+        claims={"idtyp": "user", "tid": "t-1", "scp": "user_impersonation"},
+    )
+    assert identity_text(person) == "Entra ID user · ann@contoso.example · tenant t-1"
+    assert ("scp", "user_impersonation") in claim_rows(person)
     assert expiry_text(_token(10)) == f"Valid until {format_clock(NOW + 10)}"
     assert expiry_text(None) == ""
 
