@@ -146,7 +146,7 @@ class ListenerPane(QWidget):
         self.state_badge.set_state(self.state)
         self.state_badge.clear_error()
         self._show_state(self.state)
-        if not self.bridge.running:
+        if self.state is ConnectionState.OFFLINE:
             self.connections.clear()
 
     # --- slots ---------------------------------------------------------------------------
