@@ -449,7 +449,7 @@ class MainWindow(QMainWindow):
         self.secrets_label.setText(f"Secrets: {where}")
         self.secrets_label.setToolTip(self.workspace.secret_problem or f"OS keyring: {name}")
 
-    def _on_profile(self, profile: Any) -> None:
+    def _on_profile(self, profile: Profile | None) -> None:
         self.connection.show_profile(profile, self.workspace.secrets_status)
         # A side that is not running shows only leftovers (the last token, the
         # last refusal) of settings that were just replaced: clear them.
