@@ -1,16 +1,20 @@
-"""The desktop app signs a person in with a device code: the code shown large, then online.
+"""The desktop app signs people in: a device code shown large, and the system browser.
 
 The demo profile's listener becomes an Entra ID user signing in with a device
 code; starting the listener opens the sign-in window (non-modal), which shows
 the code and the link; the test enters it on the emulator's page as a person
-would; the listener goes online as that user. A second window run shows
-Cancel ending a sign-in with a typed, remedied error.
+would; the listener goes online as that user. Sign out makes the next start
+ask again, and Cancel ends that sign-in. The sender signs in with the browser:
+``$BROWSER`` is headless Chromium driven over CDP (``tests/browser_sign_in.py``),
+and the sender sends as sender-user.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import shutil
+import sys
 from pathlib import Path
 
 import aiohttp
@@ -18,11 +22,14 @@ import pytest
 
 from relaydesk.emulator.certs import client_ssl_context
 from relaydesk.profiles import IdentityConfig
-from relaydesk.relay.events import ConnectionState
+from relaydesk.relay.events import ConnectionState, MessageReceived
 from tests.gui.conftest import until, wait_signal
-from tests.gui.test_demo_e2e import _close, _demo_window
+from tests.gui.test_demo_e2e import _close, _demo_window, _start_listener
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
+
+CHROMIUM = "/usr/bin/chromium"
+DRIVER = Path(__file__).resolve().parents[1] / "browser_sign_in.py"
 
 
 async def _enter_code(emulator: object, code: str, uri: str, user: str) -> None:
@@ -96,3 +103,45 @@ def test_identity_editor_offers_the_two_sign_ins(qtbot: object) -> None:
     assert editor.form.isRowVisible(editor.rows["tenant_id"])
     assert not editor.form.isRowVisible(editor.rows["client_secret"])
     assert "public client" in editor.client_id.placeholderText()
+
+
+@pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
+@pytest.mark.asyncio
+async def test_a_sender_user_signs_in_with_the_browser_and_sends(
+    emulator_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system browser ($BROWSER: headless Chromium over CDP) signs sender-user in."""
+    window = await _demo_window(emulator_data_dir)
+    try:
+        emulator = window.demo.emulator
+        user = emulator.world.users["sender-user"]
+        monkeypatch.setenv("BROWSER", f"{sys.executable} {DRIVER} %s")
+        monkeypatch.setenv("RD_TEST_LOGIN", user.upn)
+        monkeypatch.setenv("RD_TEST_PASSWORD", user.password)
+        base = window.workspace.profile
+        sender = dataclasses.replace(
+            base.identity("listener"), kind="user", sign_in="browser", client_id=""
+        )
+        profile = dataclasses.replace(base, sender=sender, sender_same_as_listener=False)
+        await asyncio.to_thread(window.workspace.store.save, profile, overwrite=True)
+        await window.workspace.activate(profile.name)
+
+        await _start_listener(window)
+        window.sender_pane.connect_button.click()
+        await until(lambda: window.sender_pane.state is ConnectionState.ONLINE, "sender online")
+        assert window.sign_in_panel.title.text() == "Signed in"
+        window.sender_pane.composer.set_text("from a person")
+        window.sender_pane.composer.send_button.click()
+        model = window.sender_pane.log_model
+        await until(
+            lambda: any(
+                isinstance(model.row_event(r), MessageReceived)
+                and model.row_event(r).data == "from a person"
+                for r in range(model.rowCount())
+            ),
+            "the echo",
+        )
+        badge = window.sender_pane.token_badge.identity_label.text()
+        assert badge.startswith(f"Entra ID user · {user.upn}")
+    finally:
+        await _close(window)
