@@ -79,6 +79,24 @@ def _run(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _silent_run(env: dict[str, str], *argv: str) -> tuple[int, str, str]:
+    """A run that must not ask anyone: fail at once (with its stderr) if it shows a code."""
+    process = _start(env, *argv)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        if '"device_code"' in first:
+            process.kill()
+            _, err = process.communicate()
+            pytest.fail(f"the run asked for a device code instead of renewing silently: {err}")
+        out, err = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return process.returncode, first + out, err
+
+
 def _records(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
@@ -151,9 +169,9 @@ def test_device_code_sign_in_is_kept_renewed_silently_and_forgotten_on_sign_out(
     assert (claims["upn"], claims["scp"]) == (upn, "user_impersonation")
     assert claims["oid"] == world.user("listener-user")["object_id"]
 
-    second = _run(session_env, *token_cmd)  # no code this time: from the persisted cache
-    assert second.returncode == 0, second.stderr
-    records = _records(second.stdout)
+    code2, out2, err2 = _silent_run(session_env, *token_cmd)  # from the persisted cache
+    assert code2 == 0, err2
+    records = _records(out2)
     assert [r["event"] for r in records] == ["token"]
     assert records[0]["identity"] == upn and records[0]["from_cache"] is True
 
@@ -172,8 +190,8 @@ def test_device_code_sign_in_is_kept_renewed_silently_and_forgotten_on_sign_out(
         tmp_path / "config",
         out1,
         err1,
-        second.stdout,
-        second.stderr,
+        out2,
+        err2,
         signed_out.stdout,
         out3,
         err3,
@@ -252,7 +270,7 @@ def test_browser_sign_in_with_headless_chromium(
 
     env["BROWSER"] = "false"  # a second run must not open a browser at all
     second = _run(env, *argv)
-    assert second.returncode == 0, second.stderr
+    assert second.returncode == 0, second.stdout + second.stderr
     assert [r["event"] for r in _records(second.stdout)] == ["token"]
     _assert_nothing_leaked(
         world, tmp_path / "config", first.stdout, first.stderr, second.stdout, second.stderr
