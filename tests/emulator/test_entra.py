@@ -7,7 +7,7 @@ import base64
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -377,16 +377,23 @@ async def test_never_logs_secrets_or_tokens(
 # --- MSAL (§12) ------------------------------------------------------------------------
 
 
-def _session(ca_file: Path) -> requests.Session:
-    """An http_client that trusts the emulator CA whatever the environment says."""
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = str(ca_file)
-    return session
+@pytest.fixture
+def http_client(entra: EntraServer) -> Iterator[requests.Session]:
+    """An http_client that trusts the emulator CA whatever the environment says.
+
+    Closed before the emulator stops: a kept-alive TLS connection left open
+    would keep the server's transport waiting for a close_notify that never
+    comes (an unclosed transport when the loop closes).
+    """
+    with requests.Session() as session:
+        session.trust_env = False
+        session.verify = str(entra.ca_file)
+        yield session
 
 
 def _msal_app(
     server: EntraServer,
+    http_client: requests.Session,
     identity: str = "sender",
     *,
     secret: str | None = None,
@@ -399,7 +406,7 @@ def _msal_app(
         client_credential=secret or ident.client_secret,
         authority=server.authority(tenant),
         instance_discovery=False,
-        http_client=_session(server.ca_file),
+        http_client=http_client,
     )
 
 
@@ -413,9 +420,9 @@ def ci_ca_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("ci_ca_environment")
-async def test_msal_success_then_cache(entra: EntraServer) -> None:
+async def test_msal_success_then_cache(entra: EntraServer, http_client: requests.Session) -> None:
     async with asyncio.timeout(TIMEOUT):
-        app = await asyncio.to_thread(_msal_app, entra)
+        app = await asyncio.to_thread(_msal_app, entra, http_client)
         first = await asyncio.to_thread(app.acquire_token_for_client, [SCOPE])
         second = await asyncio.to_thread(app.acquire_token_for_client, [SCOPE])
     assert first["token_source"] == "identity_provider", first.get("error_description")
@@ -428,9 +435,13 @@ async def test_msal_success_then_cache(entra: EntraServer) -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("ci_ca_environment")
-async def test_msal_domain_authority_and_double_slash_scope(entra: EntraServer) -> None:
+async def test_msal_domain_authority_and_double_slash_scope(
+    entra: EntraServer, http_client: requests.Session
+) -> None:
     async with asyncio.timeout(TIMEOUT):
-        app = await asyncio.to_thread(_msal_app, entra, "owner", tenant="relaydesk.localhost")
+        app = await asyncio.to_thread(
+            _msal_app, entra, http_client, "owner", tenant="relaydesk.localhost"
+        )
         result = await asyncio.to_thread(
             app.acquire_token_for_client, ["https://relay.azure.net//.default"]
         )
@@ -439,9 +450,9 @@ async def test_msal_domain_authority_and_double_slash_scope(entra: EntraServer) 
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("ci_ca_environment")
-async def test_msal_wrong_secret(entra: EntraServer) -> None:
+async def test_msal_wrong_secret(entra: EntraServer, http_client: requests.Session) -> None:
     async with asyncio.timeout(TIMEOUT):
-        app = await asyncio.to_thread(_msal_app, entra, secret="wrong-secret")
+        app = await asyncio.to_thread(_msal_app, entra, http_client, secret="wrong-secret")
         result = await asyncio.to_thread(app.acquire_token_for_client, [SCOPE])
     assert result["error"] == "invalid_client"
     assert result["error_codes"] == [7000215]
@@ -451,10 +462,10 @@ async def test_msal_wrong_secret(entra: EntraServer) -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("ci_ca_environment")
-async def test_msal_unknown_client(entra: EntraServer) -> None:
+async def test_msal_unknown_client(entra: EntraServer, http_client: requests.Session) -> None:
     async with asyncio.timeout(TIMEOUT):
         app = await asyncio.to_thread(
-            _msal_app, entra, client_id="12345678-1234-1234-1234-123456789abc"
+            _msal_app, entra, http_client, client_id="12345678-1234-1234-1234-123456789abc"
         )
         result = await asyncio.to_thread(app.acquire_token_for_client, [SCOPE])
     assert result["error"] == "unauthorized_client"
@@ -463,10 +474,14 @@ async def test_msal_unknown_client(entra: EntraServer) -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("ci_ca_environment")
-async def test_msal_unknown_tenant_fails_at_construction(entra: EntraServer) -> None:
+async def test_msal_unknown_tenant_fails_at_construction(
+    entra: EntraServer, http_client: requests.Session
+) -> None:
     async with asyncio.timeout(TIMEOUT):
         with pytest.raises(ValueError) as info:
-            await asyncio.to_thread(_msal_app, entra, tenant="99999999-9999-9999-9999-999999999999")
+            await asyncio.to_thread(
+                _msal_app, entra, http_client, tenant="99999999-9999-9999-9999-999999999999"
+            )
     chain = f"{info.value} {info.value.__cause__} {info.value.__context__}"
     assert "90002" in chain
 
