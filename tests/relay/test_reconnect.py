@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from relaydesk.emulator import Emulator, EmulatorOptions
+from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.events import ConnectionState, ErrorOccurred, Event, StateChanged
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions
@@ -237,3 +238,50 @@ async def test_revoked_role_ends_in_1008_then_403s_until_granted_again(
     assert refused.error is not None and refused.error.kind == "Forbidden"
     assert "Listener" in refused.error.remedy
     assert_no_secrets(log, relay.tokens_seen)
+
+
+@pytest.mark.asyncio
+async def test_stop_during_a_reconnects_tls_handshake_closes_its_socket(
+    relay: RelaySetup,
+) -> None:
+    """stop() must leave no transport open, even one still in its TLS handshake.
+
+    A relay that hangs up the first connection and never answers the second
+    one's ClientHello holds the reconnect in its handshake; after stop() the
+    server must see the client's socket close (EOF), not wait for a
+    handshake that outlives the listener (and its event loop).
+    """
+    held: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    connections = 0
+
+    async def hang_up_then_stall(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        nonlocal connections
+        connections += 1
+        if connections == 1:
+            writer.close()  # the first open fails: the listener goes on retrying
+        else:
+            await held.put((reader, writer))
+
+    server = await asyncio.start_server(hang_up_then_stall, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    listener = Listener(
+        HybridConnectionAddress.parse(f"sb://127.0.0.1:{port}/demo"),
+        relay.sas(),
+        ssl_context=relay.ssl,
+        options=ListenerOptions(
+            retry_first_open=True, reconnect_delays=(0.0,), reconnect_jitter=0.0
+        ),
+    )
+    try:
+        async with asyncio.timeout(30):
+            await listener.start()
+            reader, writer = await held.get()
+            assert await reader.read(1)  # the ClientHello: the handshake is under way
+            await listener.stop()
+            await reader.read()  # returns at EOF: the client closed its socket
+            writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()
