@@ -59,6 +59,7 @@ class ListenerCountBridge(QObject):
         self._active = False
         self._interval_ms = int(interval * 1000)
         self._error_interval_ms = int(error_interval * 1000)
+        self._again = False  # a refresh came while a fetch was on its way
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._slot = TaskSlot("listener-count")
@@ -79,9 +80,17 @@ class ListenerCountBridge(QObject):
             self._schedule()
 
     def refresh(self) -> None:
-        """Ask again now (this app's listener came or went, say)."""
-        if self._active:
-            self._tick()
+        """Ask again now (this app's listener came or went, say).
+
+        A fetch already on its way may have been asked before the change, so
+        its answer can be stale: then one more fetch follows it at once.
+        """
+        if not self._active:
+            return
+        if self._slot.running:
+            self._again = True
+            return
+        self._tick()
 
     def confirm(self, proceed: Callable[[], None], warn: Callable[[], None]) -> None:
         """Call ``proceed`` unless the relay says, now, that nobody listens (``warn``)."""
@@ -126,10 +135,18 @@ class ListenerCountBridge(QObject):
                 self._set_count(None)
                 self.failed.emit(error_info(exc))
                 self._timer.setInterval(self._error_interval_ms)
+            self._follow_up()
             return
         if fetcher is self._fetcher:
             self._set_count(int(info.listener_count))
             self._timer.setInterval(self._interval_ms)
+        self._follow_up()
+
+    def _follow_up(self) -> None:
+        """Fetch again if a refresh came while this fetch was on its way."""
+        if self._again:
+            self._again = False
+            QTimer.singleShot(0, self.refresh)  # once this fetch's slot is free
 
     async def _confirm(
         self, fetcher: RuntimeInfoFetcher, proceed: Callable[[], None], warn: Callable[[], None]

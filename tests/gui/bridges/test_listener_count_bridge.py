@@ -116,3 +116,34 @@ async def test_confirm_asks_again_before_warning(emulator: Emulator) -> None:
     finally:
         await listener.stop()
         await bridge.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_refresh_during_a_fetch_is_answered_by_a_fresh_one(emulator: Emulator) -> None:
+    """The sender pane asks again when this app's listener comes online; a fetch
+    already on its way was asked before, and its 0 must not stand for a whole interval."""
+    import asyncio
+
+    address, tokens = _parts(emulator)
+    fetch_now = _fetcher(emulator)
+    release = asyncio.Event()
+    calls = 0
+
+    async def slow_first() -> object:
+        nonlocal calls
+        calls += 1
+        answer = await fetch_now()  # asked before the listener is online: 0
+        if calls == 1:
+            await release.wait()
+        return answer
+
+    bridge = ListenerCountBridge(interval=3600, error_interval=3600)  # no polling help
+    bridge.set_fetcher(slow_first)  # type: ignore[arg-type]
+    bridge.set_active(True)
+    await until(lambda: calls == 1, "the first fetch on its way")
+    listener = Listener(address, tokens, ssl_context=make_ssl_context(emulator.ca_file))
+    async with listener:
+        bridge.refresh()  # this app's listener is online now
+        release.set()
+        await until(lambda: bridge.count == 1, "the count after the listener came online")
+    await bridge.aclose()
