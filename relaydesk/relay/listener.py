@@ -65,6 +65,12 @@ _log = logging.getLogger(__name__)
 _RETRYABLE = (RelayError, AuthError)
 
 
+def _cancelling() -> bool:
+    """True if the current task was asked to stop (not only what it awaited)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class Listener:
     """Listen on one hybrid connection; publish everything as events.
 
@@ -121,6 +127,7 @@ class Listener:
         self._renew_task: asyncio.Task[None] | None = None
         self._channel: ControlChannel | None = None
         self._run_task: asyncio.Task[None] | None = None
+        self._opening: asyncio.Task[ControlChannel] | None = None
         self._tasks = TaskSet("relay-listener")
         self._stopping = False
         self.state = ConnectionState.OFFLINE
@@ -158,6 +165,9 @@ class Listener:
     async def start(self) -> None:
         """Open the control channel; then keep it open in the background.
 
+        Returns without raising if :meth:`stop` (from another task) ends the
+        first open.
+
         Raises:
             HandshakeFailed: (default options) the first open was refused —
                 Unauthorized, Forbidden, EntityNotFound … with a remedy.
@@ -168,8 +178,14 @@ class Listener:
         if self._run_task is not None:
             return
         self._set_state(ConnectionState.CONNECTING)
+        # Its own task, so that stop() from another task can end it too.
+        self._opening = asyncio.create_task(self._open(), name="relay-listener-open")
         try:
-            channel = await self._open()
+            channel = await self._opening
+        except asyncio.CancelledError:
+            if self._stopping and not _cancelling():
+                return  # stop() ended the first open: nothing to report
+            raise
         except _RETRYABLE as exc:
             self._report(exc)
             if self.options.retry_first_open and not isinstance(exc, EntityNotFound):
@@ -180,6 +196,8 @@ class Listener:
                 return
             self._go_offline(exc)
             raise
+        finally:
+            self._opening = None
         if self._stopping:  # stop() was called while the first open was under way
             await channel.close(self.options.close_timeout)
             self._channel = None
@@ -191,10 +209,13 @@ class Listener:
     async def stop(self) -> None:
         """Close everything (control channel 1000, connections) within a few seconds.
 
-        Idempotent. A stopped listener cannot be started again (its event
-        stream has ended); create a new one.
+        Idempotent. Leaves no socket open: a first open or a reconnect still
+        in its TLS handshake is cancelled, which aborts its transport. A
+        stopped listener cannot be started again (its event stream has
+        ended); create a new one.
         """
         self._stopping = True
+        await cancel_and_wait(self._opening)  # a first open still in its handshake
         timeout = self.options.close_timeout
         channel = self._channel
         if channel is not None:

@@ -21,7 +21,7 @@ __all__ = ["TaskSet", "cancel_and_wait"]
 _log = logging.getLogger(__name__)
 
 
-async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
     """Cancel ``task`` (if running) and wait until it has finished."""
     if task is None or task.done():
         return

@@ -240,48 +240,90 @@ async def test_revoked_role_ends_in_1008_then_403s_until_granted_again(
     assert_no_secrets(log, relay.tokens_seen)
 
 
+class StallingRelay:
+    """A TCP server that never answers a TLS ClientHello: a handshake that hangs.
+
+    The first ``hang_up_first`` connections are closed at once (an open that
+    fails quickly); later ones are held and handed out by :meth:`held`.
+    """
+
+    def __init__(self, hang_up_first: int = 0) -> None:
+        self._hang_up = hang_up_first
+        self._held: asyncio.Queue[asyncio.StreamReader] = asyncio.Queue()
+        self._writers: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> HybridConnectionAddress:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return HybridConnectionAddress.parse(f"sb://127.0.0.1:{port}/demo")
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for writer in self._writers:
+            writer.close()
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def held(self) -> asyncio.StreamReader:
+        """The next held connection, once its ClientHello has arrived."""
+        reader = await self._held.get()
+        assert await reader.read(1)  # the ClientHello: the handshake is under way
+        return reader
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        if self._hang_up > 0:
+            self._hang_up -= 1
+            writer.close()
+        else:
+            await self._held.put(reader)
+
+
 @pytest.mark.asyncio
 async def test_stop_during_a_reconnects_tls_handshake_closes_its_socket(
     relay: RelaySetup,
 ) -> None:
-    """stop() must leave no transport open, even one still in its TLS handshake.
+    """stop() leaves no transport open, not even one still in its TLS handshake.
 
-    A relay that hangs up the first connection and never answers the second
-    one's ClientHello holds the reconnect in its handshake; after stop() the
-    server must see the client's socket close (EOF), not wait for a
-    handshake that outlives the listener (and its event loop).
+    The first open fails (the relay hangs up) and the reconnect's handshake
+    hangs; after stop() the relay must see the client's socket close (EOF).
     """
-    held: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
-    connections = 0
+    stalling = StallingRelay(hang_up_first=1)
+    async with asyncio.timeout(30), stalling as address:
+        listener = Listener(
+            address,
+            relay.sas(),
+            ssl_context=relay.ssl,
+            options=ListenerOptions(
+                retry_first_open=True, reconnect_delays=(0.0,), reconnect_jitter=0.0
+            ),
+        )
+        await listener.start()
+        reader = await stalling.held()
+        await listener.stop()
+        await reader.read()  # returns at EOF: the client closed its socket
 
-    async def hang_up_then_stall(
-        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        nonlocal connections
-        connections += 1
-        if connections == 1:
-            writer.close()  # the first open fails: the listener goes on retrying
-        else:
-            await held.put((reader, writer))
 
-    server = await asyncio.start_server(hang_up_then_stall, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    listener = Listener(
-        HybridConnectionAddress.parse(f"sb://127.0.0.1:{port}/demo"),
-        relay.sas(),
-        ssl_context=relay.ssl,
-        options=ListenerOptions(
-            retry_first_open=True, reconnect_delays=(0.0,), reconnect_jitter=0.0
-        ),
-    )
-    try:
-        async with asyncio.timeout(30):
-            await listener.start()
-            reader, writer = await held.get()
-            assert await reader.read(1)  # the ClientHello: the handshake is under way
-            await listener.stop()
-            await reader.read()  # returns at EOF: the client closed its socket
-            writer.close()
-    finally:
-        server.close()
-        await server.wait_closed()
+@pytest.mark.asyncio
+async def test_stop_during_the_first_open_ends_it_and_start_returns(relay: RelaySetup) -> None:
+    """stop() from another task ends a start() still in its first TLS handshake.
+
+    Without that, the handshake (and its socket) would live on after stop()
+    until the open timeout, and start() would then report a failure nobody
+    asked about.
+    """
+    stalling = StallingRelay()
+    async with asyncio.timeout(30), stalling as address:
+        listener = Listener(
+            address,
+            relay.sas(),
+            ssl_context=relay.ssl,
+            options=ListenerOptions(open_timeout=600.0),
+        )
+        starting = asyncio.create_task(listener.start())
+        reader = await stalling.held()
+        await listener.stop()
+        await reader.read()  # returns at EOF: the client closed its socket
+        await starting  # returns, does not raise
+        assert listener.state is ConnectionState.OFFLINE
