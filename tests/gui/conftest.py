@@ -9,6 +9,11 @@
   keyring; a test that wants a keyring installs one.
 * Never ``qtbot.waitSignal`` inside a coroutine; use :func:`wait_signal` or
   :func:`until` from here.
+* End a test only once its network work has settled (wait for the event that
+  says so, e.g. ONLINE *after* RECONNECTING, not a state that was already
+  true). Between the test and its async fixtures' teardown pytest-qt
+  processes Qt events while no asyncio loop runs: a TLS handshake finishing
+  then fails in websockets' ``connection_made`` ("no running event loop").
 """
 
 from __future__ import annotations
