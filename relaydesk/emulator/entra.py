@@ -273,6 +273,8 @@ class EntraService:
             "correlation_id": correlation_id,
             "error_uri": f"https://login.microsoftonline.com/error?code={failure.code}",
         }
+        if failure.suberror:
+            body["suberror"] = failure.suberror
         return web.json_response(body, status=failure.status, headers=_NO_STORE)
 
 

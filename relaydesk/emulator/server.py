@@ -427,6 +427,9 @@ class Emulator:
                     "client_id": i.client_id,
                     "client_secret": i.client_secret,
                     "roles": [{"role": r.role, "scope": r.scope} for r in i.roles],
+                    "user_consent": "admin"
+                    if i.consented_users is None
+                    else sorted(i.consented_users),
                 }
                 for i in world.identities.values()
             ],
@@ -437,6 +440,7 @@ class Emulator:
                     "password": u.password,
                     "object_id": u.object_id,
                     "roles": [{"role": r.role, "scope": r.scope} for r in u.roles],
+                    "home_tenant": u.home_tenant,
                 }
                 for u in world.users.values()
             ],

@@ -23,6 +23,17 @@ the world. Codes, device codes and refresh tokens live in memory only; the
 "require sign-in again" fault drops every refresh token, so the next silent
 renewal gets ``invalid_grant`` (AADSTS50078, interaction required) and MSAL
 asks the person again. Passwords, codes and tokens are never logged.
+
+Once the password is right, Entra can still refuse the person (``_admit``):
+an account of another tenant (world config ``users[].home_tenant``), never
+invited here as a guest, gets AADSTS50020; a user signing in through an app
+registration whose delegated grant does not cover them (world config
+``identities[].user_consent``: ``"admin"`` for everyone, else the users who
+consented) gets AADSTS65001 with ``suberror`` ``consent_required``. The
+well-known public client is first-party: no consent needed. The browser flow
+redirects the error to the loopback URI (as Entra does for ``consent_required``);
+the device flow shows it on the verification page and answers the device's
+next poll with it (so the device need not wait out the code's lifetime).
 """
 
 from __future__ import annotations
@@ -67,11 +78,14 @@ _USER_CODE_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") +
 
 
 class EntraFailure(Exception):
-    """An AADSTS error to answer with (status, error, code, description)."""
+    """An AADSTS error to answer with (status, error, code, description, suberror)."""
 
-    def __init__(self, status: int, error: str, code: int, text: str) -> None:
+    def __init__(
+        self, status: int, error: str, code: int, text: str, *, suberror: str | None = None
+    ) -> None:
         super().__init__(code)
         self.status, self.error, self.code, self.text = status, error, code, text
+        self.suberror = suberror
 
 
 @dataclass
@@ -93,8 +107,9 @@ class _DeviceGrant:
     expires_at: float
     interval: int
     last_poll: float = 0.0
-    state: str = "pending"  # pending | approved | denied
+    state: str = "pending"  # pending | approved | denied | failed
     user: User | None = field(default=None, repr=False)
+    failure: EntraFailure | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,11 @@ class UserSignIn:
         user = self._credentials(str(form.get("login", "")), str(form.get("passwd", "")))
         if user is None:
             return _page("Sign in", _login_form(str(form.get("q", "")), _BAD_PASSWORD))
+        try:
+            self._admit(user, query["client_id"])
+        except EntraFailure as failure:
+            error = failure.suberror or failure.error
+            return _redirect(query, {"error": error, "error_description": _aadsts(failure)})
         code = secrets.token_urlsafe(32)
         self._codes[code] = _AuthCode(
             user=user,
@@ -265,6 +285,12 @@ class UserSignIn:
         user = self._credentials(str(form.get("login", "")), str(form.get("passwd", "")))
         if user is None:
             return _page("Sign in", _device_login_form(user_code, _BAD_PASSWORD))
+        try:
+            self._admit(user, grant.client_id)
+        except EntraFailure as failure:
+            grant.state, grant.failure = "failed", failure
+            _log.info("user %s may not sign in here: AADSTS%d", user.upn, failure.code)
+            return _page("Sign-in error", _error_html(failure))
         grant.state, grant.user = "approved", user
         _log.info("user %s signed in (device code)", user.upn)
         return _page(
@@ -356,6 +382,9 @@ class UserSignIn:
             raise EntraFailure(
                 400, "expired_token", 70020, "The provided device code has expired: start again."
             )
+        if grant.failure is not None:  # the page ended the sign-in: tell the device at once
+            del self._devices[device]
+            raise grant.failure
         if grant.state == "denied":
             del self._devices[device]
             raise EntraFailure(
@@ -432,6 +461,40 @@ class UserSignIn:
             f"Application with identifier '{client_id[:80]}' was not found in the directory "
             f"'{self.world.tenant_id}'.",
         )
+
+    def _admit(self, user: User, client_id: str) -> None:
+        """What Entra checks once the password is right, before it issues a code.
+
+        An account whose home is another tenant and that was never invited here
+        gets AADSTS50020; a user signing in through an app registration that no
+        delegated grant covers for them gets AADSTS65001 (``consent_required``).
+        The emulated tenant lets no user consent (the admin-consent setting):
+        consent is configuration (``user_consent`` of an app), not a page.
+        """
+        app = self.world.identity_by_client_id(client_id.strip().lower())
+        app_name = app.name if app is not None else "RelayDesk public client"
+        if user.home_tenant is not None:
+            raise EntraFailure(
+                400,
+                "invalid_request",
+                50020,
+                f"User account '{user.upn}' from identity provider "
+                f"'https://sts.windows.net/{user.home_tenant}/' does not exist in tenant "
+                f"'{self.world.domain}' and cannot access the application "
+                f"'{client_id}'({app_name}) in that tenant. The account needs to be added as "
+                "an external user in the tenant first. Sign out and sign in again with a "
+                "different Microsoft Entra user account.",
+            )
+        if app is not None and not app.consented_for(user.name):
+            raise EntraFailure(
+                400,
+                "invalid_grant",
+                65001,
+                "The user or administrator has not consented to use the application with ID "
+                f"'{client_id}' named '{app_name}'. Send an interactive authorization request "
+                "for this user and resource.",
+                suberror="consent_required",
+            )
 
     def _credentials(self, login: str, password: str) -> User | None:
         user = self.world.user_by_upn(login)
@@ -517,8 +580,12 @@ def _device_login_form(user_code: str, error: str) -> str:
     )
 
 
+def _aadsts(failure: EntraFailure) -> str:
+    return f"AADSTS{failure.code}: {failure.text}"
+
+
 def _error_html(failure: EntraFailure) -> str:
-    return _error_line(f"AADSTS{failure.code}: {failure.text}")
+    return _error_line(_aadsts(failure))
 
 
 def _redirect(query: Mapping[str, str], values: Mapping[str, str]) -> web.Response:
@@ -542,9 +609,11 @@ def _redirect(query: Mapping[str, str], values: Mapping[str, str]) -> web.Respon
 
 
 def _json_error(failure: EntraFailure) -> web.Response:
-    body = {
+    body: dict[str, Any] = {
         "error": failure.error,
-        "error_description": f"AADSTS{failure.code}: {failure.text}",
+        "error_description": _aadsts(failure),
         "error_codes": [failure.code],
     }
+    if failure.suberror:
+        body["suberror"] = failure.suberror
     return web.json_response(body, status=failure.status)

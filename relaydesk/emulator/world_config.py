@@ -47,11 +47,11 @@ _DOMAIN_RE = re.compile(
 _TOP_KEYS = frozenset(
     {"tenant_id", "domain", "hybrid_connections", "identities", "sas_rules", "users"}
 )
-_USER_KEYS = frozenset({"name", "upn", "password", "object_id", "roles"})
+_USER_KEYS = frozenset({"name", "upn", "password", "object_id", "roles", "home_tenant"})
 _HC_KEYS = frozenset({"name", "requires_client_authorization", "user_metadata"})
 #: Azure limits a hybrid connection's userMetadata to 1024 characters.
 USER_METADATA_MAX = 1024
-_ID_KEYS = frozenset({"name", "client_id", "client_secret", "object_id", "roles"})
+_ID_KEYS = frozenset({"name", "client_id", "client_secret", "object_id", "roles", "user_consent"})
 _ROLE_KEYS = frozenset({"role", "scope"})
 _RULE_KEYS = frozenset({"name", "rights", "scope", "primary_key", "secondary_key"})
 
@@ -166,6 +166,7 @@ class ConfigReader:
         self.unique([u.upn.lower() for u in users], "users", "upn")
         object_ids = [i.object_id for i in ids] + [u.object_id for u in users]
         self.unique(object_ids, "identities/users", "object_id")
+        self.check_consents(ids, {u.name for u in users})
         return World(
             tenant_id=tenant,
             domain=domain,
@@ -211,7 +212,23 @@ class ConfigReader:
         )
         object_id = self.guid(table, "object_id", f"{key}.object_id", saved.get("object_id"))
         saved.update(client_id=client_id, client_secret=secret, object_id=object_id)
-        return Identity(name, client_id, secret, object_id, self.roles(table, key, entities))
+        roles = self.roles(table, key, entities)
+        consent = self.user_consent(table.get("user_consent", "admin"), f"{key}.user_consent")
+        return Identity(name, client_id, secret, object_id, roles, consent)
+
+    def user_consent(self, value: object, key: str) -> frozenset[str] | None:
+        """``"admin"`` (consent for all users) or the names of users who consented."""
+        if value == "admin":
+            return None
+        if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+            return frozenset(v.strip() for v in value)
+        raise self.fail(key, "must be 'admin' or a list of user names (possibly empty)")
+
+    def check_consents(self, ids: list[Identity], user_names: set[str]) -> None:
+        for n, identity in enumerate(ids):
+            unknown = sorted((identity.consented_users or frozenset()) - user_names)
+            if unknown:
+                raise self.fail(f"identities[{n}].user_consent", f"names no user: {unknown}")
 
     def user(self, table: dict[str, Any], key: str, entities: set[str], domain: str) -> User:
         self.check_keys(table, _USER_KEYS, key)
@@ -225,7 +242,21 @@ class ConfigReader:
         )
         object_id = self.guid(table, "object_id", f"{key}.object_id", saved.get("object_id"))
         saved.update(password=password, object_id=object_id)
-        return User(name, upn, password, object_id, self.roles(table, key, entities))
+        roles = self.roles(table, key, entities)
+        return User(name, upn, password, object_id, roles, self.home_tenant(table, key, domain))
+
+    def home_tenant(self, table: dict[str, Any], key: str, domain: str) -> str | None:
+        """Another tenant's domain or GUID: the account is not a member here."""
+        if "home_tenant" not in table:
+            return None
+        value = self.string(table, "home_tenant", f"{key}.home_tenant", None).lower()
+        if not (_DOMAIN_RE.fullmatch(value) or _GUID_RE.fullmatch(value)):
+            raise self.fail(f"{key}.home_tenant", f"{value!r} is not a domain or tenant GUID")
+        if value in (domain, self.state.get("tenant_id")):
+            raise self.fail(
+                f"{key}.home_tenant", "names this tenant; leave it out for a member of it"
+            )
+        return value
 
     def roles(
         self, table: dict[str, Any], key: str, entities: set[str]

@@ -107,10 +107,19 @@ class Identity:
     client_secret: str = field(repr=False)
     object_id: str
     roles: tuple[RoleAssignment, ...] = ()
+    #: Who may use this app registration as a public client to sign in:
+    #: ``None`` = an administrator consented for all users (Entra's
+    #: ``AllPrincipals`` delegated grant); else the names of the users who
+    #: consented themselves (``Principal`` grants), possibly none.
+    consented_users: frozenset[str] | None = None
 
     def rights_on(self, entity: str) -> frozenset[Right]:
         """The rights all role assignments covering ``entity`` grant together."""
         return _rights_on(self.roles, entity)
+
+    def consented_for(self, user: str) -> bool:
+        """Whether a delegated permission grant lets ``user`` sign in through this app."""
+        return self.consented_users is None or user in self.consented_users
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,9 @@ class User:
     password: str = field(repr=False)
     object_id: str
     roles: tuple[RoleAssignment, ...] = ()
+    #: The domain of the account's home tenant when that is another tenant
+    #: (an account that was never invited here as a guest); ``None`` = a member.
+    home_tenant: str | None = None
 
     def rights_on(self, entity: str) -> frozenset[Right]:
         """The rights all role assignments covering ``entity`` grant together."""

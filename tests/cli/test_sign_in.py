@@ -23,7 +23,10 @@ from typing import Any
 import pytest
 import requests
 
-from tests.cli.conftest import World, assert_no_secret
+from relaydesk.emulator import EmulatorOptions
+from relaydesk.errors import ConsentRequired, UserNotInTenant
+from relaydesk.remedies import remedy_for
+from tests.cli.conftest import EmulatorThread, World, assert_no_secret
 from tests.keyring_service import run_secret_service
 
 pytestmark = [pytest.mark.e2e, pytest.mark.keyring]
@@ -122,7 +125,12 @@ def _enter_code(world: World, prompt: dict[str, Any], user: str, *, cancel: bool
 
 
 def _device_code_run(
-    world: World, env: dict[str, str], user: str, *argv: str, cancel: bool = False
+    world: World,
+    env: dict[str, str],
+    user: str,
+    *argv: str,
+    cancel: bool = False,
+    page_says: str = "signed in as",
 ) -> tuple[int, str, str]:
     process = _start(env, *argv)
     try:
@@ -142,7 +150,7 @@ def _device_code_run(
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert "signed in as" in page or cancel
+    assert page_says in page or cancel, page
     return process.returncode, "".join(before) + out, err
 
 
@@ -274,4 +282,100 @@ def test_browser_sign_in_with_headless_chromium(
     assert [r["event"] for r in _records(second.stdout)] == ["token"]
     _assert_nothing_leaked(
         world, tmp_path / "config", first.stdout, first.stderr, second.stdout, second.stderr
+    )
+
+
+#: A tenant where Entra refuses people after a right password: an app nobody
+#: consented to, and an account of another tenant that was never invited.
+REFUSING_WORLD = """
+[[hybrid_connections]]
+name = "demo"
+
+[[identities]]
+name = "unconsented-app"
+user_consent = []
+
+[[users]]
+name = "member-user"
+roles = [{role = "Azure Relay Listener", scope = "/demo"}]
+
+[[users]]
+name = "guest-user"
+home_tenant = "fabrikam.example"
+roles = [{role = "Azure Relay Listener", scope = "/demo"}]
+"""
+
+
+@pytest.fixture(scope="module")
+def refusing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorThread]:
+    data_dir = tmp_path_factory.mktemp("refusing-emulator")
+    config = data_dir / "world.toml"
+    config.write_text(REFUSING_WORLD)
+    options = EmulatorOptions(
+        data_dir=data_dir,
+        config_file=config,
+        device_code_interval=1,
+        token_lifetime=120,  # under MSAL's 5-minute margin: every later run renews
+    )
+    thread = EmulatorThread(options)
+    yield thread
+    thread.stop()
+
+
+def _refused(
+    refusing: EmulatorThread, env: dict[str, str], user: str, aadsts: str, *extra: str
+) -> dict[str, Any]:
+    """A device-code ``token`` run that the emulated Entra refuses after the password."""
+    world = World(refusing.emulator.ready_info())
+    argv = ["token", world.address(), *_sign_in_args(world, "device-code"), *extra, "--json"]
+    code, out, err = _device_code_run(world, env, user, *argv, page_says=aadsts)
+    error = _records(out)[-1]
+    assert code == 3 == error["exit_code"], out + err
+    assert "Traceback" not in err
+    _assert_nothing_leaked(world, Path(env["RELAYDESK_CONFIG_DIR"]), out, err)
+    return dict(error)
+
+
+def test_an_app_nobody_consented_to_ends_in_consent_required(
+    refusing: EmulatorThread, session_env: dict[str, str]
+) -> None:
+    world = World(refusing.emulator.ready_info())
+    app = world.identity("unconsented-app")
+    error = _refused(
+        refusing, session_env, "member-user", "AADSTS65001", "--client-id", app["client_id"]
+    )
+    assert error["kind"] == "ConsentRequired" and error["aadsts_code"] == 65001, error
+    assert error["remedy"] == remedy_for(ConsentRequired("x"), edge="cli")
+    assert "has not consented" in error["message"]
+
+
+def test_an_account_of_another_tenant_ends_in_user_not_in_tenant(
+    refusing: EmulatorThread, session_env: dict[str, str]
+) -> None:
+    error = _refused(refusing, session_env, "guest-user", "AADSTS50020")
+    assert error["kind"] == "UserNotInTenant" and error["aadsts_code"] == 50020, error
+    assert error["remedy"] == remedy_for(UserNotInTenant("x"), edge="cli")
+    assert "does not exist in tenant" in error["message"]
+
+
+def test_interaction_required_on_renewal_asks_the_person_again(
+    refusing: EmulatorThread, session_env: dict[str, str]
+) -> None:
+    """Conditional access / MFA: Entra refuses the refresh token (AADSTS50078); the next
+    run does not fail silently but shows a new device code, and signing in again works."""
+    world = World(refusing.emulator.ready_info())
+    argv = ["token", world.address(), *_sign_in_args(world, "device-code"), "--json"]
+    code, out1, err1 = _device_code_run(world, session_env, "member-user", *argv)
+    assert code == 0, err1
+    code, out2, err2 = _silent_run(session_env, *argv)  # renewed by the refresh token
+    assert code == 0, err2
+    assert _records(out2)[-1]["from_cache"] is False
+    dropped = refusing.call(refusing.emulator.faults.require_sign_in_again())
+    assert dropped >= 1
+    code, out3, err3 = _device_code_run(world, session_env, "member-user", *argv)
+    assert code == 0, err3
+    token = _records(out3)[-1]
+    assert token["event"] == "token" and token["from_cache"] is False
+    _assert_nothing_leaked(
+        world, Path(session_env["RELAYDESK_CONFIG_DIR"]), out1, err1, out2, err2, out3, err3
     )

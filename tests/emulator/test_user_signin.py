@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -175,8 +176,6 @@ async def _device_code(entra: EntraServer) -> dict[str, Any]:
         {"client_id": PUBLIC_CLIENT_ID, "scope": SCOPE},
     )
     assert status == 200
-    import json
-
     flow: dict[str, Any] = json.loads(text)
     assert flow["verification_uri"] == f"{entra.base_url}/devicelogin"
     return flow
@@ -252,3 +251,96 @@ async def test_refresh_tokens_renew_until_the_fault_requires_sign_in_again(
     assert entra.service.users.require_sign_in_again() == 1
     status, body = await _token(entra, **refresh, refresh_token=renewed["refresh_token"])
     assert (status, body["error"], body["error_codes"]) == (400, "invalid_grant", [50078])
+
+
+REFUSING_WORLD = """
+[[hybrid_connections]]
+name = "demo"
+
+[[identities]]
+name = "unconsented-app"
+user_consent = ["consenting-user"]
+
+[[users]]
+name = "member-user"
+
+[[users]]
+name = "consenting-user"
+
+[[users]]
+name = "guest-user"
+home_tenant = "fabrikam.example"
+"""
+
+
+@pytest_asyncio.fixture
+async def refusing(tmp_path: Path, clock: Clock) -> AsyncIterator[EntraServer]:
+    config = tmp_path / "world.toml"
+    config.write_text(REFUSING_WORLD)
+    async with serve_entra(tmp_path / "data", config_file=config, now=clock) as server:
+        yield server
+
+
+async def _browser_answer(server: EntraServer, user: str, client_id: str) -> dict[str, list[str]]:
+    """Sign in on the authorize page; the values redirected to the loopback URI."""
+    query = urlencode(
+        {
+            "client_id": client_id,
+            "response_type": "code",
+            "redirect_uri": REDIRECT,
+            "scope": SCOPE,
+            "state": "s1",
+            "code_challenge": _pkce()[1],
+            "code_challenge_method": "S256",
+        }
+    )
+    account = server.world.users[user]
+    form = {"q": query, "login": account.upn, "passwd": account.password}
+    url = f"{server.authority()}/oauth2/v2.0/authorize"
+    status, headers, _ = await _post(server, url, form, redirects=False)
+    assert status == 302
+    return parse_qs(urlsplit(headers["Location"]).query)
+
+
+@pytest.mark.asyncio
+async def test_browser_refusals_after_the_password_are_redirected(refusing: EntraServer) -> None:
+    app = refusing.world.identities["unconsented-app"].client_id
+    values = await _browser_answer(refusing, "member-user", app)
+    assert values["error"] == ["consent_required"] and "code" not in values
+    assert values["error_description"][0].startswith("AADSTS65001: ")
+    assert "code" in await _browser_answer(refusing, "consenting-user", app)
+    assert "code" in await _browser_answer(refusing, "member-user", PUBLIC_CLIENT_ID)
+
+    values = await _browser_answer(refusing, "guest-user", PUBLIC_CLIENT_ID)
+    assert values["error"] == ["invalid_request"] and "code" not in values
+    description = values["error_description"][0]
+    assert description.startswith("AADSTS50020: ") and "fabrikam.example" in description
+
+
+@pytest.mark.asyncio
+async def test_device_refusals_show_on_the_page_and_answer_the_next_poll(
+    refusing: EntraServer,
+) -> None:
+    app = refusing.world.identities["unconsented-app"].client_id
+    for user, client_id, code, error in [
+        ("guest-user", PUBLIC_CLIENT_ID, 50020, "invalid_request"),
+        ("member-user", app, 65001, "invalid_grant"),
+    ]:
+        status, _, text = await _post(
+            refusing,
+            f"{refusing.authority()}/oauth2/v2.0/devicecode",
+            {"client_id": client_id, "scope": SCOPE},
+        )
+        flow = json.loads(text)
+        account = refusing.world.users[user]
+        fields = {"otc": flow["user_code"], "login": account.upn, "passwd": account.password}
+        status, _, page = await _post(refusing, flow["verification_uri"], fields)
+        assert status == 200 and f"AADSTS{code}" in page and "signed in as" not in page
+        status, body = await _token(
+            refusing,
+            grant_type=DEVICE_CODE_GRANT,
+            client_id=client_id,
+            device_code=flow["device_code"],
+        )
+        assert (status, body["error"], body["error_codes"]) == (400, error, [code])
+        assert body.get("suberror") == ("consent_required" if code == 65001 else None)

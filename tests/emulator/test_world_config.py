@@ -88,6 +88,18 @@ BAD_CONFIGS = [
         "hybrid_connections[0].user_metadata",
         "at most 1024 characters",
     ),
+    ('[[identities]]\nname = "i"\nuser_consent = "all"', "identities[0].user_consent", "'admin'"),
+    (
+        '[[identities]]\nname = "i"\nuser_consent = ["ghost"]',
+        "identities[0].user_consent",
+        "names no user: ['ghost']",
+    ),
+    ('[[users]]\nname = "u"\nhome_tenant = "x y"', "users[0].home_tenant", "not a domain"),
+    (
+        '[[users]]\nname = "u"\nhome_tenant = "relaydesk.localhost"',
+        "users[0].home_tenant",
+        "names this tenant",
+    ),
     ("this is = = not toml", "", "not valid"),
 ]
 
@@ -131,3 +143,18 @@ def test_user_metadata_is_kept(tmp_path: Path) -> None:
     world = load_world(tmp_path / "data", config)
     hc = world.hybrid_connection("a")
     assert hc is not None and hc.user_metadata == "team A"
+
+
+def test_consent_and_home_tenant_are_kept(tmp_path: Path) -> None:
+    config = tmp_path / "world.toml"
+    config.write_text(
+        '[[identities]]\nname = "admin-consented"\n'
+        '[[identities]]\nname = "some"\nuser_consent = ["a"]\n'
+        '[[users]]\nname = "a"\n[[users]]\nname = "b"\nhome_tenant = "Fabrikam.example"\n'
+    )
+    world = load_world(tmp_path / "data", config)
+    everyone, some = world.identities["admin-consented"], world.identities["some"]
+    assert everyone.consented_for("a") and everyone.consented_for("b")
+    assert some.consented_for("a") and not some.consented_for("b")
+    assert world.users["a"].home_tenant is None
+    assert world.users["b"].home_tenant == "fabrikam.example"
