@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
+import msal
 import pytest
+from PySide6.QtWidgets import QLabel
 
+from relaydesk.auth.user_provider import UserTokenProvider
 from relaydesk.emulator.certs import client_ssl_context
+from relaydesk.emulator.world_model import ROLE_SENDER
+from relaydesk.gui.main_window import MainWindow
 from relaydesk.profiles import IdentityConfig
 from relaydesk.relay.events import ConnectionState, MessageReceived
 from tests.gui.conftest import TIMEOUT, until, wait_signal
@@ -150,3 +157,123 @@ async def test_a_sender_user_signs_in_with_the_browser_and_sends(
         assert badge.startswith(f"Entra ID user · {user.upn}")
     finally:
         await _close(window)
+
+
+@pytest.fixture
+def app_log(tmp_path: Path) -> Iterator[Path]:
+    """The app's logging (``configure_logging``) into the test's config dir, undone after."""
+    from relaydesk.gui.app_logging import configure_logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    own_level = logging.getLogger("relaydesk").level
+    path = configure_logging(tmp_path / "config")
+    assert path is not None
+    yield path
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    logging.getLogger("relaydesk").setLevel(own_level)
+    logging.captureWarnings(False)
+
+
+def _written(config: Path, log: Path, export: Path) -> dict[str, str]:
+    """What the session left on disk: the log, the export and every file of the config dir."""
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    texts = {"the log": log.read_text(encoding="utf-8"), "the export": export.read_text()}
+    for path in config.rglob("*"):
+        if path.is_file():
+            texts[str(path.relative_to(config))] = path.read_text(errors="replace")
+    return texts
+
+
+def _msal_secrets(window: MainWindow) -> tuple[set[str], set[str]]:
+    """Every access token and refresh token in the MSAL caches of the app's providers."""
+    kinds = msal.TokenCache.CredentialType
+    access, refresh = set(), set()
+    pool = window.workspace._providers
+    assert pool is not None
+    for provider in pool._providers.values():
+        if isinstance(provider, UserTokenProvider):
+            cache = provider.cache.cache
+            access |= {i["secret"] for i in cache.search(kinds.ACCESS_TOKEN)}
+            refresh |= {i["secret"] for i in cache.search(kinds.REFRESH_TOKEN)}
+    return access, refresh
+
+
+@pytest.mark.asyncio
+async def test_a_signed_in_gui_session_leaks_no_password_or_token(
+    emulator_data_dir: Path,
+    tmp_path: Path,
+    app_log: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A person signs in (device code), listens, sends, exports; then no password, access
+    token or refresh token is in the profile files, the log, the export, stdout/stderr,
+    any event's repr or any label or tooltip of the window."""
+    window = await _demo_window(emulator_data_dir)
+    emulator = window.demo.emulator
+    # One person listens and sends (one sign-in: the sender's listener-count fetch and the
+    # listener share the provider, so a single device code is shown).
+    await emulator.faults.grant_role("listener-user", ROLE_SENDER, "/demo")
+    try:
+        base = window.workspace.profile
+        person = dataclasses.replace(
+            base.identity("listener"), kind="user", sign_in="device_code", client_id=""
+        )
+        profile = dataclasses.replace(base, listener=person, sender_same_as_listener=True)
+        await asyncio.to_thread(window.workspace.store.save, profile, overwrite=True)
+        await window.workspace.activate(profile.name)
+
+        window.listener_pane.start_button.click()
+        panel = window.sign_in_panel
+        await until(lambda: panel.isVisible() and bool(panel.code.text()), "the device code")
+        uri = panel.link.text().split("'")[1]
+        await _enter_code(emulator, panel.code.text(), uri, "listener-user")
+        await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "online")
+        window.sender_pane.connect_button.click()
+        await until(lambda: window.sender_pane.state is ConnectionState.ONLINE, "connected")
+        window.sender_pane.composer.set_text("a signed-in message")
+        window.sender_pane.composer.send_button.click()
+        model = window.sender_pane.log_model
+        await until(
+            lambda: any(
+                isinstance(model.row_event(r), MessageReceived)
+                and model.row_event(r).data == "a signed-in message"
+                for r in range(model.rowCount())
+            ),
+            "the echo",
+        )
+        export = tmp_path / "session.jsonl"
+        window.export_session(str(export))
+
+        access, refresh = _msal_secrets(window)
+        assert access and refresh
+        passwords = {emulator.world.users["listener-user"].password}
+        events = [repr(e) for e in window.timeline_model.events()]
+        events += [repr(model.row_event(r)) for r in range(model.rowCount())]
+        labels = [
+            text
+            for label in window.findChildren(QLabel)
+            for text in (label.text(), label.toolTip())
+        ]
+    finally:
+        await emulator.faults.revoke_role("listener-user", ROLE_SENDER, "/demo")
+        await _close(window)
+    out, err = capfd.readouterr()
+    texts = {
+        **_written(tmp_path / "config", app_log, export),
+        "stdout": out,
+        "stderr": err,
+        "events": "\n".join(events),
+        "labels and tooltips": "\n".join(labels),
+    }
+    assert emulator.world.users["listener-user"].upn in texts["the log"]  # it saw the session
+    assert any(name.endswith(".json") for name in texts), sorted(texts)  # the saved profile
+    for where, text in texts.items():
+        for kind, values in (("password", passwords), ("access token", access)):
+            assert not any(v in text for v in values), f"a {kind} is in {where}"
+        assert not any(v in text for v in refresh), f"a refresh token is in {where}"
