@@ -236,6 +236,9 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
         await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "online")
         window.sender_pane.connect_button.click()
         await until(lambda: window.sender_pane.state is ConnectionState.ONLINE, "connected")
+        badge = window.listener_pane.token_badge
+        assert badge.expiry_label.text().startswith("Token valid until")  # not the sign-in's
+        assert "renews silently until Entra asks again" in badge.expiry_label.toolTip()
         window.sender_pane.composer.set_text("a signed-in message")
         window.sender_pane.composer.send_button.click()
         model = window.sender_pane.log_model

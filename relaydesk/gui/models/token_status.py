@@ -120,11 +120,36 @@ def expiry_text(info: TokenInfo | None) -> str:
     """Return ``"Valid until 14:32:10"`` (local time) or an empty string.
 
     It leads the badge's second line, before the countdown ("Expires in 04:51"),
-    so it names the clock time in other words than the countdown does.
+    so it names the clock time in other words than the countdown does. For a
+    person it says "Token valid until …": that is the access token's end, not
+    the sign-in's (see :func:`sign_in_text`).
     """
     if info is None or info.expires_at is None:
         return ""
-    return f"Valid until {format_clock(info.expires_at)}"
+    what = "Token valid" if _is_person(info) else "Valid"
+    return f"{what} until {format_clock(info.expires_at)}"
+
+
+def sign_in_text(info: TokenInfo | None) -> str:
+    """For a person's token, how long the sign-in lasts; else an empty string.
+
+    Entra does not tell a public client when its refresh token ends (a sliding
+    window the tenant's policies, conditional access "sign-in frequency" and a
+    revocation can all cut short), so the end of the sign-in is not knowable:
+    the badge says so plainly instead of passing off the access token's expiry
+    as the sign-in's.
+    """
+    if info is None or not _is_person(info):
+        return ""
+    return (
+        f"Signed in as {info.identity}; the session renews silently until Entra asks "
+        "again (Entra does not say when a sign-in ends). The time shown is the current "
+        "access token's, renewed before it runs out."
+    )
+
+
+def _is_person(info: TokenInfo) -> bool:
+    return info.kind == "entra" and info.claims.get("idtyp") == "user"
 
 
 def identity_text(info: TokenInfo | None) -> str:
@@ -136,7 +161,7 @@ def identity_text(info: TokenInfo | None) -> str:
     """
     if info is None:
         return "No token"
-    if info.kind == "entra" and info.claims.get("idtyp") == "user":
+    if _is_person(info):
         tenant = info.claims.get("tid")
         who = f"Entra ID user · {info.identity}"
         return f"{who} · tenant {tenant}" if tenant else who

@@ -32,6 +32,7 @@ from relaydesk.gui.models.token_status import (
     claim_rows,
     expiry_text,
     identity_text,
+    sign_in_text,
     token_status,
 )
 from relaydesk.gui.widgets.elided_label import ElidedLabel
@@ -149,7 +150,9 @@ class TokenBadge(QWidget):
         self.countdown_label.setToolTip(_LEVEL_TIPS.get(status.level, ""))
         self.progress.setValue(round(status.fraction * 1000))
         self.progress.setAccessibleDescription(f"{round(status.fraction * 100)} % of lifetime left")
-        self.setAccessibleDescription(f"{identity_text(self._info)}, {status.text}")
+        session = sign_in_text(self._info)
+        described = f"{identity_text(self._info)}, {status.text}"
+        self.setAccessibleDescription(f"{described}. {session}" if session else described)
         if status.level != previous.level:
             for widget in (self, self.countdown_label, self.progress):
                 set_style_property(widget, "level", status.level)
@@ -223,8 +226,12 @@ class TokenBadge(QWidget):
             self._issued_at = self._clock() if info is not None else None
         self._info = info
         self.identity_label.setText(identity_text(info))
+        session = sign_in_text(info)
+        # The full text (it may be elided), then how long the sign-in lasts; "" = the text.
+        self.identity_label.setToolTip(f"{identity_text(info)}\n{session}" if session else "")
         expiry = expiry_text(info)
         self.expiry_label.setText(f"{expiry} ·" if expiry else "")
+        self.expiry_label.setToolTip(session)
         self.progress.setVisible(info is not None and info.expires_at is not None)
         self.copy_button.setEnabled(info is not None and info.kind != "anonymous")
         self.claims_button.setEnabled(info is not None and bool(claim_rows(info)))

@@ -9,6 +9,7 @@ from relaydesk.gui.models.token_status import (
     claim_rows,
     expiry_text,
     identity_text,
+    sign_in_text,
     token_status,
     warn_threshold,
 )
@@ -85,6 +86,12 @@ def test_identity_and_expiry_text() -> None:
     assert ("scp", "user_impersonation") in claim_rows(person)
     assert expiry_text(_token(10)) == f"Valid until {format_clock(NOW + 10)}"
     assert expiry_text(None) == ""
+    # A person's sign-in has no knowable end: the time is the access token's, said so.
+    assert expiry_text(person) == f"Token valid until {format_clock(NOW + 10)}"
+    session = sign_in_text(person)
+    assert session.startswith("Signed in as ann@contoso.example; the session renews silently")
+    assert "until Entra asks again" in session
+    assert sign_in_text(_token(10)) == "" and sign_in_text(None) == ""
 
 
 def test_claim_rows_are_allow_listed_and_times_readable() -> None:

@@ -160,3 +160,27 @@ def test_a_new_token_after_a_reconnect_is_counted_and_shown(
     assert badge.level == "ok"
     badge.set_token(None)
     assert badge.tokens == 0
+
+
+def test_a_person_s_badge_says_the_sign_in_renews_until_entra_asks_again(
+    badge: TokenBadge,
+) -> None:
+    person = TokenInfo(
+        kind="entra",
+        identity="ann@contoso.example",
+        expires_at=START + 3600,
+        claims={"idtyp": "user", "tid": "t-1", "upn": "ann@contoso.example"},
+    )
+    badge.set_token(person)
+    assert badge.expiry_label.text() == f"Token valid until {format_clock(START + 3600)} ·"
+    identity_tip = badge.identity_label.toolTip().splitlines()
+    assert identity_tip[0] == badge.identity_label.text()  # whole, though it may be elided
+    for tip in (identity_tip[1], badge.expiry_label.toolTip()):
+        assert tip.startswith("Signed in as ann@contoso.example; the session renews silently")
+        assert "until Entra asks again" in tip
+    assert "until Entra asks again" in badge.accessibleDescription()
+
+    badge.set_token(_token())  # an app: its token's expiry is all there is
+    assert badge.expiry_label.text().startswith("Valid until")
+    assert badge.expiry_label.toolTip() == ""
+    assert badge.identity_label.toolTip() == badge.identity_label.text()
