@@ -17,7 +17,14 @@ HEAVY = ("aiohttp", "websockets", "msal", "keyring")
 
 
 @pytest.mark.parametrize(
-    "module", ["relaydesk.relay.events", "relaydesk.relay", "relaydesk.auth", "relaydesk.profiles"]
+    "module",
+    [
+        "relaydesk.relay.events",
+        "relaydesk.relay",
+        "relaydesk.auth",
+        "relaydesk.profiles",
+        "relaydesk.emulator_process",
+    ],
 )
 def test_importing_does_not_load_the_network_stack(module: str) -> None:
     code = (

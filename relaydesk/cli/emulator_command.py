@@ -12,8 +12,10 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +51,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds a listener outlives its token before the 1008 close",
     )
     parser.add_argument(
+        "--http-response-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds a listener has to answer an HTTP request before the sender gets 504"
+        " (default 60, like the service)",
+    )
+    parser.add_argument(
+        "--stop-on-stdin-eof",
+        action="store_true",
+        help="also stop when standard input reaches end-of-file (the parent process ended)",
+    )
+    parser.add_argument(
         "--allow-non-loopback",
         action="store_true",
         help="allow binding an address other than loopback",
@@ -72,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         config_file=args.config,
         token_lifetime=args.token_lifetime,
         token_expiry_grace=args.token_expiry_grace,
+        http_response_timeout=args.http_response_timeout,
         allow_non_loopback=args.allow_non_loopback,
     )
     try:
@@ -82,14 +98,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"relaydesk emulator: error: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_serve(options))
+        return asyncio.run(_serve(options, stop_on_stdin_eof=args.stop_on_stdin_eof))
     except EmulatorError as exc:
         print(f"relaydesk emulator: error: {exc}", file=sys.stderr)
         return 1
 
 
-async def _serve(options: EmulatorOptions) -> int:
-    """Start, print the ready line, wait for a signal, stop."""
+async def _serve(options: EmulatorOptions, *, stop_on_stdin_eof: bool = False) -> int:
+    """Start, print the ready line, wait for a signal (or stdin's end), stop."""
     from relaydesk.emulator import Emulator
 
     stop = asyncio.Event()
@@ -99,5 +115,32 @@ async def _serve(options: EmulatorOptions) -> int:
     async with Emulator(options) as emulator:
         sys.stdout.write(json.dumps(emulator.ready_info()) + "\n")
         sys.stdout.flush()
+        if stop_on_stdin_eof:
+            _watch_stdin(loop, stop)
         await stop.wait()
     return 0
+
+
+def _watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Set ``stop`` once stdin ends: the parent closed the pipe, or died and the OS did.
+
+    A daemon thread blocks on the read, so this works wherever pipes do
+    (unlike Linux's PR_SET_PDEATHSIG); what arrives on stdin is discarded.
+    """
+
+    def drain() -> None:
+        # os.read on the descriptor, not sys.stdin: a buffered reader's lock
+        # held by a blocked daemon thread aborts the interpreter at exit.
+        try:
+            while os.read(fd, 4096):
+                pass
+        except OSError:
+            pass
+        loop.call_soon_threadsafe(stop.set)
+
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # no stdin at all: nothing to watch
+        return
+
+    threading.Thread(target=drain, name="stdin-eof", daemon=True).start()

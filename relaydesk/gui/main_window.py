@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
         return self.demo.info
 
     def start_demo(self) -> None:
-        """Start the embedded emulator and switch to the "Local demo" profile."""
+        """Start the demo's emulator (a child process) and switch to the "Local demo" profile."""
         if not self.demo.starting:
             self.show_status("Starting the local emulator…")
         self.demo.start()

@@ -283,7 +283,7 @@ async def test_session_export_is_redacted(window: MainWindow, tmp_path: Path) ->
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert any(line["type"] == "MessageReceived" for line in lines)
     text = path.read_text(encoding="utf-8")
-    for identity in window.demo.emulator.world.identities.values():
+    for identity in window.demo.emulator.identities.values():
         assert identity.client_secret not in text
     assert "Exported" in window.statusBar().currentMessage()
 
@@ -456,6 +456,6 @@ async def test_diagnose_panel_shows_the_steps_and_copies_a_redacted_report(
     assert report.startswith("RelayDesk diagnosis of sb://127.0.0.1:")
     assert "qt: PySide6" in report and "result: passed" in report
     assert "proxy mode: none" in report  # the demo profile goes direct
-    for identity in window.demo.emulator.world.identities.values():
+    for identity in window.demo.emulator.identities.values():
         assert identity.client_secret not in report
     assert "eyJ" not in report

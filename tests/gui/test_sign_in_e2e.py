@@ -40,7 +40,7 @@ DRIVER = Path(__file__).resolve().parents[1] / "browser_sign_in.py"
 
 
 async def _enter_code(emulator: object, code: str, uri: str, user: str) -> None:
-    account = emulator.world.users[user]  # type: ignore[attr-defined]
+    account = emulator.users[user]  # type: ignore[attr-defined]
     context = client_ssl_context(Path(emulator.ca_file))  # type: ignore[attr-defined]
     forms = ({"otc": code}, {"otc": code, "login": account.upn, "passwd": account.password})
     async with aiohttp.ClientSession() as http:
@@ -87,7 +87,7 @@ async def test_a_listener_user_signs_in_with_a_device_code(
         await until(lambda: window.listener_pane.state is ConnectionState.OFFLINE, "stopped")
         window.sign_out_action.trigger()
         (accounts,) = await wait_signal(window.workspace.signed_out)
-        assert accounts == [emulator.world.users["listener-user"].upn]
+        assert accounts == [emulator.users["listener-user"].upn]
         window.listener_pane.start_button.click()  # asks again
         await until(lambda: panel.isVisible() and bool(panel.code.text()), "a new code")
         panel.cancel_button.click()
@@ -121,7 +121,7 @@ async def test_a_sender_user_signs_in_with_the_browser_and_sends(
     window = await _demo_window(emulator_data_dir)
     try:
         emulator = window.demo.emulator
-        user = emulator.world.users["sender-user"]
+        user = emulator.users["sender-user"]
         monkeypatch.setenv("BROWSER", f"{sys.executable} {DRIVER} %s")
         monkeypatch.setenv("RD_TEST_LOGIN", user.upn)
         monkeypatch.setenv("RD_TEST_PASSWORD", user.password)

@@ -1,24 +1,26 @@
-"""Demo mode: the embedded emulator, a "Local demo" profile, and its fault controls.
+"""Demo mode: the emulator in a child process, a "Local demo" profile, and its fault controls.
 
-``relaydesk --demo`` (or the Demo button) starts the emulator in-process on a
-free loopback port, then creates or refreshes the "Local demo" profile: the
-listener is the emulator's ``listener`` Entra app (Azure Relay Listener on
-``/demo``), the sender its ``sender`` app (Azure Relay Sender on ``/demo``),
-the address ``sb://127.0.0.1:PORT/demo``, the authority host and CA are the
-emulator's. The two client secrets go to the secret store — the OS keyring,
-or memory for this session when there is none — so Start and Connect work
-straight away. Tokens live a few minutes (``--token-lifetime``), so renewal
+``relaydesk --demo`` (or the Demo button) starts ``relaydesk emulator`` as a
+child process (:mod:`relaydesk.emulator_process`) on a free loopback port,
+so aiohttp and cryptography stay out of the app's memory. It then creates or
+refreshes the "Local demo" profile: the listener is the emulator's
+``listener`` Entra app (Azure Relay Listener on ``/demo``), the sender its
+``sender`` app (Azure Relay Sender on ``/demo``), the address
+``sb://127.0.0.1:PORT/demo``, the authority host and CA are the emulator's.
+The two client secrets go to the secret store — the OS keyring, or memory
+for this session when there is none — so Start and Connect work straight
+away. Tokens live a few minutes (``--token-lifetime``), so renewal
 (§4.6) is visible during a demo.
 
 The fault buttons (:mod:`relaydesk.gui.widgets.demo_fault_bar`) call the
-emulator's fault controls here; each shows recovery (reconnect, renewal) or a
+emulator's fault controls through its authenticated admin endpoint
+(:mod:`relaydesk.emulator.admin`); each shows recovery (reconnect, renewal) or a
 clear error (504, 403 with its remedy).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,8 +33,7 @@ from relaydesk.gui.errors import error_info
 from relaydesk.relay.events import ErrorInfo
 
 if TYPE_CHECKING:
-    from relaydesk.emulator import Emulator
-    from relaydesk.emulator.faults import Faults
+    from relaydesk.emulator_process import EmulatorProcess
     from relaydesk.gui.bridges.workspace import Workspace
     from relaydesk.profiles import ProfileStore
 
@@ -44,7 +45,6 @@ __all__ = [
     "DemoInfo",
 ]
 
-log = logging.getLogger(__name__)
 
 DEMO_PROFILE = "Local demo"
 DEMO_ENTITY = "demo"
@@ -68,7 +68,7 @@ class DemoInfo:
 
 
 class DemoBridge(QObject):
-    """Own the embedded emulator, the demo start-up and the fault controls.
+    """Own the demo's emulator process, the demo start-up and the fault controls.
 
     The window calls the plain :meth:`start`; the start-up (stores open,
     emulator up, profile written and made current) runs in a task owned
@@ -100,7 +100,7 @@ class DemoBridge(QObject):
         self._workspace = workspace
         self._data_dir = data_dir
         self.token_lifetime = float(token_lifetime or DEFAULT_DEMO_TOKEN_LIFETIME)
-        self._emulator: Emulator | None = None
+        self._emulator: EmulatorProcess | None = None
         self._faults = TaskGroupSlot("demo-fault")
         self._starting = TaskSlot("demo-start")
         self.info: DemoInfo | None = None
@@ -118,8 +118,8 @@ class DemoBridge(QObject):
         return self._starting.running
 
     @property
-    def emulator(self) -> Emulator | None:
-        """The running :class:`~relaydesk.emulator.Emulator` (tests use it)."""
+    def emulator(self) -> EmulatorProcess | None:
+        """The running emulator process (tests read its ready line through it)."""
         return self._emulator
 
     def start(self) -> None:
@@ -165,34 +165,32 @@ class DemoBridge(QObject):
             EmulatorError: the emulator could not start.
             SecretStoreError: the secrets could not be stored.
         """
-        from relaydesk.emulator import Emulator, EmulatorOptions
+        from relaydesk.emulator_process import EmulatorProcess
 
         if self._emulator is None:
-            options = EmulatorOptions(
-                port=0,
-                data_dir=self._data_dir,
-                token_lifetime=self.token_lifetime,
-                http_response_timeout=DEMO_HTTP_TIMEOUT,
-            )
-            emulator = Emulator(options)
+            arguments = [
+                "--port=0",
+                f"--token-lifetime={self.token_lifetime!r}",
+                f"--http-response-timeout={DEMO_HTTP_TIMEOUT!r}",
+            ]
+            if self._data_dir is not None:
+                arguments.append(f"--data-dir={self._data_dir}")
+            emulator = EmulatorProcess(arguments)
             try:
                 await emulator.start()
-            except BaseException:  # cancelled or failed half-way: release the port
-                try:
-                    await emulator.stop()
-                except Exception:  # the start's own error is what the user sees
-                    log.warning("could not stop a half-started emulator", exc_info=True)
+            except BaseException:  # cancelled or failed half-way: end the child
+                await asyncio.shield(emulator.stop())
                 raise
             self._emulator = emulator
         running = self._emulator
         await self._write_profile(running, profiles)
         return DemoInfo(running.namespace, DEMO_PROFILE, self.token_lifetime)
 
-    async def _write_profile(self, emulator: Emulator, profiles: ProfileStore) -> None:
+    async def _write_profile(self, emulator: EmulatorProcess, profiles: ProfileStore) -> None:
         from relaydesk.profiles import IdentityConfig, Profile, ProxyConfig
         from relaydesk.secrets import Secret
 
-        identities = emulator.world.identities
+        identities = emulator.identities
         host = f"https://{emulator.namespace}"
 
         def identity(name: str) -> IdentityConfig:
@@ -223,7 +221,7 @@ class DemoBridge(QObject):
         await self._starting.stop(grace)
 
     async def stop(self) -> None:
-        """Stop the emulator (bounded by its own shutdown timeout)."""
+        """End the emulator process (stdin closed, then SIGTERM, then kill: bounded)."""
         await self._starting.stop(0.2)
         await self._faults.stop(1.0)
         emulator, self._emulator = self._emulator, None
@@ -278,26 +276,21 @@ class DemoBridge(QObject):
             return
         self.fault_applied.emit(text)
 
-    def _fault_controls(self) -> Faults:
-        """The running emulator's fault controls (it may have stopped since the click)."""
+    async def _admin(self, name: str, **arguments: object) -> None:
+        """Apply one fault through the emulator's admin endpoint (it may have stopped)."""
         if self._emulator is None:
             raise EmulatorError("demo mode is not running")
-        return self._emulator.faults
+        await self._emulator.fault(name, arguments)
 
     async def _expire(self) -> None:
-        await self._fault_controls().expire_listener_tokens(DEMO_ENTITY)
+        await self._admin("expire-listener-tokens", entity=DEMO_ENTITY)
 
     async def _drop(self) -> None:
-        await self._fault_controls().drop_control_channels(DEMO_ENTITY)
+        await self._admin("drop-control-channels", entity=DEMO_ENTITY)
 
     async def _set_slow(self, slow: bool) -> None:
-        delay = DEMO_RESPONSE_DELAY if slow else None
-        await self._fault_controls().set_response_delay(delay)
+        await self._admin("set-response-delay", seconds=DEMO_RESPONSE_DELAY if slow else None)
 
     async def _set_sender_role(self, granted: bool) -> None:
-        faults = self._fault_controls()
-        scope = f"/{DEMO_ENTITY}"
-        if granted:
-            await faults.grant_role("sender", _ROLE_SENDER, scope)
-        else:
-            await faults.revoke_role("sender", _ROLE_SENDER, scope)
+        name = "grant-role" if granted else "revoke-role"
+        await self._admin(name, identity="sender", role=_ROLE_SENDER, scope=f"/{DEMO_ENTITY}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -38,9 +39,14 @@ async def test_start_opens_the_stores_and_makes_the_demo_profile_current(
         assert await demo.ready() is info and demo.info is info
         assert workspace.profile is not None and workspace.profile.name == DEMO_PROFILE
         assert workspace.backend is not None and demo.running
+        assert demo.emulator is not None
+        child = demo.emulator.pid
+        assert child is not None and child != os.getpid()  # the emulator is a child process
     finally:
         await demo.stop()
     assert not demo.running
+    with pytest.raises(ProcessLookupError):  # stopped and reaped: nothing left running
+        os.kill(child, 0)
 
 
 @pytest.mark.asyncio

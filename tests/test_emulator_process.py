@@ -1,0 +1,129 @@
+"""The emulator as a child process: ready line, faults over the admin endpoint, no orphans."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from relaydesk.emulator_process import EmulatorProcess, emulator_command
+from relaydesk.errors import EmulatorError
+
+pytestmark = pytest.mark.e2e
+
+#: Run by a parent process the test then kills with SIGKILL: it starts the
+#: emulator child, prints the child's pid and waits to be killed.
+ORPHAN_PARENT = """
+import asyncio, sys
+from relaydesk.emulator_process import EmulatorProcess
+
+async def main():
+    child = EmulatorProcess(["--port=0", "--data-dir", sys.argv[1]])
+    await child.start()
+    print(child.pid, flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+def _gone(pid: int, within: float = 30.0) -> bool:
+    """Whether process ``pid`` has ended (reaped by init) within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        status = Path(f"/proc/{pid}/stat")
+        if status.exists() and status.read_text().split(") ", 1)[-1].startswith("Z"):
+            return True  # a zombie awaiting its reaper has ended
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.asyncio
+async def test_starts_applies_faults_through_the_admin_endpoint_and_stops(
+    tmp_path: Path,
+) -> None:
+    emulator = EmulatorProcess(["--port=0", "--data-dir", str(tmp_path), "--token-lifetime=90"])
+    await emulator.start()
+    try:
+        assert emulator.running and emulator.namespace.startswith("127.0.0.1:")
+        assert emulator.ca_file.is_file() and emulator.tenant_id
+        sender = emulator.identities["sender"]
+        assert sender.client_secret and sender.client_secret not in repr(sender)
+        assert await emulator.fault("expire-listener-tokens", {"entity": "demo"}) == 0
+        revoke = {"identity": "sender", "role": "Azure Relay Sender", "scope": "/demo"}
+        await emulator.fault("revoke-role", revoke)
+        with pytest.raises(EmulatorError, match="identity is required"):
+            await emulator.fault("grant-role", {"role": "Azure Relay Sender", "scope": "/demo"})
+        with pytest.raises(EmulatorError, match="unknown fault"):
+            await emulator.fault("no-such-fault", {})
+        pid = emulator.pid
+        assert pid is not None
+    finally:
+        await emulator.stop()
+    assert not emulator.running and _gone(pid)
+    with pytest.raises(EmulatorError, match="not running"):
+        await emulator.fault("expire-listener-tokens", {})
+
+
+@pytest.mark.asyncio
+async def test_a_failed_start_quotes_the_childs_error(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("", encoding="utf-8")
+    emulator = EmulatorProcess(["--port=0", "--data-dir", str(not_a_directory)])
+    with pytest.raises(EmulatorError, match=r"exited with code \d+: .*error") as caught:
+        await emulator.start()
+    assert "Traceback" not in str(caught.value)
+    assert not emulator.running and emulator.pid is None
+
+
+def test_the_child_stops_when_its_parent_is_killed(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_PARENT, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        child_pid = int(parent.stdout.readline())
+        assert not _gone(child_pid, within=0.0)
+        parent.send_signal(signal.SIGKILL)  # no chance to stop its child itself
+        parent.wait(timeout=30)
+        assert _gone(child_pid), "the emulator outlived the app that started it"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(timeout=30)
+        if parent.stdout is not None:
+            parent.stdout.close()
+
+
+def test_stop_on_stdin_eof_ends_the_emulator_command_cleanly(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        emulator_command(["--data-dir", str(tmp_path), "--stop-on-stdin-eof"]),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stdin is not None
+        assert "namespace" in json.loads(process.stdout.readline())
+        process.stdin.close()
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
