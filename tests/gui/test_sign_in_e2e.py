@@ -218,7 +218,9 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
     emulator = window.demo.emulator
     # One person listens and sends (one sign-in: the sender's listener-count fetch and the
     # listener share the provider, so a single device code is shown).
-    await emulator.faults.grant_role("listener-user", ROLE_SENDER, "/demo")
+    await emulator.fault(
+        "grant-role", {"identity": "listener-user", "role": ROLE_SENDER, "scope": "/demo"}
+    )
     try:
         base = window.workspace.profile
         person = dataclasses.replace(
@@ -255,7 +257,7 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
 
         access, refresh = _msal_secrets(window)
         assert access and refresh
-        passwords = {emulator.world.users["listener-user"].password}
+        passwords = {emulator.users["listener-user"].password}
         events = [repr(e) for e in window.timeline_model.events()]
         events += [repr(model.row_event(r)) for r in range(model.rowCount())]
         labels = [
@@ -264,7 +266,9 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
             for text in (label.text(), label.toolTip())
         ]
     finally:
-        await emulator.faults.revoke_role("listener-user", ROLE_SENDER, "/demo")
+        await emulator.fault(
+            "revoke-role", {"identity": "listener-user", "role": ROLE_SENDER, "scope": "/demo"}
+        )
         await _close(window)
     out, err = capfd.readouterr()
     texts = {
@@ -274,7 +278,9 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
         "events": "\n".join(events),
         "labels and tooltips": "\n".join(labels),
     }
-    assert emulator.world.users["listener-user"].upn in texts["the log"]  # it saw the session
+    # The app's own log was written during the session (the demo's emulator logs in its
+    # own process, so the person's name no longer shows up here).
+    assert "relaydesk." in texts["the log"]
     assert any(name.endswith(".json") for name in texts), sorted(texts)  # the saved profile
     for where, text in texts.items():
         for kind, values in (("password", passwords), ("access token", access)):
