@@ -205,12 +205,30 @@ class UserTokenProvider:
             SignInCancelled, SignInRequired, ConsentRequired, UserNotInTenant,
             DeviceCodeExpired, EntraError, AuthNetworkError.
         """
+        return await self._get_token(min_valid_for, expires_after, self._interactive)
+
+    async def get_token_silently(
+        self, *, min_valid_for: float = 0, expires_after: float | None = None
+    ) -> AccessToken:
+        """A token from the cache or renewed silently; never asks the person.
+
+        For background work (the sender pane's listener count) that must not
+        open a browser or show a device code on its own.
+
+        Raises:
+            SignInRequired: nobody is signed in yet (or Entra asks again).
+        """
+        return await self._get_token(min_valid_for, expires_after, False)
+
+    async def _get_token(
+        self, min_valid_for: float, expires_after: float | None, interactive: bool
+    ) -> AccessToken:
         async with self._lock:
             token = await asyncio.to_thread(self._silent, False)
             if token is not None and not self._fits(token, min_valid_for, expires_after):
                 token = await asyncio.to_thread(self._silent, True)
             if token is None:
-                if not self._interactive:
+                if not interactive:
                     raise SignInRequired(
                         "Nobody is signed in for this identity yet, or the sign-in must be "
                         "repeated",

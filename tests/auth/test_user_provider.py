@@ -153,3 +153,26 @@ async def test_cancel_sign_in_ends_the_wait_with_a_typed_error(emulator: Emulato
     finally:
         provider.close()
     assert stages == ["started", "device_code", "failed"]
+
+
+@pytest.mark.asyncio
+async def test_silently_never_asks_the_person_then_uses_their_sign_in(emulator: Emulator) -> None:
+    """Background work (the listener count) must not start a sign-in of its own."""
+    cache = _memory_cache()
+    asked: list[DeviceCodePrompt] = []
+    provider = _provider(emulator, cache, on_device_code=asked.append)
+    try:
+        with pytest.raises(SignInRequired):
+            await provider.get_token_silently()
+        assert asked == []  # no device code was requested
+        tasks, on_device_code = _person(emulator, "sender-user")
+        person = _provider(emulator, cache, on_device_code=on_device_code)
+        try:
+            signed_in = await person.get_token()
+            await asyncio.gather(*tasks)
+        finally:
+            person.close()
+        token = await provider.get_token_silently()
+        assert token.identity == signed_in.identity and asked == []
+    finally:
+        provider.close()

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from relaydesk.auth.provider import TokenProvider
-from relaydesk.errors import ConnectionClosed, Forbidden, Unauthorized
+from relaydesk.errors import ConnectionClosed, Forbidden, SignInRequired, Unauthorized
 from relaydesk.gui.bridges.backends import (
     HttpRequester,
     HttpRequestSpec,
@@ -238,22 +238,19 @@ class CoreBackend:
         is refused (an anonymous sender has none; any right on the entity will do).
         """
 
+        sender = _SilentTokens(self.sender_provider)
+        listener = _SilentTokens(self.listener_provider)
+
         async def fetch() -> RuntimeInfo:
             try:
                 return await get_runtime_info(
-                    self.address,
-                    self.sender_provider,
-                    ssl_context=self.ssl_context,
-                    proxy=self.proxy,
+                    self.address, sender, ssl_context=self.ssl_context, proxy=self.proxy
                 )
-            except (Unauthorized, Forbidden):
+            except (Unauthorized, Forbidden, SignInRequired):
                 if self.listener_provider is self.sender_provider:
                     raise
                 return await get_runtime_info(
-                    self.address,
-                    self.listener_provider,
-                    ssl_context=self.ssl_context,
-                    proxy=self.proxy,
+                    self.address, listener, ssl_context=self.ssl_context, proxy=self.proxy
                 )
 
         return fetch
@@ -363,3 +360,23 @@ def _connection_handler(policy: PolicySource, forwards: ForwardSwitch) -> Connec
                     await connection.send(data)
 
     return serve
+
+
+class _SilentTokens:
+    """A provider's tokens for background work: never a sign-in prompt of its own.
+
+    The listener count polls while the sender pane is visible; for a person's
+    identity that is not signed in yet it must not open a browser or show a
+    device code (which would hide the one the user is acting on). Providers
+    without a silent mode (apps, SAS) never prompt anyway.
+    """
+
+    def __init__(self, provider: Any) -> None:
+        self._provider = provider
+
+    async def get_token(
+        self, *, min_valid_for: float = 0, expires_after: float | None = None
+    ) -> Any:
+        silently = getattr(self._provider, "get_token_silently", None)
+        get = silently if silently is not None else self._provider.get_token
+        return await get(min_valid_for=min_valid_for, expires_after=expires_after)
