@@ -143,7 +143,10 @@ class EmulatorProcess:
                 line in time; the message quotes its last error line.
         """
         self._child, self._stderr = _spawn(
-            emulator_command([*self._arguments, "--stop-on-stdin-eof"])
+            # Warnings only: its stderr goes to a file that is read just when the
+            # start fails, and the INFO lines (one per request) would grow it
+            # for the whole session.
+            emulator_command([*self._arguments, "--stop-on-stdin-eof", "--log-level", "warning"])
         )
         try:
             line = await asyncio.wait_for(self._read_ready_line(), READY_TIMEOUT)

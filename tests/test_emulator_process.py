@@ -68,6 +68,10 @@ async def test_starts_applies_faults_through_the_admin_endpoint_and_stops(
             await emulator.fault("no-such-fault", {})
         pid = emulator.pid
         assert pid is not None
+        # Its stderr goes to a file kept for the session: warnings only, no line per request.
+        cmdline = await asyncio.to_thread(Path(f"/proc/{pid}/cmdline").read_bytes)
+        command = cmdline.split(b"\0")
+        assert command[command.index(b"--log-level") + 1] == b"warning"
     finally:
         await emulator.stop()
     assert not emulator.running and _gone(pid)

@@ -64,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also stop when standard input reaches end-of-file (the parent process ended)",
     )
     parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default="info",
+        help="what the emulator logs on stderr (default info: one line per connection and"
+        " request; the desktop app's demo child uses warning, so its log stays small)",
+    )
+    parser.add_argument(
         "--allow-non-loopback",
         action="store_true",
         help="allow binding an address other than loopback",
@@ -74,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     """Run until SIGINT/SIGTERM; return the exit code."""
     logging.basicConfig(
         stream=sys.stderr,
-        level=logging.INFO,
+        level=getattr(logging, str(getattr(args, "log_level", "info")).upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from relaydesk.emulator import EmulatorOptions

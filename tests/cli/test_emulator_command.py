@@ -133,3 +133,20 @@ def test_bad_arguments_exit_2(tmp_path: Path, args: list[str]) -> None:
     assert process.returncode == 2
     assert stdout == ""
     assert "error:" in stderr
+
+
+def test_log_level_warning_keeps_request_lines_out_of_stderr(tmp_path: Path) -> None:
+    """The desktop app's demo child runs with --log-level warning: its log must stay small."""
+    process = _start(tmp_path, "--log-level", "warning")
+    try:
+        info = _ready(process)
+        for _ in range(3):
+            assert _get(info, "/demo") == 401  # each one an INFO line at the default level
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    assert " INFO " not in stderr
