@@ -7,93 +7,36 @@ timeline (side ``"check"``).
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
-from relaydesk.gui.bridges.tasks import TaskSlot
-from relaydesk.gui.errors import error_info
-from relaydesk.relay.events import ErrorInfo, ErrorOccurred
+from relaydesk.gui.bridges.step_run_bridge import ConfigFactory, StepRunBridge
 
-__all__ = ["CheckBridge"]
-
-#: Builds the check's configuration from the current profile (may raise).
-ConfigFactory = Callable[[], Any]
+__all__ = ["CheckBridge", "ConfigFactory"]
 
 
-class CheckBridge(QObject):
+class CheckBridge(StepRunBridge):
     """Own the check task.
 
-    Signals:
-        started(): a check began.
-        step(object): a ``CheckStepEvent``.
-        finished(object): the ``CheckFinished``.
-        timeline_event(object): every event, for the timeline.
-        error(object): ErrorInfo when the check could not even start.
+    Signals (see :class:`StepRunBridge`): ``step`` carries a ``CheckStepEvent``,
+    ``finished`` the ``CheckFinished``; every event also goes to the timeline.
     """
 
-    started = Signal()
-    step = Signal(object)
-    finished = Signal(object)
-    timeline_event = Signal(object)
-    error = Signal(object)
-
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._factory: ConfigFactory | None = None
-        self._slot = TaskSlot("check")
+        super().__init__("check", parent)
 
-    def set_config_factory(self, factory: ConfigFactory | None) -> None:
-        """Say how to build a ``CheckConfig`` for the current profile."""
-        self._factory = factory
+    def _events(self, config: Any) -> AsyncIterator[Any]:
+        from relaydesk.check import run_check
 
-    @property
-    def running(self) -> bool:
-        """True while a check runs."""
-        return self._slot.running
+        return run_check(config)
 
-    def run(self) -> None:
-        """Start the check (restarts a running one)."""
-        if self._factory is None:
-            self._fail(
-                ErrorInfo(
-                    "NoProfile",
-                    "No profile is selected.",
-                    "Choose or create a profile, or press Demo.",
-                )
-            )
-            return
-        self._slot.start(self._run(self._factory))
+    def _on_event(self, event: Any) -> None:
+        from relaydesk.check import CheckFinished
 
-    def cancel(self) -> None:
-        """Stop a running check (its listener and sender are closed)."""
-        self._slot.cancel()
-
-    async def aclose(self, grace: float = 2.0) -> None:
-        """Stop the check and wait for its clean-up, bounded."""
-        await self._slot.stop(grace)
-
-    async def _run(self, factory: ConfigFactory) -> None:
-        from relaydesk.check import CheckFinished, run_check
-
-        try:
-            config = factory()
-        except Exception as exc:  # noqa: BLE001 - shown in the check panel
-            self._fail(error_info(exc))
-            return
-        self.started.emit()
-        stream: Any = run_check(config)  # an async generator: aclosing() closes it
-        async with contextlib.aclosing(stream):
-            async for event in stream:
-                self.timeline_event.emit(event)
-                if isinstance(event, CheckFinished):
-                    self.finished.emit(event)
-                else:
-                    self.step.emit(event)
-
-    def _fail(self, info: ErrorInfo) -> None:
-        self.timeline_event.emit(ErrorOccurred(at=time.time(), side="check", error=info))
-        self.error.emit(info)
+        self.timeline_event.emit(event)
+        if isinstance(event, CheckFinished):
+            self.finished.emit(event)
+        else:
+            self.step.emit(event)

@@ -8,75 +8,31 @@ run so the panel's "Copy report" can write the redacted report
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
-from relaydesk.gui.bridges.tasks import TaskSlot
-from relaydesk.gui.errors import error_info
-from relaydesk.relay.events import ErrorInfo, ErrorOccurred
+from relaydesk.gui.bridges.step_run_bridge import StepRunBridge
+from relaydesk.relay.events import ErrorOccurred
 
 __all__ = ["DiagnoseBridge"]
 
-#: Builds the diagnosis' configuration from the current profile (may raise).
-ConfigFactory = Callable[[], Any]
 
+class DiagnoseBridge(StepRunBridge):
+    """Own the diagnosis task and the events of its last run.
 
-class DiagnoseBridge(QObject):
-    """Own the diagnosis task.
-
-    Signals:
-        started(): a diagnosis began.
-        step(object): a ``DiagnoseStep``.
-        finished(object): the ``DiagnoseFinished``.
-        timeline_event(object): the finished steps and the verdict, for the timeline.
-        error(object): ErrorInfo when the diagnosis could not even start.
+    Signals (see :class:`StepRunBridge`): ``step`` carries a ``DiagnoseStep``,
+    ``finished`` the ``DiagnoseFinished``; the timeline gets the failed steps'
+    errors.
     """
 
-    started = Signal()
-    step = Signal(object)
-    finished = Signal(object)
-    timeline_event = Signal(object)
-    error = Signal(object)
-
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._factory: ConfigFactory | None = None
-        self._slot = TaskSlot("diagnose")
+        super().__init__("diagnose", parent)
         self._steps: list[Any] = []
         self._finished: Any = None
         self._target = ""
         self._proxy = "system"
-
-    def set_config_factory(self, factory: ConfigFactory | None) -> None:
-        """Say how to build a ``DiagnoseConfig`` for the current profile."""
-        self._factory = factory
-
-    @property
-    def running(self) -> bool:
-        return self._slot.running
-
-    def run(self) -> None:
-        """Start the diagnosis (restarts a running one)."""
-        if self._factory is None:
-            self._fail(
-                ErrorInfo(
-                    "NoProfile",
-                    "No profile is selected.",
-                    "Choose or create a profile, or press Demo.",
-                )
-            )
-            return
-        self._slot.start(self._run(self._factory))
-
-    def cancel(self) -> None:
-        self._slot.cancel()
-
-    async def aclose(self, grace: float = 2.0) -> None:
-        await self._slot.stop(grace)
 
     def report_text(self) -> str:
         """The last diagnosis as the redacted report ("" before the first run)."""
@@ -86,34 +42,25 @@ class DiagnoseBridge(QObject):
             return ""
         return format_report(self._target, self._proxy, self._steps, self._finished)
 
-    async def _run(self, factory: ConfigFactory) -> None:
-        from relaydesk.diagnose.model import DiagnoseFinished, DiagnoseStatus
+    def _events(self, config: Any) -> AsyncIterator[Any]:
         from relaydesk.diagnose.runner import run_diagnose
 
-        try:
-            config = factory()
-        except Exception as exc:  # noqa: BLE001 - shown in the diagnose panel
-            self._fail(error_info(exc))
-            return
         self._steps, self._finished = [], None
         self._target = str(config.address)
         self._proxy = config.proxy.describe() if config.proxy is not None else "system"
-        self.started.emit()
-        stream: Any = run_diagnose(config)
-        async with contextlib.aclosing(stream):
-            async for event in stream:
-                if isinstance(event, DiagnoseFinished):
-                    self._finished = event
-                    self.finished.emit(event)
-                    continue
-                if event.status is not DiagnoseStatus.RUNNING:
-                    self._steps.append(event)
-                    if event.error is not None:
-                        self.timeline_event.emit(
-                            ErrorOccurred(at=event.at, side="check", error=event.error)
-                        )
-                self.step.emit(event)
+        return run_diagnose(config)
 
-    def _fail(self, info: ErrorInfo) -> None:
-        self.timeline_event.emit(ErrorOccurred(at=time.time(), side="check", error=info))
-        self.error.emit(info)
+    def _on_event(self, event: Any) -> None:
+        from relaydesk.diagnose.model import DiagnoseFinished, DiagnoseStatus
+
+        if isinstance(event, DiagnoseFinished):
+            self._finished = event
+            self.finished.emit(event)
+            return
+        if event.status is not DiagnoseStatus.RUNNING:
+            self._steps.append(event)
+            if event.error is not None:
+                self.timeline_event.emit(
+                    ErrorOccurred(at=event.at, side="check", error=event.error)
+                )
+        self.step.emit(event)
