@@ -1,7 +1,7 @@
 """The project stands alone: a clone with nothing beside it can install and test.
 
 README's commands and ``.ci/run`` must not reach outside the checkout (an
-earlier version called ``../shared/…``), and README must list the system
+earlier version called a script in a ``shared`` folder beside it), and README must list the system
 packages before the commands that need them.
 """
 
@@ -18,7 +18,7 @@ def _files_that_run_or_document_the_setup() -> list[Path]:
 
 
 def test_nothing_needs_a_folder_beside_the_checkout() -> None:
-    outside = re.compile(r"\.\./shared\b")
+    outside = re.compile(r"\.\./" + "shared" + r"\b")  # split: this file must not match
     offenders = [
         str(path.relative_to(ROOT))
         for path in _files_that_run_or_document_the_setup()
