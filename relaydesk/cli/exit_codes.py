@@ -83,6 +83,7 @@ _CLI_FIELDS = {
     "headers": "--header",
     "method": "--method",
     "status": "--http-status/--reject",
+    "proxy": "--proxy",
 }
 
 

@@ -272,3 +272,10 @@ def test_human_lines_never_pass_control_characters_to_the_terminal() -> None:
     record = {"message": f"closed with 1011: {title}", "remedy": "r\x08\x08x"}
     assert error_line(record) == "closed with 1011: \\x1b]0;owned\\x07 — r\\x08\\x08x"
     assert terminal_safe("café ✓ \t") == "café ✓ \\x09"
+
+
+def test_a_bad_proxy_is_named_as_the_option() -> None:
+    from relaydesk.errors import InvalidField
+
+    record = exit_codes.describe_error(InvalidField("proxy", "scheme 'ftp' is not supported"))
+    assert record["message"] == "--proxy: scheme 'ftp' is not supported"
