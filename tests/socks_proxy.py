@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.processes import stop_process
+from tests.processes import start_listening, stop_process
 from tests.tinyproxy import free_port
 
 __all__ = ["Dante", "make_dante"]
@@ -60,21 +58,11 @@ class Dante:
         return f"socks5://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._process = subprocess.Popen(
+        self._process = start_listening(
             [DANTED, "-f", str(self.config), "-p", str(self.pid_file), "-N", "1"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            self.port,
+            "danted",
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"danted exited with {self._process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("danted did not start listening within 10 s")
 
     def stop(self) -> None:
         stop_process(self._process)

@@ -16,13 +16,12 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.processes import stop_process
+from tests.processes import start_listening, stop_process
 
 __all__ = ["Tinyproxy", "free_port", "make_tinyproxy"]
 
@@ -79,21 +78,9 @@ class Tinyproxy:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._process = subprocess.Popen(
-            [TINYPROXY, "-d", "-c", str(self.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self._process = start_listening(
+            [TINYPROXY, "-d", "-c", str(self.config)], self.port, "tinyproxy"
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"tinyproxy exited with {self._process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("tinyproxy did not start listening within 10 s")
 
     def stop(self) -> None:
         stop_process(self._process)
