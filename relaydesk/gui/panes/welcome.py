@@ -44,7 +44,7 @@ QFrame#welcomeCard {
 QFrame#welcomeCard QPushButton { min-height: 34px; font-size: 14px; }
 """
 _OFFLINE_TEXT = (
-    "A local Azure Relay and Entra ID emulator starts inside the app: a listener and a "
+    "A local Azure Relay and Entra ID emulator starts with the app: a listener and a "
     "sender connect at once, each with its own app identity. No Azure account needed."
 )
 _AZURE_TEXT = (
