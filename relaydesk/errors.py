@@ -385,15 +385,14 @@ class ForwardingFailed(RelayDeskError):
 
     Attributes:
         status: the HTTP status sent back through the relay.
-        cause: a short machine-readable cause (``"refused"``, ``"timeout"`` …).
-        remedy: what to do about it, one line.
+        cause: a short machine-readable cause (``"unreachable"``, ``"timeout"`` …);
+            :mod:`relaydesk.remedies` turns it into the remedy.
     """
 
-    def __init__(self, status: int, cause: str, message: str, *, remedy: str = "") -> None:
+    def __init__(self, status: int, cause: str, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.cause = cause
-        self.remedy = remedy
 
 
 class ProxyError(RelayUnreachable):

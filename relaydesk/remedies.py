@@ -30,6 +30,7 @@ from relaydesk.errors import (
     DeviceCodeExpired,
     EntityNotFound,
     Forbidden,
+    ForwardingFailed,
     HandshakeFailed,
     InvalidInput,
     ListenerQuotaExceeded,
@@ -130,6 +131,30 @@ _SECRET_STORE_UNAVAILABLE = {
 }
 
 
+#: A forwarding listener's local service, by :attr:`ForwardingFailed.cause`.
+#: These reach the edges inside the listener's events, which do not know the
+#: edge, so the wording fits both (the GUI's "Forward to" field is the CLI's
+#: ``--forward``; certificate settings exist on the command line only).
+_FORWARDING = {
+    "busy": "Raise the in-flight limit or make the local service faster.",
+    "request-too-large": "Raise the request body limit of the forwarding listener.",
+    "response-too-large": "Raise the response body limit of the forwarding listener.",
+    "broken-body": "Check the local service's log.",
+    "timeout": (
+        "Make the local service answer sooner; the relay's 60 s deadline cannot be "
+        "extended (protocol §7.3)."
+    ),
+    "tls": (
+        "Trust the local service's CA or allow any certificate (relaydesk listen "
+        "--forward-ca FILE or --forward-insecure)."
+    ),
+    "unreachable": "Start the local service, or check the forward URL.",
+    "invalid-response": (
+        "Check that the forward URL points at an HTTP service (http:// vs https://)."
+    ),
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Context:
     """What is known about where a failure happened (all optional)."""
@@ -194,6 +219,10 @@ def _closed(exc: ConnectionClosed, context: Context) -> str:
     return _CLOSED.get(exc.code, "").format(again=_again(context))
 
 
+def _forwarding(exc: ForwardingFailed, context: Context) -> str:
+    return _FORWARDING.get(exc.cause, "Check the local service.")
+
+
 def _invalid(exc: InvalidInput, context: Context) -> str:
     if context.edge == "cli":
         where = f"relaydesk {context.command} --help" if context.command else "relaydesk --help"
@@ -213,6 +242,7 @@ def _fixed(text: str) -> Callable[[BaseException, Context], str]:
 _TABLE: tuple[tuple[type[BaseException], Callable[..., str]], ...] = (
     (HandshakeFailed, _handshake),
     (TokenRejected, _token_rejected),
+    (ForwardingFailed, _forwarding),
     (ConnectionClosed, _closed),
     (RelayUnreachable, _fixed(_UNREACHABLE)),
     (

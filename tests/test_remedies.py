@@ -12,6 +12,7 @@ from relaydesk.errors import (
     ConnectionClosed,
     EntityNotFound,
     Forbidden,
+    ForwardingFailed,
     InvalidAddress,
     NoListener,
     SecretStoreUnavailable,
@@ -77,6 +78,23 @@ def test_an_error_that_knows_better_keeps_its_own_remedy() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("cause", "needle"),
+    [
+        ("unreachable", "Start the local service"),
+        ("timeout", "60 s deadline"),
+        ("tls", "--forward-ca"),
+        ("busy", "in-flight limit"),
+        ("request-too-large", "request body limit"),
+        ("response-too-large", "response body limit"),
+        ("broken-body", "local service's log"),
+        ("invalid-response", "http:// vs https://"),
+    ],
+)
+def test_a_forwarding_failure_gets_the_remedy_for_its_cause(cause: str, needle: str) -> None:
+    assert needle in remedy_for(ForwardingFailed(502, cause, "x"), side="listener")
+
+
 def test_a_bug_is_called_a_bug() -> None:
     assert "bug" in remedy_for(KeyError("x"))
     assert "--debug" in remedy_for(KeyError("x"), edge="cli")
@@ -91,6 +109,8 @@ def test_a_bug_is_called_a_bug() -> None:
         "Install and unlock an OS keyring",
         "At most 25 listeners can be connected",
         "The listener refused this connection",
+        "Start the local service",
+        "Raise the response body limit",
     ],
 )
 def test_each_remedy_sentence_is_written_once(sentence: str) -> None:

@@ -233,7 +233,6 @@ class Forwarder:
                 "busy",
                 f"{self._in_flight} requests are already being forwarded "
                 f"(limit {self.options.max_in_flight}); try again",
-                remedy="Raise the in-flight limit or make the local service faster.",
             )
         if len(request.body) > self.options.max_request_body:
             return ForwardingFailed(
@@ -241,7 +240,6 @@ class Forwarder:
                 "request-too-large",
                 f"the request body of {len(request.body)} bytes is over the "
                 f"forwarding limit of {self.options.max_request_body} bytes",
-                remedy="Raise the request body limit of the forwarding listener.",
             )
         return None
 
@@ -303,7 +301,6 @@ class Forwarder:
             502,
             "broken-body",
             f"the local service at {self._target} broke off its response body ({_describe(exc)})",
-            remedy="Check the local service's log.",
         )
 
     async def _body(self, response: aiohttp.ClientResponse) -> AsyncGenerator[bytes, None]:
@@ -335,8 +332,6 @@ class Forwarder:
             f"the local service at {self._target} did not {what} within "
             f"{self.options.timeout:g} s (Azure Relay gives up after "
             f"{RELAY_DEADLINE:.0f} s)",
-            remedy="Make the local service answer sooner; the relay's 60 s deadline "
-            "cannot be extended (protocol §7.3).",
         )
 
     def _too_large(self, size: int) -> ForwardingFailed:
@@ -345,7 +340,6 @@ class Forwarder:
             "response-too-large",
             f"the local service's response of {size} bytes or more is over the "
             f"forwarding limit of {self.options.max_response_body} bytes",
-            remedy="Raise the response body limit of the forwarding listener.",
         )
 
     def _connect_error(self, exc: BaseException) -> ForwardingFailed:
@@ -354,8 +348,6 @@ class Forwarder:
                 502,
                 "tls",
                 f"TLS with the local service at {self._target} failed ({_describe(exc)})",
-                remedy="Trust the local service's CA (--forward-ca) or allow any "
-                "certificate (--forward-insecure).",
             )
         if isinstance(exc, aiohttp.ClientConnectorError):
             return ForwardingFailed(
@@ -363,14 +355,12 @@ class Forwarder:
                 "unreachable",
                 f"could not connect to the local service at {self._target} "
                 f"({_describe(exc.os_error)})",
-                remedy="Start the local service, or check the --forward URL.",
             )
         return ForwardingFailed(
             502,
             "invalid-response",
             f"the local service at {self._target} did not answer with valid HTTP "
             f"({_describe(exc)})",
-            remedy="Check that the --forward URL points at an HTTP service (http:// vs https://).",
         )
 
 
