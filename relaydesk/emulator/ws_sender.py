@@ -39,7 +39,7 @@ from relaydesk.protocol.wire_names import (
     STATUS_DESCRIPTION_PARAM,
 )
 
-__all__ = ["handle_accept", "handle_connect"]
+__all__ = ["await_outcome", "handle_accept", "handle_connect"]
 
 #: Pipes carry messages of any size (the service's limit is [UNKNOWN], §15.7).
 PIPE_MAX_MESSAGE = 0
@@ -112,7 +112,7 @@ async def _complete_connect(
     ctx: RelayContext, request: web.Request, info: HybridConnectionInfo, rendezvous: Rendezvous
 ) -> web.StreamResponse:
     """Wait for the listener's answer, then finish the sender's handshake and pipe."""
-    outcome = await _await_outcome(ctx, request, rendezvous)
+    outcome = await await_outcome(ctx, request, rendezvous)
     if outcome is None:
         return error_response(
             504,
@@ -147,7 +147,7 @@ async def _complete_connect(
     return ws
 
 
-async def _await_outcome(
+async def await_outcome(
     ctx: RelayContext, request: web.Request, rendezvous: Rendezvous
 ) -> WsOutcome | None:
     """Wait for the listener, noticing a sender that disappears meanwhile.

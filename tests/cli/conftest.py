@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -21,6 +23,7 @@ from typing import Any, TypeVar
 import pytest
 
 from relaydesk.emulator import Emulator, EmulatorOptions
+from relaydesk.protocol.address import HybridConnectionAddress
 
 T = TypeVar("T")
 
@@ -286,3 +289,50 @@ def _no_secret_in_any_output(
 def cli_output() -> CliOutput:
     """What the CLI prints in a test that uses ``world`` (copied as it is written)."""
     return CliOutput()
+
+
+def json_records(text: str) -> list[dict[str, Any]]:
+    """The JSON-lines records a command wrote (``--json`` output), in order."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def drive_then_interrupt(driver: Callable[[], Awaitable[Any]]) -> tuple[threading.Thread, dict]:
+    """Run ``driver`` in a thread, then SIGINT this process while the command runs.
+
+    The test sets ``result["returned"]`` once ``main`` has returned. A driver
+    that succeeded leaves the command serving: it is interrupted at once. One
+    that failed may have failed because the command ended: it waits up to 5 s
+    for that before interrupting, so the signal never reaches pytest itself.
+    """
+    returned = threading.Event()
+    result: dict[str, Any] = {"returned": returned}
+
+    def body() -> None:
+        try:
+            result["value"] = asyncio.run(driver())
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            result["error"] = exc
+            returned.wait(5)
+        finally:
+            if not returned.is_set():
+                os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    return thread, result
+
+
+async def sas_sender(world: World, entity: str = "demo") -> Any:
+    """The emulator's send-only SAS rule for ``entity``: its address and token provider."""
+    from relaydesk.auth.sas_provider import SasTokenProvider
+    from relaydesk.secrets import Secret
+
+    rule = world.rule("send-only")
+    address = HybridConnectionAddress.parse(world.address(entity))
+    return address, SasTokenProvider(address, rule["name"], Secret(rule["key"]))
+
+
+async def until_listener(output: CliOutput, attempt: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``attempt`` once the command says its listener is online."""
+    await asyncio.to_thread(output.wait_for_event, "online")
+    return await attempt()

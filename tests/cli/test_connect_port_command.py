@@ -10,8 +10,13 @@ import aiohttp
 import pytest
 
 from relaydesk.cli import main
-from tests.cli.conftest import CliOutput, World, assert_no_secret
-from tests.cli.test_listen_command import _drive_then_interrupt, _records
+from tests.cli.conftest import (
+    CliOutput,
+    World,
+    assert_no_secret,
+    drive_then_interrupt,
+    json_records,
+)
 from tests.local_app import closed_port, local_app
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +73,7 @@ def test_connect_port_tunnels_a_plain_client_to_the_local_app(
             down = await client.get(f"http://127.0.0.1:{port}/")
             return status, body, headers, echoed, down.status, await down.text()
 
-    thread, result = _drive_then_interrupt(driver)
+    thread, result = drive_then_interrupt(driver)
     code = main(
         ["connect-port", world.address(), "--port", str(port), "--json", *world.entra_args()]
     )
@@ -81,7 +86,7 @@ def test_connect_port_tunnels_a_plain_client_to_the_local_app(
     assert echoed == "via the port"
     assert down_status == 502 and down_text.startswith("RelayDesk")
     assert code == 0
-    records = _records(captured.out)
+    records = json_records(captured.out)
     assert records[0] == {
         "event": "port",
         "url": f"http://127.0.0.1:{port}",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from relaydesk.cli import main
-from tests.cli.conftest import BackgroundListener, World, assert_no_secret
+from tests.cli.conftest import BackgroundListener, World, assert_no_secret, json_records
 from tests.tinyproxy import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("secret_env")]
@@ -18,10 +17,6 @@ STEPS = [
     "dns", "proxy", "tcp", "tls", "relay", "authority", "token", "listeners", "authorized",
     "gateway",
 ]  # fmt: skip
-
-
-def _records(out: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def test_json_steps_summary_exit_0_and_a_redacted_report(
@@ -36,7 +31,7 @@ def test_json_steps_summary_exit_0_and_a_redacted_report(
         code = main([*argv, *world.entra_args()])
     captured = capsys.readouterr()
     assert code == 0, captured
-    records = _records(captured.out)
+    records = json_records(captured.out)
     assert [r["step"] for r in records[:-1]] == STEPS
     assert {r["status"] for r in records[:-1]} == {"ok"}
     assert all("duration_ms" in r for r in records[:-1])

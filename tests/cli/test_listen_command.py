@@ -13,66 +13,28 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from relaydesk.cli import main
-from relaydesk.protocol.address import HybridConnectionAddress
-from tests.cli.conftest import CliOutput, EmulatorThread, World, assert_no_secret
+from tests.cli.conftest import (
+    CliOutput,
+    EmulatorThread,
+    World,
+    assert_no_secret,
+    drive_then_interrupt,
+    json_records,
+    sas_sender,
+    until_listener,
+)
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _records(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-async def _sas_sender(world: World, entity: str = "demo") -> Any:
-    from relaydesk.auth.sas_provider import SasTokenProvider
-    from relaydesk.secrets import Secret
-
-    rule = world.rule("send-only")
-    address = HybridConnectionAddress.parse(world.address(entity))
-    return address, SasTokenProvider(address, rule["name"], Secret(rule["key"]))
-
-
-async def _until_listener(output: CliOutput, attempt: Callable[[], Awaitable[Any]]) -> Any:
-    """Run ``attempt`` once the command says its listener is online."""
-    await asyncio.to_thread(output.wait_for_event, "online")
-    return await attempt()
-
-
-def _drive_then_interrupt(driver: Callable[[], Awaitable[Any]]) -> tuple[threading.Thread, dict]:
-    """Run ``driver`` in a thread, then SIGINT this process while the command runs.
-
-    The test sets ``result["returned"]`` once ``main`` has returned. A driver
-    that succeeded leaves the command serving: it is interrupted at once. One
-    that failed may have failed because the command ended: it waits up to 5 s
-    for that before interrupting, so the signal never reaches pytest itself.
-    """
-    returned = threading.Event()
-    result: dict[str, Any] = {"returned": returned}
-
-    def body() -> None:
-        try:
-            result["value"] = asyncio.run(driver())
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            result["error"] = exc
-            returned.wait(5)
-        finally:
-            if not returned.is_set():
-                os.kill(os.getpid(), signal.SIGINT)
-
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    return thread, result
 
 
 @pytest.mark.usefixtures("secret_env")
@@ -84,9 +46,9 @@ def test_listen_echoes_reports_events_and_stops_on_sigint(
     from relaydesk.relay.tls import make_ssl_context
 
     async def driver() -> tuple[Any, Any]:
-        address, tokens = await _sas_sender(world)
+        address, tokens = await sas_sender(world)
         ssl_context = make_ssl_context(world.info["ca_file"])
-        sender = await _until_listener(
+        sender = await until_listener(
             cli_output, lambda: connect(address, tokens, ssl_context=ssl_context)
         )
         async with sender:
@@ -99,7 +61,7 @@ def test_listen_echoes_reports_events_and_stops_on_sigint(
         )
         return (echo, binary), response
 
-    thread, result = _drive_then_interrupt(driver)
+    thread, result = drive_then_interrupt(driver)
     code = main(["listen", world.address(), "--echo", "--json", *world.entra_args(sender=None)])
     result["returned"].set()
     thread.join(30)
@@ -109,7 +71,7 @@ def test_listen_echoes_reports_events_and_stops_on_sigint(
     assert (echo, binary) == ("hello", b"\xff\x00")
     assert (response.status, response.body) == (200, b"body!")
     assert code == 0
-    records = _records(captured.out)
+    records = json_records(captured.out)
     events = [r["event"] for r in records]
     assert "online" in events and "accepted" in events
     online = next(r for r in records if r["event"] == "online")
@@ -133,9 +95,9 @@ def test_reject_and_fixed_http_response(
     from relaydesk.relay.tls import make_ssl_context
 
     async def driver() -> tuple[Any, Any]:
-        address, tokens = await _sas_sender(world)
+        address, tokens = await sas_sender(world)
         ssl_context = make_ssl_context(world.info["ca_file"])
-        response = await _until_listener(
+        response = await until_listener(
             cli_output,
             lambda: http_request(address, tokens, "GET", ssl_context=ssl_context, timeout=20),
         )
@@ -145,7 +107,7 @@ def test_reject_and_fixed_http_response(
             return response, exc.status
         return response, None
 
-    thread, result = _drive_then_interrupt(driver)
+    thread, result = drive_then_interrupt(driver)
     code = main(
         [
             "listen",

@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 
 from relaydesk.cli import main
-from tests.cli.conftest import CliOutput, World, assert_no_secret
-from tests.cli.test_listen_command import (
-    _drive_then_interrupt,
-    _records,
-    _sas_sender,
-    _until_listener,
+from tests.cli.conftest import (
+    CliOutput,
+    World,
+    assert_no_secret,
+    drive_then_interrupt,
+    json_records,
+    sas_sender,
+    until_listener,
 )
 from tests.local_app import closed_port, download_bytes, local_app
 from tests.relay.test_har import check_har_1_2
@@ -35,10 +37,10 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
     port = closed_port()
 
     async def driver() -> tuple[Any, ...]:
-        address, tokens = await _sas_sender(world)
+        address, tokens = await sas_sender(world)
         tls = make_ssl_context(world.info["ca_file"])
         async with local_app(port=port):
-            download = await _until_listener(
+            download = await until_listener(
                 cli_output,
                 lambda: http_request(
                     address,
@@ -56,7 +58,7 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
         down = await http_request(address, tokens, path_suffix="/api", ssl_context=tls, timeout=20)
         return download, echoed, down
 
-    thread, result = _drive_then_interrupt(driver)
+    thread, result = drive_then_interrupt(driver)
     code = main(
         [
             "listen",
@@ -79,7 +81,7 @@ def test_listen_forwards_http_and_websockets_to_a_local_app(
     assert echoed == "ping"
     assert down.status == 502 and down.body.startswith(b"RelayDesk")
     assert code == 0
-    records = _records(captured.out)
+    records = json_records(captured.out)
     online = next(r for r in records if r["event"] == "online")
     assert online["forward"] == f"http://127.0.0.1:{port}"
     response = next(r for r in records if r["event"] == "response" and r["status"] == 200)

@@ -15,13 +15,9 @@ import pytest
 from relaydesk.cli import main
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.sender import SenderConnection
-from tests.cli.conftest import SENDER_SECRET_ENV, World, assert_no_secret
+from tests.cli.conftest import SENDER_SECRET_ENV, World, assert_no_secret, json_records
 
 pytestmark = pytest.mark.e2e
-
-
-def _records(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _sender_args(world: World, identity: str = "sender") -> list[str]:
@@ -57,7 +53,7 @@ def test_send_with_expect_echo_reports_every_echo_and_a_summary(
         )
     captured = capsys.readouterr()
     assert code == 0, captured
-    records = _records(captured.out)
+    records = json_records(captured.out)
     assert records[0]["event"] == "connected"
     assert [r["event"] for r in records].count("sent") == 3
     echoes = [r for r in records if r["event"] == "message"]
@@ -88,7 +84,7 @@ def test_missing_echo_exits_6_with_a_remedy(
                 *_sender_args(world),
             ]
         )
-    records = _records(capsys.readouterr().out)
+    records = json_records(capsys.readouterr().out)
     assert code == 6
     error = next(r for r in records if r["event"] == "error")
     assert error["kind"] == "EchoTimeout" and "--echo" in error["remedy"]
@@ -138,7 +134,7 @@ def test_outsider_sender_gets_403_and_the_role_remedy(
         code = main(
             ["send", world.address(), "--message", "x", "--json", *_sender_args(world, "outsider")]
         )
-    records = _records(capsys.readouterr().out)
+    records = json_records(capsys.readouterr().out)
     assert code == 3
     assert records[-1]["event"] == "error"
     assert records[-1]["status"] == 403
@@ -306,7 +302,7 @@ def test_close_never_waits_behind_unread_echoes(
         # The stall depended on timing (how many echoes were queued unread when
         # the close frame came): five sends made it near certain before the fix.
         codes = [main([*argv, *_sas_args(world)]) for _ in range(5)]
-    summaries = [r for r in _records(capsys.readouterr().out) if r["event"] == "summary"]
+    summaries = [r for r in json_records(capsys.readouterr().out) if r["event"] == "summary"]
     assert codes == [0] * 5
     assert [s["close_code"] for s in summaries] == [1000] * 5
     assert [s["sent"] for s in summaries] == [200] * 5
@@ -324,7 +320,7 @@ def test_pipelined_sized_payloads_all_come_back(
     argv += ["--expect-echo", "--quiet", "--json", *_sas_args(world)]
     with background_listener(options=ListenerOptions(auto_echo=True)):
         code = main([*argv, "--binary"] if binary else argv)
-    records = _records(capsys.readouterr().out)
+    records = json_records(capsys.readouterr().out)
     assert code == 0
     assert [r["event"] for r in records] == ["connected", "summary"]  # --quiet
     summary = records[-1]
@@ -339,7 +335,7 @@ def test_one_at_a_time_shows_each_echo_with_its_sequence(
     argv = ["send", world.address(), "--size", "3", "--binary", "--count", "4", "--pipeline", "2"]
     with background_listener(options=ListenerOptions(auto_echo=True)):
         code = main([*argv, "--expect-echo", "--json", *_sas_args(world)])
-    records = _records(capsys.readouterr().out)
+    records = json_records(capsys.readouterr().out)
     assert code == 0
     sent = [r for r in records if r["event"] == "sent"]
     echoes = [r for r in records if r["event"] == "message"]
@@ -364,7 +360,7 @@ def test_message_file_and_standard_input_carry_large_messages(
         stdin = io.TextIOWrapper(io.BytesIO(bytes(range(256)) * 1000))
         monkeypatch.setattr("sys.stdin", stdin)
         from_stdin = main(["send", world.address(), "--message-file", "-", "--binary", *common])
-    summaries = [r for r in _records(capsys.readouterr().out) if r["event"] == "summary"]
+    summaries = [r for r in json_records(capsys.readouterr().out) if r["event"] == "summary"]
     assert (from_file, from_stdin) == (0, 0)
     assert [s["received"] for s in summaries] == [1, 1]
 
@@ -477,7 +473,7 @@ def test_an_interrupt_ends_the_wait_for_echoes(
         killer.start()
         code = main(argv)
     killer.join(5)
-    records = _records(capsys.readouterr().out)
+    records = json_records(capsys.readouterr().out)
     assert code == 6
     assert records[-1]["event"] == "summary" and records[-1]["received"] == 0
     assert not [r for r in records if r["event"] == "error"]  # no EchoTimeout
@@ -491,7 +487,7 @@ def test_a_full_window_without_echoes_ends_with_the_missing_echo(
     argv += ["--expect-echo", "--timeout", "0.5", "--json", *_sas_args(world)]
     with background_listener(options=ListenerOptions(auto_echo=False)):
         code = main(argv)
-    records = _records(capsys.readouterr().out)
+    records = json_records(capsys.readouterr().out)
     assert code == 6
     assert [r["seq"] for r in records if r["event"] == "sent"] == [1, 2]  # the window held
     error = next(r for r in records if r["event"] == "error")

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from relaydesk.emulator.context import RelayContext, RelaySettings
 from relaydesk.emulator.hub import Hub
-from relaydesk.emulator.ws_sender import _await_outcome
+from relaydesk.emulator.ws_sender import await_outcome
 
 TIMEOUT = 10.0
 
@@ -44,5 +44,5 @@ async def test_a_sender_that_gives_up_cancels_a_claimed_rendezvous(transport: ob
     ctx.hub.rendezvous.claim(rendezvous.rendezvous_id, "accept")  # the listener got there first
     request = cast(web.Request, SimpleNamespace(transport=transport))
     async with asyncio.timeout(TIMEOUT):
-        assert await _await_outcome(ctx, request, rendezvous) is None
+        assert await await_outcome(ctx, request, rendezvous) is None
     assert rendezvous.outcome.cancelled()

@@ -26,37 +26,18 @@ from relaydesk.relay.events import (
     TokenRenewed,
 )
 from tests.gui.conftest import until
+from tests.gui.demo_session import close_window, open_demo_window, start_listener
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
 
 
-async def _demo_window(data_dir: Path, token_lifetime: float | None = None) -> MainWindow:
-    window = MainWindow(token_lifetime=token_lifetime, demo_data_dir=data_dir)
-    window.show()
-    window.load_profiles()
-    window.profile_bar.buttons["demo"].click()
-    await until(lambda: window.demo_info is not None, "demo mode")
-    await until(lambda: window.listener_bridge.configured, "the demo profile")
-    return window
-
-
-async def _close(window: MainWindow) -> None:
-    await window.shutdown()
-    window.dispose()
-
-
 @pytest_asyncio.fixture
 async def window(emulator_data_dir: Path) -> AsyncIterator[MainWindow]:
-    win = await _demo_window(emulator_data_dir)
+    win = await open_demo_window(emulator_data_dir)
     try:
         yield win
     finally:
-        await _close(win)
-
-
-async def _start_listener(window: MainWindow) -> None:
-    window.listener_pane.start_button.click()
-    await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "listener online")
+        await close_window(win)
 
 
 async def _connect_sender(window: MainWindow) -> None:
@@ -78,7 +59,7 @@ def _events(window: MainWindow, kind: type) -> list:  # type: ignore[type-arg]
 @pytest.mark.asyncio
 async def test_start_connect_send_receive_and_http(window: MainWindow) -> None:
     assert window.listener_pane.start_button.text() == "Start"
-    await _start_listener(window)
+    await start_listener(window)
     assert window.listener_pane.start_button.text() == "Stop"
     await _connect_sender(window)
     await until(lambda: bool(window.listener_pane.connections.connection_ids()), "a connection row")
@@ -110,7 +91,7 @@ async def test_listener_reject_policy_reaches_the_sender(window: MainWindow) -> 
     settings.accept_combo.setCurrentIndex(1)
     settings.reject_status.setValue(451)
     settings.reject_reason.setText("Not today")
-    await _start_listener(window)
+    await start_listener(window)
     window.sender_pane.connect_button.click()
     badge = window.sender_pane.state_badge
     await until(lambda: "451" in badge.cause_label.text(), "the rejection on the sender")
@@ -119,7 +100,7 @@ async def test_listener_reject_policy_reaches_the_sender(window: MainWindow) -> 
 
 @pytest.mark.asyncio
 async def test_a_policy_edit_applies_to_the_running_listener(window: MainWindow) -> None:
-    await _start_listener(window)
+    await start_listener(window)
     settings = window.listener_pane.settings
     settings.accept_combo.setCurrentIndex(1)
     settings.reject_status.setValue(429)
@@ -132,7 +113,7 @@ async def test_a_policy_edit_applies_to_the_running_listener(window: MainWindow)
 
 @pytest.mark.asyncio
 async def test_drop_control_channel_reconnects(window: MainWindow) -> None:
-    await _start_listener(window)
+    await start_listener(window)
     states: list[ConnectionState] = []
     window.listener_bridge.state_changed.connect(lambda e: states.append(e.state))
     window.demo_bar.drop_button.click()
@@ -144,7 +125,7 @@ async def test_drop_control_channel_reconnects(window: MainWindow) -> None:
 
 @pytest.mark.asyncio
 async def test_expired_token_reconnects_with_a_new_token(window: MainWindow) -> None:
-    await _start_listener(window)
+    await start_listener(window)
     states: list[ConnectionState] = []
     window.listener_bridge.state_changed.connect(lambda e: states.append(e.state))
     window.demo_bar.expire_button.click()
@@ -167,7 +148,7 @@ async def test_expired_token_reconnects_with_a_new_token(window: MainWindow) -> 
 
 @pytest.mark.asyncio
 async def test_revoked_sender_role_shows_the_403_remedy(window: MainWindow) -> None:
-    await _start_listener(window)
+    await start_listener(window)
     window.demo_bar.role_button.click()
     await until(
         lambda: (
@@ -207,7 +188,7 @@ async def test_revoked_sender_role_shows_the_403_remedy(window: MainWindow) -> N
 
 @pytest.mark.asyncio
 async def test_slow_listener_gives_504_with_a_remedy(window: MainWindow) -> None:
-    await _start_listener(window)
+    await start_listener(window)
     window.demo_bar.slow_button.click()
     await until(lambda: "slow" in window.demo_bar.result_label.text(), "slow mode")
     tab = window.sender_pane.http_tab
@@ -228,7 +209,7 @@ def _log_previews(model) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.asyncio
 async def test_slow_listener_tells_the_same_story_on_both_sides(window: MainWindow) -> None:
-    await _start_listener(window)
+    await start_listener(window)
     window.demo_bar.slow_button.click()
     await until(lambda: "slow" in window.demo_bar.result_label.text(), "slow mode")
     tab = window.sender_pane.http_tab
@@ -273,7 +254,7 @@ async def test_check_button_runs_every_step(window: MainWindow) -> None:
 
 @pytest.mark.asyncio
 async def test_session_export_is_redacted(window: MainWindow, tmp_path: Path) -> None:
-    await _start_listener(window)
+    await start_listener(window)
     await _connect_sender(window)
     window.sender_pane.composer.set_text("exported message")
     window.sender_pane.composer.send_button.click()
@@ -294,27 +275,27 @@ async def test_keyring_missing_keeps_secrets_for_the_session(window: MainWindow)
     note = window.connection.secret_note
     assert note.isVisibleTo(window.connection.editor) and "this session only" in note.text()
     assert not window.workspace.persistent_secrets
-    await _start_listener(window)  # the in-memory secrets work
+    await start_listener(window)  # the in-memory secrets work
 
 
 @pytest.mark.asyncio
 @pytest.mark.slow
 async def test_renewal_is_visible_in_badge_and_timeline(emulator_data_dir: Path) -> None:
-    window = await _demo_window(emulator_data_dir, token_lifetime=6)
+    window = await open_demo_window(emulator_data_dir, token_lifetime=6)
     try:
-        await _start_listener(window)
+        await start_listener(window)
         badge = window.listener_pane.token_badge
         await until(lambda: badge.renewals >= 1, "a renewal in the badge", within=30)
         assert _events(window, TokenRenewed)
         assert window.listener_pane.state is ConnectionState.ONLINE
     finally:
-        await _close(window)
+        await close_window(window)
 
 
 @pytest.mark.asyncio
 async def test_quit_mid_session_sends_close_frames_quickly(emulator_data_dir: Path) -> None:
-    window = await _demo_window(emulator_data_dir)
-    await _start_listener(window)
+    window = await open_demo_window(emulator_data_dir)
+    await start_listener(window)
     await _connect_sender(window)
     window.sender_pane.composer.set_text("x" * 1024)
     window.sender_pane.composer.repeat_spin.setValue(100_000)
@@ -325,7 +306,7 @@ async def test_quit_mid_session_sends_close_frames_quickly(emulator_data_dir: Pa
     window.close()
     assert closing.is_set()
     started = time.monotonic()
-    await _close(window)
+    await close_window(window)
     took = time.monotonic() - started
     assert took < 5.0, f"shutdown took {took:.1f} s"
     listener_closed = [c for c in _events(window, ChannelClosed) if c.side == "listener"]
@@ -345,7 +326,7 @@ async def test_copy_token_puts_a_jwt_on_the_clipboard(window: MainWindow) -> Non
     from PySide6.QtGui import QGuiApplication
 
     QGuiApplication.clipboard().setText("")
-    await _start_listener(window)
+    await start_listener(window)
     window.listener_pane.token_badge.copy_button.click()
     await until(lambda: QGuiApplication.clipboard().text().count(".") == 2, "a JWT")
     assert "password" in window.statusBar().currentMessage()
@@ -355,7 +336,7 @@ async def test_copy_token_puts_a_jwt_on_the_clipboard(window: MainWindow) -> Non
 async def test_pin_to_this_apps_listener(window: MainWindow) -> None:
     window.sender_pane.pin_check.setChecked(True)
     assert window.sender_bridge.options.pinned_listener is None  # no listener yet
-    await _start_listener(window)
+    await start_listener(window)
     listener_id = window.listener_bridge.listener_id
     assert listener_id and window.sender_bridge.options.pinned_listener == listener_id
     await _connect_sender(window)
@@ -368,7 +349,7 @@ async def test_pin_to_this_apps_listener(window: MainWindow) -> None:
 async def test_pin_to_another_listener_is_refused(window: MainWindow) -> None:
     from relaydesk.gui.bridges.backends import SenderOptions
 
-    await _start_listener(window)
+    await start_listener(window)
     window.sender_bridge.options = SenderOptions("00000000-0000-0000-0000-000000000000")
     window.sender_pane.connect_button.click()
     badge = window.sender_pane.state_badge
@@ -383,7 +364,7 @@ async def test_switching_profile_stops_what_the_old_one_runs(window: MainWindow)
     from relaydesk.profiles import IdentityConfig, Profile
     from relaydesk.secrets import Secret
 
-    await _start_listener(window)
+    await start_listener(window)
     other = Profile(
         name="Other",
         address="sb://other.servicebus.windows.net/hc",
@@ -405,7 +386,7 @@ async def test_listener_count_and_the_no_listener_warning(window: MainWindow) ->
     await until(lambda: pane.no_listener_warning.isVisibleTo(pane), "the warning")
     assert "No listener is online" in pane.no_listener_warning.text()
     assert not window.sender_bridge.running  # warned, not sent
-    await _start_listener(window)
+    await start_listener(window)
     await until(lambda: pane.listeners_label.text() == "Listeners: 1", "Listeners: 1")
     assert not pane.no_listener_warning.isVisibleTo(pane)
     await _connect_sender(window)
@@ -413,7 +394,7 @@ async def test_listener_count_and_the_no_listener_warning(window: MainWindow) ->
 
 @pytest.mark.asyncio
 async def test_rename_keeps_live_connections(window: MainWindow) -> None:
-    await _start_listener(window)
+    await start_listener(window)
     await _connect_sender(window)
     await until(lambda: bool(window.listener_pane.connections.connection_ids()), "a connection")
     seen = len(window.timeline_model.events())
@@ -440,7 +421,7 @@ async def test_diagnose_panel_shows_the_steps_and_copies_a_redacted_report(
 ) -> None:
     from PySide6.QtGui import QGuiApplication
 
-    await _start_listener(window)
+    await start_listener(window)
     window.diagnose_action.trigger()
     section = window.diagnose_section
     await until(lambda: section.copy_button.isEnabled(), "the diagnosis to finish")

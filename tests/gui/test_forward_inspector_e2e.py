@@ -12,7 +12,7 @@ import pytest_asyncio
 from relaydesk.gui.main_window import MainWindow
 from relaydesk.relay.events import ConnectionState
 from tests.gui.conftest import until
-from tests.gui.test_demo_e2e import _close, _demo_window, _start_listener
+from tests.gui.demo_session import close_window, open_demo_window, start_listener
 from tests.local_app import local_app
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
@@ -20,11 +20,11 @@ pytestmark = [pytest.mark.gui, pytest.mark.e2e]
 
 @pytest_asyncio.fixture
 async def window(emulator_data_dir: Path) -> AsyncIterator[MainWindow]:
-    win = await _demo_window(emulator_data_dir)
+    win = await open_demo_window(emulator_data_dir)
     try:
         yield win
     finally:
-        await _close(win)
+        await close_window(win)
 
 
 @pytest.mark.asyncio
@@ -50,7 +50,7 @@ async def test_forward_inspect_replay_and_keep_it_in_the_profile(
             "the profile saved with its Forward to",
         )
 
-        await _start_listener(window)
+        await start_listener(window)
         tab = window.sender_pane.http_tab
         window.sender_pane.tabs.setCurrentWidget(tab)
         tab.method_combo.setCurrentText("POST")

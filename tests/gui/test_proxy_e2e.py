@@ -19,7 +19,7 @@ from relaydesk.profiles import PROXY_SECRET_SLOT, ProxyConfig
 from relaydesk.relay.events import ConnectionState, MessageReceived
 from relaydesk.secrets import Secret, secret_key
 from tests.gui.conftest import until
-from tests.gui.test_demo_e2e import _close, _demo_window
+from tests.gui.demo_session import close_window, open_demo_window
 from tests.tinyproxy import Tinyproxy
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.e2e]
 async def test_the_app_works_through_an_authenticating_proxy(
     emulator_data_dir: Path, make_tinyproxy: Callable[..., Tinyproxy]
 ) -> None:
-    window = await _demo_window(emulator_data_dir)
+    window = await open_demo_window(emulator_data_dir)
     try:
         port = int(window.demo.emulator.namespace.rsplit(":", 1)[1])
         proxy = make_tinyproxy([port], user="dora", password="gui-proxy-pass")
@@ -69,7 +69,7 @@ async def test_the_app_works_through_an_authenticating_proxy(
             lambda: window.sender_pane.listeners_label.text() == "Listeners: 1", "runtime info"
         )
     finally:
-        await _close(window)
+        await close_window(window)
     connects = proxy.connects()
     assert set(connects) == {f"127.0.0.1:{port}"}
     # tokens (listener, sender: discovery + token), control channel, sender,

@@ -31,7 +31,7 @@ from relaydesk.gui.main_window import MainWindow
 from relaydesk.profiles import IdentityConfig
 from relaydesk.relay.events import ConnectionState, MessageReceived
 from tests.gui.conftest import TIMEOUT, until, wait_signal
-from tests.gui.test_demo_e2e import _close, _demo_window, _start_listener
+from tests.gui.demo_session import close_window, open_demo_window, start_listener
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
 
@@ -53,7 +53,7 @@ async def _enter_code(emulator: object, code: str, uri: str, user: str) -> None:
 async def test_a_listener_user_signs_in_with_a_device_code(
     emulator_data_dir: Path, tmp_path: Path
 ) -> None:
-    window = await _demo_window(emulator_data_dir)
+    window = await open_demo_window(emulator_data_dir)
     try:
         emulator = window.demo.emulator
         listener = dataclasses.replace(
@@ -94,7 +94,7 @@ async def test_a_listener_user_signs_in_with_a_device_code(
         await until(lambda: panel.title.text() == "Sign-in did not finish", "cancelled")
         assert "cancelled" in panel.status.text()
     finally:
-        await _close(window)
+        await close_window(window)
 
 
 def test_identity_editor_offers_the_two_sign_ins(qtbot: object) -> None:
@@ -118,7 +118,7 @@ async def test_a_sender_user_signs_in_with_the_browser_and_sends(
     emulator_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The system browser ($BROWSER: headless Chromium over CDP) signs sender-user in."""
-    window = await _demo_window(emulator_data_dir)
+    window = await open_demo_window(emulator_data_dir)
     try:
         emulator = window.demo.emulator
         user = emulator.users["sender-user"]
@@ -133,7 +133,7 @@ async def test_a_sender_user_signs_in_with_the_browser_and_sends(
         await asyncio.to_thread(window.workspace.store.save, profile, overwrite=True)
         await window.workspace.activate(profile.name)
 
-        await _start_listener(window)
+        await start_listener(window)
         window.sender_pane.connect_button.click()
         # A cold Chromium start on a loaded machine can take most of the usual bound.
         await until(
@@ -156,7 +156,7 @@ async def test_a_sender_user_signs_in_with_the_browser_and_sends(
         badge = window.sender_pane.token_badge.identity_label.text()
         assert badge.startswith(f"Entra ID user · {user.upn}")
     finally:
-        await _close(window)
+        await close_window(window)
 
 
 @pytest.fixture
@@ -214,7 +214,7 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
     """A person signs in (device code), listens, sends, exports; then no password, access
     token or refresh token is in the profile files, the log, the export, stdout/stderr,
     any event's repr or any label or tooltip of the window."""
-    window = await _demo_window(emulator_data_dir)
+    window = await open_demo_window(emulator_data_dir)
     emulator = window.demo.emulator
     # One person listens and sends (one sign-in: the sender's listener-count fetch and the
     # listener share the provider, so a single device code is shown).
@@ -269,7 +269,7 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
         await emulator.fault(
             "revoke-role", {"identity": "listener-user", "role": ROLE_SENDER, "scope": "/demo"}
         )
-        await _close(window)
+        await close_window(window)
     out, err = capfd.readouterr()
     texts = {
         **_written(tmp_path / "config", app_log, export),

@@ -17,54 +17,28 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ssl
 
 import pytest
 
-from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.emulator import Emulator
-from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.http_sender import http_request
 from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.policies import echo_handler
 from relaydesk.relay.sender import connect
-from relaydesk.relay.tls import make_ssl_context
-from relaydesk.secrets import Secret
 
 from .node_process import NodeScript
+from .relay_setup import demo_address, demo_tls, node_rule, sas_provider
 
 pytestmark = [pytest.mark.interop, pytest.mark.e2e, pytest.mark.asyncio]
 
 
-def _address(emulator: Emulator) -> HybridConnectionAddress:
-    return HybridConnectionAddress.parse(f"sb://{emulator.namespace}/demo")
-
-
-def _provider(emulator: Emulator, rule_name: str) -> SasTokenProvider:
-    rule = emulator.world.sas_rules[rule_name]
-    return SasTokenProvider(_address(emulator), rule.name, Secret(rule.primary_key))
-
-
-def _node_rule(emulator: Emulator, rule_name: str) -> dict[str, str]:
-    rule = emulator.world.sas_rules[rule_name]
-    return {
-        "keyName": rule.name,
-        "key": rule.primary_key,
-        "tokenUri": f"https://{emulator.namespace}/demo",
-    }
-
-
-def _tls(emulator: Emulator) -> ssl.SSLContext:
-    return make_ssl_context(emulator.ca_file)
-
-
 def _listener(emulator: Emulator, **options: object) -> Listener:
     return Listener(
-        _address(emulator),
-        _provider(emulator, "listen-only"),
+        demo_address(emulator),
+        sas_provider(emulator, "listen-only"),
         http_handler=echo_handler(),
-        ssl_context=_tls(emulator),
+        ssl_context=demo_tls(emulator),
         options=ListenerOptions(**options),  # type: ignore[arg-type]
     )
 
@@ -72,7 +46,7 @@ def _listener(emulator: Emulator, **options: object) -> Listener:
 async def _node_listener(emulator: Emulator, script: str) -> NodeScript:
     config = {
         "listenUri": f"wss://{emulator.namespace}/$hc/demo?sb-hc-action=listen",
-        **_node_rule(emulator, "listen-only"),
+        **node_rule(emulator, "listen-only"),
         "seconds": 60,
     }
     node = await NodeScript.start(script, config, ca_file=emulator.ca_file)
@@ -87,7 +61,7 @@ async def test_relaydesk_listener_serves_hyco_ws_sender(emulator: Emulator) -> N
             "ws_sender",
             {
                 "sendUri": f"wss://{emulator.namespace}/$hc/demo?sb-hc-action=connect",
-                **_node_rule(emulator, "send-only"),
+                **node_rule(emulator, "send-only"),
                 "count": 4,
                 "size": 70_000,
                 "seconds": 40,
@@ -105,7 +79,9 @@ async def test_hyco_ws_listener_serves_relaydesk_sender(emulator: Emulator) -> N
     node = await _node_listener(emulator, "ws_listener")
     try:
         async with await connect(
-            _address(emulator), _provider(emulator, "send-only"), ssl_context=_tls(emulator)
+            demo_address(emulator),
+            sas_provider(emulator, "send-only"),
+            ssl_context=demo_tls(emulator),
         ) as sender:
             await sender.send("hello from RelayDesk")
             async with asyncio.timeout(15):
@@ -129,14 +105,14 @@ async def test_relaydesk_http_sender_reaches_hyco_https_listener(
     try:
         body = bytes(range(256)) * (length // 256) + b"q" * (length % 256)
         response = await http_request(
-            _address(emulator),
-            _provider(emulator, "send-only"),
+            demo_address(emulator),
+            sas_provider(emulator, "send-only"),
             "PUT",
             path_suffix="files/a.bin",
             query="v=2",
             headers={"X-Echo": "1", "Content-Type": "application/octet-stream"},
             body=body,
-            ssl_context=_tls(emulator),
+            ssl_context=demo_tls(emulator),
             timeout=30,
         )
     finally:
@@ -163,7 +139,7 @@ async def test_node_https_request_reaches_relaydesk_listener(
             "https_request",
             {
                 "url": f"https://{emulator.namespace}/demo/api",
-                **_node_rule(emulator, "send-only"),
+                **node_rule(emulator, "send-only"),
                 "bodyLength": length,
                 "seconds": 30,
             },

@@ -19,7 +19,7 @@ from relaydesk.relay.listener import Listener
 from tests.local_app import closed_port, download_bytes, local_app
 
 from .node_process import NodeScript
-from .test_client_with_node_sdks import _address, _node_rule, _provider, _tls
+from .relay_setup import demo_address, demo_tls, node_rule, sas_provider
 
 pytestmark = [pytest.mark.interop, pytest.mark.e2e, pytest.mark.asyncio]
 
@@ -27,12 +27,12 @@ pytestmark = [pytest.mark.interop, pytest.mark.e2e, pytest.mark.asyncio]
 def _forwarding_listener(emulator: Emulator, base: str) -> tuple[Listener, Forwarder]:
     forwarder = Forwarder(ForwardOptions(http_url=base), entity_path="demo")
     listener = Listener(
-        _address(emulator),
-        _provider(emulator, "listen-only"),
+        demo_address(emulator),
+        sas_provider(emulator, "listen-only"),
         http_handler=forwarder,
         policy=forwarder.accept_policy,
         connection_handler=forwarder.connection_handler,
-        ssl_context=_tls(emulator),
+        ssl_context=demo_tls(emulator),
     )
     return listener, forwarder
 
@@ -42,7 +42,7 @@ async def _https_request(emulator: Emulator, path: str, **config: object) -> dic
         "https_request",
         {
             "url": f"https://{emulator.namespace}/demo{path}",
-            **_node_rule(emulator, "send-only"),
+            **node_rule(emulator, "send-only"),
             "seconds": 40,
             **config,
         },
@@ -83,7 +83,7 @@ async def test_node_https_sender_gets_relaydesks_502_when_the_app_is_down(
                 "https_request",
                 {
                     "url": f"https://{emulator.namespace}/demo/api",
-                    **_node_rule(emulator, "send-only"),
+                    **node_rule(emulator, "send-only"),
                     "seconds": 40,
                     "method": "GET",
                 },
@@ -107,7 +107,7 @@ async def test_hyco_ws_sender_reaches_the_local_websocket_echo(emulator: Emulato
                     {
                         "sendUri": f"wss://{emulator.namespace}/$hc/demo/ws/echo"
                         "?sb-hc-action=connect",
-                        **_node_rule(emulator, "send-only"),
+                        **node_rule(emulator, "send-only"),
                         "count": 3,
                         "size": 70_000,
                         "seconds": 40,
