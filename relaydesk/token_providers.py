@@ -1,7 +1,7 @@
 """Build the token provider a profile's identity calls for.
 
 The one pipeline from an identity to its tokens: the GUI calls it for a saved
-profile, the CLI for the :class:`~relaydesk.profiles.Profile` it builds from
+profile, the CLI for the :class:`~relaydesk.profiles.model.Profile` it builds from
 its options (or loads with ``--profile``).
 
 It joins two packages of one layer, :mod:`relaydesk.profiles` (what an identity
@@ -20,7 +20,7 @@ from relaydesk.auth.anonymous import AnonymousTokenProvider
 from relaydesk.auth.provider import TokenProvider
 from relaydesk.auth.sas_provider import DEFAULT_SAS_TTL, SasTokenProvider, StaticSasTokenProvider
 from relaydesk.errors import InvalidField
-from relaydesk.profiles import Profile, Role, default_config_dir
+from relaydesk.profiles.model import Profile, Role
 from relaydesk.proxy import ProxySettings
 from relaydesk.secrets import Secret
 
@@ -64,6 +64,7 @@ def _user_provider(
 ) -> TokenProvider:
     from relaydesk.auth.user_cache import open_user_cache
     from relaydesk.auth.user_provider import UserTokenProvider
+    from relaydesk.profiles.store import default_config_dir  # platformdirs: sign-ins only
 
     identity = profile.identity(role)
     cache = options.cache or open_user_cache(default_config_dir(), profile.secret_key(role))
@@ -101,7 +102,7 @@ def provider_for(
     """Return the provider for ``role`` of ``profile``.
 
     Args:
-        profile: a valid profile (see :func:`relaydesk.profiles.validate`).
+        profile: a valid profile (see :func:`relaydesk.profiles.validation.validate`).
         role: ``"listener"`` or ``"sender"``.
         secret: the identity's client secret, SAS key or fixed signature
             (``ProfileStore.get_secret``); ignored for anonymous.

@@ -456,7 +456,8 @@ def test_bundled_keyring_reads_a_profile_secret_from_the_secret_service(
     with the SAS key that only the Secret Service holds."""
     import keyring.backends.SecretService
 
-    from relaydesk.profiles import IdentityConfig, Profile, ProfileStore
+    from relaydesk.profiles.model import IdentityConfig, Profile
+    from relaydesk.profiles.store import ProfileStore
     from relaydesk.protocol.sas import build_sas_token
     from relaydesk.secrets import KeyringSecretStore, Secret
 

@@ -8,7 +8,7 @@ from relaydesk.auth.anonymous import AnonymousTokenProvider
 from relaydesk.auth.entra_provider import EntraTokenProvider
 from relaydesk.auth.sas_provider import SasTokenProvider, StaticSasTokenProvider
 from relaydesk.errors import InvalidField
-from relaydesk.profiles import IdentityConfig, Profile
+from relaydesk.profiles.model import IdentityConfig, Profile
 from relaydesk.protocol.sas import build_sas_token, verify_sas_token
 from relaydesk.secrets import Secret
 from relaydesk.token_providers import provider_for

@@ -8,9 +8,9 @@ command warns on stderr that it shows in the process list and the shell
 history, and points to ``--connection-string-env`` / ``--connection-string -``.
 
 Identities are the desktop app's own: each role gets a
-:class:`relaydesk.profiles.IdentityConfig` (from the options, the connection
+:class:`relaydesk.profiles.model.IdentityConfig` (from the options, the connection
 string or ``--profile``) paired with its secret in a :class:`Credential`, and
-:func:`make_provider` hands the :class:`~relaydesk.profiles.Profile` they form
+:func:`make_provider` hands the :class:`~relaydesk.profiles.model.Profile` they form
 to :func:`relaydesk.token_providers.provider_for`, the one factory the GUI
 uses too (imported lazily: msal is heavy).
 """

@@ -1,7 +1,7 @@
 """Read a saved profile and its secrets (OS keyring) for a CLI command.
 
 ``--profile NAME`` loads the profile the desktop app saved
-(:class:`relaydesk.profiles.ProfileStore`, ``$RELAYDESK_CONFIG_DIR`` or the
+(:class:`relaydesk.profiles.store.ProfileStore`, ``$RELAYDESK_CONFIG_DIR`` or the
 platform's config directory) and reads the secrets of the identities the
 command needs from the OS keyring, never from a file. Options given on the
 command line win over the profile (see :func:`relaydesk.cli.credentials.resolve_target`,
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relaydesk.errors import InvalidInput
-from relaydesk.profiles import Profile, ProfileStore, Role
+from relaydesk.profiles.model import Profile, Role
+from relaydesk.profiles.store import ProfileStore
 from relaydesk.proxy import ProxySettings
 from relaydesk.secrets import KeyringSecretStore, Secret
 

@@ -53,7 +53,7 @@ async def _sign_out(args: argparse.Namespace, output: Output) -> int:
     import asyncio
 
     from relaydesk.auth.user_cache import open_user_cache, sign_out
-    from relaydesk.profiles import default_config_dir
+    from relaydesk.profiles.store import default_config_dir
     from relaydesk.secrets import secret_key
 
     name = args.cli_profile or _COMMAND_LINE

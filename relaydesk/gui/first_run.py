@@ -27,7 +27,7 @@ class FirstRun(QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         from relaydesk.gui.widgets.connection_form import ConnectionForm
-        from relaydesk.profiles import Profile
+        from relaydesk.profiles.model import Profile
         from relaydesk.secrets import MemorySecretStore
 
         self._window = window

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QFileDialog
 
     from relaydesk.gui.bridges.demo_bridge import DemoInfo
-    from relaydesk.profiles import Profile
+    from relaydesk.profiles.model import Profile
     from relaydesk.relay.events import ErrorInfo, StateChanged
     from relaydesk.secrets import Secret
 

@@ -18,7 +18,8 @@ import pytest
 
 from relaydesk.cli import main
 from relaydesk.cli.argument_types import seconds, text
-from relaydesk.profiles import IdentityConfig, Profile, ProfileStore
+from relaydesk.profiles.model import IdentityConfig, Profile
+from relaydesk.profiles.store import ProfileStore
 from relaydesk.secrets import MemorySecretStore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,7 +20,8 @@ import keyring.backend
 import pytest
 
 from relaydesk.cli import main
-from relaydesk.profiles import IdentityConfig, Profile, ProfileStore
+from relaydesk.profiles.model import IdentityConfig, Profile
+from relaydesk.profiles.store import ProfileStore
 from relaydesk.secrets import KeyringSecretStore, Secret
 from tests.cli.conftest import World, assert_no_secret
 from tests.keyring_service import run_secret_service

@@ -361,7 +361,7 @@ async def test_pin_to_another_listener_is_refused(window: MainWindow) -> None:
 
 @pytest.mark.asyncio
 async def test_switching_profile_stops_what_the_old_one_runs(window: MainWindow) -> None:
-    from relaydesk.profiles import IdentityConfig, Profile
+    from relaydesk.profiles.model import IdentityConfig, Profile
     from relaydesk.secrets import Secret
 
     await start_listener(window)

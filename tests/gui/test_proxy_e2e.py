@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from relaydesk.profiles import PROXY_SECRET_SLOT, ProxyConfig
+from relaydesk.profiles.model import PROXY_SECRET_SLOT, ProxyConfig
 from relaydesk.relay.events import ConnectionState, MessageReceived
 from relaydesk.secrets import Secret, secret_key
 from tests.gui.conftest import until

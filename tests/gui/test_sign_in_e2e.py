@@ -28,7 +28,7 @@ from relaydesk.auth.user_provider import UserTokenProvider
 from relaydesk.emulator.certs import client_ssl_context
 from relaydesk.emulator.world_model import ROLE_SENDER
 from relaydesk.gui.main_window import MainWindow
-from relaydesk.profiles import IdentityConfig
+from relaydesk.profiles.model import IdentityConfig
 from relaydesk.relay.events import ConnectionState, MessageReceived
 from tests.gui.conftest import TIMEOUT, until, wait_signal
 from tests.gui.demo_session import close_window, open_demo_window, start_listener

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from relaydesk.profiles import ProfileStore
+from relaydesk.profiles.store import ProfileStore
 from relaydesk.secrets import MemorySecretStore
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relaydesk.profiles import IdentityConfig, Profile
+from relaydesk.profiles.model import IdentityConfig, Profile
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

@@ -7,13 +7,8 @@ import json
 import pytest
 
 from relaydesk.errors import ProfileError
-from relaydesk.profiles import (
-    IdentityConfig,
-    ProxyConfig,
-    profile_from_json,
-    profile_to_json,
-    validate,
-)
+from relaydesk.profiles.model import IdentityConfig, ProxyConfig, profile_from_json, profile_to_json
+from relaydesk.profiles.validation import validate
 
 from .helpers_profiles import CLIENT, entra, sample_profile
 

@@ -1,21 +1,30 @@
-"""relaydesk.profiles (the package): the names of the former profiles.py still import."""
+"""relaydesk.profiles (the package): it imports nothing; the model needs no store."""
 
 from __future__ import annotations
 
-import relaydesk.profiles as package
-from relaydesk.profiles import model, store, validation
+import json
+import subprocess
+import sys
 
 
-def test_public_names_are_the_split_modules_objects() -> None:
-    homes = {
-        model: "PROXY_SECRET_SLOT ROLES SIGN_INS IdentityConfig IdentityKind Profile ProxyConfig "
-        "Role SignIn profile_from_json profile_to_json",
-        validation: "normalise_address validate validate_or_raise",
-        store: "CONFIG_DIR_ENV ProfileStore default_config_dir profile_file_name",
-    }
-    exported = set()
-    for module, names in homes.items():
-        for name in names.split():
-            assert getattr(package, name) is getattr(module, name), name
-            exported.add(name)
-    assert set(package.__all__) == exported
+def _loaded_after(statement: str) -> list[str]:
+    code = (
+        f"import json, sys\n{statement}\n"
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if m.startswith(('relaydesk.profiles', 'platformdirs')))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_the_package_imports_none_of_its_modules() -> None:
+    assert _loaded_after("import relaydesk.profiles") == ["relaydesk.profiles"]
+
+
+def test_the_model_loads_neither_the_store_nor_platformdirs() -> None:
+    """An identity (what a SAS ``relaydesk send`` builds) costs no config-dir lookup."""
+    loaded = _loaded_after("import relaydesk.profiles.model")
+    assert loaded == ["relaydesk.profiles", "relaydesk.profiles.model"]

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from relaydesk.errors import InvalidConnectionString, InvalidField, ProfileError
-from relaydesk.profiles import (
+from relaydesk.profiles.model import IdentityConfig
+from relaydesk.profiles.store import (
     CONFIG_DIR_ENV,
-    IdentityConfig,
     ProfileStore,
     default_config_dir,
     profile_file_name,
@@ -194,7 +194,7 @@ def test_export_contains_no_secret_and_imports_back(tmp_path: Path, store: Profi
 def test_proxy_password_lives_in_the_secret_store_and_follows_the_profile(
     store: ProfileStore, secrets: MemorySecretStore
 ) -> None:
-    from relaydesk.profiles import ProxyConfig
+    from relaydesk.profiles.model import ProxyConfig
 
     proxy = ProxyConfig(mode="explicit", url="http://proxy.corp:3128", username="alice")
     store.save(sample_profile(proxy=proxy))

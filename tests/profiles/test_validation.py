@@ -7,14 +7,8 @@ from pathlib import Path
 import pytest
 
 from relaydesk.errors import InvalidField
-from relaydesk.profiles import (
-    IdentityConfig,
-    Profile,
-    ProxyConfig,
-    normalise_address,
-    validate,
-    validate_or_raise,
-)
+from relaydesk.profiles.model import IdentityConfig, Profile, ProxyConfig
+from relaydesk.profiles.validation import normalise_address, validate, validate_or_raise
 
 from .helpers_profiles import entra, sample_profile
 

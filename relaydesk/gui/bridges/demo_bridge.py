@@ -35,7 +35,7 @@ from relaydesk.relay.events import ErrorInfo
 if TYPE_CHECKING:
     from relaydesk.emulator_process import EmulatorProcess
     from relaydesk.gui.bridges.workspace import Workspace
-    from relaydesk.profiles import ProfileStore
+    from relaydesk.profiles.store import ProfileStore
 
 __all__ = [
     "DEFAULT_DEMO_TOKEN_LIFETIME",
@@ -187,7 +187,7 @@ class DemoBridge(QObject):
         return DemoInfo(running.namespace, DEMO_PROFILE, self.token_lifetime)
 
     async def _write_profile(self, emulator: EmulatorProcess, profiles: ProfileStore) -> None:
-        from relaydesk.profiles import IdentityConfig, Profile, ProxyConfig
+        from relaydesk.profiles.model import IdentityConfig, Profile, ProxyConfig
         from relaydesk.secrets import Secret
 
         identities = emulator.identities

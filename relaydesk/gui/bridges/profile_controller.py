@@ -24,7 +24,8 @@ from relaydesk.gui.bridges.workspace import Workspace
 from relaydesk.gui.errors import error_info
 
 if TYPE_CHECKING:
-    from relaydesk.profiles import Profile, ProfileStore
+    from relaydesk.profiles.model import Profile
+    from relaydesk.profiles.store import ProfileStore
     from relaydesk.secrets import Secret
 
 __all__ = ["ProfileController", "unique_name"]
@@ -87,7 +88,7 @@ class ProfileController(QObject):
         """Offer a blank profile under a free name (``blank_profile``)."""
 
         async def action() -> str:
-            from relaydesk.profiles import Profile
+            from relaydesk.profiles.model import Profile
 
             name = unique_name("New profile", await self._names())
             self.blank_profile.emit(Profile(name=name, address=""))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from relaydesk.auth.provider import TokenProvider
-from relaydesk.profiles import Profile, Role
+from relaydesk.profiles.model import Profile, Role
 from relaydesk.proxy import ProxySettings
 from relaydesk.secrets import Secret
 from relaydesk.token_providers import provider_for

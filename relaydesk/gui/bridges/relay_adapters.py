@@ -1,6 +1,6 @@
 """The one place that knows the relay client's concrete classes.
 
-It turns a :class:`~relaydesk.profiles.Profile` plus the identities' secrets
+It turns a :class:`~relaydesk.profiles.model.Profile` plus the identities' secrets
 into the openers the bridges use: a :class:`~relaydesk.relay.listener.Listener`
 whose accept policy, HTTP answers and echo read the bridge's current
 :class:`~relaydesk.gui.bridges.policies.ListenerPolicy` per sender and
@@ -36,7 +36,7 @@ from relaydesk.gui.bridges.forward_switch import ForwardSwitch
 from relaydesk.gui.bridges.policies import PolicySource
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.gui.bridges.system_proxy import resolve_for_gui
-from relaydesk.profiles import Profile
+from relaydesk.profiles.model import Profile
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.messages import AcceptCommand
 from relaydesk.protocol.runtime_info import RuntimeInfo

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from relaydesk.gui.bridges.provider_pool import ProviderFactory, ProviderPool
     from relaydesk.gui.bridges.relay_adapters import CoreBackend
     from relaydesk.gui.bridges.sign_in_bridge import SignInBridge
-    from relaydesk.profiles import Profile, ProfileStore, Role
+    from relaydesk.profiles.model import Profile, Role
+    from relaydesk.profiles.store import ProfileStore
     from relaydesk.secrets import Secret, SecretStore
 
 __all__ = ["SESSION_ONLY", "Workspace", "open_secret_store"]
@@ -162,7 +163,7 @@ class Workspace(QObject):
         await self._opened.wait()
 
     async def _open(self, preferred: str | None, fallback: str | None = None) -> None:
-        from relaydesk.profiles import ProfileStore
+        from relaydesk.profiles.store import ProfileStore
 
         secrets, problem = await asyncio.to_thread(open_secret_store)
         self.secret_problem = problem
@@ -300,7 +301,7 @@ class Workspace(QObject):
         self._sign_out_slot.start(self._sign_out())
 
     async def _sign_out(self) -> None:
-        from relaydesk.profiles import ROLES
+        from relaydesk.profiles.model import ROLES
 
         profile, providers = self.profile, self._providers
         removed: list[str] = []

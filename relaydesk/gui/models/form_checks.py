@@ -1,6 +1,6 @@
-"""Connection-form rules beyond :func:`relaydesk.profiles.validate` (Qt-free).
+"""Connection-form rules beyond :func:`relaydesk.profiles.validation.validate` (Qt-free).
 
-``validate()`` checks a :class:`~relaydesk.profiles.Profile`, which never holds
+``validate()`` checks a :class:`~relaydesk.profiles.model.Profile`, which never holds
 a secret; the form must also know whether each identity that needs a secret
 has one, either typed now or already in the secret store.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from relaydesk.errors import InvalidField
-from relaydesk.profiles import ROLES, Profile, validate
+from relaydesk.profiles.model import ROLES, Profile
+from relaydesk.profiles.validation import validate
 
 SECRET_FIELD = {"entra": "client_secret", "sas": "sas_key"}
 _SECRET_WHAT = {"entra": "the client secret", "sas": "the SAS key"}

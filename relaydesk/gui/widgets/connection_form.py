@@ -3,7 +3,7 @@
 The address is parsed as you type (``HybridConnectionAddress.parse``, §1) and
 its normalised form shown ("✓ sb://127.0.0.1:50123/demo"). Every invalid
 field is marked in place (``invalid`` property, reason underneath and in the
-tooltip), using :func:`relaydesk.profiles.validate` plus the secret rules of
+tooltip), using :func:`relaydesk.profiles.validation.validate` plus the secret rules of
 ``form_checks.py``. Save emits :attr:`ConnectionForm.save_requested` only when
 everything is valid; the window then stores the profile and
 :meth:`ConnectionForm.secrets` in the secret store.
@@ -33,7 +33,7 @@ from relaydesk.gui.widgets.field_row import FieldRow
 from relaydesk.gui.widgets.identity_editor import IdentityEditor
 from relaydesk.gui.widgets.proxy_editor import ProxyEditor
 from relaydesk.gui.widgets.repolish import status_colours
-from relaydesk.profiles import PROXY_SECRET_SLOT, ROLES, Profile
+from relaydesk.profiles.model import PROXY_SECRET_SLOT, ROLES, Profile
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.secrets import Secret, SecretStore
 

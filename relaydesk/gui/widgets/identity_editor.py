@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from relaydesk.gui.models.form_checks import secret_location
 from relaydesk.gui.widgets.elided_label import ElidedLabel
 from relaydesk.gui.widgets.field_row import FieldRow
-from relaydesk.profiles import IdentityConfig, IdentityKind
+from relaydesk.profiles.model import IdentityConfig, IdentityKind
 from relaydesk.protocol.clouds import CLOUDS, DEFAULT_CLOUD
 from relaydesk.secrets import Secret
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QWidget
 
 from relaydesk.gui.widgets.field_row import FieldRow
-from relaydesk.profiles import ProxyConfig
+from relaydesk.profiles.model import ProxyConfig
 from relaydesk.secrets import Secret
 
 __all__ = ["ProxyEditor"]

@@ -13,7 +13,7 @@ from relaydesk.gui.bridges.listener_bridge import ListenerBridge
 from relaydesk.gui.bridges.profile_controller import ProfileController, unique_name
 from relaydesk.gui.bridges.sender_bridge import SenderBridge
 from relaydesk.gui.bridges.workspace import Workspace
-from relaydesk.profiles import Profile
+from relaydesk.profiles.model import Profile
 from relaydesk.secrets import Secret, secret_key
 from tests.gui.conftest import wait_signal
 

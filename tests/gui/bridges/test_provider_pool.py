@@ -10,7 +10,7 @@ from relaydesk.auth.entra_provider import EntraTokenProvider
 from relaydesk.auth.sas_provider import SasTokenProvider
 from relaydesk.errors import InvalidField
 from relaydesk.gui.bridges.provider_pool import ProviderPool
-from relaydesk.profiles import IdentityConfig, Profile, Role
+from relaydesk.profiles.model import IdentityConfig, Profile, Role
 from relaydesk.secrets import Secret
 from tests.profiles.helpers_profiles import CLIENT_SECRET, SAS_KEY, sample_profile
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from relaydesk.gui.models.form_checks import form_problems, secret_location, secret_problems
-from relaydesk.profiles import IdentityConfig, Profile
+from relaydesk.profiles.model import IdentityConfig, Profile
 
 TENANT = "d3f1c2a0-1111-2222-3333-444455556666"
 CLIENT = "7f3c0000-aaaa-bbbb-cccc-ddddeeeeffff"

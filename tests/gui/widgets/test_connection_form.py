@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from relaydesk.errors import InvalidField
 from relaydesk.gui.widgets.connection_form import ConnectionForm
-from relaydesk.profiles import IdentityConfig, Profile
+from relaydesk.profiles.model import IdentityConfig, Profile
 from relaydesk.secrets import MemorySecretStore, Secret
 
 pytestmark = pytest.mark.gui
@@ -267,7 +267,7 @@ def test_controls_have_accessible_names(form: ConnectionForm) -> None:
 def test_the_proxy_is_edited_validated_and_its_password_kept_apart(
     form: ConnectionForm, qtbot: QtBot
 ) -> None:
-    from relaydesk.profiles import ProxyConfig
+    from relaydesk.profiles.model import ProxyConfig
 
     form.set_profile(_profile(), {"listener": True})
     editor = form.proxy_editor
