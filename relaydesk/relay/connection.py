@@ -15,6 +15,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConcurrencyError
@@ -23,7 +24,6 @@ from websockets.frames import Close
 from websockets.protocol import State
 
 from relaydesk.errors import ConnectionClosed
-from relaydesk.protocol.messages import AcceptCommand
 from relaydesk.relay.event_queue import EventQueue, message_key
 from relaydesk.relay.events import (
     ConnectionEnded,
@@ -33,6 +33,9 @@ from relaydesk.relay.events import (
     Side,
 )
 from relaydesk.relay.failures import closed_error, error_info
+
+if TYPE_CHECKING:  # the control messages are the listener's: a sender needs no parser
+    from relaydesk.protocol.messages import AcceptCommand
 
 __all__ = ["ListenerConnection", "MessageConnection"]
 
