@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -293,7 +292,12 @@ async def test_renewal_is_visible_in_badge_and_timeline(emulator_data_dir: Path)
 
 
 @pytest.mark.asyncio
-async def test_quit_mid_session_sends_close_frames_quickly(emulator_data_dir: Path) -> None:
+async def test_quit_mid_session_sends_close_frames_quickly(
+    emulator_data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Quitting mid-flood closes both sides cleanly within the stop grace: no
+    bridge is detached after its grace ran out (no timed assertion: the
+    bridges log when a stop overruns its grace)."""
     window = await open_demo_window(emulator_data_dir)
     await start_listener(window)
     await _connect_sender(window)
@@ -305,10 +309,10 @@ async def test_quit_mid_session_sends_close_frames_quickly(emulator_data_dir: Pa
     window.close_requested.connect(closing.set)
     window.close()
     assert closing.is_set()
-    started = time.monotonic()
-    await close_window(window)
-    took = time.monotonic() - started
-    assert took < 5.0, f"shutdown took {took:.1f} s"
+    async with asyncio.timeout(30):  # hang guard only
+        await close_window(window)
+    overran = [r.getMessage() for r in caplog.records if "did not stop within" in r.getMessage()]
+    assert not overran
     listener_closed = [c for c in _events(window, ChannelClosed) if c.side == "listener"]
     assert listener_closed and not listener_closed[-1].by_peer
     assert listener_closed[-1].code == 1000
