@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from relaydesk.protocol.wire_names import AUTH_HEADER, TOKEN_PARAM
+
 __all__ = [
     "REDACTED",
     "SECRET_HEADERS",
@@ -34,11 +36,11 @@ REDACTED = "<redacted>"
 SECRET_HEADERS = frozenset(
     {
         "authorization",
-        "servicebusauthorization",
+        AUTH_HEADER.lower(),
         "proxy-authorization",
         "cookie",
         "set-cookie",
-        "sb-hc-token",
+        TOKEN_PARAM,
     }
 )
 
@@ -62,7 +64,7 @@ SECRET_KEYS = SECRET_HEADERS | frozenset(
 #: A SAS token keeps its ``sr``, ``se`` and ``skn`` visible: only ``sig`` is secret,
 #: and the rule name and expiry are what a reader needs to tell tokens apart.
 _SECRET_QUERY = (
-    r"sb-hc-token|sig|access_token|refresh_token|id_token|client_secret|code|password"
+    re.escape(TOKEN_PARAM) + r"|sig|access_token|refresh_token|id_token|client_secret|code|password"
     r"|token|api[_-]?key|apikey|secret|signature"  # an app's own tokens in a forwarded URL
 )
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from relaydesk.errors import InvalidField
 from relaydesk.protocol.address import strip_sb_hc_params
 from relaydesk.protocol.messages import RemoteEndpoint
+from relaydesk.protocol.wire_names import AUTH_HEADER
 
 __all__ = [
     "PROXY_HOP_BY_HOP",
@@ -42,7 +43,7 @@ PROXY_HOP_BY_HOP = frozenset(
         "close",
         "content-length",
         "host",
-        "servicebusauthorization",
+        AUTH_HEADER.lower(),  # the relay's credential never reaches the local app
     }
 )
 

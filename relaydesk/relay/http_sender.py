@@ -42,7 +42,7 @@ __all__ = ["HttpResponse", "StreamedHttpResponse", "http_request", "open_http_re
 #: The relay's own answer deadline is 60 s (§7.1); wait a little longer.
 DEFAULT_TIMEOUT = 70.0
 
-_FORBIDDEN_HEADERS = frozenset({"expect", "servicebusauthorization", "host", "content-length"})
+_FORBIDDEN_HEADERS = frozenset({"expect", AUTH_HEADER.lower(), "host", "content-length"})
 
 
 @dataclass(frozen=True)
