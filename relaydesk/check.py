@@ -59,6 +59,12 @@ __all__ = [
     "run_check",
 ]
 
+#: A wrong echo means the message reached someone else's listener (§4.7).
+_OTHER_LISTENER = (
+    "Another listener on this hybrid connection may have answered; stop other listeners and "
+    "run the check again."
+)
+
 #: (key, title) of every step, in order.
 CHECK_STEPS: tuple[tuple[str, str], ...] = (
     ("token", "Token"),
@@ -267,8 +273,7 @@ class _Session:
         if reply != message:
             raise CheckStepFailed(
                 "the listener answered with a different message",
-                remedy="Another listener on this hybrid connection may have answered; "
-                "stop other listeners and run the check again.",
+                remedy=_OTHER_LISTENER,
             )
         return f"{len(message.encode())} B echoed in {rtt:.1f} ms", ()
 
@@ -292,8 +297,7 @@ class _Session:
             raise CheckStepFailed(
                 f"the listener answered HTTP {response.status} {response.reason}".strip()
                 + ("" if response.body == body else " without the echoed body"),
-                remedy="Another listener on this hybrid connection may have answered; "
-                "stop other listeners and run the check again.",
+                remedy=_OTHER_LISTENER,
             )
         return f"POST {len(body)} B → {response.status} in {response.elapsed * 1000:.1f} ms", ()
 
