@@ -19,6 +19,10 @@ Proxies: ``trust_env=False`` also turns off requests' own reading of
 variables, with the same ``NO_PROXY`` rules; explicit and none modes ignore
 them), so MSAL's HTTP goes the same way as the relay's WebSockets. A proxy
 that fails raises the typed :class:`~relaydesk.errors.ProxyError`.
+
+``requests`` (~8 MiB) is imported when the first request is made, not with
+this module: a provider is built when a profile is chosen, long before (and
+often without) a token being needed.
 """
 
 from __future__ import annotations
@@ -30,13 +34,10 @@ import tempfile
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import certifi
-import requests
-import requests.adapters
-import requests.utils
 
 from relaydesk.errors import InvalidField, ProxyError
 from relaydesk.proxy import (
@@ -47,6 +48,9 @@ from relaydesk.proxy import (
     tls_failed,
     unreachable,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["AuthorityHttpClient", "CaBundle", "base_ca_bundle", "proxies_for", "proxy_error"]
 
@@ -135,6 +139,8 @@ def proxy_error(exc: BaseException, route: ProxyRoute, target: str) -> ProxyErro
     ``Tunnel connection failed: <status>``; a proxy it could not reach as a
     ``ProxyError`` around the socket error.
     """
+    import requests
+
     if isinstance(exc, requests.exceptions.ProxyError):
         match = _TUNNEL_STATUS.search(str(exc))
         if match:
@@ -176,21 +182,31 @@ class AuthorityHttpClient:
         self._proxy = proxy or ProxySettings()
         #: HTTP status of the last response (MSAL's error dicts lack it).
         self.last_status: int | None = None
-        self._session = requests.Session()
-        self._session.trust_env = False
-        self._session.verify = verify
-        # One retry on connection errors, as MSAL's own default session does.
-        adapter = requests.adapters.HTTPAdapter(max_retries=1)
-        self._session.mount("https://", adapter)
+        self._session: requests.Session | None = None  # made on the first request
+
+    def _opened(self) -> requests.Session:
+        if self._session is None:
+            import requests.adapters
+
+            session = requests.Session()
+            session.trust_env = False
+            session.verify = self._verify
+            # One retry on connection errors, as MSAL's own default session does.
+            session.mount("https://", requests.adapters.HTTPAdapter(max_retries=1))
+            self._session = session
+        return self._session
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        import requests
+
+        session = self._opened()
         kwargs.setdefault("timeout", self._timeout)
         kwargs["verify"] = self._verify
         route = self._proxy.route(url)
         kwargs["proxies"] = proxies_for(url, self._proxy)
         self.last_status = None
         try:
-            response = self._session.request(method, url, **kwargs)
+            response = session.request(method, url, **kwargs)
         except (requests.exceptions.RequestException, ssl.SSLError) as exc:
             if route is not None:
                 parts = urlsplit(url)
@@ -221,7 +237,8 @@ class AuthorityHttpClient:
         return self._request("GET", url, params=params, headers=headers, **kwargs)
 
     def close(self) -> None:
-        self._session.close()
+        if self._session is not None:
+            self._session.close()
 
     def __repr__(self) -> str:
         return f"AuthorityHttpClient(verify={self._verify!r})"

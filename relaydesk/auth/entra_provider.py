@@ -11,6 +11,10 @@ Renewal (§4.6, §12 item 8): MSAL serves a cached token until 5 minutes
 before expiry. When the caller needs more (``min_valid_for``) or a later
 expiry (``expires_after``) than the cached token gives, the provider empties
 the cache (``remove_tokens_for_client``) and asks the identity provider.
+
+MSAL (and with it ``requests``) is imported with the first ``get_token``: the
+desktop app builds providers as soon as a profile is chosen, and a window
+that nobody connects from needs no token.
 """
 
 from __future__ import annotations
@@ -22,9 +26,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import msal
-
-from relaydesk.auth.entra_errors import error_from_exception, error_from_result
 from relaydesk.auth.entra_http import AuthorityHttpClient, CaBundle
 from relaydesk.auth.provider import require_later_expiry
 from relaydesk.auth.tokens import AccessToken, decode_jwt_claims
@@ -164,6 +165,8 @@ class EntraTokenProvider:
             self._app.remove_tokens_for_client()
 
     def _build_app(self) -> Any:
+        import msal
+
         kwargs: dict[str, Any] = {}
         if self._custom_authority:
             kwargs["instance_discovery"] = False
@@ -176,6 +179,8 @@ class EntraTokenProvider:
         )
 
     def _acquire(self) -> AccessToken:
+        from relaydesk.auth.entra_errors import error_from_exception, error_from_result
+
         started = self._clock()
         try:
             if self._app is None:

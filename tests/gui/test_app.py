@@ -305,3 +305,41 @@ def test_building_the_panes_loads_no_network_or_auth_library(tmp_path: Path) -> 
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "[]"
+
+
+def test_an_idle_demo_window_loads_no_relay_client_or_auth_library(tmp_path: Path) -> None:
+    """With the demo profile in use and nobody connecting, the window needs no
+    token: aiohttp, websockets, MSAL, requests and PyJWT stay out of its
+    memory (~45 MiB) and the listener count is not polled (import check)."""
+    import os
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from relaydesk.gui import main_window\n"
+        "build = main_window.MainWindow.build\n"
+        "def report(self):\n"
+        "    heavy = ('websockets', 'aiohttp', 'msal', 'requests', 'jwt')\n"
+        "    print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)), flush=True)\n"
+        "    polling = getattr(self.sender_bridge.listener_count, 'polling', True)\n"
+        "    print(polling, self.sender_pane.listeners_label.text(), flush=True)\n"
+        "    self.close()\n"
+        "def built(self):\n"
+        "    build(self)\n"
+        "    self.demo_started.connect(lambda _info: QTimer.singleShot(0, lambda: report(self)))\n"
+        "    self.demo.error.connect(lambda info: (print(info, flush=True), self.close()))\n"
+        "main_window.MainWindow.build = built\n"
+        "from relaydesk.cli import main\n"
+        "sys.exit(main(['--demo']))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    loaded, count = out.stdout.splitlines()[:2]
+    assert loaded == "[]"
+    from relaydesk.gui.panes.sender_pane import ASK_LINK
+
+    assert count == f"False {ASK_LINK}"

@@ -384,11 +384,14 @@ async def test_switching_profile_stops_what_the_old_one_runs(window: MainWindow)
 
 @pytest.mark.asyncio
 async def test_listener_count_and_the_no_listener_warning(window: MainWindow) -> None:
+    from relaydesk.gui.panes.sender_pane import ASK_LINK
+
     pane = window.sender_pane
-    await until(lambda: pane.listeners_label.text() == "Listeners: 0", "Listeners: 0")
-    pane.connect_button.click()
+    assert pane.listeners_label.text() == ASK_LINK  # nobody connects yet: nothing asked
+    pane.connect_button.click()  # the relay is asked first
     await until(lambda: pane.no_listener_warning.isVisibleTo(pane), "the warning")
     assert "No listener is online" in pane.no_listener_warning.text()
+    assert pane.listeners_label.text() == "Listeners: 0"
     assert not window.sender_bridge.running  # warned, not sent
     await start_listener(window)
     await until(lambda: pane.listeners_label.text() == "Listeners: 1", "Listeners: 1")

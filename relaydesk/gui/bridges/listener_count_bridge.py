@@ -1,17 +1,23 @@
 """ListenerCountBridge: "Listeners: N" for the sender pane, from runtime info (§11).
 
-While the sender pane is visible, the bridge asks the relay for the hybrid
+Once the count matters (:meth:`ListenerCountBridge.want`: a side of this
+app runs, Connect or Send was pressed, or the user asked for it) and while
+the sender pane is visible, the bridge asks the relay for the hybrid
 connection's runtime information every :data:`REFRESH_INTERVAL` seconds (one
 request at a time, never faster), and every :data:`ERROR_INTERVAL` seconds
 after a failure, so a wrong profile or an offline relay is not hammered.
-Hidden, or without a profile, it asks nothing. The rhythm is a Qt timer
+Hidden, without a profile, or before the count matters, it asks nothing:
+asking needs a token, and a token needs the relay client and the auth
+libraries (aiohttp, MSAL, requests, PyJWT: ~45 MiB), which a window nobody
+connects from should not load. The rhythm is a Qt timer
 and each tick runs one fetch task: a tick that finds no running asyncio loop
 (between two phases of a test, during shutdown) is skipped, and a running
 fetch is never cancelled to start another (only :meth:`aclose` cancels).
 
 :meth:`ListenerCountBridge.confirm` guards a send: when the last count was
-0 it asks again first (the count may be seconds old), and only a fresh 0
-leads to the warning. An unknown count never stands in the way.
+0, or nobody has asked yet, it asks first (the count may be seconds old),
+and only a fresh 0 leads to the warning. A count that cannot be had never
+stands in the way.
 """
 
 from __future__ import annotations
@@ -66,6 +72,13 @@ class ListenerCountBridge(QObject):
         self._confirm_slot = TaskSlot("listener-count-confirm")
         #: The last count the relay reported, or ``None`` when unknown.
         self.count: int | None = None
+        #: The count matters (see :meth:`want`); until then nothing is asked.
+        self.wanted = False
+
+    @property
+    def polling(self) -> bool:
+        """True while the relay is asked every interval."""
+        return self._timer.isActive()
 
     def set_fetcher(self, fetcher: RuntimeInfoFetcher | None) -> None:
         """Use ``fetcher`` from now on (a new profile); ``None`` stops polling."""
@@ -79,13 +92,23 @@ class ListenerCountBridge(QObject):
             self._active = active
             self._schedule()
 
+    def want(self) -> None:
+        """The count matters from now on: poll while the pane is visible.
+
+        Called when this app's listener or sender runs, and when the user asks
+        for the count; it stays wanted for the rest of the session.
+        """
+        if not self.wanted:
+            self.wanted = True
+            self._schedule()
+
     def refresh(self) -> None:
         """Ask again now (this app's listener came or went, say).
 
         A fetch already on its way may have been asked before the change, so
         its answer can be stale: then one more fetch follows it at once.
         """
-        if not self._active:
+        if not (self._active and self.wanted):
             return
         if self._slot.running:
             self._again = True
@@ -93,9 +116,16 @@ class ListenerCountBridge(QObject):
         self._tick()
 
     def confirm(self, proceed: Callable[[], None], warn: Callable[[], None]) -> None:
-        """Call ``proceed`` unless the relay says, now, that nobody listens (``warn``)."""
+        """Call ``proceed`` unless the relay says, now, that nobody listens (``warn``).
+
+        The first press makes the count wanted and asks for it (polling starts
+        after that answer, not alongside it).
+        """
         fetcher = self._fetcher
-        if self.count != 0 or fetcher is None:
+        first = not self.wanted
+        self.wanted = True
+        if fetcher is None or (self.count != 0 and not first):
+            self._schedule(ask_now=False)
             proceed()
             return
         if self._confirm_slot.running:
@@ -109,10 +139,12 @@ class ListenerCountBridge(QObject):
         await self._confirm_slot.stop(grace / 2)
         await self._slot.stop(grace / 2)
 
-    def _schedule(self) -> None:
-        if self._active and self._fetcher is not None:
-            self._timer.start(self._interval_ms)
-            self._tick()
+    def _schedule(self, *, ask_now: bool = True) -> None:
+        if self._active and self.wanted and self._fetcher is not None:
+            if ask_now or not self._timer.isActive():
+                self._timer.start(self._interval_ms)
+            if ask_now:
+                self._tick()
         else:
             self._timer.stop()
 
@@ -157,9 +189,11 @@ class ListenerCountBridge(QObject):
             raise
         except Exception:  # noqa: BLE001 - unknown count: let the send say what is wrong
             self._set_count(None)
+            self._schedule(ask_now=False)
             proceed()
             return
         self._set_count(int(info.listener_count))
+        self._schedule(ask_now=False)
         (proceed if self.count else warn)()
 
     def _set_count(self, count: int | None) -> None:

@@ -5,9 +5,10 @@ into the openers the bridges use: a :class:`~relaydesk.relay.listener.Listener`
 whose accept policy, HTTP answers and echo read the bridge's current
 :class:`~relaydesk.gui.bridges.policies.ListenerPolicy` per sender and
 request; a WebSocket sender (``relay.sender.connect``); and HTTP requests
-(``relay.http_sender.http_request``). Imported lazily (it pulls in
-websockets, aiohttp and msal) once a profile is chosen, so the window
-appears first.
+(``relay.http_sender.http_request``). Imported once a profile is chosen;
+the relay client itself (websockets, aiohttp) is imported only when a
+listener starts, a sender connects or a request is made, so a window that
+merely shows a profile keeps them out of its memory.
 
 The relay's TLS trust is the system CAs plus the identity's ``ca_file``
 (the emulator's CA in demo mode): the profile has no separate relay CA.
@@ -21,7 +22,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relaydesk.auth.provider import TokenProvider
 from relaydesk.errors import ConnectionClosed, Forbidden, SignInRequired, Unauthorized
@@ -32,38 +33,29 @@ from relaydesk.gui.bridges.backends import (
     SenderOpener,
     SenderOptions,
 )
-from relaydesk.gui.bridges.forward_switch import ForwardSwitch
 from relaydesk.gui.bridges.policies import PolicySource
 from relaydesk.gui.bridges.provider_pool import ProviderFactory
 from relaydesk.gui.bridges.system_proxy import resolve_for_gui
 from relaydesk.profiles.model import Profile
 from relaydesk.protocol.address import HybridConnectionAddress
-from relaydesk.protocol.messages import AcceptCommand
-from relaydesk.protocol.runtime_info import RuntimeInfo
 from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
 from relaydesk.proxy import ProxySettings
-from relaydesk.relay.accepting import ConnectionHandler
-from relaydesk.relay.connection import ListenerConnection
 from relaydesk.relay.event_queue import EventQueue
-from relaydesk.relay.events import (
-    Event,
-    HttpResponseReceived,
-)
-from relaydesk.relay.http_sender import http_request
-from relaydesk.relay.listener import Listener
-from relaydesk.relay.options import ListenerOptions
-from relaydesk.relay.policies import (
-    AcceptDecision,
-    AcceptPolicy,
-    HttpHandler,
-    HttpReply,
-    HttpRequest,
-)
-from relaydesk.relay.runtime_info import get_runtime_info
-from relaydesk.relay.sender import SenderConnection, connect
+from relaydesk.relay.events import Event, HttpResponseReceived
+from relaydesk.relay.policies import AcceptDecision, HttpReply
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
 from relaydesk.token_providers import provider_for
+
+if TYPE_CHECKING:  # the relay client: imported where a session starts (websockets, aiohttp)
+    from relaydesk.gui.bridges.forward_switch import ForwardSwitch
+    from relaydesk.protocol.messages import AcceptCommand
+    from relaydesk.protocol.runtime_info import RuntimeInfo
+    from relaydesk.relay.accepting import ConnectionHandler
+    from relaydesk.relay.connection import ListenerConnection
+    from relaydesk.relay.listener import Listener
+    from relaydesk.relay.policies import AcceptPolicy, HttpHandler, HttpRequest
+    from relaydesk.relay.sender import SenderConnection
 
 __all__ = ["CoreBackend", "CoreListenerSession", "CoreSenderSession", "build_backend"]
 
@@ -137,6 +129,8 @@ class CoreSenderSession:
 
     async def start(self) -> None:
         """Connect (§6), pinned to a listener if asked (§4.7); read in a task."""
+        from relaydesk.relay.sender import connect
+
         backend = self._backend
         pinned = self._options.pinned_listener
         try:
@@ -187,6 +181,10 @@ class CoreBackend:
         """Return the opener the :class:`ListenerBridge` calls on Start."""
 
         def open_listener(policy: PolicySource) -> CoreListenerSession:
+            from relaydesk.gui.bridges.forward_switch import ForwardSwitch
+            from relaydesk.relay.listener import Listener
+            from relaydesk.relay.options import ListenerOptions
+
             forwards = ForwardSwitch(policy, entity_path=self.address.entity_path)
             listener = Listener(
                 self.address,
@@ -213,6 +211,8 @@ class CoreBackend:
         """Return the coroutine function the HTTP tab's Send uses."""
 
         async def request(spec: HttpRequestSpec, options: SenderOptions) -> HttpResponseReceived:
+            from relaydesk.relay.http_sender import http_request
+
             headers = dict(spec.headers)
             if options.pinned_listener:
                 headers[ALLOWED_LISTENERS_HEADER] = options.pinned_listener
@@ -242,6 +242,8 @@ class CoreBackend:
         listener = _SilentTokens(self.listener_provider)
 
         async def fetch() -> RuntimeInfo:
+            from relaydesk.relay.runtime_info import get_runtime_info
+
             try:
                 return await get_runtime_info(
                     self.address, sender, ssl_context=self.ssl_context, proxy=self.proxy

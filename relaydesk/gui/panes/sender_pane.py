@@ -1,11 +1,14 @@
 """The sender pane: state, Connect/Disconnect, token, composer, HTTP tab, message log.
 
 "Listeners: N" comes from the relay's runtime information (§11), polled by
-the sender bridge's :class:`ListenerCountBridge` only while the pane is
-visible. When the relay says nobody listens, Connect and the HTTP Send first
-show a warning (the relay would refuse with "no listener", §6, §7.1) and act
-on the second press; the warning is inline, never a blocking dialog. A
-count of 0 is checked again before warning (it may be seconds old).
+the sender bridge's :class:`ListenerCountBridge` while the pane is visible,
+once the count matters: this app's listener or sender runs, Connect or Send
+is pressed, or the user clicks "ask the relay" (until then the window needs
+no token, so it loads no relay client or auth library). When the relay says
+nobody listens, Connect and the HTTP Send first show a warning (the relay
+would refuse with "no listener", §6, §7.1) and act on the second press; the
+warning is inline, never a blocking dialog. A count of 0, or one nobody has
+asked for yet, is asked for before warning (it may be seconds old).
 """
 
 from __future__ import annotations
@@ -36,7 +39,15 @@ from relaydesk.gui.widgets.state_badge import StateBadge
 from relaydesk.gui.widgets.token_badge import TokenBadge
 from relaydesk.relay.events import ConnectionState, ErrorInfo, Event, StateChanged
 
-__all__ = ["SenderPane"]
+__all__ = ["ASK_LINK", "SenderPane"]
+
+#: What the listener count shows until it matters: a link that asks for it.
+ASK_LINK = 'Listeners: <a href="ask">ask the relay</a>'
+_COUNT_TIP = "How many listeners the relay reports for this address"
+_ASK_TIP = (
+    "Asked for once this app's listener or sender runs; click to ask the relay now "
+    "(it needs a token)"
+)
 
 
 class SenderPane(QWidget):
@@ -76,10 +87,14 @@ class SenderPane(QWidget):
         self.log_view = MessageLogView(self.log_model)
         self.log_view.setAccessibleName("Sender message log")
         self.http_tab = HttpTab()
-        self.listeners_label = QLabel("Listeners: …")
+        self.listeners_label = QLabel()
         self.listeners_label.setObjectName("listenerCountLabel")
         self.listeners_label.setAccessibleName("Listeners online")
-        self.listeners_label.setToolTip("How many listeners the relay reports for this address")
+        self.listeners_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self._show_count(None)
         self.no_listener_warning = QLabel()
         self.no_listener_warning.setObjectName("noListenerWarning")
         self.no_listener_warning.setWordWrap(True)
@@ -129,6 +144,7 @@ class SenderPane(QWidget):
         bridge.http_response.connect(self.http_tab.show_response)
         bridge.http_response.connect(self.log_model.append)
         bridge.http_failed.connect(self._on_http_failed)
+        self.listeners_label.linkActivated.connect(lambda _link: self._want_count())
         bridge.listener_count.count_changed.connect(self._on_listener_count)
         bridge.listener_count.failed.connect(self._on_count_failed)
 
@@ -143,7 +159,10 @@ class SenderPane(QWidget):
         """Tell the pane this app's listener id (None when it is not running)."""
         self._pin_id = listener_id
         self._update_options()
-        self.bridge.listener_count.refresh()  # this app's listener came or went
+        if listener_id is not None and not self.bridge.listener_count.wanted:
+            self._want_count()  # this app's listener runs: the count matters (asked now)
+        else:
+            self.bridge.listener_count.refresh()  # this app's listener came or went
 
     @property
     def state(self) -> ConnectionState:
@@ -204,6 +223,7 @@ class SenderPane(QWidget):
             action()
             return
         self.bridge.listener_count.confirm(action, self._warn_no_listener)
+        self._show_count(self.bridge.listener_count.count)  # asked for now
 
     def _warn_no_listener(self) -> None:
         self._warned = True
@@ -217,11 +237,23 @@ class SenderPane(QWidget):
         self._warned = False
         self.no_listener_warning.hide()
 
+    def _want_count(self) -> None:
+        """The count matters now: have it asked for, and show that it is on its way."""
+        self.bridge.listener_count.want()
+        self._show_count(self.bridge.listener_count.count)
+
     def _on_listener_count(self, count: int | None) -> None:
-        self.listeners_label.setText("Listeners: …" if count is None else f"Listeners: {count}")
-        self.listeners_label.setToolTip("How many listeners the relay reports for this address")
+        self._show_count(count)
         if count != 0:
             self._clear_warning()
+
+    def _show_count(self, count: int | None) -> None:
+        if count is None and not self.bridge.listener_count.wanted:
+            self.listeners_label.setText(ASK_LINK)
+            self.listeners_label.setToolTip(_ASK_TIP)
+            return
+        self.listeners_label.setText("Listeners: …" if count is None else f"Listeners: {count}")
+        self.listeners_label.setToolTip(_COUNT_TIP)
 
     def _on_count_failed(self, info: ErrorInfo) -> None:
         self.listeners_label.setText("Listeners: ?")
@@ -238,6 +270,8 @@ class SenderPane(QWidget):
             event.state, attempt=event.attempt, next_try_in=event.next_try_in, error=event.error
         )
         self._show_state(event.state)
+        if event.state is not ConnectionState.OFFLINE:
+            self._want_count()
         # The relay checked the token when the WebSocket opened (§6); while it
         # stays open, the token's expiry does not end it.
         self.token_badge.set_connection_open(event.state is ConnectionState.ONLINE)

@@ -56,6 +56,7 @@ async def test_counts_follow_the_emulator_while_active(emulator: Emulator) -> No
     bridge.set_fetcher(_fetcher(emulator))  # type: ignore[arg-type]
     assert seen == [] and bridge.count is None  # inactive: nothing asked
     bridge.set_active(True)
+    bridge.want()
     await until(lambda: bridge.count == 0, "count 0")
     address, tokens = _parts(emulator)
     listeners = [
@@ -88,6 +89,7 @@ async def test_failure_makes_the_count_unknown_and_is_reported(emulator: Emulato
     bridge.failed.connect(failures.append)
     bridge.set_fetcher(fetch)
     bridge.set_active(True)
+    bridge.want()
     await until(lambda: bool(failures), "the failure")
     assert bridge.count is None
     assert getattr(failures[0], "kind", "") == "Unauthorized"
@@ -99,6 +101,7 @@ async def test_confirm_asks_again_before_warning(emulator: Emulator) -> None:
     bridge = ListenerCountBridge(interval=60.0)
     bridge.set_fetcher(_fetcher(emulator))  # type: ignore[arg-type]
     bridge.set_active(True)
+    bridge.want()
     await until(lambda: bridge.count == 0, "count 0")
     outcomes: list[str] = []
     bridge.confirm(lambda: outcomes.append("proceed"), lambda: outcomes.append("warn"))
@@ -140,10 +143,51 @@ async def test_a_refresh_during_a_fetch_is_answered_by_a_fresh_one(emulator: Emu
     bridge = ListenerCountBridge(interval=3600, error_interval=3600)  # no polling help
     bridge.set_fetcher(slow_first)  # type: ignore[arg-type]
     bridge.set_active(True)
+    bridge.want()
     await until(lambda: calls == 1, "the first fetch on its way")
     listener = Listener(address, tokens, ssl_context=make_ssl_context(emulator.ca_file))
     async with listener:
         bridge.refresh()  # this app's listener is online now
         release.set()
         await until(lambda: bridge.count == 1, "the count after the listener came online")
+    await bridge.aclose()
+
+
+@pytest.mark.asyncio
+async def test_nothing_is_asked_until_the_count_is_wanted(emulator: Emulator) -> None:
+    """Visible with a profile is not enough: asking needs a token (and the relay
+    client and auth libraries to get one), so it waits until the count matters."""
+    fetch_now = _fetcher(emulator)
+    calls = 0
+
+    async def counting() -> object:
+        nonlocal calls
+        calls += 1
+        return await fetch_now()
+
+    bridge = ListenerCountBridge(interval=0.05, error_interval=0.05)
+    bridge.set_fetcher(counting)  # type: ignore[arg-type]
+    bridge.set_active(True)
+    bridge.refresh()  # this app's listener went away: still nothing to ask
+    assert not bridge.polling and not bridge.wanted
+    bridge.want()
+    assert bridge.polling
+    await until(lambda: bridge.count == 0, "count 0")
+    assert calls >= 1
+    await bridge.aclose()
+
+
+@pytest.mark.asyncio
+async def test_the_first_confirm_asks_then_polls(emulator: Emulator) -> None:
+    """Connect pressed before anyone asked: the relay is asked first (a 0 warns),
+    and polling starts after that answer, not alongside it."""
+    bridge = ListenerCountBridge(interval=3600)
+    bridge.set_fetcher(_fetcher(emulator))  # type: ignore[arg-type]
+    bridge.set_active(True)
+    assert bridge.count is None and not bridge.polling
+    outcomes: list[str] = []
+    bridge.confirm(lambda: outcomes.append("proceed"), lambda: outcomes.append("warn"))
+    await until(lambda: bool(outcomes), "a decision")
+    assert outcomes == ["warn"] and bridge.count == 0
+    assert bridge.wanted and bridge.polling
     await bridge.aclose()
