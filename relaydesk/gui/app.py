@@ -81,7 +81,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
     from relaydesk.gui.app_logging import configure_logging
     from relaydesk.gui.main_window import MainWindow
-    from relaydesk.gui.resources import app_icon, load_stylesheet
+    from relaydesk.gui.resources import app_icon
     from relaydesk.gui.unexpected_errors import UnexpectedErrorReporter
 
     configure_logging()
@@ -90,7 +90,6 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName("RelayDesk")
     app.setOrganizationName("RelayDesk")
     app.setQuitOnLastWindowClosed(False)  # we quit after the async clean-up
-    app.setStyleSheet(load_stylesheet())
     app.setWindowIcon(app_icon())  # type: ignore[arg-type]
     reporter = UnexpectedErrorReporter()
     reporter.install()

@@ -142,7 +142,18 @@ class MainWindow(QMainWindow):
     # --- construction ------------------------------------------------------------
 
     def _build_frame(self) -> None:
-        """Title, status bar and restored geometry: what shows before :meth:`build`."""
+        """Title, status bar and restored geometry: what shows before :meth:`build`.
+
+        The stylesheet is the window's, not the application's: a widget made
+        without a parent then has no stylesheet style until it joins the
+        window, so the panes, built bottom-up, are polished once when they are
+        put in place rather than at every level they are added to (with the
+        application's stylesheet, building took ~200 ms instead of ~90).
+        Dialogs and panels parented to the window inherit it.
+        """
+        from relaydesk.gui.resources import load_stylesheet
+
+        self.setStyleSheet(load_stylesheet())
         self.setCentralWidget(QWidget())  # replaced by build()
         self.statusBar().showMessage("Starting RelayDesk…")
         self.secrets_label = QLabel("Secrets: …")

@@ -157,13 +157,12 @@ def main() -> int:
     """Run the tour; write ``report.json`` next to the PNGs."""
     import qasync
 
-    from relaydesk.gui.resources import app_icon, load_stylesheet
+    from relaydesk.gui.resources import app_icon
 
     out = Path(sys.argv[1])
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
-    app.setStyleSheet(load_stylesheet())
-    app.setWindowIcon(app_icon())  # type: ignore[arg-type]
+    app.setWindowIcon(app_icon())  # type: ignore[arg-type]  # the window has the stylesheet
     report = qasync.run(_run(out))
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

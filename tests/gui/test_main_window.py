@@ -97,6 +97,29 @@ async def test_the_frame_shows_first_and_builds_once(qtbot) -> None:  # type: ig
     await win.shutdown()
 
 
+def test_the_window_carries_the_stylesheet_and_its_panes_follow_it(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The stylesheet is the window's, not the application's (so that panes built
+    bottom-up are polished once, when they join the window), and it still styles
+    what is built into the window afterwards."""
+    from PySide6.QtWidgets import QApplication
+
+    from relaydesk.gui.resources import load_stylesheet
+
+    win = MainWindow(build=False)
+    qtbot.addWidget(win)
+    assert QApplication.instance().styleSheet() == ""  # type: ignore[union-attr]
+    assert win.styleSheet() == load_stylesheet() != ""
+    win.show()
+    win.build()
+    for button in (win.sender_pane.connect_button, win.listener_pane.start_button):
+        button.ensurePolished()
+        assert button.font().bold()  # QPushButton#primaryAction
+    title = win.sender_pane.findChild(QWidget, "paneTitle")
+    assert title is not None
+    title.ensurePolished()
+    assert title.font().bold()
+
+
 @pytest.mark.asyncio
 async def test_closing_before_the_panes_exist_is_clean(qtbot, _isolated_config: Path) -> None:  # type: ignore[no-untyped-def]
     win = MainWindow(build=False)
