@@ -87,7 +87,11 @@ async def test_closing_the_window_ends_the_main_coroutine() -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.e2e
-async def test_quitting_in_demo_mode_stops_listener_and_emulator(emulator_data_dir: Path) -> None:
+async def test_quitting_in_demo_mode_stops_listener_and_emulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `relaydesk --demo` keeps the emulator's certificates in the user data dir.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     loop = asyncio.get_running_loop()
     reporter = UnexpectedErrorReporter()
     reporter.show_dialogs = False
@@ -96,8 +100,8 @@ async def test_quitting_in_demo_mode_stops_listener_and_emulator(emulator_data_d
         await until(lambda: _main_window() is not None, "the main window")
         window = _main_window()
         assert window is not None
-        window.demo._data_dir = emulator_data_dir  # reuse the session's certificates
         await until(lambda: window.demo_info is not None, "demo mode")
+        assert (tmp_path / "data" / "relaydesk" / "emulator").is_dir()  # not the real one
         window.listener_pane.start_button.click()
         await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "online")
         demo = window.demo

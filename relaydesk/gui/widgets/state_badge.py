@@ -117,6 +117,15 @@ class StateBadge(QWidget):
         self._show_error(None)
         self.tick()
 
+    @property
+    def ticking(self) -> bool:
+        """True while a reconnect countdown updates itself every second.
+
+        In any other state, or once the countdown reached zero, the badge does
+        not wake the app.
+        """
+        return self._timer.isActive()
+
     def tick(self) -> None:
         """Re-render the text (the reconnect countdown uses the clock)."""
         left = None if self._deadline is None else self._deadline - self._clock()

@@ -111,6 +111,14 @@ class TokenBadge(QWidget):
         """How many different tokens were shown since the badge was cleared."""
         return self._tokens
 
+    @property
+    def ticking(self) -> bool:
+        """True while the countdown updates itself every second (a live token).
+
+        Without a token, or once it expired, the badge does not wake the app.
+        """
+        return self._timer.isActive()
+
     def set_token(self, info: TokenInfo | None) -> None:
         """Show a newly acquired token; ``None`` clears the badge and its counts.
 

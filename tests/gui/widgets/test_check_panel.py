@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from relaydesk.check import CHECK_STEPS
@@ -82,9 +83,14 @@ def test_a_passed_detail_is_one_line_and_a_failure_wraps(panel: CheckPanel) -> N
     width = panel.minimumSizeHint().width()
     long = "listener: entra token for 033092c1-81da-49fe-a327-b9e5f708b8ca, cached " * 3
     panel.set_step("token", "passed", 0.01, long)
-    detail = panel._rows["token"].detail
+    detail = _accessible(panel, "Token details")
     assert panel.minimumSizeHint().width() == width  # elided, not widening the panel
     assert not detail.wordWrap()  # one line (the old label wrapped and was clipped)
     assert detail.toolTip() == long  # whole in the tooltip
     panel.set_step("token", "failed", 0.01, long)
     assert detail.wordWrap()  # a cause and remedy are read, not elided
+
+
+def _accessible(panel: CheckPanel, name: str) -> QLabel:
+    """The label a screen reader announces as ``name``."""
+    return next(w for w in panel.findChildren(QLabel) if w.accessibleName() == name)

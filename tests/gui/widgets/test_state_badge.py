@@ -59,14 +59,14 @@ def test_reconnect_counts_down_each_second(badge: StateBadge, clock: FakeClock) 
     badge.set_state(ConnectionState.RECONNECTING, attempt=2, next_try_in=3, error=FORBIDDEN)
     assert badge.text == "Reconnecting in 3 s (attempt 2)"
     assert badge.property("state") == "reconnecting"
-    assert badge._timer.isActive()
+    assert badge.ticking
     clock.now += 1
     badge.tick()
     assert badge.text == "Reconnecting in 2 s (attempt 2)"
     clock.now += 2.5
     badge.tick()
     assert badge.text == "Reconnecting now (attempt 2)"
-    assert not badge._timer.isActive()
+    assert not badge.ticking
 
 
 def test_error_shows_cause_remedy_and_tracking_id(badge: StateBadge) -> None:

@@ -75,11 +75,11 @@ def test_the_timer_ticks_while_a_token_is_live(
     badge: TokenBadge, clock: FakeClock, qtbot: QtBot
 ) -> None:
     badge.set_token(_token(600))
-    assert badge._timer.isActive()
+    assert badge.ticking
     clock.now += 400
     qtbot.waitUntil(lambda: badge.level == "warn", timeout=5000)
     badge.set_token(None)
-    assert not badge._timer.isActive()
+    assert not badge.ticking
     assert badge.level == "none" and badge.identity_label.text() == "No token"
 
 
