@@ -1,11 +1,12 @@
 """One listener, many senders: a RelayDesk listener against Microsoft's hyco-ws.
 
 Run: ``python benchmarks/many_senders.py [--rounds 3] [--senders 1,10,50]
-[--messages 200] [--profile DIR]``
+[--messages 200] [--compare-loop] [--profile DIR]``
 
 Two ``relaydesk emulator`` processes, one listener each, both echoing: a
 RelayDesk listener (``relaydesk_listener.py``: the library's ``Listener``
-with ``auto_echo``, every event read as a GUI would) and a ``hyco-ws``
+with ``auto_echo``, every event read as a GUI would, on the event loop
+``relaydesk listen`` would use: uvloop where installed) and a ``hyco-ws``
 listener (Node). For each count of senders and each mode, Microsoft's
 ``hyco-ws`` senders (all in one Node process, ``node/ws_senders.js``)
 connect and send ``--messages`` × 1 KiB binary messages each, one at a
@@ -16,7 +17,9 @@ and closes included), and the p50/p99 round trip.
 
 Runs alternate between the two listeners (order flipped each round);
 printed are medians over ``--rounds`` and, per row, the RelayDesk/hyco-ws
-ratios with their min/max over rounds. With ``--profile DIR`` the RelayDesk
+ratios with their min/max over rounds. ``--compare-loop`` adds a third
+listener, RelayDesk on asyncio's own loop, to every round (the figures
+uvloop is measured against). With ``--profile DIR`` the RelayDesk
 listener runs under cProfile and writes ``DIR/relaydesk_listener.prof``.
 """
 
@@ -37,7 +40,7 @@ from pathlib import Path
 from peers import Peer, RemoteEmulator, emulator_process
 
 MODES = ("sequential", "pipelined")
-KINDS = ("relaydesk", "hyco-ws")
+NODE = "hyco-ws"
 
 
 @dataclass(frozen=True)
@@ -62,15 +65,19 @@ class Side:
 async def side(kind: str, data_dir: Path, profile: Path | None) -> AsyncIterator[Side]:
     """An emulator process with one echoing listener of ``kind``."""
     async with emulator_process(data_dir) as emu:
-        if kind == "hyco-ws":
+        if kind == NODE:
             config = {**emu.node_config(), "seconds": 7200}
             peer = await Peer.node("ws_echo_listener", config, ca_file=emu.ca_file)
         else:
             os.environ["RELAYDESK_BENCH_KEY"] = emu.key
             extra = ["--profile", str(profile / "relaydesk_listener.prof")] if profile else []
+            if kind == "relaydesk-asyncio":
+                extra += ["--loop", "asyncio"]
             peer = await Peer.python("relaydesk_listener", emu.namespace, str(emu.ca_file), *extra)
         try:
-            await peer.wait_for("listening")
+            listening = await peer.wait_for("listening")
+            if "loop" in listening:
+                print(f"  {kind} listener's event loop: {listening['loop']}", flush=True)
             yield Side(emu, peer)
         finally:
             await peer.stop()
@@ -111,13 +118,15 @@ async def run_once(target: Side, senders: int, messages: int, mode: str) -> Run:
 async def main(args: argparse.Namespace) -> dict[tuple[str, int, str], list[Run]]:
     results: dict[tuple[str, int, str], list[Run]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        async with (
-            side("relaydesk", Path(tmp) / "a", args.profile) as relaydesk,
-            side("hyco-ws", Path(tmp) / "b", None) as node,
-        ):
-            sides = {"relaydesk": relaydesk, "hyco-ws": node}
+        async with contextlib.AsyncExitStack() as stack:
+            sides = {
+                kind: await stack.enter_async_context(
+                    side(kind, Path(tmp) / kind, args.profile if kind == "relaydesk" else None)
+                )
+                for kind in kinds(args)
+            }
             for number in range(args.rounds):
-                order = KINDS if number % 2 == 0 else KINDS[::-1]
+                order = kinds(args) if number % 2 == 0 else kinds(args)[::-1]
                 for senders in args.senders:
                     for mode in MODES:
                         for kind in order:
@@ -127,32 +136,46 @@ async def main(args: argparse.Namespace) -> dict[tuple[str, int, str], list[Run]
     return results
 
 
+def kinds(args: argparse.Namespace) -> tuple[str, ...]:
+    """The listeners measured: RelayDesk, RelayDesk on asyncio's loop if asked, hyco-ws."""
+    if args.compare_loop:
+        return ("relaydesk", "relaydesk-asyncio", NODE)
+    return ("relaydesk", NODE)
+
+
 def report(results: dict[tuple[str, int, str], list[Run]], args: argparse.Namespace) -> None:
     print(
         f"{args.messages} × 1 KiB per sender, hyco-ws senders; medians of {args.rounds} rounds;"
         " ratio = RelayDesk/hyco-ws (min–max over rounds)"
     )
-    print(
-        f"{'senders':>7} {'mode':10} | {'msg/s RD':>8} {'hyco':>8} {'ratio':>16} |"
-        f" {'CPU µs/msg RD':>13} {'hyco':>5} {'ratio':>16} | p50 ms RD/hyco | p99 ms RD/hyco"
+    for kind in kinds(args)[:-1]:
+        print(f"{kind} listener vs {NODE}:")
+        print(
+            f"{'senders':>7} {'mode':10} | {'msg/s RD':>8} {'hyco':>8} {'ratio':>16} |"
+            f" {'CPU µs/msg RD':>13} {'hyco':>5} {'ratio':>16} | p50 ms RD/hyco | p99 ms RD/hyco"
+        )
+        for senders in args.senders:
+            for mode in MODES:
+                runs = results[(kind, senders, mode)], results[(NODE, senders, mode)]
+                print(f"{senders:>7} {mode:10}" + row(*runs))
+
+
+def row(rd: list[Run], node: list[Run]) -> str:
+    """One table row: medians, and ratios with their spread over rounds."""
+    rates = [a.rate / b.rate for a, b in zip(rd, node, strict=True)]
+    cpus = [a.cpu_us / b.cpu_us for a, b in zip(rd, node, strict=True)]
+
+    def med(runs: list[Run], name: str) -> float:
+        return statistics.median(getattr(r, name) for r in runs)
+
+    return (
+        f" | {med(rd, 'rate'):8.0f} {med(node, 'rate'):8.0f}"
+        f" {statistics.median(rates):5.2f} ({min(rates):.2f}–{max(rates):.2f}) |"
+        f" {med(rd, 'cpu_us'):13.0f} {med(node, 'cpu_us'):5.0f}"
+        f" {statistics.median(cpus):5.2f} ({min(cpus):.2f}–{max(cpus):.2f}) |"
+        f" {med(rd, 'p50'):6.2f}/{med(node, 'p50'):<6.2f}  |"
+        f" {med(rd, 'p99'):6.2f}/{med(node, 'p99'):<6.2f}"
     )
-    for senders in args.senders:
-        for mode in MODES:
-            rd, node = results[("relaydesk", senders, mode)], results[("hyco-ws", senders, mode)]
-            rates = [a.rate / b.rate for a, b in zip(rd, node, strict=True)]
-            cpus = [a.cpu_us / b.cpu_us for a, b in zip(rd, node, strict=True)]
-
-            def med(runs: list[Run], name: str) -> float:
-                return statistics.median(getattr(r, name) for r in runs)
-
-            print(
-                f"{senders:>7} {mode:10} | {med(rd, 'rate'):8.0f} {med(node, 'rate'):8.0f}"
-                f" {statistics.median(rates):5.2f} ({min(rates):.2f}–{max(rates):.2f}) |"
-                f" {med(rd, 'cpu_us'):13.0f} {med(node, 'cpu_us'):5.0f}"
-                f" {statistics.median(cpus):5.2f} ({min(cpus):.2f}–{max(cpus):.2f}) |"
-                f" {med(rd, 'p50'):6.2f}/{med(node, 'p50'):<6.2f}  |"
-                f" {med(rd, 'p99'):6.2f}/{med(node, 'p99'):<6.2f}"
-            )
 
 
 #: Where a listener's CPU goes, by the file (or C function) it is spent in.
@@ -191,6 +214,11 @@ def cli() -> None:
         "--senders", type=lambda t: [int(x) for x in t.split(",")], default=[1, 10, 50]
     )
     parser.add_argument("--messages", type=int, default=200, help="messages per sender")
+    parser.add_argument(
+        "--compare-loop",
+        action="store_true",
+        help="also measure a RelayDesk listener on asyncio's own event loop",
+    )
     parser.add_argument("--profile", type=Path, help="profile the RelayDesk listener into DIR")
     args = parser.parse_args()
     if args.rounds < 1 or args.messages < 1 or min(args.senders) < 1:

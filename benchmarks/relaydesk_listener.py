@@ -1,13 +1,15 @@
 """A RelayDesk listener as a benchmark peer process (run by ``peers.Peer.python``).
 
 Run: ``RELAYDESK_BENCH_KEY=… python benchmarks/relaydesk_listener.py NAMESPACE CA_FILE
-[--profile FILE]``
+[--loop auto|uvloop|asyncio] [--profile FILE]``
 
 Listens on ``sb://NAMESPACE/demo`` with the ``RootManageSharedAccessKey``
 rule (its key from the environment, never an argument), echoes WebSocket
 messages (``auto_echo``) and HTTP bodies, and reads every event as a GUI
-would. Prints ``{"event":"listening"}`` once online and ``{"event":"done",
-"events": N}`` when its stdin closes, then stops. With ``--profile`` the
+would, on the event loop ``relaydesk listen`` would use
+(:mod:`relaydesk.cli.event_loop`; ``--loop`` overrides it). Prints
+``{"event":"listening","loop":MODULE}`` once online and
+``{"event":"done","events":N}`` when its stdin closes, then stops. With ``--profile`` the
 whole run is profiled (cProfile) into FILE, for ``python -m pstats``.
 """
 
@@ -22,6 +24,7 @@ import sys
 from pathlib import Path
 
 from relaydesk.auth.sas_provider import SasTokenProvider
+from relaydesk.cli import event_loop
 from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.relay.events import ConnectionState, StateChanged
 from relaydesk.relay.listener import Listener
@@ -56,7 +59,7 @@ async def run(namespace: str, ca_file: Path) -> None:
         async for event in listener.events():
             count += 1
             if type(event) is StateChanged and event.state is ConnectionState.ONLINE:
-                emit("listening")
+                emit("listening", loop=type(asyncio.get_running_loop()).__module__)
         return count
 
     async with listener:
@@ -75,14 +78,17 @@ def main() -> None:
     parser.add_argument("namespace")
     parser.add_argument("ca_file", type=Path)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
+    parser.add_argument(
+        "--loop", choices=event_loop.LOOP_NAMES, help="event loop (default: as the CLI picks)"
+    )
     args = parser.parse_args()
     if args.profile is None:
-        asyncio.run(run(args.namespace, args.ca_file))
+        event_loop.run(run(args.namespace, args.ca_file), loop=args.loop)
         return
     profile = cProfile.Profile()
     profile.enable()
     try:
-        asyncio.run(run(args.namespace, args.ca_file))
+        event_loop.run(run(args.namespace, args.ca_file), loop=args.loop)
     finally:
         profile.disable()
         profile.dump_stats(args.profile)

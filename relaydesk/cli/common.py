@@ -27,6 +27,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from relaydesk.cli import event_loop
 from relaydesk.cli.argument_types import text
 from relaydesk.cli.credentials import (
     MAX_TOKEN_LIFETIME,
@@ -237,6 +238,8 @@ def run_command(
 ) -> int:
     """Run ``body(output, stop)`` on a fresh event loop; map failures to exit codes.
 
+    The loop is uvloop's where installed (:mod:`relaydesk.cli.event_loop`).
+
     ``stop`` is set on SIGINT/SIGTERM so long-running commands (``listen``)
     can shut down cleanly and return 0. Expected errors (every
     :class:`~relaydesk.errors.RelayDeskError`) print one line and their
@@ -245,7 +248,7 @@ def run_command(
     """
     output = output_for(args)
     try:
-        return asyncio.run(_main_with_stop(lambda stop: body(output, stop)))
+        return event_loop.run(_main_with_stop(lambda stop: body(output, stop)))
     except KeyboardInterrupt:
         return 0  # an interrupt is how a user stops a command: not a failure
     except BrokenPipeError:

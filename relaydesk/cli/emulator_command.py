@@ -84,8 +84,9 @@ def run(args: argparse.Namespace) -> int:
         level=getattr(logging, str(getattr(args, "log_level", "info")).upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from relaydesk.cli import event_loop
     from relaydesk.emulator import EmulatorOptions
-    from relaydesk.errors import EmulatorError
+    from relaydesk.errors import EmulatorError, InvalidField
 
     options = EmulatorOptions(
         host=args.host,
@@ -105,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"relaydesk emulator: error: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_serve(options, stop_on_stdin_eof=args.stop_on_stdin_eof))
-    except EmulatorError as exc:
+        return event_loop.run(_serve(options, stop_on_stdin_eof=args.stop_on_stdin_eof))
+    except (EmulatorError, InvalidField) as exc:
         print(f"relaydesk emulator: error: {exc}", file=sys.stderr)
         return 1
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from relaydesk.cli import main
+from relaydesk.cli import event_loop, main
 from tests.cli.conftest import (
     CliOutput,
     EmulatorThread,
@@ -154,11 +154,21 @@ def test_first_connect_failures_are_one_line_with_exit_code(
 # --- subprocess smoke test -------------------------------------------------------------
 
 
-def _env(world: World) -> dict[str, str]:
+def _env(world: World, loop: str = "auto") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RD_TEST_")}
     env.update(world.env())
     env["PYTHONPATH"] = str(ROOT)
+    env[event_loop.ENV_VAR] = loop
     return env
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def loop(request: pytest.FixtureRequest) -> str:
+    """The event loop the commands run on: both, where uvloop is installed."""
+    if request.param == "uvloop":
+        pytest.importorskip("uvloop")
+    name: str = request.param
+    return name
 
 
 def _relaydesk(*args: str) -> list[str]:
@@ -166,13 +176,13 @@ def _relaydesk(*args: str) -> list[str]:
 
 
 @pytest.fixture
-def listener_process(world: World) -> Iterator[subprocess.Popen[str]]:
+def listener_process(world: World, loop: str) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
         _relaydesk("listen", world.address(), "--echo", "--json", *world.entra_args(sender=None)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(world),
+        env=_env(world, loop),
         cwd=ROOT,
     )
     yield process
@@ -195,7 +205,7 @@ def _wait_online(process: subprocess.Popen[str], seen: list[str]) -> None:
 
 
 def test_subprocess_listen_send_request_then_sigint(
-    world: World, listener_process: subprocess.Popen[str]
+    world: World, listener_process: subprocess.Popen[str], loop: str
 ) -> None:
     seen: list[str] = []
     _wait_online(listener_process, seen)
@@ -215,7 +225,7 @@ def test_subprocess_listen_send_request_then_sigint(
         ),
         capture_output=True,
         text=True,
-        env=_env(world),
+        env=_env(world, loop),
         cwd=ROOT,
         timeout=60,
         check=False,
@@ -227,7 +237,7 @@ def test_subprocess_listen_send_request_then_sigint(
         _relaydesk("request", world.address(), "--data", "over http", *sender),
         capture_output=True,
         text=True,
-        env=_env(world),
+        env=_env(world, loop),
         cwd=ROOT,
         timeout=60,
         check=False,
