@@ -7,16 +7,23 @@ in use: the demo is ready, the first check passed, or a profile was saved or
 chosen some other way (the profile bar, the editor). Both ways in end on a
 working pair: the listener starts, and the sender connects once the listener
 is online (the relay would refuse a sender with no listener, §6).
+
+The page (~220 widgets with its form) is built the first time it shows, not
+with the window: most starts have profiles and never show it, and a start
+that begins the demo (``--demo``) does not show it either.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
-from relaydesk.gui.panes.welcome import FIRST_PROFILE, WelcomePage
 from relaydesk.relay.events import ConnectionState, StateChanged
+
+if TYPE_CHECKING:
+    from relaydesk.gui.panes.welcome import WelcomePage
+    from relaydesk.gui.widgets.connection_form import ConnectionForm
 
 __all__ = ["FirstRun"]
 
@@ -26,24 +33,39 @@ class FirstRun(QObject):
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
-        from relaydesk.gui.widgets.connection_form import ConnectionForm
-        from relaydesk.profiles.model import Profile
-        from relaydesk.secrets import MemorySecretStore
-
         self._window = window
         self._listed = False  # the first profile listing decides
         self._checking = False  # our own check runs (its profile is already active)
         self._pair_wanted = False
-        self.form = ConnectionForm(MemorySecretStore())
-        self.form.set_profile(Profile(name=FIRST_PROFILE, address=""))
-        self.page = WelcomePage(window.check_bridge, self.form)
-        window.pages.addWidget(self.page)
+        self._page: WelcomePage | None = None
+        self._form: ConnectionForm | None = None
         self._connect()
+
+    @property
+    def built(self) -> bool:
+        """True once the welcome page exists (it is made the first time it is needed)."""
+        return self._page is not None
+
+    @property
+    def page(self) -> WelcomePage:
+        """The welcome page (made now if it does not exist yet)."""
+        if self._page is None:
+            self._build_page()
+        assert self._page is not None
+        return self._page
+
+    @property
+    def form(self) -> ConnectionForm:
+        """The page's address and identity form (made with the page)."""
+        if self._form is None:
+            self._build_page()
+        assert self._form is not None
+        return self._form
 
     @property
     def showing(self) -> bool:
         """True while the welcome page is shown instead of the panes."""
-        return bool(self._window.pages.currentWidget() is self.page)
+        return self._page is not None and self._window.pages.currentWidget() is self._page
 
     def show(self, shown: bool) -> None:
         """Show the welcome page (or the panes again)."""
@@ -53,27 +75,44 @@ class FirstRun(QObject):
 
     # --- wiring -----------------------------------------------------------------------
 
+    def _build_page(self) -> None:
+        from relaydesk.gui.panes.welcome import FIRST_PROFILE, WelcomePage
+        from relaydesk.gui.widgets.connection_form import ConnectionForm
+        from relaydesk.profiles.model import Profile
+        from relaydesk.secrets import MemorySecretStore
+
+        window = self._window
+        store = window.workspace.store
+        form = ConnectionForm(store.secrets if store is not None else MemorySecretStore())
+        form.set_profile(Profile(name=FIRST_PROFILE, address=""))
+        page = WelcomePage(window.check_bridge, form)
+        window.pages.addWidget(page)
+        page.offline_requested.connect(self._offline)
+        page.save_and_check_requested.connect(self._save_and_check)
+        self._form, self._page = form, page
+
     def _connect(self) -> None:
-        window, page = self._window, self.page
+        window = self._window
         workspace = window.workspace
         workspace.profiles_changed.connect(self._on_profiles)
         workspace.profile_activated.connect(self._on_profile)
-        workspace.secret_store_ready.connect(
-            lambda *_: self.form.set_secret_store(workspace.store.secrets)
-        )
+        workspace.secret_store_ready.connect(self._on_secret_store)
         workspace.error.connect(lambda _info: self._idle())
         window.demo.error.connect(lambda _info: self._idle())
         window.profile_controller.error.connect(lambda _info: self._idle())
         window.demo_started.connect(self._on_demo_started)
         window.check_bridge.finished.connect(self._on_check_finished)
         window.check_bridge.error.connect(lambda _info: self._check_over())
-        page.offline_requested.connect(self._offline)
-        page.save_and_check_requested.connect(self._save_and_check)
+
+    def _on_secret_store(self, *_ready: object) -> None:
+        if self._form is not None:
+            self._form.set_secret_store(self._window.workspace.store.secrets)
 
     def _on_profiles(self, names: list[str], _current: str) -> None:
         if not self._listed:
             self._listed = True
-            self.show(not names)
+            # The demo already starting (``--demo``) is the way in: no greeting.
+            self.show(not names and not self._window.demo.starting)
 
     def _on_profile(self, profile: Any) -> None:
         if profile is not None and self.showing and not self._checking and not self._pair_wanted:
@@ -87,7 +126,8 @@ class FirstRun(QObject):
         self._window.start_demo()
 
     def _on_demo_started(self, _info: object) -> None:
-        self.page.set_busy("")
+        if self._page is not None:
+            self._page.set_busy("")
         if self.showing:
             self.show(False)
         if self._pair_wanted:
@@ -116,12 +156,14 @@ class FirstRun(QObject):
 
     def _check_over(self) -> None:
         self._checking = False
-        self.page.set_busy("")
+        if self._page is not None:
+            self._page.set_busy("")
 
     def _idle(self) -> None:
         """A save or demo start failed: the page's buttons work again (the cause is shown)."""
         self._checking = self._pair_wanted = False
-        self.page.set_busy("")
+        if self._page is not None:
+            self._page.set_busy("")
 
     # --- the pair ---------------------------------------------------------------------------
 

@@ -155,3 +155,55 @@ async def test_an_emulator_that_cannot_start_gives_the_buttons_back(tmp_path: Pa
     finally:
         await window.shutdown()
         window.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_start_with_profiles_never_builds_the_welcome_page(
+    emulator_data_dir: Path,
+) -> None:
+    """The page (~220 widgets) is made the first time it shows, so a window with
+    profiles is ready sooner and smaller; one with none still greets (above)."""
+    from relaydesk.profiles.model import IdentityConfig, Profile
+
+    first = await _first_start(demo_data_dir=emulator_data_dir)
+    assert first.workspace.store is not None
+    first.workspace.store.save(
+        Profile(
+            name="Saved",
+            address="sb://ns.servicebus.windows.net/hc",
+            listener=IdentityConfig(kind="sas", sas_key_name="rule"),
+            sender_same_as_listener=True,
+        )
+    )
+    await first.shutdown()
+    first.dispose()
+    window = MainWindow(demo_data_dir=emulator_data_dir)
+    try:
+        window.show()
+        window.load_profiles("Saved")
+        await until(lambda: window.profile_bar.current_profile() == "Saved", "the profile")
+        assert window.pages.count() == 1  # the panes only
+        assert not window.first_run.built and not window.first_run.showing
+    finally:
+        await window.shutdown()
+        window.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_start_into_the_demo_skips_the_greeting(emulator_data_dir: Path) -> None:
+    """``relaydesk --demo`` on a first run: the demo is the way in, so the greeting
+    (whose "Try it offline" would start the same demo) is neither shown nor built."""
+    window = MainWindow(demo_data_dir=emulator_data_dir)
+    shown: list[object] = []
+    window.pages.currentChanged.connect(lambda index: shown.append(window.pages.widget(index)))
+    try:
+        window.show()
+        window.load_profiles()
+        window.start_demo()  # what main_coroutine does for --demo
+        await until(lambda: window.demo_info is not None, "demo mode", within=TIMEOUT * 2)
+        assert shown == []  # the panes throughout
+        assert window.pages.currentWidget() is window.vertical
+        assert not window.first_run.built
+    finally:
+        await window.shutdown()
+        window.dispose()
