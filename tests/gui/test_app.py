@@ -283,8 +283,9 @@ def test_the_first_paint_waits_for_nothing_heavy(tmp_path: Path) -> None:
 
 
 def test_building_the_panes_loads_no_network_or_auth_library(tmp_path: Path) -> None:
-    """The panes are ready before websockets, aiohttp, msal or keyring are imported:
-    they load when a session starts or a store opens, after "ready" (import check)."""
+    """The panes are ready before websockets, aiohttp, msal or keyring are imported,
+    or the token providers and profiles: they load when a session starts or a store
+    opens, after "ready" (import check)."""
     import os
     import subprocess
 
@@ -295,8 +296,10 @@ def test_building_the_panes_loads_no_network_or_auth_library(tmp_path: Path) -> 
         "build = main_window.MainWindow.build\n"
         "def built(self):\n"
         "    build(self)\n"
-        "    heavy = ('websockets', 'aiohttp', 'msal', 'keyring', 'cryptography', 'jwt')\n"
-        "    print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), flush=True)\n"
+        "    heavy = ('websockets', 'aiohttp', 'msal', 'keyring', 'cryptography', 'jwt',\n"
+        "             'requests', 'relaydesk.token_providers', 'relaydesk.auth.tokens')\n"
+        "    print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy),\n"
+        "          flush=True)\n"
         "    QTimer.singleShot(0, self.close)\n"
         "main_window.MainWindow.build = built\n"
         "from relaydesk.cli import main\n"

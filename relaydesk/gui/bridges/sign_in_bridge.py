@@ -10,11 +10,12 @@ that is under way. Widgets never await: the panel's Cancel calls :meth:`cancel`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from relaydesk.token_providers import SignInOptions
+if TYPE_CHECKING:  # with the first profile, not with the window (it loads profiles and auth)
+    from relaydesk.token_providers import SignInOptions
 
 __all__ = ["SignInBridge"]
 
@@ -31,6 +32,8 @@ class SignInBridge(QObject):
 
     def options(self) -> SignInOptions:
         """What the app's providers get for "user" identities."""
+        from relaydesk.token_providers import SignInOptions
+
         return SignInOptions(on_progress=self._on_progress, warn=self.notice.emit)
 
     def _on_progress(self, progress: Any) -> None:
