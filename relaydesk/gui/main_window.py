@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QFileDialog
 
     from relaydesk.gui.bridges.demo_bridge import DemoInfo
+    from relaydesk.gui.panes.check_section import CheckSection
+    from relaydesk.gui.panes.diagnose_section import DiagnoseSection
     from relaydesk.profiles.model import Profile
     from relaydesk.relay.events import ErrorInfo, StateChanged
     from relaydesk.secrets import Secret
@@ -189,9 +191,7 @@ class MainWindow(QMainWindow):
 
         from relaydesk.gui.demo_story import SlowListenerStory
         from relaydesk.gui.first_run import FirstRun
-        from relaydesk.gui.panes.check_section import CheckSection
         from relaydesk.gui.panes.connection_section import ConnectionSection
-        from relaydesk.gui.panes.diagnose_section import DiagnoseSection
         from relaydesk.gui.panes.listener_pane import ListenerPane
         from relaydesk.gui.panes.sender_pane import SenderPane
         from relaydesk.gui.widgets.demo_fault_bar import DemoFaultBar
@@ -202,8 +202,6 @@ class MainWindow(QMainWindow):
         self.connection = ConnectionSection()
         self.demo_bar = DemoFaultBar(self.demo)
         self.demo_bar.setVisible(False)
-        self.check_section = CheckSection(self.check_bridge)
-        self.diagnose_section = DiagnoseSection(self.diagnose_bridge)
         self.listener_pane = ListenerPane(self.listener_bridge)
         self.sender_pane = SenderPane(self.sender_bridge)
         self.timeline_view = TimelineView(self.timeline_model)
@@ -214,15 +212,15 @@ class MainWindow(QMainWindow):
         self.sides.setChildrenCollapsible(False)
         self.sides.setSizes([640, 640])
         # The Check results sit beside the timeline, not above the panes: running
-        # a check neither grows the window nor takes the timeline's rows.
+        # a check neither grows the window nor takes the timeline's rows. The
+        # check's and the diagnosis' sections join it when first used.
         self.bottom = QSplitter(Qt.Orientation.Horizontal)
         self.bottom.setObjectName("bottomSplitter")
         self.bottom.addWidget(self.timeline_view)
-        self.bottom.addWidget(self.check_section)
-        self.bottom.addWidget(self.diagnose_section)
         self.bottom.setChildrenCollapsible(False)
         self.bottom.setStretchFactor(0, 3)
-        self.bottom.setStretchFactor(1, 2)
+        self._check_section: CheckSection | None = None
+        self._diagnose_section: DiagnoseSection | None = None
         self.vertical = QSplitter(Qt.Orientation.Vertical)
         self.vertical.setObjectName("mainSplitter")
         self.vertical.addWidget(self.sides)
@@ -247,6 +245,40 @@ class MainWindow(QMainWindow):
         self._build_menus()
         # Tab order: widgets are created in layout order (profile bar, connection,
         # demo faults, listener, sender, timeline, check), which Qt follows.
+
+    @property
+    def check_section(self) -> CheckSection:
+        """The check's step list beside the timeline (made on first use).
+
+        Hidden until a check runs; like the diagnosis' section (~50 widgets
+        each), it is made when first needed rather than with the panes.
+        """
+        if self._check_section is None:
+            from relaydesk.gui.panes.check_section import CheckSection
+
+            self._check_section = CheckSection(self.check_bridge)
+            self.bottom.insertWidget(1, self._check_section)  # before the diagnosis
+            self.bottom.setStretchFactor(1, 2)
+        return self._check_section
+
+    @property
+    def diagnose_section(self) -> DiagnoseSection:
+        """The diagnosis' step list beside the timeline (made on first use)."""
+        if self._diagnose_section is None:
+            from relaydesk.gui.panes.diagnose_section import DiagnoseSection
+
+            self._diagnose_section = DiagnoseSection(self.diagnose_bridge)
+            self.bottom.addWidget(self._diagnose_section)
+        return self._diagnose_section
+
+    def _follow_step_run(self, section: str, error: ErrorInfo | None = None) -> None:
+        """A run started (or could not) before its section existed: make it, catch up.
+
+        The first-run page runs the check itself; the window's section shows
+        that run too, as it did when it was made with the window.
+        """
+        if getattr(self, f"_{section}") is None:
+            getattr(self, section).catch_up(error)
 
     def _build_menus(self) -> None:
         """File (Quit), Profile (the bar's actions), Help (About): desktop conventions."""
@@ -309,6 +341,12 @@ class MainWindow(QMainWindow):
         ws.switched.connect(self.listener_pane.reset)
         ws.switched.connect(self.sender_pane.reset)
         ws.error.connect(self._on_workspace_error)
+        for name, step_run in (
+            ("check_section", self.check_bridge),
+            ("diagnose_section", self.diagnose_bridge),
+        ):
+            step_run.started.connect(lambda name=name: self._follow_step_run(name))
+            step_run.error.connect(lambda info, name=name: self._follow_step_run(name, info))
         bridges = (self.listener_bridge, self.sender_bridge, self.check_bridge)
         for bridge in (*bridges, self.diagnose_bridge):
             bridge.timeline_event.connect(self.timeline_model.append_event)

@@ -72,11 +72,30 @@ def test_layout_follows_the_sketch(qtbot) -> None:  # type: ignore[no-untyped-de
     assert win.vertical.widget(0) is win.sides
     assert win.vertical.widget(1) is win.bottom
     assert win.bottom.widget(0) is win.timeline_view
-    assert win.bottom.widget(1) is win.check_section  # beside the timeline, not above
+    check = win.check_section  # made on first use
+    assert win.bottom.widget(1) is check  # beside the timeline, not above
     assert win.connection.editor is None  # the editor window is made on first use
     assert not win.demo_bar.isVisibleTo(win)  # demo mode only
     assert not win.check_section.isVisibleTo(win)
     assert win.windowTitle() == "RelayDesk"
+
+
+def test_the_check_and_diagnosis_sections_are_made_when_first_used(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Hidden until a check or diagnosis runs, they are not built with the panes;
+    they join the timeline's splitter in their places (check, then diagnosis), and a
+    run started elsewhere (the first-run page's check) still shows in the window."""
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    assert win.bottom.count() == 1  # the timeline only
+    win.run_diagnose()  # no profile: says why, in its section
+    assert win.bottom.widget(1) is win.diagnose_section
+    assert win.diagnose_section.isVisibleTo(win)
+    win.check_bridge.run()  # as the first-run page does: not through the window
+    assert win.bottom.count() == 3
+    assert [win.bottom.widget(i) for i in (1, 2)] == [win.check_section, win.diagnose_section]
+    assert win.check_section.isVisibleTo(win)
+    assert "could not start: No profile is selected." in win.check_section.summary.text()
 
 
 @pytest.mark.asyncio

@@ -70,6 +70,14 @@ class StepRunSection(QFrame):
         bridge.finished.connect(self._finished)
         bridge.error.connect(self._error)
 
+    def catch_up(self, error: ErrorInfo | None = None) -> None:
+        """Show what a run did before this section was made (sections are made on
+        first use): that it started, or the ``error`` it could not start with."""
+        if error is not None:
+            self._error(error)
+        elif self.bridge.running:
+            self._started()
+
     def _hide(self) -> None:
         self.bridge.cancel()
         self.setVisible(False)
