@@ -11,6 +11,7 @@ import sys
 
 from relaydesk.cli import main as cli_main
 from relaydesk.cli import wants_subcommand
+from relaydesk.deferred_imports import WEBSOCKETS_UNUSED, defer
 
 __all__ = ["main"]
 
@@ -18,7 +19,9 @@ __all__ = ["main"]
 def main() -> int:
     """Run the command line in ``sys.argv``; return the exit status.
 
-    After a subcommand, the objects left are frozen (:func:`gc.freeze`):
+    A subcommand defers the standard-library modules websockets imports
+    but rarely uses (:mod:`relaydesk.deferred_imports`). After it, the
+    objects left are frozen (:func:`gc.freeze`):
     the interpreter's collections at exit would otherwise walk every
     object the imports created (modules, classes, functions: tens of
     thousands) only to find that nothing needs collecting, about 15 ms of
@@ -28,9 +31,11 @@ def main() -> int:
     alone: Qt objects are destroyed through the usual shutdown.
     """
     arguments = sys.argv[1:]
+    if not wants_subcommand(arguments):
+        return cli_main(arguments)
+    defer(*WEBSOCKETS_UNUSED)
     status = cli_main(arguments)
-    if wants_subcommand(arguments):
-        gc.freeze()
+    gc.freeze()
     return status
 
 

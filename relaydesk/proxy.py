@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -222,6 +224,8 @@ class ProxySettings:
 
 def system_route(target_url: str) -> ProxyRoute | None:
     """The proxy the environment (or the OS settings) chooses for ``target_url``."""
+    if not _may_name_a_proxy(os.environ, sys.platform):
+        return None
     parts = urllib.parse.urlsplit(target_url)
     host = parts.hostname or ""
     secure = parts.scheme in ("https", "wss")
@@ -244,6 +248,24 @@ def system_route(target_url: str) -> ProxyRoute | None:
     except InvalidField as exc:
         raise InvalidField("proxy", f"{source}: {exc.reason}") from None
     return ProxyRoute(parsed.url, parsed.username, parsed.password, source)
+
+
+def _may_name_a_proxy(environ: Mapping[str, str], platform: str) -> bool:
+    """Whether the environment or the OS settings could name a proxy.
+
+    False when no ``*_proxy`` variable but ``no_proxy`` is set (the names
+    :func:`urllib.request.getproxies_environment` reads, in any case) and the
+    platform has no OS settings (only Windows and macOS do): then the route
+    is direct without loading :mod:`urllib.request`, which a one-shot
+    command would otherwise import for this answer alone (see
+    :mod:`relaydesk.deferred_imports`).
+    """
+    if platform in ("win32", "darwin"):
+        return True
+    return any(
+        value and name.lower().endswith("_proxy") and name.lower() != "no_proxy"
+        for name, value in environ.items()
+    )
 
 
 def _source_name(proxies: dict[str, str], wanted: str, from_env: bool) -> str:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import urllib.request
+from unittest import mock
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaydesk.errors import InvalidField, ProxyAuthRequired, ProxyRefused
-from relaydesk.proxy import ProxyRoute, ProxySettings, bypasses, parse_proxy_url, refused
+from relaydesk.proxy import (
+    ProxyRoute,
+    ProxySettings,
+    bypasses,
+    parse_proxy_url,
+    refused,
+    system_route,
+)
 from relaydesk.secrets import Secret
 
 _PROXY_VARS = (
@@ -117,6 +129,30 @@ def test_system_mode_reads_https_then_all_proxy_and_no_proxy(
     assert route.url_with_credentials() == "http://bob:pw@secure.corp:3"
     plain = system.route("http://ns.example/x")
     assert plain is not None and plain.url == "http://plain.corp:2"
+
+
+_PROXY_NAMES = ("HTTPS_PROXY", "https_proxy", "Https_Proxy", "ALL_PROXY", "http_proxy")
+_OTHER_NAMES = ("NO_PROXY", "no_proxy", "FTP_PROXY", "_proxy", "PROXY", "REQUEST_METHOD", "HOME")
+_VARIABLES = st.one_of(
+    st.tuples(st.sampled_from(_PROXY_NAMES), st.sampled_from(("", "http://p.corp:3128"))),
+    st.tuples(st.sampled_from(_OTHER_NAMES), st.sampled_from(("", "ns.example", "other.example"))),
+)
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="OS proxy settings apply there")
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_VARIABLES, max_size=5))
+def test_system_routes_agree_with_what_urllib_reads(variables: list[tuple[str, str]]) -> None:
+    """Whether or not urllib.request is asked (it is not when no variable names a
+    proxy), the route is the one its reading of the environment gives."""
+    with mock.patch.dict(os.environ, dict(variables), clear=True):
+        proxies = urllib.request.getproxies_environment()
+        route = system_route("wss://ns.example/$hc/x")
+    chosen = proxies.get("https") or proxies.get("all")
+    if not chosen or bypasses(proxies.get("no", ""), "ns.example", 443):
+        assert route is None
+    else:
+        assert route is not None and route.url == chosen
 
 
 def test_loopback_is_proxied_unless_no_proxy_says_so(clean_env: pytest.MonkeyPatch) -> None:

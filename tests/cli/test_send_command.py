@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relaydesk.cli import main
+from relaydesk.cli.send_command import median
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.sender import SenderConnection
 from tests.cli.conftest import SENDER_SECRET_ENV, World, assert_no_secret, json_records
@@ -427,23 +431,45 @@ def test_message_over_the_listeners_limit_exits_4_and_says_why(
 
 
 def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
-    """A one-shot SAS send starts fast: no MSAL, PyJWT/cryptography, aiohttp,
-    requests or keyring is imported (checked by import, not by timing)."""
+    """A one-shot SAS send starts fast (checked by import, not by timing).
+
+    Through the process entry point, as ``relaydesk send`` runs: no MSAL,
+    PyJWT/cryptography, aiohttp, requests or keyring; no profile store
+    (platformdirs), control-message parser or statistics; and the modules
+    websockets imports without using them (``importlib.metadata``,
+    ``urllib.request``) do not run, so neither ``http.client`` nor ``email``
+    is loaded.
+    """
     heavy = ("msal", "jwt", "cryptography", "aiohttp", "requests", "keyring", "PySide6")
+    unused = (
+        *("platformdirs", "relaydesk.profiles.store", "relaydesk.protocol.messages"),
+        *("statistics", "http.client", "email"),
+    )
     argv = ["send", world.address(), "--message", "hi", "--timeout", "10", *_sas_args(world)]
     code = (
-        "import json, sys, relaydesk.cli as cli\n"
-        f"status = cli.main({argv!r})\n"
+        "import json, sys, types\n"
+        f"sys.argv = ['relaydesk', *{argv!r}]\n"
+        "from relaydesk.__main__ import main\n"
+        "status = main()\n"
         f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})\n"
-        "print(json.dumps([status, loaded]))\n"
+        f"loaded += [m for m in {unused!r} if m in sys.modules]\n"
+        "ran = [m for m in ('importlib.metadata', 'urllib.request')\n"
+        "       if type(sys.modules.get(m)) is types.ModuleType]\n"
+        "print(json.dumps([status, loaded, ran]))\n"
     )
-    env = {**os.environ, SENDER_SECRET_ENV: world.rule("send-only")["key"]}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.lower().endswith("_proxy") or name.lower() == "no_proxy"
+    }  # no proxy variable: the route is direct without asking urllib.request
+    env[SENDER_SECRET_ENV] = world.rule("send-only")["key"]
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
     )
-    status, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    status, loaded, ran = json.loads(out.stdout.strip().splitlines()[-1])
     assert status == 4, out.stderr  # no listener: refused by the relay (§6: 404)
     assert loaded == []
+    assert ran == []
 
 
 @pytest.mark.usefixtures("sas_env")
@@ -492,3 +518,9 @@ def test_a_full_window_without_echoes_ends_with_the_missing_echo(
     assert [r["seq"] for r in records if r["event"] == "sent"] == [1, 2]  # the window held
     error = next(r for r in records if r["event"] == "error")
     assert error["kind"] == "EchoTimeout" and "message 1 " in error["message"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50))
+def test_the_summary_median_is_the_statistics_median(values: list[float]) -> None:
+    assert median(values) == pytest.approx(statistics.median(values))

@@ -1,0 +1,100 @@
+"""Standard-library modules whose code runs when first used, not when imported.
+
+websockets imports two modules at start-up that a relay command rarely uses:
+:mod:`importlib.metadata` (``websockets.version``, which needs it only in a
+development checkout) and :mod:`urllib.request` (``websockets.proxy``, which
+reads the environment only for ``connect(proxy=True)``; RelayDesk always
+passes the route :mod:`relaydesk.proxy` chose). With :mod:`http.client` and
+:mod:`email`, which they pull in, they cost a one-message ``relaydesk send``
+about 10 ms of its start-up. No import of websockets avoids them (the
+package's ``__init__`` imports ``version``; its asyncio client imports
+``proxy``), and websockets itself is not changed here.
+
+:func:`defer` puts a module object in :data:`sys.modules` whose code has not
+run yet. An ``import`` statement finds it and reads only its spec; the first
+use of any other name (``urllib.request.getproxies``, ``from
+importlib.metadata import version``) runs the module's code, once, and from
+then on it is the ordinary module. Unlike :class:`importlib.util.LazyLoader`,
+which Python 3.11's ``import`` statement triggers by reading ``__spec__`` and
+which lets a second thread see a half-run module, the spec and the other
+import attributes are read without running the code, and a thread that uses
+the module while another runs its code waits for it (one lock, re-entrant
+so the module's own imports can reach it).
+
+Only the process entry point (:mod:`relaydesk.__main__`) defers, before
+anything is imported that imports these modules.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import types
+
+__all__ = ["WEBSOCKETS_UNUSED", "defer"]
+
+#: What websockets imports and a relay command rarely uses (see the module docstring).
+WEBSOCKETS_UNUSED = ("importlib.metadata", "urllib.request")
+
+#: Attributes the import system sets before the code runs (``_init_module_attrs``),
+#: and that an ``import`` statement reads: reading them runs nothing.
+_IMPORT_ATTRIBUTES = frozenset(
+    {"__name__", "__loader__", "__package__", "__spec__", "__path__", "__file__", "__cached__"}
+)
+
+_lock = threading.RLock()
+#: Names of the deferred modules whose code is running (their own imports may reach them).
+_running: set[str] = set()
+
+
+class _DeferredModule(types.ModuleType):
+    """A module whose code runs on the first use of a name other than the import attributes."""
+
+    def __getattribute__(self, name: str) -> object:
+        if name not in _IMPORT_ATTRIBUTES:
+            _run(self)
+        return types.ModuleType.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        _run(self)
+        types.ModuleType.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        _run(self)
+        types.ModuleType.__delattr__(self, name)
+
+
+def _run(module: types.ModuleType) -> None:
+    """Run ``module``'s code once; other threads wait until it has run."""
+    name = types.ModuleType.__getattribute__(module, "__name__")
+    with _lock:
+        if type(module) is not _DeferredModule or name in _running:
+            return  # already run, or running in this thread (its own imports)
+        _running.add(name)
+        try:
+            spec = types.ModuleType.__getattribute__(module, "__spec__")
+            spec.loader.exec_module(module)
+            types.ModuleType.__setattr__(module, "__class__", types.ModuleType)
+        finally:
+            _running.discard(name)
+
+
+def defer(*names: str) -> None:
+    """Register each module of ``names`` not imported yet so its code runs on first use.
+
+    A module already imported, or one that cannot be found, is left alone
+    (its ``import`` then behaves as usual).
+    """
+    for name in names:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            continue
+        module = importlib.util.module_from_spec(spec)
+        types.ModuleType.__setattr__(module, "__class__", _DeferredModule)
+        sys.modules[name] = module
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, module)
