@@ -1,8 +1,10 @@
 """relaydesk/__main__.py: the process's entry point.
 
-After a subcommand the objects left are frozen, so the interpreter's
-collections at exit have nothing to walk (checked through the freeze count,
-not by timing); the desktop app's exit is left as it was.
+A subcommand starts with automatic collections off and its start-up objects
+frozen once parsed, runs with collections on, and leaves its objects frozen
+for the exit, so the interpreter's collections have nothing to walk (checked
+through the collector's state, not by timing); the desktop app is left as it
+was.
 """
 
 from __future__ import annotations
@@ -41,3 +43,25 @@ def test_the_desktop_app_exit_is_left_alone() -> None:
     status, frozen = _frozen_after([], env)
     assert status != 0  # no display: the app says so and returns before Qt
     assert frozen == 0
+
+
+def test_a_subcommand_runs_with_collections_on_and_its_start_up_frozen() -> None:
+    """Collections are off only while the command line is parsed."""
+    code = (
+        "import gc, sys\n"
+        "import relaydesk.cli.token_command as command\n"
+        "real_run = command.run\n"
+        "def run(args):\n"
+        "    print('run', gc.isenabled(), gc.get_freeze_count() > 1000)\n"
+        "    return real_run(args)\n"
+        "command.run = run\n"
+        "sys.argv = ['relaydesk', 'token', 'sb://ns.example/hc']\n"
+        "from relaydesk.__main__ import main\n"
+        "status = main()\n"
+        "print('after', status, gc.isenabled())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAYDESK_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.stdout.split("\n")[:-1] == ["run True True", "after 2 True"], out.stderr

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from relaydesk import __version__
@@ -154,8 +154,15 @@ def build_gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``relaydesk`` console script."""
+def main(argv: Sequence[str] | None = None, *, parsed: Callable[[], None] | None = None) -> int:
+    """Entry point of the ``relaydesk`` console script.
+
+    Args:
+        argv: the arguments (default ``sys.argv[1:]``).
+        parsed: called once the arguments are parsed (the command's module
+            imported), before the command runs; :mod:`relaydesk.__main__`
+            ends its start-up there.
+    """
     arguments = list(sys.argv[1:] if argv is None else argv)
     if wants_subcommand(arguments):
         parser = build_parser(_subcommand_word(arguments))
@@ -165,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except argparse.ArgumentError as exc:
         return _usage_error(exc, arguments)
+    if parsed is not None:
+        parsed()
     run = getattr(args, "_run", None)
     if run is None:
         from relaydesk.gui.app import run_gui  # Qt is imported only here

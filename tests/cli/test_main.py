@@ -90,3 +90,14 @@ def test_a_subcommand_imports_only_its_own_module() -> None:
 def test_send_help_imports_nothing_heavy() -> None:
     """The send command's parser (and so its start) needs no network library."""
     assert _loaded_after(["send", "--help"], HEAVY) == []
+
+
+def test_parsed_is_called_before_the_command_runs_and_not_on_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    calls: list[str] = []
+    assert main(["lisen"], parsed=lambda: calls.append("parsed")) == 2
+    assert calls == []
+    status = main(["token", "sb://ns.example/hc"], parsed=lambda: calls.append("parsed"))
+    assert status == 2 and calls == ["parsed"]  # parsed, then the run refused: no credentials
+    capsys.readouterr()
