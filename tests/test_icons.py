@@ -24,6 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "resources" / "app"
 
 
+@pytest.fixture(autouse=True)
+def _widgets_app(qapp):  # type: ignore[no-untyped-def]
+    """The generator would make a QGuiApplication when none exists; in a test
+    worker the later files need widgets, which only a QApplication allows."""
+    return qapp
+
+
 def _load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, APP_DIR / f"{name}.py")
     assert spec is not None and spec.loader is not None
