@@ -235,10 +235,14 @@ async def _main_with_stop(
 def run_command(
     args: argparse.Namespace,
     body: Callable[[Output, asyncio.Event], Coroutine[Any, Any, int]],
+    *,
+    messages: int | None = None,
 ) -> int:
     """Run ``body(output, stop)`` on a fresh event loop; map failures to exit codes.
 
-    The loop is uvloop's where installed (:mod:`relaydesk.cli.event_loop`).
+    The loop is uvloop's where installed, unless ``messages`` (how many the
+    command will handle, when it knows) is too few to repay its import
+    (:mod:`relaydesk.cli.event_loop`).
 
     ``stop`` is set on SIGINT/SIGTERM so long-running commands (``listen``)
     can shut down cleanly and return 0. Expected errors (every
@@ -248,7 +252,8 @@ def run_command(
     """
     output = output_for(args)
     try:
-        return event_loop.run(_main_with_stop(lambda stop: body(output, stop)))
+        coroutine = _main_with_stop(lambda stop: body(output, stop))
+        return event_loop.run(coroutine, messages=messages)
     except KeyboardInterrupt:
         return 0  # an interrupt is how a user stops a command: not a failure
     except BrokenPipeError:

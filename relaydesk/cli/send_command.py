@@ -112,7 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``relaydesk send``."""
-    return run_command(args, lambda output, stop: _send(args, output, stop))
+    return run_command(args, lambda output, stop: _send(args, output, stop), messages=args.count)
 
 
 @dataclass

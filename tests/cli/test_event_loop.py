@@ -63,3 +63,13 @@ def test_a_bad_value_is_one_line_from_the_cli_not_a_traceback(tmp_path: Path) ->
         f"relaydesk emulator: error: {event_loop.ENV_VAR}: 'tokio' is not an event loop"
         " RelayDesk knows: use auto, uvloop, asyncio"
     ]
+
+
+def test_auto_leaves_uvloop_out_of_a_command_with_few_messages() -> None:
+    """Its import would cost a one-message send more than it saves."""
+    pytest.importorskip("uvloop")
+    few = event_loop.UVLOOP_MIN_MESSAGES - 1
+    assert event_loop.run(_loop_module(), loop="auto", messages=few).startswith("asyncio")
+    assert event_loop.run(_loop_module(), loop="uvloop", messages=1) == "uvloop"
+    many = event_loop.UVLOOP_MIN_MESSAGES
+    assert event_loop.run(_loop_module(), loop="auto", messages=many) == "uvloop"
