@@ -1,14 +1,21 @@
-"""Standard-library modules whose code runs when first used, not when imported.
+"""Modules websockets imports at start-up whose code runs when first used.
 
-websockets imports two modules at start-up that a relay command rarely uses:
+websockets imports modules at start-up that a relay command rarely uses:
 :mod:`importlib.metadata` (``websockets.version``, which needs it only in a
-development checkout) and :mod:`urllib.request` (``websockets.proxy``, which
+development checkout), :mod:`urllib.request` (``websockets.proxy``, which
 reads the environment only for ``connect(proxy=True)``; RelayDesk always
-passes the route :mod:`relaydesk.proxy` chose). With :mod:`http.client` and
-:mod:`email`, which they pull in, they cost a one-message ``relaydesk send``
-about 10 ms of its start-up. No import of websockets avoids them (the
-package's ``__init__`` imports ``version``; its asyncio client imports
-``proxy``), and websockets itself is not changed here.
+passes the route :mod:`relaydesk.proxy` chose) and, through python-socks
+(imported by its asyncio client whenever installed), the SOCKS4, SOCKS5 and
+HTTP-proxy protocol modules (enums and dataclasses), needed only when a
+connection goes through such a proxy. With :mod:`http.client` and
+:mod:`email`, which the first two pull in, they cost a one-message
+``relaydesk send`` about 15 ms of its start-up. No import of websockets
+avoids them (the package's ``__init__`` imports ``version``; its asyncio
+client imports ``proxy`` and python-socks), and neither library is changed
+here. python-socks' connectors import the protocol modules as
+``from .._protocols import socks5`` and use their names only while
+connecting, which is what lets them wait; were that to change, the first
+use would simply come at import time.
 
 :func:`defer` puts a module object in :data:`sys.modules` whose code has not
 run yet. An ``import`` statement finds it and reads only its spec; the first
@@ -35,7 +42,13 @@ import types
 __all__ = ["WEBSOCKETS_UNUSED", "defer"]
 
 #: What websockets imports and a relay command rarely uses (see the module docstring).
-WEBSOCKETS_UNUSED = ("importlib.metadata", "urllib.request")
+WEBSOCKETS_UNUSED = (
+    "importlib.metadata",
+    "urllib.request",
+    "python_socks._protocols.socks5",
+    "python_socks._protocols.socks4",
+    "python_socks._protocols.http",
+)
 
 #: Attributes the import system sets before the code runs (``_init_module_attrs``),
 #: and that an ``import`` statement reads: reading them runs nothing.
@@ -83,13 +96,17 @@ def _run(module: types.ModuleType) -> None:
 def defer(*names: str) -> None:
     """Register each module of ``names`` not imported yet so its code runs on first use.
 
-    A module already imported, or one that cannot be found, is left alone
-    (its ``import`` then behaves as usual).
+    A module already imported, or one that cannot be found (an optional
+    library not installed), is left alone (its ``import`` then behaves as
+    usual). Finding a module imports its parent packages.
     """
     for name in names:
         if name in sys.modules:
             continue
-        spec = importlib.util.find_spec(name)
+        try:
+            spec = importlib.util.find_spec(name)
+        except ImportError:  # a parent package is missing
+            continue
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             continue
         module = importlib.util.module_from_spec(spec)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from relaydesk.cli.send_command import median
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.sender import SenderConnection
 from tests.cli.conftest import SENDER_SECRET_ENV, World, assert_no_secret, json_records
+from tests.socks_proxy import Dante
 
 pytestmark = pytest.mark.e2e
 
@@ -438,8 +440,8 @@ def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
     (platformdirs), control-message parser, statistics or uvloop (one message
     does not repay its import); and the modules
     websockets imports without using them (``importlib.metadata``,
-    ``urllib.request``) do not run, so neither ``http.client`` nor ``email``
-    is loaded.
+    ``urllib.request``, python-socks' protocols) do not run, so neither
+    ``http.client`` nor ``email`` is loaded.
     """
     heavy = ("msal", "jwt", "cryptography", "aiohttp", "requests", "keyring", "PySide6")
     unused = (
@@ -454,8 +456,8 @@ def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
         "status = main()\n"
         f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})\n"
         f"loaded += [m for m in {unused!r} if m in sys.modules]\n"
-        "ran = [m for m in ('importlib.metadata', 'urllib.request')\n"
-        "       if type(sys.modules.get(m)) is types.ModuleType]\n"
+        "from relaydesk.deferred_imports import WEBSOCKETS_UNUSED\n"
+        "ran = [m for m in WEBSOCKETS_UNUSED if type(sys.modules.get(m)) is types.ModuleType]\n"
         "print(json.dumps([status, loaded, ran]))\n"
     )
     env = {
@@ -471,6 +473,30 @@ def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
     assert status == 4, out.stderr  # no listener: refused by the relay (§6: 404)
     assert loaded == []
     assert ran == []
+
+
+def test_a_socks5_send_from_the_entry_point_runs_the_deferred_protocol(
+    world: World, make_dante: Callable[..., Dante]
+) -> None:
+    """python-socks' SOCKS5 module waits for a SOCKS5 route, then does its work."""
+    proxy = make_dante([urlsplit(f"https://{world.namespace}").port])
+    argv = ["send", world.address(), "--message", "hi", "--proxy", proxy.url, *_sas_args(world)]
+    code = (
+        "import json, sys, types\n"
+        f"sys.argv = ['relaydesk', *{argv!r}]\n"
+        "from relaydesk.__main__ import main\n"
+        "status = main()\n"
+        "module = sys.modules['python_socks._protocols.socks5']\n"
+        "print(json.dumps([status, type(module) is types.ModuleType]))\n"
+    )
+    env = {**os.environ, SENDER_SECRET_ENV: world.rule("send-only")["key"]}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    status, ran = json.loads(out.stdout.strip().splitlines()[-1])
+    assert status == 4, out.stderr  # through the proxy to the relay: no listener (§6: 404)
+    assert ran
+    assert proxy.connects()
 
 
 @pytest.mark.usefixtures("sas_env")
