@@ -3,14 +3,17 @@
 A flood (20,000 messages in a second) must not freeze the window, so:
 
 * ``append`` only buffers; a single-shot ~50 ms QTimer (or :meth:`flush`)
-  builds the rows of the whole batch and inserts them with one
-  ``beginInsertRows``;
+  inserts the whole batch with one ``beginInsertRows``;
+* a row's strings are built the first time it is shown (``data()``,
+  :meth:`row_detail`), not when it is inserted: in a flood most rows are
+  trimmed before any view paints them, and formatting them all took ~7 ms of
+  every flush on the GUI thread;
 * the model holds at most ``cap`` rows: the oldest go in one
   ``beginRemoveRows`` per flush and :attr:`trimmed_count` grows, so
   ``rowCount() + trimmed_count`` always equals the number appended;
 * the rows' payloads have a byte budget too: beyond it the oldest rows let
   go of their content (the cells stay; see ``payloads.py``);
-* ``data()`` returns precomputed strings (see ``message_rows.py``).
+* ``data()`` returns the row's precomputed strings (see ``message_rows.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from relaydesk.gui.models.message_rows import (
     COLUMNS,
     LogEvent,
     MessageRow,
-    build_row,
+    PendingRow,
     detail_text,
     is_log_event,
     released_row,
@@ -68,10 +71,10 @@ class MessageLogModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._cap = max(1, cap)
-        self._rows: list[MessageRow] = []
+        self._rows: list[MessageRow | PendingRow] = []
         self._budget = PayloadBudget(payload_budget)
         self._first_seq = 0  # the number of rows[0]: rows are numbered as they are built
-        self._pending: list[tuple[LogEvent, float | None, str]] = []
+        self._pending: list[PendingRow] = []
         self._trimmed = 0
         self._appended = 0
         self._timer = QTimer(self)
@@ -92,7 +95,7 @@ class MessageLogModel(QAbstractTableModel):
         """
         if not is_log_event(event):
             return
-        self._pending.append((event, rtt, note))  # type: ignore[arg-type]  # checked above
+        self._pending.append(PendingRow(event, rtt, note))  # type: ignore[arg-type]  # checked above
         self._appended += 1
         if not self._timer.isActive():
             self._timer.start()
@@ -112,13 +115,13 @@ class MessageLogModel(QAbstractTableModel):
         if overflow > 0:
             from_existing = min(overflow, len(self._rows))
             self._trim_existing(from_existing)
-            # Rows that would be trimmed in the same batch are never built at all.
+            # Rows that would be trimmed in the same batch are never inserted at all.
             drop_pending = overflow - from_existing
             pending = pending[drop_pending:]
             self._trimmed += drop_pending
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(pending) - 1)
-        self._rows.extend(build_row(event, rtt, note) for event, rtt, note in pending)
+        self._rows.extend(pending)
         self.endInsertRows()
         self._account(first)
         if overflow > 0:
@@ -129,7 +132,7 @@ class MessageLogModel(QAbstractTableModel):
         rows, base = self._rows, self._first_seq
         for index in range(first, len(rows)):
             for seq in self._budget.add(base + index, payload_size(rows[index].event)):
-                rows[seq - base] = released_row(rows[seq - base])
+                rows[seq - base] = released_row(self._row(seq - base))  # keeps its preview
 
     def clear(self) -> None:
         """Drop all rows and pending events; the trimmed counter restarts at 0."""
@@ -154,6 +157,13 @@ class MessageLogModel(QAbstractTableModel):
         self._trimmed += count
         self._first_seq += count
         self._budget.forget_before(self._first_seq)
+
+    def _row(self, row: int) -> MessageRow:
+        """Return ``row``, building its strings the first time it is asked for."""
+        entry = self._rows[row]
+        if isinstance(entry, PendingRow):
+            entry = self._rows[row] = entry.build()
+        return entry
 
     # --- reading -----------------------------------------------------------------
 
@@ -190,7 +200,7 @@ class MessageLogModel(QAbstractTableModel):
         """Return the full content of ``row`` (pretty JSON, hex dump or HTTP)."""
         if not 0 <= row < len(self._rows):
             return ""
-        return detail_text(self._rows[row])
+        return detail_text(self._row(row))
 
     # --- QAbstractTableModel -----------------------------------------------------
 
@@ -203,7 +213,7 @@ class MessageLogModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
+        row = self._row(index.row())
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return row.cells()[column]

@@ -1,7 +1,9 @@
 """Rows of the message log and their detail text (Qt-free).
 
-A row is built once, when its batch is flushed, so the view's ``data()`` only
-returns precomputed strings: no per-paint formatting during a flood.
+A row is built once, the first time it is shown (a :class:`PendingRow` until
+then), and the view's ``data()`` returns its precomputed strings: no
+per-paint formatting, and no formatting at all for the thousands of rows a
+flood trims again before anyone sees them.
 """
 
 from __future__ import annotations
@@ -65,6 +67,19 @@ class MessageRow:
             self.preview,
             self.rtt,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    """An event waiting to become a :class:`MessageRow` when it is first shown."""
+
+    event: LogEvent
+    rtt: float | None = None
+    note: str = ""
+
+    def build(self) -> MessageRow:
+        """Return the row (see :func:`build_row`)."""
+        return build_row(self.event, self.rtt, self.note)
 
 
 def is_log_event(event: Event) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
 
+from relaydesk.gui.models import message_log, message_rows
 from relaydesk.gui.models.message_log import EVENT_ROLE, MessageLogModel
 from relaydesk.relay.events import (
     ConnectionState,
@@ -92,6 +93,28 @@ def test_a_flood_bigger_than_the_cap_builds_only_the_kept_rows(qtbot: QtBot) -> 
     assert model.rowCount() == 100 and model.trimmed_count == 19_900
     assert seen["inserted"] == [(0, 99)] and seen["removed"] == []
     assert model.index(0, 5).data() == "m19900"
+
+
+def test_rows_are_formatted_when_first_shown_not_when_inserted(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[int] = []
+    real_build = message_rows.build_row
+
+    def counting_build(event: message_rows.LogEvent, *args: object) -> message_rows.MessageRow:
+        built.append(int(event.at - AT))
+        return real_build(event, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(message_rows, "build_row", counting_build)
+    monkeypatch.setattr(message_log, "build_row", counting_build, raising=False)
+    model = MessageLogModel(cap=1000)
+    model.append_many([_msg(i) for i in range(3000)])  # a flood: 2,000 trimmed on the way
+    model.flush()
+    assert model.rowCount() == 1000 and built == []  # inserting formats nothing
+    assert model.index(999, 5).data() == "m2999" and model.index(999, 0).data()
+    assert built == [2999]  # the shown row, once, however many cells are read
+    assert model.row_event(0).data == "m2000" and built == [2999]  # the event needs no row
+    assert "m2000" in model.row_detail(0) and built == [2999, 2000]
 
 
 def test_columns_and_roles(qtbot: QtBot) -> None:
