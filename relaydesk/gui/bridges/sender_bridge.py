@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -22,9 +23,10 @@ from relaydesk.gui.bridges.backends import (
     SenderSession,
 )
 from relaydesk.gui.bridges.listener_count_bridge import ListenerCountBridge
-from relaydesk.gui.bridges.session import run_session
+from relaydesk.gui.bridges.session import PUMP_SLICE, run_session
 from relaydesk.gui.bridges.session_bridge import SessionBridge
 from relaydesk.gui.bridges.tasks import TaskGroupSlot, TaskSlot
+from relaydesk.gui.bridges.time_slice import TimeSlice
 from relaydesk.gui.errors import error_info, tailor
 from relaydesk.relay.events import (
     ConnectionState,
@@ -58,8 +60,12 @@ class SenderBridge(SessionBridge):
     http_failed = Signal(object)  # ErrorInfo of a failed HTTP request
     repeat_progress = Signal(int, int)  # sent, total
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """``clock`` times the repeat loop's turns on the GUI thread (tests inject one)."""
         super().__init__("sender", parent)
+        self._clock = clock
         self.options = SenderOptions()
         self._opener: SenderOpener | None = None
         self._requester: HttpRequester | None = None
@@ -173,14 +179,15 @@ class SenderBridge(SessionBridge):
     async def _repeat_loop(
         self, session: SenderSession, data: str | bytes, count: int, interval: float
     ) -> None:
+        turn = TimeSlice(PUMP_SLICE, self._clock)
         for sent in range(1, count + 1):
             await self._send(session, data)
             if sent % 100 == 0 or sent == count:
                 self.repeat_progress.emit(sent, count)
             if interval > 0 and sent < count:
                 await asyncio.sleep(interval)
-            elif sent % 50 == 0:
-                await asyncio.sleep(0)  # a send that need not wait never yields: let Qt paint
+            else:
+                await turn.checkpoint()  # a send that need not wait never yields: let Qt paint
 
     async def _http(
         self, requester: HttpRequester, spec: HttpRequestSpec, options: SenderOptions

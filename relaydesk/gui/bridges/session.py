@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
+from relaydesk.gui.bridges.time_slice import TimeSlice
 from relaydesk.gui.errors import error_info
 from relaydesk.relay.events import ErrorOccurred, Event, Side
 
@@ -29,7 +30,9 @@ STOP_GRACE = 3.0
 #: Seconds to let the event stream drain after stop().
 DRAIN_GRACE = 1.0
 #: Seconds of event handling after which the pump lets Qt run (paint, timers).
-PUMP_SLICE = 0.02
+#: A listener's and a sender's pump, the repeat loop and the socket reads can
+#: all run in one pass of Qt's loop, so each keeps its share small.
+PUMP_SLICE = 0.005
 
 
 class Startable(Protocol):
@@ -93,13 +96,10 @@ async def _pump(events: AsyncIterator[Event], on_event: Callable[[Event], None])
     as long as the backlog takes; handing control back keeps repaints and
     timers (the token countdown) on time.
     """
-    clock = time.monotonic
-    deadline = clock() + PUMP_SLICE
+    turn = TimeSlice(PUMP_SLICE)
     async for event in events:
         on_event(event)
-        if clock() >= deadline:
-            await asyncio.sleep(0)
-            deadline = clock() + PUMP_SLICE
+        await turn.checkpoint()
 
 
 async def _stop(session: Startable, side: Side) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from relaydesk.errors import ListenerTimeout
@@ -72,6 +74,23 @@ async def test_repeat_sends_count_times_and_reports_progress() -> None:
     bridge.disconnect_sender()
     await until(lambda: not bridge.running, "disconnect")
     assert bridge.state is ConnectionState.OFFLINE
+
+
+@pytest.mark.asyncio
+async def test_a_back_to_back_repeat_lets_other_work_run_once_its_time_slice_is_spent() -> None:
+    ticks = iter(range(1_000_000))  # a clock that moves 1 s per reading: every slice is spent
+    bridge = SenderBridge(clock=lambda: float(next(ticks)))
+    session = await _connected(bridge)
+    sends_seen_by_other: list[int] = []
+
+    async def other() -> None:
+        await asyncio.sleep(0)
+        sends_seen_by_other.append(len(session.sent))
+
+    bridge.send_repeated("x", 20, 0.0)  # the fake's sends never wait
+    await asyncio.gather(other(), until(lambda: len(session.sent) == 20, "twenty sends"))
+    assert sends_seen_by_other[0] < 20  # not held back until the whole burst was sent
+    await bridge.aclose(2.0)
 
 
 @pytest.mark.asyncio
