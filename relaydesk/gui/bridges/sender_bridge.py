@@ -23,7 +23,7 @@ from relaydesk.gui.bridges.backends import (
     SenderSession,
 )
 from relaydesk.gui.bridges.listener_count_bridge import ListenerCountBridge
-from relaydesk.gui.bridges.session import PUMP_SLICE, run_session
+from relaydesk.gui.bridges.session import run_session
 from relaydesk.gui.bridges.session_bridge import SessionBridge
 from relaydesk.gui.bridges.tasks import TaskGroupSlot, TaskSlot
 from relaydesk.gui.bridges.time_slice import TimeSlice
@@ -44,6 +44,10 @@ __all__ = ["SenderBridge"]
 
 STOP_TIMEOUT = 2.0
 RTT_WINDOW = 10_000  # sent messages remembered for round-trip matching
+#: Seconds of back-to-back sends between two yields to Qt. The repeat is the
+#: source of a flood: each send comes back as reads, echoes, events and rows in
+#: later passes of the loop, so the less it sends per pass, the shorter they are.
+REPEAT_SLICE = 0.001
 
 
 class SenderBridge(SessionBridge):
@@ -179,7 +183,7 @@ class SenderBridge(SessionBridge):
     async def _repeat_loop(
         self, session: SenderSession, data: str | bytes, count: int, interval: float
     ) -> None:
-        turn = TimeSlice(PUMP_SLICE, self._clock)
+        turn = TimeSlice(REPEAT_SLICE, self._clock)
         for sent in range(1, count + 1):
             await self._send(session, data)
             if sent % 100 == 0 or sent == count:
