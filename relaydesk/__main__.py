@@ -9,8 +9,8 @@ from __future__ import annotations
 import gc
 import sys
 
+from relaydesk.cli import asks_for_help, wants_subcommand
 from relaydesk.cli import main as cli_main
-from relaydesk.cli import wants_subcommand
 from relaydesk.deferred_imports import WEBSOCKETS_UNUSED, defer
 
 __all__ = ["main"]
@@ -22,8 +22,8 @@ def main() -> int:
     A subcommand is a short process, and three things make its start and
     end cheaper:
 
-    * the standard-library modules websockets imports but rarely uses are
-      deferred (:mod:`relaydesk.deferred_imports`);
+    * the modules websockets imports but rarely uses are deferred
+      (:mod:`relaydesk.deferred_imports`), unless help is asked for;
     * automatic collections are off until its arguments are parsed (its
       module and most of what it needs imported): imports create modules,
       classes and functions that live as long as the process, so the ~25
@@ -44,7 +44,8 @@ def main() -> int:
     arguments = sys.argv[1:]
     if not wants_subcommand(arguments):
         return cli_main(arguments)
-    defer(*WEBSOCKETS_UNUSED)
+    if not asks_for_help(arguments):  # finding python-socks' modules imports its package
+        defer(*WEBSOCKETS_UNUSED)
     gc.disable()
     try:
         return cli_main(arguments, parsed=_start_collecting)

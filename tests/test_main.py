@@ -65,3 +65,20 @@ def test_a_subcommand_runs_with_collections_on_and_its_start_up_frozen() -> None
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
     )
     assert out.stdout.split("\n")[:-1] == ["run True True", "after 2 True"], out.stderr
+
+
+def test_help_from_the_entry_point_defers_nothing() -> None:
+    """Deferring python-socks' modules imports its package: help does not pay for it."""
+    code = (
+        "import contextlib, io, sys\n"
+        "sys.argv = ['relaydesk', 'send', '--help']\n"
+        "from relaydesk.__main__ import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main()\n"
+        "names = ('python_socks', 'relaydesk.deferred_imports')\n"
+        "print(sorted(m for m in names if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "['relaydesk.deferred_imports']"

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from relaydesk import __version__
 
-__all__ = ["build_gui_parser", "build_parser", "main", "wants_subcommand"]
+__all__ = ["asks_for_help", "build_gui_parser", "build_parser", "main", "wants_subcommand"]
 
 #: subcommand name → (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -130,8 +130,12 @@ def wants_subcommand(argv: Sequence[str]) -> bool:
     Any bare word that is not an option's value counts as a subcommand, so a
     mistyped one still gets argparse's "invalid choice" message.
     """
-    help_asked = any(arg in ("-h", "--help", "--version") for arg in argv)
-    return help_asked or _subcommand_word(argv) is not None
+    return asks_for_help(argv) or _subcommand_word(argv) is not None
+
+
+def asks_for_help(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` asks for help or the version (argparse answers and exits)."""
+    return any(arg in ("-h", "--help", "--version") for arg in argv)
 
 
 def _subcommand_word(argv: Sequence[str]) -> str | None:
