@@ -20,7 +20,9 @@ printed are medians over ``--rounds`` and, per row, the RelayDesk/hyco-ws
 ratios with their min/max over rounds. ``--compare-loop`` adds a third
 listener, RelayDesk on asyncio's own loop, to every round (the figures
 uvloop is measured against). With ``--profile DIR`` the RelayDesk
-listener runs under cProfile and writes ``DIR/relaydesk_listener.prof``.
+listener runs under cProfile and writes ``DIR/relaydesk_listener.prof``
+(readable only with ``RELAYDESK_EVENT_LOOP=asyncio``: cProfile does not see
+uvloop's C code and charges its waiting to the coroutine it resumes).
 """
 
 from __future__ import annotations
