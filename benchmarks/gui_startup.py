@@ -54,7 +54,8 @@ def print_rss():
             children.update(listing.read().split())
     print("RSS", rss("self"), flush=True)
     print("CHILDREN", sum(rss(pid) for pid in children), len(children), flush=True)
-    heavy = ("aiohttp", "websockets", "msal", "requests", "jwt", "keyring", "cryptography")
+    heavy = ("aiohttp", "websockets", "msal", "requests", "jwt", "keyring", "secretstorage",
+             "jeepney", "cryptography")
     loaded = sorted(set(heavy) & set(name.split(".")[0] for name in sys.modules))
     print("LOADED", ",".join(loaded) or "-", flush=True)
 """

@@ -145,13 +145,14 @@ async def main_coroutine(args: argparse.Namespace, reporter: object, window: Any
         _log_started()
         freeze_startup_objects()
         collector = collect_when_idle(window)
-        window.load_profiles(getattr(args, "profile", None))
+        demo = getattr(args, "demo", False) and not getattr(args, "self_test", False)
+        window.load_profiles(getattr(args, "profile", None), demo=demo)
         if getattr(args, "self_test", False):
             from relaydesk.gui.self_test import run_self_test
 
             code = await run_self_test(window, screenshot=args.screenshot, reporter=reporter)
         else:
-            if getattr(args, "demo", False):
+            if demo:
                 window.start_demo()
             await closed.wait()
     finally:

@@ -79,11 +79,9 @@ class FirstRun(QObject):
         from relaydesk.gui.panes.welcome import FIRST_PROFILE, WelcomePage
         from relaydesk.gui.widgets.connection_form import ConnectionForm
         from relaydesk.profiles.model import Profile
-        from relaydesk.secrets import MemorySecretStore
 
         window = self._window
-        store = window.workspace.store
-        form = ConnectionForm(store.secrets if store is not None else MemorySecretStore())
+        form = ConnectionForm(window.workspace.secrets)
         form.set_profile(Profile(name=FIRST_PROFILE, address=""))
         page = WelcomePage(window.check_bridge, form)
         window.pages.addWidget(page)
@@ -106,7 +104,7 @@ class FirstRun(QObject):
 
     def _on_secret_store(self, *_ready: object) -> None:
         if self._form is not None:
-            self._form.set_secret_store(self._window.workspace.store.secrets)
+            self._form.set_secret_store(self._window.workspace.secrets)
 
     def _on_profiles(self, names: list[str], _current: str) -> None:
         if not self._listed:

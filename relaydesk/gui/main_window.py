@@ -330,7 +330,9 @@ class MainWindow(QMainWindow):
         self.demo.started.connect(self._on_demo_started)
         self.demo.error.connect(self._on_workspace_error)
         ws = self.workspace
+        ws.ready.connect(self._on_stores_open)
         ws.secret_store_ready.connect(self._on_secret_store)
+        self.connection.expanded_changed.connect(self._on_editor_shown)
         ws.token_copied.connect(
             lambda role: self.show_status(
                 f"The {role}'s token is on the clipboard: treat it like a password"
@@ -373,10 +375,17 @@ class MainWindow(QMainWindow):
 
     # --- public -----------------------------------------------------------------------
 
-    def load_profiles(self, preferred: str | None = None) -> None:
-        """Open the stores in the background and select ``preferred`` or the last profile."""
+    def load_profiles(self, preferred: str | None = None, *, demo: bool = False) -> None:
+        """Open the stores in the background and select ``preferred`` or the last profile.
+
+        A start into the demo (``demo``) selects no last profile, and opens the
+        OS keyring only once a secret outside the demo's is used.
+        """
         last = self.settings.value("last_profile")
-        self.workspace.open(preferred, fallback=last if isinstance(last, str) else None)
+        if demo:
+            self.workspace.open(preferred, keyring=preferred is not None)
+        else:
+            self.workspace.open(preferred, fallback=last if isinstance(last, str) else None)
 
     @property
     def demo_info(self) -> DemoInfo | None:
@@ -488,12 +497,27 @@ class MainWindow(QMainWindow):
             profile, secrets, then=lambda: self.connection.set_expanded(False)
         )
 
+    def _on_stores_open(self) -> None:
+        """Until a secret is needed, say that the keyring has not been looked at yet."""
+        secrets = self.workspace.secrets
+        self.connection.set_secret_store(secrets)
+        if not secrets.opened:
+            self.secrets_label.setText(f"Secrets: {secrets.backend_name}")
+            self.secrets_label.setToolTip(
+                "Profiles' secrets are kept in the OS keyring, which is opened when a "
+                "secret is first read or saved. The demo's throw-away secrets stay in "
+                "memory for this session."
+            )
+
+    def _on_editor_shown(self, shown: bool) -> None:
+        """The editor says where secrets are kept: now the keyring must be looked at."""
+        if shown:
+            self.workspace.open_keyring()
+
     def _on_secret_store(self, name: str, persistent: bool) -> None:
         from relaydesk.gui.bridges.workspace import SESSION_ONLY
 
-        store = self.workspace.store
-        assert store is not None  # secret_store_ready comes once the store is open
-        self.connection.set_secret_store(store.secrets)
+        self.connection.set_secret_store(self.workspace.secrets)
         where = name if persistent else f"in memory, {SESSION_ONLY}"
         self.secrets_label.setText(f"Secrets: {where}")
         self.secrets_label.setToolTip(self.workspace.secret_problem or f"OS keyring: {name}")

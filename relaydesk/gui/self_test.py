@@ -130,7 +130,7 @@ async def run_self_test(window: Any, *, screenshot: str | None, reporter: Any) -
             return 1
         print(f"self-test: {name} ✓", flush=True)
     # A packager checks that the bundled keyring finds the OS keyring.
-    print(f"self-test: keyring backend: {_store_name(window)}", flush=True)
+    print(f"self-test: keyring backend: {await _store_name(window)}", flush=True)
     window.sender_pane.tabs.setCurrentIndex(0)  # the screenshot shows the message view
     await asyncio.sleep(0.2)  # let the last rows and the timeline paint
     _save(window, screenshot)
@@ -141,9 +141,13 @@ async def run_self_test(window: Any, *, screenshot: str | None, reporter: Any) -
     return 0
 
 
-def _store_name(window: Any) -> str:
-    """The secret store's backend name (e.g. "Secret Service"), never a stored value."""
-    store = window.workspace.store.secrets
+async def _store_name(window: Any) -> str:
+    """The OS keyring's backend name (e.g. "Secret Service"), never a stored value.
+
+    The demo keeps its secrets in memory, so the keyring is opened here if
+    nothing has opened it yet.
+    """
+    store = await window.workspace.secrets.open_async()
     return str(store.backend_name) if store.persistent else "none (kept in memory)"
 
 

@@ -316,7 +316,10 @@ def test_building_the_panes_loads_no_network_or_auth_library(tmp_path: Path) -> 
 def test_an_idle_demo_window_loads_no_relay_client_or_auth_library(tmp_path: Path) -> None:
     """With the demo profile in use and nobody connecting, the window needs no
     token: aiohttp, websockets, MSAL, requests and PyJWT stay out of its
-    memory (~45 MiB) and the listener count is not polled (import check)."""
+    memory (~45 MiB) and the listener count is not polled; the demo's secrets
+    are in memory, so keyring, secretstorage, jeepney and cryptography (~11 MiB)
+    stay out too, and the status bar does not name a keyring it has not opened
+    (import check)."""
     import os
     import subprocess
 
@@ -326,10 +329,12 @@ def test_an_idle_demo_window_loads_no_relay_client_or_auth_library(tmp_path: Pat
         "from relaydesk.gui import main_window\n"
         "build = main_window.MainWindow.build\n"
         "def report(self):\n"
-        "    heavy = ('websockets', 'aiohttp', 'msal', 'requests', 'jwt')\n"
+        "    heavy = ('websockets', 'aiohttp', 'msal', 'requests', 'jwt', 'keyring',\n"
+        "             'secretstorage', 'jeepney', 'cryptography')\n"
         "    print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)), flush=True)\n"
         "    polling = getattr(self.sender_bridge.listener_count, 'polling', True)\n"
         "    print(polling, self.sender_pane.listeners_label.text(), flush=True)\n"
+        "    print(self.secrets_label.text(), flush=True)\n"
         "    self.close()\n"
         "def built(self):\n"
         "    build(self)\n"
@@ -344,8 +349,9 @@ def test_an_idle_demo_window_loads_no_relay_client_or_auth_library(tmp_path: Pat
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stderr
-    loaded, count = out.stdout.splitlines()[:2]
+    loaded, count, secrets = out.stdout.splitlines()[:3]
     assert loaded == "[]"
     from relaydesk.gui.panes.sender_pane import ASK_LINK
 
     assert count == f"False {ASK_LINK}"
+    assert secrets == "Secrets: OS keyring, checked on first use"

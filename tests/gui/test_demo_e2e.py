@@ -24,7 +24,7 @@ from relaydesk.relay.events import (
     StateChanged,
     TokenRenewed,
 )
-from tests.gui.conftest import until
+from tests.gui.conftest import MemoryKeyring, until
 from tests.gui.demo_session import close_window, open_demo_window, start_listener
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
@@ -447,3 +447,48 @@ async def test_diagnose_panel_shows_the_steps_and_copies_a_redacted_report(
     for identity in window.demo.emulator.identities.values():
         assert identity.client_secret not in report
     assert "eyJ" not in report
+
+
+def _secret_location(window: MainWindow, role: str) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    editor = window.connection.form._editor(role)
+    label = editor.rows["client_secret"].findChild(QLabel, "secretLocation")
+    return str(label.text())
+
+
+@pytest.mark.asyncio
+async def test_a_start_into_the_demo_opens_the_keyring_only_when_a_secret_needs_it(
+    emulator_data_dir: Path,
+) -> None:
+    """``relaydesk --demo``: the status bar says the keyring is checked on first
+    use (it is not opened for the demo's throw-away secrets); opening the editor
+    opens it, and the demo's secrets are still said to be in memory."""
+    import keyring
+
+    from relaydesk.gui.models.form_checks import SESSION_LOCATION
+
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)  # the autouse fixture restores the failing one
+    window = MainWindow(demo_data_dir=emulator_data_dir)
+    try:
+        window.show()
+        window.load_profiles(demo=True)
+        window.start_demo()
+        await until(lambda: window.listener_bridge.configured, "the demo profile")
+        assert window.secrets_label.text() == "Secrets: OS keyring, checked on first use"
+        assert not window.workspace.secrets.opened
+        window.connection.set_expanded(True)
+        await until(lambda: window.workspace.secrets.opened, "the keyring to be opened")
+        await until(
+            lambda: window.secrets_label.text() != "Secrets: OS keyring, checked on first use",
+            "the status bar",
+        )
+        assert window.secrets_label.text() == f"Secrets: {window.workspace.secrets.backend_name}"
+        assert "session only" not in window.secrets_label.text()
+        for role in ("listener", "sender"):
+            assert _secret_location(window, role) == f"stored in {SESSION_LOCATION}"
+        assert backend.items == {}
+        await start_listener(window)  # the demo's secrets in memory work
+    finally:
+        await close_window(window)

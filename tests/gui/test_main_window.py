@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import keyring
-import keyring.backend
 import pytest
 import pytest_asyncio
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -22,28 +21,9 @@ from PySide6.QtWidgets import (
 from relaydesk.gui.main_window import MainWindow
 from relaydesk.relay.events import ConnectionState
 from relaydesk.secrets import secret_key
-from tests.gui.conftest import FakeFileDialog, until
+from tests.gui.conftest import FakeFileDialog, MemoryKeyring, until
 
 pytestmark = pytest.mark.gui
-
-
-class _MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring backend in memory: stands in for the OS keyring."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 async def _opened(window: MainWindow) -> MainWindow:
@@ -229,7 +209,7 @@ async def test_no_keyring_is_said_in_status_bar_and_form(window: MainWindow) -> 
 
 @pytest.mark.asyncio
 async def test_a_keyring_is_used_when_there_is_one() -> None:
-    backend = _MemoryKeyring()
+    backend = MemoryKeyring()
     keyring.set_keyring(backend)  # the autouse fixture restores the failing one
     win = await _opened(MainWindow())
     try:
@@ -310,7 +290,7 @@ async def test_import_connection_string(window: MainWindow) -> None:
 
 @pytest.mark.asyncio
 async def test_import_with_a_keyring_says_the_key_is_in_the_secret_store() -> None:
-    keyring.set_keyring(_MemoryKeyring())  # the autouse fixture restores the failing one
+    keyring.set_keyring(MemoryKeyring())  # the autouse fixture restores the failing one
     win = await _opened(MainWindow())
     try:
         await _import_sas_profile(win, "ns5.servicebus.windows.net")

@@ -7,9 +7,10 @@ refreshes the "Local demo" profile: the listener is the emulator's
 ``listener`` Entra app (Azure Relay Listener on ``/demo``), the sender its
 ``sender`` app (Azure Relay Sender on ``/demo``), the address
 ``sb://127.0.0.1:PORT/demo``, the authority host and CA are the emulator's.
-The two client secrets go to the secret store — the OS keyring, or memory
-for this session when there is none — so Start and Connect work straight
-away. Tokens live a few minutes (``--token-lifetime``), so renewal
+The two client secrets, minted by the emulator at every start and useless
+once it stops, are kept in memory for this session only, never written into
+the OS keyring (which the demo therefore never opens), so Start and Connect
+work straight away. Tokens live a few minutes (``--token-lifetime``), so renewal
 (§4.6) is visible during a demo.
 
 The fault buttons (:mod:`relaydesk.gui.widgets.demo_fault_bar`) call the
@@ -163,7 +164,6 @@ class DemoBridge(QObject):
 
         Raises:
             EmulatorError: the emulator could not start.
-            SecretStoreError: the secrets could not be stored.
         """
         from relaydesk.emulator_process import EmulatorProcess
 
@@ -211,10 +211,9 @@ class DemoBridge(QObject):
             proxy=ProxyConfig(mode="none"),
         )
         profiles.save(profile, overwrite=True)
-        store = profiles.secrets
         for role in ("listener", "sender"):
             secret = Secret(identities[role].client_secret)
-            await store.set_async(profile.secret_key(role), secret)
+            self._workspace.secrets.keep_for_session(profile.secret_key(role), secret)
 
     async def cancel_start(self, grace: float = 0.2) -> None:
         """Stop a start-up still under way (shutdown), bounded by ``grace``."""

@@ -1,10 +1,11 @@
 """Workspace: the secret store, the profiles, and which profile drives the bridges.
 
 Opening the OS keyring can block (D-Bus, an unlock prompt), so it happens in
-a worker thread after the window is shown. With no usable keyring the
-workspace keeps secrets in memory for this session only and says so
-(``secret_store_ready(name, persistent=False)``); it never writes a secret
-to disk. Selecting a profile reads its secrets, builds the token providers
+a worker thread after the window is shown, and only once something needs it
+(:mod:`relaydesk.gui.bridges.session_secrets`: a start into the demo never
+does). With no usable keyring the workspace keeps secrets in memory for this
+session only and says so (``secret_store_ready(name, persistent=False)``); it
+never writes a secret to disk. Selecting a profile reads its secrets, builds the token providers
 (:mod:`relaydesk.gui.bridges.relay_adapters`, imported lazily) and hands the openers
 to the listener and sender bridges.
 """
@@ -12,16 +13,18 @@ to the listener and sender bridges.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from relaydesk.errors import SecretStoreError
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
 from relaydesk.gui.bridges.sender_bridge import SenderBridge
+from relaydesk.gui.bridges.session_secrets import SessionSecrets, open_secret_store
 from relaydesk.gui.bridges.tasks import TaskSlot
 from relaydesk.gui.errors import error_info
 from relaydesk.relay.events import ErrorInfo
@@ -37,30 +40,19 @@ if TYPE_CHECKING:
     from relaydesk.profiles.store import ProfileStore
     from relaydesk.secrets import Secret, SecretStore
 
-__all__ = ["SESSION_ONLY", "Workspace", "open_secret_store"]
+__all__ = ["SESSION_ONLY", "Workspace"]
 
 log = logging.getLogger(__name__)
 
 SESSION_ONLY = "kept for this session only"
 
 
-def open_secret_store() -> tuple[SecretStore, str | None]:
-    """Return (store, problem): the OS keyring, or memory plus the reason why not."""
-    from relaydesk.secrets import KeyringSecretStore, MemorySecretStore
-
-    try:
-        return KeyringSecretStore(), None
-    except SecretStoreError as exc:  # unavailable, or failing: never fall back to disk
-        log.info("no usable keyring: %s", exc)
-        return MemorySecretStore(), str(exc)
-
-
 class Workspace(QObject):
     """Own the stores and the current profile.
 
     Signals:
-        ready(): the secret and profile stores are open.
-        secret_store_ready(str, bool): backend name, persistent.
+        ready(): the profile store is open (the OS keyring opens when first needed).
+        secret_store_ready(str, bool): the OS keyring was opened: backend name, persistent.
         profiles_changed(list, str): profile names and the current one ("" = none).
         profile_activated(object): the :class:`Profile` now driving the bridges (or None).
         switched(): another profile took over; what the old one ran was stopped, and
@@ -84,6 +76,7 @@ class Workspace(QObject):
         sender: SenderBridge,
         *,
         config_dir: Path | None = None,
+        opener: Callable[[], tuple[SecretStore, str | None]] = open_secret_store,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -94,7 +87,7 @@ class Workspace(QObject):
         self._sign_in: SignInBridge | None = None
         self._config_dir = config_dir
         self.store: ProfileStore | None = None  # set once open
-        self.secret_problem: str | None = None
+        self.secrets = SessionSecrets(opener)
         self.profile: Profile | None = None
         self.backend: CoreBackend | None = None  # of the current profile
         self._providers: ProviderPool | None = None  # made with the first backend
@@ -105,6 +98,7 @@ class Workspace(QObject):
         self._save_slot = TaskSlot("workspace-save-forward")
         self._token_slot = TaskSlot("copy-token")
         self._sign_out_slot = TaskSlot("sign-out")
+        self._keyring_slot = TaskSlot("open-keyring")
 
     def attach_diagnose(self, diagnose: DiagnoseBridge) -> None:
         """Also configure this :class:`DiagnoseBridge` from the current profile."""
@@ -147,14 +141,18 @@ class Workspace(QObject):
 
     # --- opening ---------------------------------------------------------------------
 
-    def open(self, preferred: str | None = None, *, fallback: str | None = None) -> None:
+    def open(
+        self, preferred: str | None = None, *, fallback: str | None = None, keyring: bool = True
+    ) -> None:
         """Open the stores in the background, then select a profile.
 
         Args:
             preferred: asked for by name (``--profile``): an error if missing.
             fallback: used when nothing was asked for (the last profile), silently.
+            keyring: open the OS keyring now (a profile or the first-run form
+                needs it at once); ``False`` leaves it to the first secret used.
         """
-        self._open_slot.start(self._open(preferred, fallback))
+        self._open_slot.start(self._open(preferred, fallback, keyring))
 
     async def wait_open(self) -> None:
         """Wait until the stores are open (the demo waits for this)."""
@@ -162,14 +160,22 @@ class Workspace(QObject):
             self.open()
         await self._opened.wait()
 
-    async def _open(self, preferred: str | None, fallback: str | None = None) -> None:
+    async def _open(
+        self, preferred: str | None, fallback: str | None = None, keyring: bool = True
+    ) -> None:
         from relaydesk.profiles.store import ProfileStore
 
-        secrets, problem = await asyncio.to_thread(open_secret_store)
-        self.secret_problem = problem
-        store = self.store = ProfileStore(secrets, self._config_dir)
+        loop = asyncio.get_running_loop()
+
+        def announce() -> None:  # in the thread that opened the keyring
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody to tell
+                loop.call_soon_threadsafe(self._announce_secrets)
+
+        self.secrets.on_open = announce
+        if keyring:
+            await self.secrets.open_async()
+        store = self.store = ProfileStore(self.secrets, self._config_dir)
         self._opened.set()
-        self.secret_store_ready.emit(secrets.backend_name, secrets.persistent)
         self.ready.emit()
         names = await asyncio.to_thread(store.list)
         wanted = preferred or fallback
@@ -186,6 +192,22 @@ class Workspace(QObject):
         if current:
             await self._activate_reporting(current)
 
+    def _announce_secrets(self) -> None:
+        self.secret_store_ready.emit(self.secrets.backend_name, self.secrets.persistent)
+
+    def open_keyring(self) -> None:
+        """Open the OS keyring in the background if not yet done (the editor needs it)."""
+        if self.store is not None and not self.secrets.opened and not self._keyring_slot.running:
+            self._keyring_slot.start(self._open_keyring())
+
+    async def _open_keyring(self) -> None:
+        await self.secrets.open_async()
+
+    @property
+    def secret_problem(self) -> str | None:
+        """Why secrets are kept in memory (no usable OS keyring), once it was opened."""
+        return self.secrets.problem
+
     async def opened_store(self) -> ProfileStore:
         """The profile store, once open (waits for it)."""
         await self.wait_open()
@@ -195,7 +217,7 @@ class Workspace(QObject):
     @property
     def persistent_secrets(self) -> bool:
         """True when secrets go to the OS keyring."""
-        return bool(self.store is not None and self.store.secrets.persistent)
+        return bool(self.secrets.opened and self.secrets.persistent)
 
     # --- selecting ---------------------------------------------------------------------
 
@@ -360,6 +382,7 @@ class Workspace(QObject):
         """
         await self._open_slot.drain(grace)
         await self._select_slot.drain(grace)
+        await self._keyring_slot.drain(grace)
         await self._token_slot.stop(0.2)
         await self._sign_out_slot.stop(0.2)
         if self._providers is not None:

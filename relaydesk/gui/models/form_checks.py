@@ -46,6 +46,10 @@ def form_problems(
     return validate(profile) + secret_problems(profile, entered, stored)
 
 
+#: Where a secret held for this session only is (the demo's throw-away ones).
+SESSION_LOCATION = "memory for this session only (a throw-away demo secret)"
+
+
 def secret_location(
     backend_name: str, persistent: bool, *, stored: bool = False, typed: bool = False
 ) -> str:

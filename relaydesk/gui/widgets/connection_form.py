@@ -28,14 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.errors import InvalidAddress, InvalidField
-from relaydesk.gui.models.form_checks import form_problems
+from relaydesk.gui.models.form_checks import SESSION_LOCATION, form_problems
 from relaydesk.gui.widgets.field_row import FieldRow
 from relaydesk.gui.widgets.identity_editor import IdentityEditor
 from relaydesk.gui.widgets.proxy_editor import ProxyEditor
 from relaydesk.gui.widgets.repolish import status_colours
 from relaydesk.profiles.model import PROXY_SECRET_SLOT, ROLES, Profile
 from relaydesk.protocol.address import HybridConnectionAddress
-from relaydesk.secrets import Secret, SecretStore
+from relaydesk.secrets import Secret, SecretStore, secret_key
 
 _LOCAL_STYLE = """
 QLineEdit[invalid="true"] {{ border: 2px solid {error}; border-radius: 3px; padding: 1px 2px; }}
@@ -69,6 +69,7 @@ class ConnectionForm(QWidget):
         self._touched: set[str] = set()
         self._valid: bool | None = None
         self._loading = False
+        self._secret_store = secret_store
         store_desc = (secret_store.backend_name, secret_store.persistent)
         self.listener_editor = IdentityEditor("listener", *store_desc)
         self.sender_editor = IdentityEditor("sender", *store_desc)
@@ -106,6 +107,7 @@ class ConnectionForm(QWidget):
             self.proxy_editor.set_config(profile.proxy, password_stored=status.get("proxy", False))
         finally:
             self._loading = False
+        self._show_locations()
         self._touched.clear()
         self._show_all = bool(profile.address.strip())
         self.revalidate()
@@ -155,8 +157,23 @@ class ConnectionForm(QWidget):
 
     def set_secret_store(self, secret_store: SecretStore) -> None:
         """Switch to another store (e.g. session-only after a keyring failure)."""
-        for editor in (self.listener_editor, self.sender_editor):
-            editor.set_location(secret_store.backend_name, secret_store.persistent)
+        self._secret_store = secret_store
+        self._show_locations()
+
+    def _show_locations(self) -> None:
+        """Say under each secret field where its secret is kept.
+
+        A secret the store holds for this session only (the demo's, minted by
+        its emulator at every start) is said to be in memory, whatever the
+        keyring is.
+        """
+        store = self._secret_store
+        session_only = getattr(store, "session_only", None)
+        for role in ROLES:
+            if session_only is not None and session_only(secret_key(self._name, role)):
+                self._editor(role).set_location(SESSION_LOCATION, True)
+            else:
+                self._editor(role).set_location(store.backend_name, store.persistent)
 
     def set_single_identity(self, single: bool) -> None:
         """One identity for both sides (first run): the sender's box goes away."""

@@ -13,7 +13,7 @@ from relaydesk.gui.bridges.demo_bridge import DEMO_PROFILE, DemoBridge, DemoInfo
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
 from relaydesk.gui.bridges.sender_bridge import SenderBridge
 from relaydesk.gui.bridges.workspace import Workspace
-from tests.gui.conftest import wait_signal
+from tests.gui.conftest import MemoryKeyring, wait_signal
 
 pytestmark = pytest.mark.gui
 
@@ -72,3 +72,28 @@ def test_a_fault_without_a_running_emulator_is_reported_not_raised(
     demo.fault_failed.connect(failed.append)
     demo.expire_listener_token()
     assert [getattr(info, "kind", None) for info in failed] == ["DemoNotRunning"]
+
+
+@pytest.mark.asyncio
+async def test_the_demo_keeps_its_throw_away_secrets_out_of_the_keyring(
+    workspace: Workspace, emulator_data_dir: Path
+) -> None:
+    """The emulator mints the demo's client secrets at every start: they stay in
+    memory, and a start into the demo never opens the OS keyring at all."""
+    import keyring
+
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)  # the autouse fixture restores the failing one
+    workspace.open(keyring=False)
+    demo = DemoBridge(workspace, data_dir=emulator_data_dir, token_lifetime=60)
+    try:
+        demo.start()
+        await wait_signal(demo.started)
+        assert workspace.secrets_status == {"listener": True, "sender": True, "proxy": False}
+        assert workspace.backend is not None  # Start and Connect have their secrets
+        for role in ("listener", "sender"):
+            assert workspace.secrets.session_only(f"{DEMO_PROFILE}/{role}")
+        assert backend.items == {}
+        assert not workspace.secrets.opened and not workspace.persistent_secrets
+    finally:
+        await demo.stop()
