@@ -190,7 +190,8 @@ def main() -> int:
         )
     print(
         f"target: window shown ≤ 1.5× the bare window, panes ready ≤ 2×; {args.runs} runs "
-        "each, alternating; profiles and the keyring load in the background after 'ready'"
+        "each, alternating; profiles load in the background after 'ready', the OS keyring "
+        "when a secret outside the demo's is needed"
     )
     if idle_ms and args.rss_runs > 0:
         idle_rss(env, idle_ms, args.idle_seconds, args.rss_runs)
