@@ -185,9 +185,13 @@ class EmulatorProcess:
     async def stop(self) -> None:
         """End the child: close its stdin, then SIGTERM, then kill; never leaves it running."""
         child, self._child = self._child, None
-        if child is not None:
-            await asyncio.to_thread(_end, child)
-        self._close_stderr()
+        try:
+            if child is not None:
+                await asyncio.to_thread(_end, child)
+        finally:
+            # Also when the caller's grace ran out (the window's shutdown): the thread
+            # still ends the child; our copy of its stderr file must not leak.
+            self._close_stderr()
 
     def _close_stderr(self) -> None:
         stderr, self._stderr = self._stderr, None

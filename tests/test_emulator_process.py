@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -89,6 +90,28 @@ async def test_a_failed_start_quotes_the_childs_error(tmp_path: Path) -> None:
         await emulator.start()
     assert "Traceback" not in str(caught.value)
     assert not emulator.running and emulator.pid is None
+
+
+@pytest.mark.asyncio
+async def test_a_stop_cut_short_by_its_caller_still_ends_the_child_and_leaks_nothing(
+    tmp_path: Path,
+) -> None:
+    """The window bounds the emulator's stop with a grace; when that runs out the
+    stop is cancelled. The child must still end, and no file of ours stay open
+    (an unclosed file is a ResourceWarning, which fails the test)."""
+    emulator = EmulatorProcess(["--port=0", "--data-dir", str(tmp_path)])
+    await emulator.start()
+    pid = emulator.pid
+    stopping = asyncio.create_task(emulator.stop())
+    async with asyncio.timeout(10):  # hang guard
+        while emulator.running:  # noqa: ASYNC110 - no event says the stop began
+            await asyncio.sleep(0.001)
+    stopping.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await stopping
+    assert await asyncio.to_thread(_gone, pid)
+    del emulator
+    gc.collect()  # a leaked stderr file would warn here
 
 
 def test_the_child_stops_when_its_parent_is_killed(tmp_path: Path) -> None:
