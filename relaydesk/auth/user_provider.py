@@ -58,8 +58,11 @@ SignInFlow = Literal["browser", "device_code"]
 Clock = Callable[[], float]
 
 _INTERACTION = frozenset({"interaction_required", "invalid_grant", "login_required"})
+#: The redirect's answer page. Its inline icon keeps the browser from asking
+#: for /favicon.ico, a request that would come as the loopback server stops.
 _SIGNED_IN_PAGE = (
-    "<!DOCTYPE html><html><head><meta charset='utf-8'><title>RelayDesk</title></head>"
+    "<!DOCTYPE html><html><head><meta charset='utf-8'><title>RelayDesk</title>"
+    "<link rel='icon' href='data:,'></head>"
     "<body style='font-family:sans-serif;margin:3em'><h1 id='result'>{title}</h1>"
     "<p>{text}</p></body></html>"
 )
@@ -337,7 +340,12 @@ class UserTokenProvider:
                 if ok
                 else "Return to RelayDesk for the reason.",
             )
-            return web.Response(text=page, content_type="text/html")
+            # Connection: close: the browser keeps no idle connection to a server
+            # that stops in a moment (aiohttp closes an idle one it knows of, but
+            # one that arrives as it stops is left to the garbage collector).
+            return web.Response(
+                text=page, content_type="text/html", headers={"Connection": "close"}
+            )
 
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", answer)

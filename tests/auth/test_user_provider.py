@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.request import urlopen
 
 import aiohttp
 import msal
@@ -16,7 +18,7 @@ from relaydesk.auth.user_cache import UserTokenCache
 from relaydesk.auth.user_provider import DeviceCodePrompt, SignInProgress, UserTokenProvider
 from relaydesk.emulator import Emulator, EmulatorOptions
 from relaydesk.emulator.certs import client_ssl_context
-from relaydesk.errors import DeviceCodeExpired, SignInCancelled, SignInRequired
+from relaydesk.errors import DeviceCodeExpired, RelayDeskError, SignInCancelled, SignInRequired
 from relaydesk.remedies import remedy_for
 
 pytestmark = pytest.mark.e2e
@@ -176,3 +178,36 @@ async def test_silently_never_asks_the_person_then_uses_their_sign_in(emulator: 
         assert token.identity == signed_in.identity and asked == []
     finally:
         provider.close()
+
+
+@pytest.mark.asyncio
+async def test_the_browser_redirect_page_leaves_the_browser_no_reason_to_come_back(
+    emulator: Emulator,
+) -> None:
+    """The loopback server stops right after answering the redirect: its answer
+    closes the connection and its page carries its own icon, so the browser opens
+    no second connection (for /favicon.ico, or a kept-alive one) that would reach
+    a server as it stops."""
+    seen: dict[str, Any] = {}
+
+    def browser(url: str) -> None:  # the person declines on the sign-in page
+        query = parse_qs(urlsplit(url).query)
+        body = urlencode({"error": "access_denied", "state": query["state"][0]}).encode()
+        with urlopen(query["redirect_uri"][0], data=body, timeout=10) as answer:
+            seen["connection"] = answer.headers.get("Connection")
+            seen["page"] = answer.read().decode()
+
+    provider = UserTokenProvider(
+        emulator.tenant_id,
+        "browser",
+        _memory_cache(),
+        authority_host=emulator.authority.rsplit("/", 1)[0],
+        ca_file=emulator.ca_file,
+        open_browser=browser,
+    )
+    async with asyncio.timeout(30):
+        with pytest.raises(RelayDeskError):
+            await provider.get_token()
+    provider.close()
+    assert seen["connection"] == "close"
+    assert "<link rel='icon' href='data:,'>" in seen["page"]
