@@ -10,25 +10,7 @@ from keyring.backends import fail
 
 from relaydesk.auth.user_cache import CACHE_KEY, open_user_cache, sign_out
 from relaydesk.secrets import KeyringSecretStore
-
-
-class DictKeyring(keyring.backend.KeyringBackend):
-    """A keyring in a dict (a fake store)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
+from tests.memory_keyring import MemoryKeyring
 
 
 def _state(*users: str) -> str:
@@ -59,25 +41,25 @@ def test_without_a_usable_keyring_the_sign_in_stays_in_memory_and_says_so(tmp_pa
 
 
 def test_each_identity_keeps_its_own_sign_in_and_sign_out_forgets_it(tmp_path: Path) -> None:
-    backend = DictKeyring()
+    backend = MemoryKeyring()
     store = KeyringSecretStore(backend=backend)
     listener = open_user_cache(tmp_path, "p/listener", store=store)
     sender = open_user_cache(tmp_path, "p/sender", store=store)
     assert listener.persistent and "OS keyring" in listener.where
     listener.persistence.save(_state("ann", "bob"))
     sender.persistence.save(_state("cy"))
-    assert set(backend.values) == {
+    assert set(backend.items) == {
         ("relaydesk", f"{CACHE_KEY}/p/listener"),
         ("relaydesk", f"{CACHE_KEY}/p/sender"),
     }
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and "secret" in p.read_text()]
 
     assert sign_out(listener, "ann@t.example") == ["ann@t.example"]
-    kept = json.loads(backend.values[("relaydesk", f"{CACHE_KEY}/p/listener")])
+    kept = json.loads(backend.items[("relaydesk", f"{CACHE_KEY}/p/listener")])
     assert [a["username"] for a in kept["Account"].values()] == ["bob@t.example"]
     assert all(e["home_account_id"] == "bob-oid.tid" for e in kept["RefreshToken"].values())
 
     again = open_user_cache(tmp_path, "p/listener", store=store)  # another run
     assert sign_out(again) == ["bob@t.example"]
-    assert json.loads(backend.values[("relaydesk", f"{CACHE_KEY}/p/listener")])["Account"] == {}
-    assert "cy-oid.tid" in backend.values[("relaydesk", f"{CACHE_KEY}/p/sender")]
+    assert json.loads(backend.items[("relaydesk", f"{CACHE_KEY}/p/listener")])["Account"] == {}
+    assert "cy-oid.tid" in backend.items[("relaydesk", f"{CACHE_KEY}/p/sender")]

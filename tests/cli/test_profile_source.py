@@ -25,30 +25,12 @@ from relaydesk.profiles.store import ProfileStore
 from relaydesk.secrets import KeyringSecretStore, Secret
 from tests.cli.conftest import World, assert_no_secret
 from tests.keyring_service import run_secret_service
+from tests.memory_keyring import MemoryKeyring
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "Local demo"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring backend in a dict: a fake store for the in-process test."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
 
 
 def _identity(world: World, name: str) -> IdentityConfig:

@@ -28,7 +28,6 @@ from typing import Any, ClassVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import keyring.backend
 import pytest
 
 #: Loop exception-handler contexts seen during the current test.
@@ -100,25 +99,6 @@ def _isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.mkdir()
     monkeypatch.setenv("RELAYDESK_CONFIG_DIR", str(config))
     return config
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring backend in memory: stands in for the OS keyring."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)

@@ -24,8 +24,9 @@ from relaydesk.relay.events import (
     StateChanged,
     TokenRenewed,
 )
-from tests.gui.conftest import MemoryKeyring, until
+from tests.gui.conftest import until
 from tests.gui.demo_session import close_window, open_demo_window, start_listener
+from tests.memory_keyring import MemoryKeyring
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
 

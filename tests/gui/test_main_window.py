@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from relaydesk.gui.main_window import MainWindow
 from relaydesk.relay.events import ConnectionState
 from relaydesk.secrets import secret_key
-from tests.gui.conftest import FakeFileDialog, MemoryKeyring, until
+from tests.gui.conftest import FakeFileDialog, until
+from tests.memory_keyring import MemoryKeyring
 
 pytestmark = pytest.mark.gui
 

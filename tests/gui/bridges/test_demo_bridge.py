@@ -13,7 +13,8 @@ from relaydesk.gui.bridges.demo_bridge import DEMO_PROFILE, DemoBridge, DemoInfo
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
 from relaydesk.gui.bridges.sender_bridge import SenderBridge
 from relaydesk.gui.bridges.workspace import Workspace
-from tests.gui.conftest import MemoryKeyring, wait_signal
+from tests.gui.conftest import wait_signal
+from tests.memory_keyring import MemoryKeyring
 
 pytestmark = pytest.mark.gui
 

@@ -8,7 +8,7 @@ import pytest
 
 from relaydesk.gui.bridges.session_secrets import NOT_OPENED, SessionSecrets
 from relaydesk.secrets import KeyringSecretStore, MemorySecretStore, Secret, SecretStore
-from tests.gui.conftest import MemoryKeyring
+from tests.memory_keyring import MemoryKeyring
 
 
 class _Opener:
