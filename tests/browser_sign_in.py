@@ -89,10 +89,19 @@ def evaluate(cdp: Cdp, session: str, expression: str) -> Any:
     return result.get("result", {}).get("value")
 
 
+#: CDP's answers to an evaluation that met a page being replaced (a form post, a
+#: redirect): the next page is on its way, so waiting goes on.
+_NAVIGATING = ("Inspected target navigated or closed", "Execution context was destroyed")
+
+
 def wait_for(cdp: Cdp, session: str, expression: str, deadline: float) -> None:
     while time.monotonic() < deadline:
-        if evaluate(cdp, session, expression):
-            return
+        try:
+            if evaluate(cdp, session, expression):
+                return
+        except RuntimeError as exc:
+            if not any(text in str(exc) for text in _NAVIGATING):
+                raise
         time.sleep(0.2)
     raise TimeoutError(f"the page never satisfied {expression!r}")
 
