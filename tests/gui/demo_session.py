@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from relaydesk.gui.main_window import MainWindow
-from relaydesk.relay.events import ConnectionState
+from relaydesk.relay.events import ConnectionState, MessageReceived
 from tests.gui.conftest import until
 
-__all__ = ["close_window", "open_demo_window", "start_listener"]
+__all__ = ["close_window", "open_demo_window", "received", "send_and_await_echo", "start_listener"]
 
 
 async def open_demo_window(data_dir: Path, token_lifetime: float | None = None) -> MainWindow:
@@ -32,3 +33,18 @@ async def start_listener(window: MainWindow) -> None:
     """Click Start on the listener pane and wait until it is online."""
     window.listener_pane.start_button.click()
     await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "listener online")
+
+
+def received(model: Any, data: str | bytes) -> bool:
+    """Whether a message log ``model`` shows ``data`` as received."""
+    return any(
+        isinstance(model.row_event(r), MessageReceived) and model.row_event(r).data == data
+        for r in range(model.rowCount())
+    )
+
+
+async def send_and_await_echo(window: MainWindow, text: str) -> None:
+    """Send ``text`` from the sender pane's composer and wait for its echo in the sender's log."""
+    window.sender_pane.composer.set_text(text)
+    window.sender_pane.composer.send_button.click()
+    await until(lambda: received(window.sender_pane.log_model, text), "the echo")

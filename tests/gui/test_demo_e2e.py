@@ -20,12 +20,11 @@ from relaydesk.relay.events import (
     ConnectionEnded,
     ConnectionState,
     ErrorOccurred,
-    MessageReceived,
     StateChanged,
     TokenRenewed,
 )
 from tests.gui.conftest import until
-from tests.gui.demo_session import close_window, open_demo_window, start_listener
+from tests.gui.demo_session import close_window, open_demo_window, received, start_listener
 from tests.memory_keyring import MemoryKeyring
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
@@ -45,13 +44,6 @@ async def _connect_sender(window: MainWindow) -> None:
     await until(lambda: window.sender_pane.state is ConnectionState.ONLINE, "sender connected")
 
 
-def _received(model, data) -> bool:  # type: ignore[no-untyped-def]
-    return any(
-        isinstance(model.row_event(r), MessageReceived) and model.row_event(r).data == data
-        for r in range(model.rowCount())
-    )
-
-
 def _events(window: MainWindow, kind: type) -> list:  # type: ignore[type-arg]
     return [e for e in window.timeline_model.events() if isinstance(e, kind)]
 
@@ -66,8 +58,8 @@ async def test_start_connect_send_receive_and_http(window: MainWindow) -> None:
 
     window.sender_pane.composer.set_text("hello relay")
     window.sender_pane.composer.send_button.click()
-    await until(lambda: _received(window.listener_pane.log_model, "hello relay"), "listener log")
-    await until(lambda: _received(window.sender_pane.log_model, "hello relay"), "the echo")
+    await until(lambda: received(window.listener_pane.log_model, "hello relay"), "listener log")
+    await until(lambda: received(window.sender_pane.log_model, "hello relay"), "the echo")
     assert window.sender_pane.rtt_label.text().startswith("Round trip:")
     assert window.sender_pane.token_badge.token is not None
 
@@ -258,7 +250,7 @@ async def test_session_export_is_redacted(window: MainWindow, tmp_path: Path) ->
     await _connect_sender(window)
     window.sender_pane.composer.set_text("exported message")
     window.sender_pane.composer.send_button.click()
-    await until(lambda: _received(window.sender_pane.log_model, "exported message"), "echo")
+    await until(lambda: received(window.sender_pane.log_model, "exported message"), "echo")
     path = tmp_path / "session.jsonl"
     window.export_session(str(path))
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -415,7 +407,7 @@ async def test_rename_keeps_live_connections(window: MainWindow) -> None:
     assert window.profile_bar.current_profile() == "Stage demo"
     window.sender_pane.composer.set_text("after the rename")
     window.sender_pane.composer.send_button.click()
-    await until(lambda: _received(window.sender_pane.log_model, "after the rename"), "the echo")
+    await until(lambda: received(window.sender_pane.log_model, "after the rename"), "the echo")
     later = window.timeline_model.events()[seen:]
     assert not [e for e in later if isinstance(e, ChannelClosed | ConnectionEnded)]
     assert window.listener_pane.state is ConnectionState.ONLINE

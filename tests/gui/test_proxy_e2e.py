@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from relaydesk.profiles.model import PROXY_SECRET_SLOT, ProxyConfig
-from relaydesk.relay.events import ConnectionState, MessageReceived
+from relaydesk.relay.events import ConnectionState
 from relaydesk.secrets import Secret, secret_key
 from tests.gui.conftest import until
-from tests.gui.demo_session import close_window, open_demo_window
+from tests.gui.demo_session import close_window, open_demo_window, send_and_await_echo
 from tests.tinyproxy import Tinyproxy
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
@@ -49,17 +49,7 @@ async def test_the_app_works_through_an_authenticating_proxy(
         await until(lambda: window.listener_pane.state is ConnectionState.ONLINE, "listener")
         window.sender_pane.connect_button.click()
         await until(lambda: window.sender_pane.state is ConnectionState.ONLINE, "sender")
-        window.sender_pane.composer.set_text("via the proxy")
-        window.sender_pane.composer.send_button.click()
-        model = window.sender_pane.log_model
-        await until(
-            lambda: any(
-                isinstance(model.row_event(r), MessageReceived)
-                and model.row_event(r).data == "via the proxy"
-                for r in range(model.rowCount())
-            ),
-            "the echo",
-        )
+        await send_and_await_echo(window, "via the proxy")
         tab = window.sender_pane.http_tab
         window.sender_pane.tabs.setCurrentWidget(tab)
         tab.body_edit.setPlainText("http via the proxy")

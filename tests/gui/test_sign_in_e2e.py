@@ -29,9 +29,14 @@ from relaydesk.emulator.certs import client_ssl_context
 from relaydesk.emulator.world_model import ROLE_SENDER
 from relaydesk.gui.main_window import MainWindow
 from relaydesk.profiles.model import IdentityConfig
-from relaydesk.relay.events import ConnectionState, MessageReceived
+from relaydesk.relay.events import ConnectionState
 from tests.gui.conftest import TIMEOUT, until, wait_signal
-from tests.gui.demo_session import close_window, open_demo_window, start_listener
+from tests.gui.demo_session import (
+    close_window,
+    open_demo_window,
+    send_and_await_echo,
+    start_listener,
+)
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
 
@@ -142,17 +147,7 @@ async def test_a_sender_user_signs_in_with_the_browser_and_sends(
             within=3 * TIMEOUT,
         )
         assert window.sign_in_panel.title.text() == "Signed in"
-        window.sender_pane.composer.set_text("from a person")
-        window.sender_pane.composer.send_button.click()
-        model = window.sender_pane.log_model
-        await until(
-            lambda: any(
-                isinstance(model.row_event(r), MessageReceived)
-                and model.row_event(r).data == "from a person"
-                for r in range(model.rowCount())
-            ),
-            "the echo",
-        )
+        await send_and_await_echo(window, "from a person")
         badge = window.sender_pane.token_badge.identity_label.text()
         assert badge.startswith(f"Entra ID user · {user.upn}")
     finally:
@@ -241,17 +236,7 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
         badge = window.listener_pane.token_badge
         assert badge.expiry_label.text().startswith("Token valid until")  # not the sign-in's
         assert "renews silently until Entra asks again" in badge.expiry_label.toolTip()
-        window.sender_pane.composer.set_text("a signed-in message")
-        window.sender_pane.composer.send_button.click()
-        model = window.sender_pane.log_model
-        await until(
-            lambda: any(
-                isinstance(model.row_event(r), MessageReceived)
-                and model.row_event(r).data == "a signed-in message"
-                for r in range(model.rowCount())
-            ),
-            "the echo",
-        )
+        await send_and_await_echo(window, "a signed-in message")
         export = tmp_path / "session.jsonl"
         window.export_session(str(export))
 
@@ -259,6 +244,7 @@ async def test_a_signed_in_gui_session_leaks_no_password_or_token(
         assert access and refresh
         passwords = {emulator.users["listener-user"].password}
         events = [repr(e) for e in window.timeline_model.events()]
+        model = window.sender_pane.log_model
         events += [repr(model.row_event(r)) for r in range(model.rowCount())]
         labels = [
             text
