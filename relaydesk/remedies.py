@@ -224,6 +224,8 @@ def _forwarding(exc: ForwardingFailed, context: Context) -> str:
 
 
 def _invalid(exc: InvalidInput, context: Context) -> str:
+    if exc.field.startswith("RELAYDESK_"):  # an environment variable, not an option
+        return f"Fix or unset the {exc.field} environment variable."
     if context.edge == "cli":
         where = f"relaydesk {context.command} --help" if context.command else "relaydesk --help"
         return f"Fix the value and try again (see {where})."

@@ -14,6 +14,7 @@ from relaydesk.errors import (
     Forbidden,
     ForwardingFailed,
     InvalidAddress,
+    InvalidField,
     NoListener,
     SecretStoreUnavailable,
     TokenRejected,
@@ -67,6 +68,11 @@ def test_edges_word_their_own_controls() -> None:
     cli = remedy_for(InvalidAddress("address", "bad"), edge="cli", command="send")
     assert cli.endswith("(see relaydesk send --help).")
     assert remedy_for(InvalidAddress("address", "bad"), edge="gui") == "Correct the address field."
+
+
+def test_a_bad_environment_variable_is_not_sent_to_an_options_help() -> None:
+    remedy = remedy_for(InvalidField("RELAYDESK_EVENT_LOOP", "bad"), edge="cli", command="send")
+    assert remedy == "Fix or unset the RELAYDESK_EVENT_LOOP environment variable."
 
 
 def test_an_error_that_knows_better_keeps_its_own_remedy() -> None:
