@@ -61,20 +61,68 @@ def _schedstat() -> tuple[float, float]:
     return int(on_cpu) / 1e9, int(waiting) / 1e9
 
 
+class TaskStats:
+    """Every thread's schedstat in this process and in other watched ones (Linux).
+
+    :meth:`read` returns ``{(process, thread name, tid): (on CPU, waiting)}``
+    in seconds; the difference of two readings says which threads ran and
+    which waited for a CPU in between (``--threads``).
+    """
+
+    def __init__(self) -> None:
+        self.pids: dict[str, int] = {"app": os.getpid()}
+        self._names: dict[str, str] = {}
+
+    def read(self) -> dict[tuple[str, str, int], tuple[float, float]]:
+        stats: dict[tuple[str, str, int], tuple[float, float]] = {}
+        for process, pid in self.pids.items():
+            with contextlib.suppress(OSError):
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    base = f"/proc/{pid}/task/{tid}"
+                    with contextlib.suppress(OSError, ValueError):
+                        if base not in self._names:
+                            with open(f"{base}/comm") as comm:
+                                self._names[base] = comm.read().strip()
+                        with open(f"{base}/schedstat") as stat:
+                            on_cpu, waiting, _slices = stat.read().split()
+                        key = (process, self._names[base], int(tid))
+                        stats[key] = (int(on_cpu) / 1e9, int(waiting) / 1e9)
+        return stats
+
+
+def _busy_threads(
+    before: dict[tuple[str, str, int], tuple[float, float]],
+    after: dict[tuple[str, str, int], tuple[float, float]],
+) -> list[str]:
+    """'process/name: X on a CPU, Y waiting' for each thread that did either in between."""
+    lines = []
+    for key, (on_cpu, waiting) in sorted(after.items()):
+        was = before.get(key, (0.0, 0.0))
+        ran, waited = (on_cpu - was[0]) * 1000, (waiting - was[1]) * 1000
+        if ran >= 0.5 or waited >= 0.5:
+            name = f"{key[0]}/{key[1]}[{key[2]}]"
+            lines.append(f"{name}: {ran:.1f} ms on a CPU, {waited:.1f} waiting")
+    return lines
+
+
 class Heartbeat:
     """A 10 ms QTimer that records the largest gap between its ticks.
 
     For the largest gap it also keeps how much of it the GUI thread spent
-    on a CPU and how much waiting for one (see :func:`_schedstat`).
+    on a CPU and how much waiting for one (see :func:`_schedstat`), and
+    with ``tasks`` what every watched thread did meanwhile.
     """
 
-    def __init__(self, interval_ms: int = 10) -> None:
+    def __init__(self, interval_ms: int = 10, tasks: TaskStats | None = None) -> None:
         from PySide6.QtCore import QTimer
 
         self.largest = 0.0
         self.largest_on_cpu = 0.0
         self.largest_waiting = 0.0
+        self.largest_threads: list[str] = []
         self.ticks = 0
+        self._tasks = tasks
+        self._task_stats = tasks.read() if tasks else {}
         self._last = time.perf_counter()
         self._stat = _schedstat()
         self._timer = QTimer()
@@ -84,6 +132,7 @@ class Heartbeat:
     def start(self) -> None:
         self._last = time.perf_counter()
         self._stat = _schedstat()
+        self._task_stats = self._tasks.read() if self._tasks else {}
         self._timer.start()
 
     def stop(self) -> None:
@@ -91,11 +140,13 @@ class Heartbeat:
 
     def _tick(self) -> None:
         now, stat = time.perf_counter(), _schedstat()
+        task_stats = self._tasks.read() if self._tasks else {}
         if now - self._last > self.largest:
             self.largest = now - self._last
             self.largest_on_cpu = stat[0] - self._stat[0]
             self.largest_waiting = stat[1] - self._stat[1]
-        self._last, self._stat = now, stat
+            self.largest_threads = _busy_threads(self._task_stats, task_stats)
+        self._last, self._stat, self._task_stats = now, stat, task_stats
         self.ticks += 1
 
 
@@ -141,7 +192,15 @@ def _accounted(model: Any, counter: Counter) -> int:
     return model.rowCount() + model.trimmed_count + counter.dropped
 
 
-async def flood(count: int, size: int, data_dir: Path, *, automatic_gc: bool = False) -> int:
+async def flood(
+    count: int,
+    size: int,
+    data_dir: Path,
+    *,
+    automatic_gc: bool = False,
+    threads: bool = False,
+    emulator_nice: int = 0,
+) -> int:
     """Run the flood; print figures; return the exit code."""
     from relaydesk.gui.app import collect_when_idle, freeze_startup_objects
     from relaydesk.gui.main_window import MainWindow
@@ -154,7 +213,16 @@ async def flood(count: int, size: int, data_dir: Path, *, automatic_gc: bool = F
     await _prepare(window)
     listener = Counter(window.listener_bridge)
     sender = Counter(window.sender_bridge)
-    heartbeat = Heartbeat()
+    emulator = window.demo.emulator
+    emulator_pid = emulator.pid if emulator is not None else None
+    if emulator_nice and emulator_pid is not None:
+        _renice(emulator_pid, emulator_nice)
+    tasks = None
+    if threads:
+        tasks = TaskStats()
+        if emulator_pid is not None:
+            tasks.pids["emulator"] = emulator_pid
+    heartbeat = Heartbeat(tasks=tasks)
     payload = "x" * size
     expected = 2 * count  # each side logs count in + count out
     heartbeat.start()
@@ -182,6 +250,8 @@ async def flood(count: int, size: int, data_dir: Path, *, automatic_gc: bool = F
         f"(goal ≤ 50 ms; {heartbeat.ticks} ticks): {heartbeat.largest_on_cpu * 1000:.1f} ms "
         f"of it on a CPU, {heartbeat.largest_waiting * 1000:.1f} ms waiting for one"
     )
+    for line in heartbeat.largest_threads:
+        print(f"  in the largest gap, {line}")
     for name, total, counter, model in (
         ("listener", listener_total, listener, window.listener_pane.log_model),
         ("sender", sender_total, sender, window.sender_pane.log_model),
@@ -200,10 +270,30 @@ async def flood(count: int, size: int, data_dir: Path, *, automatic_gc: bool = F
         "elapsed": elapsed,
         "peak_mib": peak_mib,
         "ok": ok,
+        "threads": heartbeat.largest_threads,
     }
     print("RESULT " + json.dumps(result), flush=True)
     return 0 if ok else 1
 
+
+def _renice(pid: int, increment: int) -> None:
+    """Raise every thread's nice value of process ``pid`` by ``increment`` (POSIX).
+
+    On Linux a nice value is a thread's own, so each thread in
+    ``/proc/PID/task`` is set; elsewhere the process's.
+    """
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        ids = [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        ids = [pid]
+    for tid in ids:
+        with contextlib.suppress(ProcessLookupError):
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, ours + increment))
+
+
+#: The event pumps' and the repeat loop's time slices (ms) before they were shortened.
+OLD_SLICES = "5,1"
 
 #: A busy loop for ``--load``: one core, bounded in time, ending with its parent.
 SPIN = (
@@ -235,15 +325,29 @@ def cpu_load(enabled: bool, *, apart: bool = False, seconds: float = 1800.0) -> 
 def _variants(args: argparse.Namespace) -> dict[str, tuple[list[str], bool]]:
     """Name → (command, load on?) for each kind of round asked for."""
     base = [sys.executable, __file__, "--count", str(args.count), "--size", str(args.size)]
-    gc_kinds = {"idle collector": base, "automatic gc": [*base, "--automatic-gc"]}
+    if args.threads:
+        base.append("--threads")
+    gc_kinds = {"idle collector": [], "automatic gc": ["--automatic-gc"]}
     if not args.compare_gc:
         name = "automatic gc" if args.automatic_gc else "idle collector"
         gc_kinds = {name: gc_kinds[name]}
+    nice = args.emulator_nice or (10 if args.compare_nice else 0)
+    nice_kinds = {f"emulator nice +{nice}": [f"--emulator-nice={nice}"]}
+    if args.compare_nice:
+        nice_kinds["emulator at the app's priority"] = ["--emulator-nice=0"]
+    slice_kinds = {f"slices {args.slices}": [f"--slices={args.slices}"]}
+    if args.compare_slices:
+        slice_kinds[f"slices {OLD_SLICES}"] = [f"--slices={OLD_SLICES}"]
     loads = [False, True] if args.compare_load else [args.load]
     loaded = "one core loaded" + (" apart" if args.load_apart else "")
     return {
-        f"{gc}, {loaded if load else 'no load'}": (command, load)
-        for gc, command in gc_kinds.items()
+        f"{gc}, {nice}, {slices}, {loaded if load else 'no load'}": (
+            [*base, *gc_args, *nice_args, *slice_args],
+            load,
+        )
+        for gc, gc_args in gc_kinds.items()
+        for nice, nice_args in nice_kinds.items()
+        for slices, slice_args in slice_kinds.items()
         for load in loads
     }
 
@@ -275,6 +379,8 @@ def rounds(args: argparse.Namespace) -> int:
                 f"peak RSS {result['peak_mib']:.0f} MiB, accounted: {result['ok']}",
                 flush=True,
             )
+            for line in result.get("threads", []):
+                print(f"    {line}", flush=True)
     for name, runs in results.items():
         gaps = [r["gap_ms"] for r in runs]
         print(
@@ -320,13 +426,56 @@ def main() -> int:
         action="store_true",
         help="each round twice: idle collector and automatic gc, alternating",
     )
+    parser.add_argument(
+        "--emulator-nice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run the demo emulator child N nice levels below the app (POSIX)",
+    )
+    parser.add_argument(
+        "--compare-nice",
+        action="store_true",
+        help="each round twice: the emulator at --emulator-nice (default 10) and at the app's",
+    )
+    parser.add_argument(
+        "--slices",
+        default=None,
+        metavar="PUMP,REPEAT",
+        help="the event pumps' and the repeat loop's time slices in ms (default: the app's)",
+    )
+    parser.add_argument(
+        "--compare-slices",
+        action="store_true",
+        help=f"each round twice: with --slices and with the earlier {OLD_SLICES} ms",
+    )
+    parser.add_argument(
+        "--background",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N more busy processes, each in a session of its own (other programs' load)",
+    )
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="print what every thread of the app and the emulator did in the largest gap",
+    )
     args = parser.parse_args()
     if args.rounds < 1 or args.count < 1:
         parser.error("--rounds and --count must be at least 1")
-    if args.rounds > 1 or args.compare_gc or args.compare_load:
-        return rounds(args)
-    with cpu_load(args.load, apart=args.load_apart):
-        return flood_here(args)
+    if args.slices is None:
+        from relaydesk.gui.bridges import sender_bridge, session
+
+        args.slices = f"{session.PUMP_SLICE * 1000:g},{sender_bridge.REPEAT_SLICE * 1000:g}"
+    with contextlib.ExitStack() as stack:
+        for _ in range(args.background):
+            stack.enter_context(cpu_load(True, apart=True))
+        comparing = args.compare_gc or args.compare_load or args.compare_nice or args.compare_slices
+        if args.rounds > 1 or comparing:
+            return rounds(args)
+        with cpu_load(args.load, apart=args.load_apart):
+            return flood_here(args)
 
 
 def flood_here(args: argparse.Namespace) -> int:
@@ -334,11 +483,23 @@ def flood_here(args: argparse.Namespace) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from relaydesk.gui.bridges import sender_bridge, session
+
+    pump, repeat = (float(ms) / 1000 for ms in args.slices.split(","))
+    session.PUMP_SLICE, sender_bridge.REPEAT_SLICE = pump, repeat
+
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["RELAYDESK_CONFIG_DIR"] = str(Path(tmp) / "config")
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setQuitOnLastWindowClosed(False)
-        run = flood(args.count, args.size, Path(tmp) / "emulator", automatic_gc=args.automatic_gc)
+        run = flood(
+            args.count,
+            args.size,
+            Path(tmp) / "emulator",
+            automatic_gc=args.automatic_gc,
+            threads=args.threads,
+            emulator_nice=args.emulator_nice,
+        )
         return int(qasync.run(run))
 
 
