@@ -47,7 +47,9 @@ RTT_WINDOW = 10_000  # sent messages remembered for round-trip matching
 #: Seconds of back-to-back sends between two yields to Qt. The repeat is the
 #: source of a flood: each send comes back as reads, echoes, events and rows in
 #: later passes of the loop, so the less it sends per pass, the shorter they are.
-REPEAT_SLICE = 0.001
+#: Kept at a quarter of the event pumps' slice (session.PUMP_SLICE) so the pumps
+#: drain what a pass sent and the core's queues do not overflow.
+REPEAT_SLICE = 0.0005
 
 
 class SenderBridge(SessionBridge):

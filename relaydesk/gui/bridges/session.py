@@ -31,8 +31,10 @@ STOP_GRACE = 3.0
 DRAIN_GRACE = 1.0
 #: Seconds of event handling after which the pump lets Qt run (paint, timers).
 #: A listener's and a sender's pump, the repeat loop and the socket reads can
-#: all run in one pass of Qt's loop, so each keeps its share small.
-PUMP_SLICE = 0.005
+#: all run in one pass of Qt's loop, so each keeps its share small. On a busy
+#: machine the GUI thread gets a fraction of a CPU, and a pass of N ms of work
+#: then lasts several times N on the clock, so the slice is kept short.
+PUMP_SLICE = 0.002
 
 
 class Startable(Protocol):
