@@ -8,7 +8,9 @@ logs: rows shown + rows trimmed by the cap + events the core dropped for a
 slow consumer = messages sent and received. Prints the figures and peak RSS.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/gui_flood.py [--count N] [--size BYTES]
-        [--rounds R] [--load] [--load-apart] [--compare-load] [--compare-gc]
+        [--rounds R] [--load] [--load-apart] [--compare-load] [--background N]
+        [--compare-gc] [--slices PUMP,REPEAT ...] [--compare-slices]
+        [--emulator-nice N] [--compare-nice] [--threads]
 
 ``--rounds R`` runs R floods, each in a fresh process, and prints the
 min/median/max of the largest heartbeat gap. ``--load`` keeps another
@@ -18,15 +20,26 @@ the benchmark's child, so it shares the app's session and with it Linux's
 scheduler autogroup (the app's group then holds app, emulator and spinner).
 ``--load-apart`` starts it in a session of its own instead, as a program
 started elsewhere on a desktop would be. ``--compare-load`` runs each round
-without and with the load, alternating.
+without and with the load, alternating. ``--background N`` keeps N more busy
+processes, each in a session of its own, for the whole run: the load other
+programs put on a shared machine, reproduced on a quiet one.
 
 For the largest gap the GUI thread's own scheduler statistics
 (``/proc/thread-self/schedstat``) split it into time on the CPU (the loop
 was busy) and time runnable but waiting for a CPU (the loop was not
 scheduled); each round also prints the machine's 1-minute load average.
+``--threads`` does the same for every thread of the app and of the demo
+emulator child and prints, for the largest gap, which of them ran and which
+waited.
+
 ``--automatic-gc`` leaves full garbage collections to Python instead of the
 app's idle collector (``relaydesk/gui/idle_collector.py``); ``--compare-gc``
-runs each round both ways, alternating.
+runs each round both ways, alternating. ``--slices`` sets the event pumps'
+and the repeat loop's time slices in ms (``gui/bridges/session.py``,
+``sender_bridge.py``); given several, or with ``--compare-slices`` (the
+earlier 5,1), each round runs once with each. ``--emulator-nice N`` runs the
+emulator child N nice levels below the app; ``--compare-nice`` alternates
+that with the app's priority.
 
 Not a test: no assertion on timings; exit code 1 only if messages go missing.
 """
@@ -335,21 +348,23 @@ def _variants(args: argparse.Namespace) -> dict[str, tuple[list[str], bool]]:
     nice_kinds = {f"emulator nice +{nice}": [f"--emulator-nice={nice}"]}
     if args.compare_nice:
         nice_kinds["emulator at the app's priority"] = ["--emulator-nice=0"]
-    slice_kinds = {f"slices {args.slices}": [f"--slices={args.slices}"]}
-    if args.compare_slices:
-        slice_kinds[f"slices {OLD_SLICES}"] = [f"--slices={OLD_SLICES}"]
+    slice_kinds = {f"slices {s} ms": [f"--slices={s}"] for s in args.slices}
+    if args.compare_slices and OLD_SLICES not in args.slices:
+        slice_kinds[f"slices {OLD_SLICES} ms"] = [f"--slices={OLD_SLICES}"]
     loads = [False, True] if args.compare_load else [args.load]
     loaded = "one core loaded" + (" apart" if args.load_apart else "")
-    return {
-        f"{gc}, {nice}, {slices}, {loaded if load else 'no load'}": (
-            [*base, *gc_args, *nice_args, *slice_args],
-            load,
-        )
-        for gc, gc_args in gc_kinds.items()
-        for nice, nice_args in nice_kinds.items()
-        for slices, slice_args in slice_kinds.items()
-        for load in loads
-    }
+    variants = {}
+    for gc, gc_args in gc_kinds.items():
+        for nice_name, nice_args in nice_kinds.items():
+            for slices, slice_args in slice_kinds.items():
+                for load in loads:
+                    # Named by what varies between the rounds, and the load.
+                    parts = [gc] if len(gc_kinds) > 1 else []
+                    parts += [nice_name] if len(nice_kinds) > 1 else []
+                    parts += [slices] if len(slice_kinds) > 1 else []
+                    parts.append(loaded if load else "no load")
+                    variants[", ".join(parts)] = ([*base, *gc_args, *nice_args, *slice_args], load)
+    return variants
 
 
 def rounds(args: argparse.Namespace) -> int:
@@ -440,14 +455,16 @@ def main() -> int:
     )
     parser.add_argument(
         "--slices",
+        nargs="+",
         default=None,
         metavar="PUMP,REPEAT",
-        help="the event pumps' and the repeat loop's time slices in ms (default: the app's)",
+        help="the event pumps' and the repeat loop's time slices in ms (default: the app's); "
+        "several: each round once with each",
     )
     parser.add_argument(
         "--compare-slices",
         action="store_true",
-        help=f"each round twice: with --slices and with the earlier {OLD_SLICES} ms",
+        help=f"each round also with the earlier slices, {OLD_SLICES} ms",
     )
     parser.add_argument(
         "--background",
@@ -467,11 +484,12 @@ def main() -> int:
     if args.slices is None:
         from relaydesk.gui.bridges import sender_bridge, session
 
-        args.slices = f"{session.PUMP_SLICE * 1000:g},{sender_bridge.REPEAT_SLICE * 1000:g}"
+        args.slices = [f"{session.PUMP_SLICE * 1000:g},{sender_bridge.REPEAT_SLICE * 1000:g}"]
     with contextlib.ExitStack() as stack:
         for _ in range(args.background):
             stack.enter_context(cpu_load(True, apart=True))
-        comparing = args.compare_gc or args.compare_load or args.compare_nice or args.compare_slices
+        comparing = args.compare_gc or args.compare_load or args.compare_nice
+        comparing = comparing or args.compare_slices or len(args.slices) > 1
         if args.rounds > 1 or comparing:
             return rounds(args)
         with cpu_load(args.load, apart=args.load_apart):
@@ -485,7 +503,7 @@ def flood_here(args: argparse.Namespace) -> int:
 
     from relaydesk.gui.bridges import sender_bridge, session
 
-    pump, repeat = (float(ms) / 1000 for ms in args.slices.split(","))
+    pump, repeat = (float(ms) / 1000 for ms in args.slices[0].split(","))
     session.PUMP_SLICE, sender_bridge.REPEAT_SLICE = pump, repeat
 
     with tempfile.TemporaryDirectory() as tmp:
