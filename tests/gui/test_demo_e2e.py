@@ -89,8 +89,10 @@ async def test_listener_reject_policy_reaches_the_sender(window: MainWindow) -> 
     # The error event comes first, the OFFLINE state right after it: the pump
     # may hand control back to Qt between the two, so wait for both.
     await until(
-        lambda: "451" in badge.cause_label.text()
-        and window.sender_pane.state is ConnectionState.OFFLINE,
+        lambda: (
+            "451" in badge.cause_label.text()
+            and window.sender_pane.state is ConnectionState.OFFLINE
+        ),
         "the rejection on the sender, offline",
     )
 
