@@ -249,6 +249,11 @@ async def test_check_button_runs_every_step(window: MainWindow) -> None:
         section.panel.row_text(n) for n in section.panel.step_names()
     ]
     assert all(section.panel.status(n) == "passed" for n in section.panel.step_names())
+    model = window.timeline_model
+    rows = [model.entry(r) for r in range(model.rowCount())]
+    check_rows = [e.text for e in rows if e.side == "check"]
+    assert len(check_rows) == len(section.panel.step_names()) + 1, check_rows
+    assert check_rows[-1].startswith("check passed in")
 
 
 @pytest.mark.asyncio

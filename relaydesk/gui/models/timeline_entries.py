@@ -3,8 +3,10 @@
 The timeline merges both sides (listener and sender) and shows what happens
 on the wire in words a support engineer recognises: control channel opened
 (§4), accept and rendezvous (§5.2), ``renewToken`` (§4.6), close codes (§4.3),
-refusals with status, TrackingId and remedy (§6). Message and HTTP content
-events belong to the message log, so :func:`describe` returns ``None`` for them.
+refusals with status, TrackingId and remedy (§6). A connectivity check's steps
+show as side ``check``: each step's outcome and the verdict (the "running"
+announcements only restate the check panel). Message and HTTP content events
+belong to the message log, so :func:`describe` returns ``None`` for them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
-from relaydesk.gui.models.formatting import format_clock, short_id
+from relaydesk.gui.models.formatting import format_clock, format_duration, short_id
 from relaydesk.protocol.redaction import redact_text
 from relaydesk.relay.events import (
     ChannelClosed,
@@ -124,7 +126,33 @@ def _describe(event: Event) -> tuple[Severity, str, str] | None:
             return Severity.ERROR, error_text(error), error_detail(error)
         case EventsDropped(count=count):
             return Severity.WARNING, f"{count} message events dropped (display too slow)", ""
+    if event.side == "check":
+        return _check(event)
     return None
+
+
+def _check(event: Event) -> tuple[Severity, str, str] | None:
+    """A check step's outcome or the check's verdict (``relaydesk.check``).
+
+    Imported here, not at the top: the window is built before anyone runs a
+    check, and the check module is only loaded once its events exist.
+    """
+    from relaydesk.check import CHECK_STEPS, CheckFinished, CheckStepEvent, StepStatus
+
+    if isinstance(event, CheckFinished):
+        took = format_duration(event.duration)
+        if event.passed:
+            return Severity.INFO, f"check passed in {took}", ""
+        step = dict(CHECK_STEPS).get(event.failed_step or "", event.failed_step)
+        return Severity.ERROR, f"check failed at {step} after {took}", ""
+    if not isinstance(event, CheckStepEvent) or event.status is StepStatus.RUNNING:
+        return None
+    took = "" if event.duration is None else f" ({format_duration(event.duration)})"
+    if event.status is StepStatus.FAILED and event.error is not None:
+        text = f"check: {event.title} failed{took}: {error_text(event.error)}"
+        return Severity.ERROR, text, error_detail(event.error)
+    severity = Severity.WARNING if event.status is StepStatus.FAILED else Severity.INFO
+    return severity, f"check: {event.title} {event.status.value}{took}", event.detail
 
 
 def _state(event: StateChanged) -> tuple[Severity, str, str]:

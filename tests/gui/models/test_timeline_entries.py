@@ -201,3 +201,52 @@ def test_describe_redacts_tokens_in_reasons_and_urls() -> None:
 
 def test_severity_rank_orders_levels() -> None:
     assert Severity.INFO.rank < Severity.WARNING.rank < Severity.ERROR.rank
+
+
+# --- the connectivity check (side "check") --------------------------------------------------
+
+C = {"at": AT, "side": "check"}
+
+
+def _step(status: str, **fields: object) -> Event:
+    from relaydesk.check import CheckStepEvent, StepStatus
+
+    return CheckStepEvent(**C, step="token", title="Token", status=StepStatus(status), **fields)
+
+
+def test_a_running_check_step_is_left_to_the_check_panel() -> None:
+    assert describe(_step("running")) is None
+
+
+def test_a_passed_check_step_shows_its_duration_and_note() -> None:
+    entry = describe(_step("passed", duration=0.25, detail="expires 12:00:00"))
+    assert entry == TimelineEntry(
+        AT, "check", Severity.INFO, "check: Token passed (250.0 ms)", "expires 12:00:00"
+    )
+
+
+def test_a_failed_check_step_shows_the_cause_and_remedy() -> None:
+    entry = describe(_step("failed", duration=1.5, error=FORBIDDEN))
+    assert entry is not None and entry.severity is Severity.ERROR
+    assert entry.text.startswith("check: Token failed (1.50 s): Forbidden 403:")
+    assert "Remedy: assign Azure Relay Sender" in entry.detail
+    assert "TrackingId: trk-123" in entry.detail
+
+
+def test_a_skipped_check_step_is_information() -> None:
+    entry = describe(_step("skipped"))
+    assert entry is not None
+    assert (entry.severity, entry.text) == (Severity.INFO, "check: Token skipped")
+
+
+def test_the_check_verdict_names_the_failed_step_by_its_title() -> None:
+    from relaydesk.check import CheckFinished
+
+    passed = describe(CheckFinished(**C, passed=True, duration=0.8))
+    failed = describe(CheckFinished(**C, passed=False, duration=2.0, failed_step="listener_online"))
+    assert passed is not None and (passed.severity, passed.text) == (
+        Severity.INFO,
+        "check passed in 800.0 ms",
+    )
+    assert failed is not None and failed.severity is Severity.ERROR
+    assert failed.text == "check failed at Listener online after 2.00 s"
