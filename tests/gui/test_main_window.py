@@ -437,3 +437,19 @@ async def test_another_profile_does_not_inherit_tokens_or_errors(window: MainWin
         assert pane.token_badge.status_text == ""
         assert pane.state_badge.cause_label.text() == ""
     assert window.sender_pane.http_tab.status_label.text() == "No response yet"
+
+
+@pytest.mark.asyncio
+async def test_another_profile_waits_to_be_asked_for_its_listener_count(window: MainWindow) -> None:
+    """The old profile's count was wanted; the new one's is not asked for (a
+    token nobody wanted) until the user asks or a side runs."""
+    from relaydesk.gui.panes.sender_pane import ASK_LINK
+
+    await _import_sas_profile(window, "ns7.servicebus.windows.net")
+    window.sender_pane.listeners_label.linkActivated.emit("ask")
+    assert window.sender_bridge.listener_count.wanted
+    await _import_sas_profile(window, "ns8.servicebus.windows.net")  # "Imported 2"
+    await until(lambda: window.workspace.profile.name == "Imported 2", "the switch")
+    assert not window.sender_bridge.listener_count.wanted
+    assert not window.sender_bridge.listener_count.polling
+    assert window.sender_pane.listeners_label.text() == ASK_LINK

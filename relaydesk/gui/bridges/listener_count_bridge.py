@@ -96,11 +96,26 @@ class ListenerCountBridge(QObject):
         """The count matters from now on: poll while the pane is visible.
 
         Called when this app's listener or sender runs, and when the user asks
-        for the count; it stays wanted for the rest of the session.
+        for the count; it stays wanted until another profile takes over
+        (:meth:`forget`).
         """
         if not self.wanted:
             self.wanted = True
             self._schedule()
+
+    def forget(self) -> None:
+        """Another profile took over: its count is not wanted until it matters again.
+
+        Asking needs the new profile's token (a keyring read, a request to
+        Entra ID), which nobody asked for by switching profiles.
+        """
+        self.wanted = False
+        self._again = False
+        self._timer.stop()
+        # Said even when the count was already unknown: what the pane shows
+        # (a failure's "?", "…") belonged to the old profile.
+        self.count = None
+        self.count_changed.emit(None)
 
     def refresh(self) -> None:
         """Ask again now (this app's listener came or went, say).

@@ -262,6 +262,7 @@ class Workspace(QObject):
             # Another profile: what runs belongs to the old one.
             self._listener.stop()
             self._sender.disconnect_sender()
+            self._sender.listener_count.forget()
             self.switched.emit()
         self.profile = profile
         self._listener.set_policy(replace(self._listener.policy, forward_to=profile.forward_to))

@@ -191,3 +191,24 @@ async def test_the_first_confirm_asks_then_polls(emulator: Emulator) -> None:
     assert outcomes == ["warn"] and bridge.count == 0
     assert bridge.wanted and bridge.polling
     await bridge.aclose()
+
+
+@pytest.mark.asyncio
+async def test_forget_stops_asking_until_the_count_matters_again(emulator: Emulator) -> None:
+    """Another profile took over: its count is not asked for (a token nobody
+    wanted) until one of its sides runs or the user asks."""
+    bridge = ListenerCountBridge(interval=3600)
+    bridge.set_fetcher(_fetcher(emulator))  # type: ignore[arg-type]
+    bridge.set_active(True)
+    bridge.want()
+    await until(lambda: bridge.count == 0, "count 0")
+    counts: list[int | None] = []
+    bridge.count_changed.connect(counts.append)
+    bridge.forget()
+    assert not bridge.wanted and not bridge.polling
+    assert bridge.count is None and counts == [None]
+    bridge.set_fetcher(_fetcher(emulator))  # type: ignore[arg-type]  # the new profile's
+    assert not bridge.polling
+    bridge.want()
+    await until(lambda: bridge.count == 0, "count 0 again")
+    await bridge.aclose()
