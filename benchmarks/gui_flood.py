@@ -202,7 +202,7 @@ async def _prepare(window: Any) -> None:
 
 def _accounted(model: Any, counter: Counter) -> int:
     model.flush()
-    return model.rowCount() + model.trimmed_count + counter.dropped
+    return int(model.rowCount() + model.trimmed_count + counter.dropped)
 
 
 async def flood(
@@ -509,7 +509,7 @@ def flood_here(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["RELAYDESK_CONFIG_DIR"] = str(Path(tmp) / "config")
         app = QApplication.instance() or QApplication(sys.argv[:1])
-        app.setQuitOnLastWindowClosed(False)
+        QApplication.setQuitOnLastWindowClosed(False)
         run = flood(
             args.count,
             args.size,

@@ -168,7 +168,7 @@ def row(rd: list[Run], node: list[Run]) -> str:
     cpus = [a.cpu_us / b.cpu_us for a, b in zip(rd, node, strict=True)]
 
     def med(runs: list[Run], name: str) -> float:
-        return statistics.median(getattr(r, name) for r in runs)
+        return float(statistics.median(getattr(r, name) for r in runs))
 
     return (
         f" | {med(rd, 'rate'):8.0f} {med(node, 'rate'):8.0f}"
