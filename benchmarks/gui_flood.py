@@ -509,7 +509,8 @@ def flood_here(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["RELAYDESK_CONFIG_DIR"] = str(Path(tmp) / "config")
         app = QApplication.instance() or QApplication(sys.argv[:1])
-        QApplication.setQuitOnLastWindowClosed(False)
+        assert isinstance(app, QApplication)
+        app.setQuitOnLastWindowClosed(False)
         run = flood(
             args.count,
             args.size,
