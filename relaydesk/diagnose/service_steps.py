@@ -9,7 +9,6 @@ answer). :class:`ServiceProbe` owns the diagnosis' own listener between the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import ssl
@@ -31,6 +30,7 @@ from relaydesk.relay.listener import Listener
 from relaydesk.relay.options import ListenerOptions
 from relaydesk.relay.runtime_info import get_runtime_info
 from relaydesk.relay.sender import connect
+from relaydesk.relay.tasks import cancel_and_wait
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.relay.transport import WebSocketSettings, open_websocket
 from relaydesk.remedies import remedy_for
@@ -54,10 +54,7 @@ class ServiceProbe:
         self._watch: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
+        await cancel_and_wait(self._watch)
         if self._listener is not None:
             listener, self._listener = self._listener, None
             await listener.stop()

@@ -108,7 +108,11 @@ class Acceptor:
                     *(c.close(1000, "Listener stopped") for c in connections),
                     return_exceptions=True,
                 )
-        for connection in connections:
+        self.abort_all()
+
+    def abort_all(self) -> None:
+        """Drop every connection still open at once (no close handshake)."""
+        for connection in list(self._connections.values()):
             if not connection.closed:
                 connection.abort()
 

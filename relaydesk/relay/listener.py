@@ -212,9 +212,30 @@ class Listener:
         Idempotent. Leaves no socket open: a first open or a reconnect still
         in its TLS handshake is cancelled, which aborts its transport. A
         stopped listener cannot be started again (its event stream has
-        ended); create a new one.
+        ended); create a new one. A stop that is itself cancelled (a caller's
+        timeout) drops what is still open without the close handshakes.
         """
         self._stopping = True
+        try:
+            await self._stop_gracefully()
+        except BaseException:
+            self._abort()
+            raise
+
+    def _abort(self) -> None:
+        """Drop every socket and task at once, and end the event stream."""
+        for task in (self._opening, self._run_task):
+            if task is not None:
+                task.cancel()
+        if self._channel is not None:
+            self._channel.abort()
+            self._channel = None
+        self._acceptor.abort_all()
+        self._tasks.cancel()
+        if self.state is not ConnectionState.OFFLINE or not self._queue.closed:
+            self._go_offline(None)
+
+    async def _stop_gracefully(self) -> None:
         await cancel_and_wait(self._opening)  # a first open still in its handshake
         timeout = self.options.close_timeout
         channel = self._channel

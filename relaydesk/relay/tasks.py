@@ -9,12 +9,11 @@ silently and never allowed to crash the listener.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from relaydesk.errors import ConnectionClosed
+from relaydesk.errors import ConnectionClosed, RelayDeskError
 
 __all__ = ["TaskSet", "cancel_and_wait"]
 
@@ -22,12 +21,27 @@ _log = logging.getLogger(__name__)
 
 
 async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
-    """Cancel ``task`` (if running) and wait until it has finished."""
+    """Cancel ``task`` (if running) and wait until it has finished.
+
+    The task's own ``CancelledError`` is the expected end; a cancellation of
+    the *caller* while it waits is passed on (``Task.cancelling``), so a
+    stop that is itself cancelled still stops. A task that ends with another
+    exception instead is logged: RelayDesk's own errors (a handshake cut
+    short, a peer gone) at debug level, anything else as the bug it is.
+    """
     if task is None or task.done():
         return
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
+    try:
         await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+    except RelayDeskError:
+        _log.debug("%s ended with an error while cancelled", task.get_name(), exc_info=True)
+    except Exception:  # noqa: BLE001 - logged, and the caller is stopping anyway
+        _log.exception("%s failed while cancelled", task.get_name())
 
 
 class TaskSet:
@@ -46,6 +60,11 @@ class TaskSet:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def cancel(self) -> None:
+        """Cancel every task without waiting (a stop that was itself cancelled)."""
+        for task in self._tasks:
+            task.cancel()
 
     async def cancel_all(self) -> None:
         """Cancel every task and wait for all of them."""

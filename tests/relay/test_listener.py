@@ -217,6 +217,32 @@ async def test_stop_closes_everything_quickly(relay: RelaySetup) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_cancelled_stop_still_drops_every_socket(
+    relay: RelaySetup, emulator_log: EmulatorLog
+) -> None:
+    """A caller's timeout cutting stop() short leaves no channel or connection open."""
+    listener = Listener(
+        relay.address(), relay.sas(), ssl_context=relay.ssl, options=ListenerOptions(auto_echo=True)
+    )
+    async with asyncio.timeout(30):
+        await listener.start()
+        sender = await connect(relay.address(), relay.sas(), ssl_context=relay.ssl)
+        await sender.send("hi")
+        await sender.receive()
+        stopping = asyncio.create_task(listener.stop())
+        await asyncio.sleep(0)  # stop() is now waiting for a close handshake
+        stopping.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stopping
+        events = [e async for e in listener.events()]  # the stream ends
+        with pytest.raises(ConnectionClosed):
+            await sender.receive()
+        await emulator_log.wait_for("listener detached", emulator_log.count("listener attached"))
+    assert listener.state is ConnectionState.OFFLINE
+    assert isinstance(events[-1], StateChanged) and events[-1].state is ConnectionState.OFFLINE
+
+
+@pytest.mark.asyncio
 async def test_a_stopped_listener_cannot_start_again(relay: RelaySetup) -> None:
     listener = Listener(relay.address(), relay.sas(), ssl_context=relay.ssl)
     async with asyncio.timeout(20):

@@ -43,6 +43,7 @@ from relaydesk.proxy import ProxySettings
 from relaydesk.relay.event_queue import EventQueue
 from relaydesk.relay.events import Event, HttpResponseReceived
 from relaydesk.relay.policies import AcceptDecision, HttpReply
+from relaydesk.relay.tasks import cancel_and_wait
 from relaydesk.relay.tls import make_ssl_context
 from relaydesk.secrets import Secret
 from relaydesk.token_providers import provider_for
@@ -153,10 +154,7 @@ class CoreSenderSession:
             self._queue.close()  # stopped before connect() finished: end the stream
         else:
             await self._connection.close()
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                await self._reader
+        await cancel_and_wait(self._reader)
 
     async def send(self, data: str | bytes) -> None:
         """Send one message to the listener."""

@@ -11,7 +11,6 @@ the session, which sends close frames (§4.3, §5.2) within its own bound.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +19,7 @@ from typing import Protocol
 from relaydesk.gui.bridges.time_slice import TimeSlice
 from relaydesk.gui.errors import error_info
 from relaydesk.relay.events import ErrorOccurred, Event, Side
+from relaydesk.relay.tasks import cancel_and_wait
 
 __all__ = ["STOP_GRACE", "Startable", "run_session"]
 
@@ -119,8 +119,6 @@ async def _drain(pump: asyncio.Task[None]) -> None:
     if not pump.done():
         await asyncio.wait({pump}, timeout=DRAIN_GRACE)
     if not pump.done():
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pump
+        await cancel_and_wait(pump)
     elif not pump.cancelled() and pump.exception() is not None:
         log.error("event stream failed", exc_info=pump.exception())
