@@ -457,7 +457,8 @@ async def test_diagnose_panel_shows_the_steps_and_copies_a_redacted_report(
 def _secret_location(window: MainWindow, role: str) -> str:
     from PySide6.QtWidgets import QLabel
 
-    editor = window.connection.form._editor(role)
+    form = window.connection.form
+    editor = form.listener_editor if role == "listener" else form.sender_editor
     label = editor.rows["client_secret"].findChild(QLabel, "secretLocation")
     return str(label.text())
 

@@ -17,18 +17,38 @@ async def _backlog(count: int) -> AsyncIterator[Event]:
         yield StateChanged(at=float(n), side="listener", state=ConnectionState.ONLINE)
 
 
+class _BacklogSession:
+    """A session whose five events are all queued before anyone reads them."""
+
+    def events(self) -> AsyncIterator[Event]:
+        return _backlog(5)
+
+    async def start(self) -> None:
+        """Online at once: the backlog is what the pump meets."""
+
+    async def stop(self) -> None:
+        """Nothing to close."""
+
+
 async def _pump_beside_another_task(monkeypatch: pytest.MonkeyPatch, slice_: float) -> list[str]:
-    """Pump a backlog of five events while another task waits for its turn; the order seen."""
+    """Run a session with a backlog of five events while another task waits for its
+    turn; the order seen."""
     monkeypatch.setattr(session, "PUMP_SLICE", slice_)
     seen: list[str] = []
+    pumping = asyncio.Event()
 
     async def other() -> None:
-        await asyncio.sleep(0)
+        await pumping.wait()  # queued behind the pump's first event
         seen.append("other task")
 
+    def dispatch(event: Event) -> None:
+        pumping.set()
+        seen.append(f"event {event.at:.0f}")
+
     task = asyncio.create_task(other())
-    await session._pump(_backlog(5), lambda e: seen.append(f"event {e.at:.0f}"))
-    await task
+    async with asyncio.timeout(10):
+        await session.run_session(_BacklogSession(), dispatch, side="listener")
+        await task
     return seen
 
 
