@@ -6,6 +6,13 @@ to send a large response. Either way the listener answers with ``response``
 (+ one binary body message). The emulator then closes the socket (1000):
 each sender request is routed on its own, which the .NET SDK's
 close-after-response behaviour shows to be safe (§7.4, §14 item 8).
+
+[EMU] What the service tells the sender when the listener's answer on this
+socket is not a valid response (or the socket ends before one) is not
+documented (§7.4, §15). The emulator closes the socket with 1002 and the
+reason, and answers the sender 502 at once with the same reason: the
+sender learns what went wrong now instead of a 504 after the deadline,
+and no answer can come any more (the rendezvous address serves one upgrade).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from aiohttp import WSMsgType, web
 
 from relaydesk.emulator.context import HybridConnectionInfo, RelayContext
 from relaydesk.emulator.control import reply_from
-from relaydesk.emulator.hub import BodyRefused, HttpExchange
+from relaydesk.emulator.hub import BodyRefused, HttpExchange, RendezvousFailed
 from relaydesk.emulator.rendezvous import RendezvousRefused
 from relaydesk.emulator.replies import error_response
 from relaydesk.emulator.wsclose import close_reason
@@ -33,6 +40,8 @@ __all__ = ["handle_request_rendezvous"]
 RENDEZVOUS_MAX_MESSAGE = 0  # bodies of any size (§7.4)
 #: The close code of a listener that refuses a message over its limit (RFC 6455 §7.4.1).
 CLOSE_MESSAGE_TOO_BIG = 1009
+#: What ``receive()`` returns once the socket is closing or gone.
+_ENDS = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR})
 
 
 async def handle_request_rendezvous(
@@ -63,12 +72,24 @@ async def handle_request_rendezvous(
                 problem = await _receive_response(ws, exchange)
         except TimeoutError:
             problem = "The listener did not respond in the required time."
+        else:
+            if problem is not None:
+                _fail(exchange, problem)
         await ws.close(code=1000 if problem is None else 1002, message=close_reason(problem or ""))
     except ConnectionError:
-        pass
+        _fail(exchange, _ENDED_EARLY)
     finally:
         ctx.sockets.discard(ws)
     return ws
+
+
+_ENDED_EARLY = "The listener closed the rendezvous socket before it responded."
+
+
+def _fail(exchange: HttpExchange, problem: str) -> None:
+    """Answer the sender 502 with ``problem`` unless it has its answer already."""
+    if not exchange.reply.done():
+        exchange.reply.set_exception(RendezvousFailed(problem))
 
 
 def _json(exchange: HttpExchange) -> str:
@@ -99,7 +120,7 @@ async def _receive_response(ws: web.WebSocketResponse, exchange: HttpExchange) -
             exchange.reply.set_exception(BodyRefused(msg.extra or "close 1009"))
         return None
     if msg.type is not WSMsgType.TEXT:
-        return "Expected a response message." if msg.type is WSMsgType.BINARY else None
+        return "Expected a response message." if msg.type is WSMsgType.BINARY else _ENDED_EARLY
     try:
         command = parse_control_message(msg.data)
     except RemoteProtocolViolation as exc:
@@ -109,6 +130,8 @@ async def _receive_response(ws: web.WebSocketResponse, exchange: HttpExchange) -
     body = b""
     if command.body:
         body_msg = await ws.receive()
+        if body_msg.type in _ENDS:
+            return _ENDED_EARLY
         if body_msg.type is not WSMsgType.BINARY:
             return "Expected the binary response body."
         body = body_msg.data

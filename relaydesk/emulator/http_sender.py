@@ -25,6 +25,7 @@ from relaydesk.emulator.hub import (
     HttpExchange,
     HttpReply,
     ListenerGone,
+    RendezvousFailed,
 )
 from relaydesk.emulator.rendezvous import EXPIRED, Rendezvous
 from relaydesk.emulator.replies import error_response, reason_phrase
@@ -226,6 +227,10 @@ async def _await_reply(
         return _refuse(
             ctx, info, 502, "ListenerGone", "The listener disconnected before it responded."
         )
+    except RendezvousFailed as exc:
+        ctx.logger.info("http request failed: entity=%s status=502 (%s)", info.name, exc.reason)
+        text = f"The listener's rendezvous socket carried no valid response: {exc.reason}"
+        return _refuse(ctx, info, 502, "BadGateway", text)
     except BodyRefused as exc:
         # [EMU] The service's answer is not documented (§8, §15.7); 413 is
         # what an HTTP server says, and at once beats a 504 after 60 s.

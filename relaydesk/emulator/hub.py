@@ -28,6 +28,7 @@ __all__ = [
     "Hub",
     "ListenerGone",
     "QuotaExceeded",
+    "RendezvousFailed",
     "WsOutcome",
 ]
 
@@ -38,6 +39,14 @@ class QuotaExceeded(Exception):
 
 class ListenerGone(Exception):
     """The listener's control channel closed before it answered (→ 502)."""
+
+
+class RendezvousFailed(Exception):
+    """The listener's request rendezvous ended without a valid response (→ 502)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class BodyRefused(Exception):
