@@ -11,6 +11,9 @@ import os
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A warning fails the test (pyproject's filterwarnings) in the child processes
+# too: the CLI, the emulator and the app the tests start inherit this.
+os.environ["PYTHONWARNINGS"] = "error"
 
 # The emulator's log lines, awaitable, for every test package that runs one, and
 # the real proxies (tinyproxy, Dante) for every test package that needs them.
