@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -189,13 +190,17 @@ async def test_the_browser_redirect_page_leaves_the_browser_no_reason_to_come_ba
     no second connection (for /favicon.ico, or a kept-alive one) that would reach
     a server as it stops."""
     seen: dict[str, Any] = {}
+    browsed = threading.Event()  # the provider may fail before the browser has read it all
 
     def browser(url: str) -> None:  # the person declines on the sign-in page
-        query = parse_qs(urlsplit(url).query)
-        body = urlencode({"error": "access_denied", "state": query["state"][0]}).encode()
-        with urlopen(query["redirect_uri"][0], data=body, timeout=10) as answer:
-            seen["connection"] = answer.headers.get("Connection")
-            seen["page"] = answer.read().decode()
+        try:
+            query = parse_qs(urlsplit(url).query)
+            body = urlencode({"error": "access_denied", "state": query["state"][0]}).encode()
+            with urlopen(query["redirect_uri"][0], data=body, timeout=10) as answer:
+                seen["connection"] = answer.headers.get("Connection")
+                seen["page"] = answer.read().decode()
+        finally:
+            browsed.set()
 
     provider = UserTokenProvider(
         emulator.tenant_id,
@@ -209,5 +214,6 @@ async def test_the_browser_redirect_page_leaves_the_browser_no_reason_to_come_ba
         with pytest.raises(RelayDeskError):
             await provider.get_token()
     provider.close()
+    assert await asyncio.to_thread(browsed.wait, 10)
     assert seen["connection"] == "close"
     assert "<link rel='icon' href='data:,'>" in seen["page"]
