@@ -11,7 +11,7 @@ import sys
 
 from relaydesk.cli import asks_for_help, wants_subcommand
 from relaydesk.cli import main as cli_main
-from relaydesk.deferred_imports import WEBSOCKETS_UNUSED, defer
+from relaydesk.deferred_imports import STANDARD_UNUSED, WEBSOCKETS_UNUSED, defer
 
 __all__ = ["main"]
 
@@ -22,8 +22,9 @@ def main() -> int:
     A subcommand is a short process, and three things make its start and
     end cheaper:
 
-    * the modules websockets imports but rarely uses are deferred
-      (:mod:`relaydesk.deferred_imports`), unless help is asked for;
+    * the modules websockets and Python's own libraries import but a
+      command rarely uses are deferred (:mod:`relaydesk.deferred_imports`),
+      unless help is asked for;
     * automatic collections are off until its arguments are parsed (its
       module and most of what it needs imported): imports create modules,
       classes and functions that live as long as the process, so the ~25
@@ -45,7 +46,7 @@ def main() -> int:
     if not wants_subcommand(arguments):
         return cli_main(arguments)
     if not asks_for_help(arguments):  # finding python-socks' modules imports its package
-        defer(*WEBSOCKETS_UNUSED)
+        defer(*WEBSOCKETS_UNUSED, *STANDARD_UNUSED)
     gc.disable()
     try:
         return cli_main(arguments, parsed=_start_collecting)

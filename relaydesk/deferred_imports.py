@@ -1,4 +1,4 @@
-"""Modules websockets imports at start-up whose code runs when first used.
+"""Modules imported at start-up whose code runs when first used.
 
 websockets imports modules at start-up that a relay command rarely uses:
 :mod:`importlib.metadata` (``websockets.version``, which needs it only in a
@@ -28,6 +28,18 @@ import attributes are read without running the code, and a thread that uses
 the module while another runs its code waits for it (one lock, re-entrant
 so the module's own imports can reach it).
 
+Python's own libraries do the same: asyncio imports :mod:`inspect` (with
+:mod:`ast` and :mod:`dis`, ~4 ms) for coroutine checks and the reprs of
+tasks, which a relay command's own path does not need (its signal handlers
+are installed without ``loop.add_signal_handler``, which asks inspect;
+:mod:`relaydesk.cli.common`); :mod:`traceback` imports :mod:`linecache`
+(with :mod:`tokenize`) and :mod:`textwrap` for printing a traceback;
+dataclasses imports :mod:`copy` for ``asdict``; the idna codec imports
+:mod:`stringprep` for host names that are not ASCII; :mod:`shutil`
+imports :mod:`bz2` and :mod:`lzma` (and their C libraries) to list its
+archive formats. :data:`STANDARD_UNUSED` names them; each runs, as usual,
+when something uses it (a traceback printed, a listener's task repr).
+
 Only the process entry point (:mod:`relaydesk.__main__`) defers, before
 anything is imported that imports these modules.
 """
@@ -39,7 +51,7 @@ import sys
 import threading
 import types
 
-__all__ = ["WEBSOCKETS_UNUSED", "defer"]
+__all__ = ["STANDARD_UNUSED", "WEBSOCKETS_UNUSED", "defer"]
 
 #: What websockets imports and a relay command rarely uses (see the module docstring).
 WEBSOCKETS_UNUSED = (
@@ -49,6 +61,23 @@ WEBSOCKETS_UNUSED = (
     "python_socks._protocols.socks4",
     "python_socks._protocols.http",
 )
+
+#: What Python's own libraries import at start-up and a relay command rarely
+#: uses (see the module docstring). ``bz2`` and ``lzma`` are deferred only
+#: where their C modules exist: where they do not, ``shutil`` must see the
+#: import fail, as it would without deferring.
+STANDARD_UNUSED = (
+    "inspect",
+    "linecache",
+    "textwrap",
+    "copy",
+    "stringprep",
+    "bz2",
+    "lzma",
+)
+
+#: A deferred module that must not be deferred unless this module can be found.
+_NEEDS = {"bz2": "_bz2", "lzma": "_lzma"}
 
 #: Attributes the import system sets before the code runs (``_init_module_attrs``),
 #: and that an ``import`` statement reads: reading them runs nothing.
@@ -105,6 +134,8 @@ def defer(*names: str) -> None:
             continue
         try:
             spec = importlib.util.find_spec(name)
+            if name in _NEEDS and importlib.util.find_spec(_NEEDS[name]) is None:
+                continue
         except ImportError:  # a parent package is missing
             continue
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):

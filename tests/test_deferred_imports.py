@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from relaydesk.deferred_imports import WEBSOCKETS_UNUSED
+from relaydesk.deferred_imports import STANDARD_UNUSED, WEBSOCKETS_UNUSED
 
 
 def _lines(directory: Path, driver: str, *args: str) -> list[str]:
@@ -132,3 +132,45 @@ def test_websockets_imports_the_deferred_modules_without_running_them(tmp_path: 
     used = ("importlib.metadata", "urllib.request")
     assert set(used) < set(WEBSOCKETS_UNUSED)
     assert _lines(tmp_path, driver, *used) == ["[]", "True", "True", "[True, True]"]
+
+
+def test_asyncio_and_friends_import_the_standard_modules_without_running_them(
+    tmp_path: Path,
+) -> None:
+    """asyncio, traceback, shutil, dataclasses and the idna codec import them;
+    none runs (inspect's ast and dis, linecache's tokenize are not even
+    imported) until used, and then each does its work."""
+    driver = (
+        "import types\n"
+        "from relaydesk.deferred_imports import STANDARD_UNUSED, defer\n"
+        "defer(*STANDARD_UNUSED)\n"
+        "import asyncio, dataclasses, shutil, traceback\n"
+        "'example.org'.encode('idna')\n"
+        "ran = [m for m in STANDARD_UNUSED if type(sys.modules[m]) is types.ModuleType]\n"
+        "print(ran, [m for m in ('ast', 'dis', 'tokenize') if m in sys.modules])\n"
+        "import bz2, copy, inspect, linecache, lzma, stringprep, textwrap\n"
+        "print(inspect.iscoroutinefunction(asyncio.sleep), textwrap.wrap('a b', 1),\n"
+        "      copy.copy([1]), stringprep.in_table_b1(chr(0xAD)),\n"
+        "      bz2.decompress(bz2.compress(b'x')), lzma.decompress(lzma.compress(b'y')),\n"
+        "      bool(linecache.getline(asyncio.__file__, 1)), 'bücher.example'.encode('idna'))\n"
+        "print(all(type(sys.modules[m]) is types.ModuleType for m in STANDARD_UNUSED))\n"
+    )
+    assert _lines(tmp_path, driver) == [
+        "[] []",
+        "True ['a', 'b'] [1] True b'x' b'y' True b'xn--bcher-kva.example'",
+        "True",
+    ]
+
+
+def test_a_module_whose_c_part_is_missing_is_not_deferred(tmp_path: Path) -> None:
+    """bz2 and lzma are plain modules over C ones a Python may lack: there, an
+    importer (shutil) must see their import fail, as without deferring."""
+    (tmp_path / "probe_front.py").write_text("print('ran probe_front')\n")
+    driver = (
+        "from relaydesk import deferred_imports\n"
+        "deferred_imports._NEEDS['probe_front'] = 'probe_c_part_missing'\n"
+        "deferred_imports.defer('probe_front')\n"
+        "print('probe_front' in sys.modules)\n"
+    )
+    assert _lines(tmp_path, driver) == ["False"]
+    assert {"bz2", "lzma"} <= set(STANDARD_UNUSED)

@@ -23,8 +23,9 @@ import asyncio
 import contextlib
 import dataclasses
 import signal
+import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
 
 from relaydesk.cli import event_loop
@@ -43,6 +44,7 @@ from relaydesk.cli.proxy_options import add_proxy_arguments
 
 if TYPE_CHECKING:
     import ssl
+    from types import FrameType
 
     from relaydesk.auth.provider import TokenProvider
     from relaydesk.auth.user_provider import DeviceCodePrompt
@@ -204,32 +206,70 @@ def output_for(args: argparse.Namespace) -> Output:
     return Output(json_mode=bool(args.json), debug=bool(args.debug), command=str(command))
 
 
-def _install_stop_handlers(stop: asyncio.Event) -> list[signal.Signals]:
-    """Make SIGINT/SIGTERM set ``stop`` (main thread only; returns what was installed)."""
-    if threading.current_thread() is not threading.main_thread():
-        return []
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+class _StopSignals:
+    """SIGINT/SIGTERM set the running command's ``stop`` event (POSIX, main thread).
+
+    The handlers are :func:`signal.signal` ones that hand ``stop.set`` to the
+    loop with ``call_soon_threadsafe``, as :class:`asyncio.Runner` handles
+    SIGINT itself, not ``loop.add_signal_handler``: that one first asks
+    :mod:`inspect` whether the callback is a coroutine function, and running
+    inspect (with ast and dis) is ~4 ms of a one-message send's start-up
+    (:mod:`relaydesk.deferred_imports` leaves it unrun until used). They are
+    installed before the loop starts, so the Runner leaves SIGINT alone:
+    replacing its handler later would format the handler returned, a
+    ``partial`` holding the main task, whose repr runs inspect too.
+
+    While no command body runs (the loop starting or closing) a signal goes
+    to the handler that was there before: SIGINT raises
+    :class:`KeyboardInterrupt`, SIGTERM ends the process. On Windows nothing
+    is installed: SIGINT arrives as KeyboardInterrupt, as before.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[int, Any] = {}
+        self._target: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+
+    def install(self) -> None:
+        if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._handle)
+
+    def restore(self) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        self._previous.clear()
+
+    @contextlib.contextmanager
+    def stopping(self, stop: asyncio.Event) -> Iterator[None]:
+        """While inside, a signal sets ``stop`` (in the running loop's thread)."""
+        self._target = (asyncio.get_running_loop(), stop)
         try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError, ValueError):
-            continue  # Windows: SIGINT then arrives as KeyboardInterrupt
-        installed.append(sig)
-    return installed
+            yield
+        finally:
+            self._target = None
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        target = self._target
+        if target is not None:
+            loop, stop = target
+            loop.call_soon_threadsafe(stop.set)
+            return
+        previous = self._previous.get(signum)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
 
 
 async def _main_with_stop(
+    signals: _StopSignals,
     body: Callable[[asyncio.Event], Coroutine[Any, Any, int]],
 ) -> int:
     stop = asyncio.Event()
-    installed = _install_stop_handlers(stop)
-    try:
+    with signals.stopping(stop):
         return await body(stop)
-    finally:
-        loop = asyncio.get_running_loop()
-        for sig in installed:
-            loop.remove_signal_handler(sig)
 
 
 def run_command(
@@ -251,8 +291,10 @@ def run_command(
     traceback only with ``--debug``).
     """
     output = output_for(args)
+    signals = _StopSignals()
+    signals.install()
     try:
-        coroutine = _main_with_stop(lambda stop: body(output, stop))
+        coroutine = _main_with_stop(signals, lambda stop: body(output, stop))
         return event_loop.run(coroutine, messages=messages)
     except KeyboardInterrupt:
         return 0  # an interrupt is how a user stops a command: not a failure
@@ -264,11 +306,12 @@ def run_command(
         return 0
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         return output.error(exc)
+    finally:
+        signals.restore()
 
 
 def _silence_stdout() -> None:
     import os
-    import sys
 
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -441,12 +441,14 @@ def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
     does not repay its import); and the modules
     websockets imports without using them (``importlib.metadata``,
     ``urllib.request``, python-socks' protocols) do not run, so neither
-    ``http.client`` nor ``email`` is loaded.
+    ``http.client`` nor ``email`` is loaded; nor do those Python's own
+    libraries import without a send using them (inspect, with ast and dis:
+    its signal handlers do not ask inspect; linecache, textwrap, …).
     """
     heavy = ("msal", "jwt", "cryptography", "aiohttp", "requests", "keyring", "PySide6")
     unused = (
         *("platformdirs", "relaydesk.profiles.store", "relaydesk.protocol.messages"),
-        *("statistics", "http.client", "email", "uvloop"),
+        *("statistics", "http.client", "email", "uvloop", "ast", "dis", "tokenize"),
     )
     argv = ["send", world.address(), "--message", "hi", "--timeout", "10", *_sas_args(world)]
     code = (
@@ -456,8 +458,9 @@ def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
         "status = main()\n"
         f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})\n"
         f"loaded += [m for m in {unused!r} if m in sys.modules]\n"
-        "from relaydesk.deferred_imports import WEBSOCKETS_UNUSED\n"
-        "ran = [m for m in WEBSOCKETS_UNUSED if type(sys.modules.get(m)) is types.ModuleType]\n"
+        "from relaydesk.deferred_imports import STANDARD_UNUSED, WEBSOCKETS_UNUSED\n"
+        "deferred = (*WEBSOCKETS_UNUSED, *STANDARD_UNUSED)\n"
+        "ran = [m for m in deferred if type(sys.modules.get(m)) is types.ModuleType]\n"
         "print(json.dumps([status, loaded, ran]))\n"
     )
     env = {
