@@ -18,7 +18,6 @@ uses too (imported lazily: msal is heavy).
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -31,12 +30,12 @@ from relaydesk.cli.proxy_options import proxy_from_args
 from relaydesk.errors import InvalidInput
 from relaydesk.profiles.model import IdentityConfig, Profile, Role
 from relaydesk.protocol.address import HybridConnectionAddress
-from relaydesk.protocol.connection_string import ConnectionString, parse_connection_string
 from relaydesk.protocol.text import is_text
 
 if TYPE_CHECKING:
     from relaydesk.auth.provider import TokenProvider
     from relaydesk.auth.user_provider import DeviceCodePrompt
+    from relaydesk.protocol.connection_string import ConnectionString
     from relaydesk.proxy import ProxySettings
     from relaydesk.secrets import Secret
 
@@ -157,7 +156,7 @@ class SecretReader:
     ) -> None:
         self._environ = os.environ if environ is None else environ
         self._stdin = stdin
-        self._prompt = prompt or getpass.getpass
+        self._prompt = prompt
         self._stdin_used_for: str | None = None
 
     def from_env(self, option: str, variable: str) -> Secret:
@@ -181,7 +180,7 @@ class SecretReader:
         stream = self._stdin if self._stdin is not None else sys.stdin
         not_text = InvalidInput(option, f"the {what} on standard input is not UTF-8 text")
         try:
-            value = self._prompt(f"{what}: ") if stream.isatty() else stream.readline()
+            value = self._ask(f"{what}: ") if stream.isatty() else stream.readline()
         except UnicodeDecodeError:
             raise not_text from None
         if not is_text(value):  # stdin decodes with surrogateescape in the C locale
@@ -189,6 +188,13 @@ class SecretReader:
         if not value.strip():
             raise InvalidInput(option, f"no {what} on standard input")
         return Secret(value.strip())
+
+    def _ask(self, text: str) -> str:
+        if self._prompt is not None:
+            return self._prompt(text)
+        import getpass  # termios: only a person at a terminal needs it
+
+        return getpass.getpass(text)
 
 
 def _connection_string(
@@ -208,6 +214,8 @@ def _connection_string(
         text = reader.from_env("--connection-string-env", args.connection_string_env).reveal()
     if text is None:
         return None
+    from relaydesk.protocol.connection_string import parse_connection_string
+
     parsed = parse_connection_string(text)
     if args.connection_string not in (None, "-") and (parsed.key or parsed.shared_access_signature):
         warn(_CS_WARNING)
