@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from relaydesk.cli.exit_codes import describe_error
 from relaydesk.protocol.redaction import redact_headers
-from relaydesk.relay import events as ev
+from relaydesk.relay import common_events as ev
 
 __all__ = [
     "Output",
@@ -122,14 +122,22 @@ def _http_record(event: ev.HttpRequestReceived | ev.HttpResponseSent) -> dict[st
 
 def event_record(event: ev.Event, *, now: float | None = None) -> dict[str, Any] | None:
     """Convert a relay event to a JSON-ready record, or ``None`` to skip it."""
+    # The listener's events: a sender's process need not create their classes.
+    from relaydesk.relay.events import (
+        ChannelClosed,
+        ConnectionAccepted,
+        ConnectionRejected,
+        TokenRenewed,
+    )
+
     side = {"side": event.side}
     match event:
         case ev.StateChanged():
             return {**_state_record(event), **side}
-        case ev.ConnectionAccepted():
+        case ConnectionAccepted():
             remote = f"{event.remote_address}:{event.remote_port}" if event.remote_address else None
             return {"event": "accepted", "connection": event.connection_id, "remote": remote}
-        case ev.ConnectionRejected():
+        case ConnectionRejected():
             return {"event": "rejected", "connection": event.connection_id, "status": event.status}
         case ev.ConnectionEnded():
             return {"event": "closed", "connection": event.connection_id, "code": event.code}
@@ -138,14 +146,14 @@ def event_record(event: ev.Event, *, now: float | None = None) -> dict[str, Any]
             return {"event": name, "connection": event.connection_id, **data_fields(event.data)}
         case ev.HttpRequestReceived() | ev.HttpResponseSent():
             return _http_record(event)
-        case ev.TokenRenewed():
+        case TokenRenewed():
             fields = token_fields(event.token, now=now)
             return {"event": "token_renewed", **fields, "renewals": event.renewals, **side}
         case ev.TokenAcquired():
             return {"event": "token_acquired", **token_fields(event.token, now=now), **side}
         case ev.ChannelOpened():
             return {"event": "channel_opened", "channel": event.channel_id, "url": event.url}
-        case ev.ChannelClosed():
+        case ChannelClosed():
             return {"event": "channel_closed", "channel": event.channel_id, "code": event.code}
         case ev.ErrorOccurred():
             return {"event": "error", **error_fields(event.error), **side}

@@ -24,14 +24,14 @@ from websockets.frames import Close
 from websockets.protocol import State
 
 from relaydesk.errors import ConnectionClosed
-from relaydesk.relay.event_queue import EventQueue, message_key
-from relaydesk.relay.events import (
+from relaydesk.relay.common_events import (
     ConnectionEnded,
     ErrorOccurred,
     MessageReceived,
     MessageSent,
     Side,
 )
+from relaydesk.relay.event_queue import EventQueue, message_key
 from relaydesk.relay.failures import closed_error, error_info
 
 if TYPE_CHECKING:  # the control messages are the listener's: a sender needs no parser

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
-from relaydesk.relay.events import (
+from relaydesk.relay.common_events import (
     Event,
     EventsDropped,
     HttpRequestReceived,

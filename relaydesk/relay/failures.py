@@ -42,7 +42,7 @@ from relaydesk.errors import (
     handshake_error_for_status,
 )
 from relaydesk.protocol.redaction import redact_text
-from relaydesk.relay.events import ErrorInfo
+from relaydesk.relay.common_events import ErrorInfo
 from relaydesk.remedies import remedy_for
 
 __all__ = [

@@ -22,9 +22,7 @@ from relaydesk.protocol.address import HybridConnectionAddress
 from relaydesk.protocol.headers import check_header_fields
 from relaydesk.protocol.wire_names import ALLOWED_LISTENERS_HEADER
 from relaydesk.proxy import ProxySettings
-from relaydesk.relay.connection import MessageConnection
-from relaydesk.relay.event_queue import DEFAULT_CAPACITY, EventQueue
-from relaydesk.relay.events import (
+from relaydesk.relay.common_events import (
     ChannelOpened,
     ConnectionEnded,
     ConnectionState,
@@ -34,6 +32,8 @@ from relaydesk.relay.events import (
     TokenAcquired,
     TokenInfo,
 )
+from relaydesk.relay.connection import MessageConnection
+from relaydesk.relay.event_queue import DEFAULT_CAPACITY, EventQueue
 from relaydesk.relay.failures import error_info, with_remedy
 from relaydesk.relay.tokens import TokenProviderLike
 from relaydesk.relay.transport import WebSocketSettings, display_url, open_websocket

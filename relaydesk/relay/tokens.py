@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from relaydesk.relay.events import TokenInfo
+from relaydesk.relay.common_events import TokenInfo
 
 __all__ = ["AccessTokenLike", "SecretLike", "TokenProviderLike"]
 

@@ -443,12 +443,14 @@ def test_a_sas_send_loads_no_auth_or_http_stack(world: World) -> None:
     ``urllib.request``, python-socks' protocols) do not run, so neither
     ``http.client`` nor ``email`` is loaded; nor do those Python's own
     libraries import without a send using them (inspect, with ast and dis:
-    its signal handlers do not ask inspect; linecache, textwrap, …).
+    its signal handlers do not ask inspect; linecache, textwrap, …); nor
+    are the listener's event classes created.
     """
     heavy = ("msal", "jwt", "cryptography", "aiohttp", "requests", "keyring", "PySide6")
     unused = (
         *("platformdirs", "relaydesk.profiles.store", "relaydesk.protocol.messages"),
         *("statistics", "http.client", "email", "uvloop", "ast", "dis", "tokenize"),
+        "relaydesk.relay.events",  # the listener's events: relay.common_events has a sender's
     )
     argv = ["send", world.address(), "--message", "hi", "--timeout", "10", *_sas_args(world)]
     code = (
