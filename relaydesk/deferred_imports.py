@@ -127,7 +127,8 @@ def defer(*names: str) -> None:
 
     A module already imported, or one that cannot be found (an optional
     library not installed), is left alone (its ``import`` then behaves as
-    usual). Finding a module imports its parent packages.
+    usual). Finding a module imports its parent packages, and a parent
+    that imports the module itself leaves it imported.
     """
     for name in names:
         if name in sys.modules:
@@ -137,6 +138,8 @@ def defer(*names: str) -> None:
             if name in _NEEDS and importlib.util.find_spec(_NEEDS[name]) is None:
                 continue
         except ImportError:  # a parent package is missing
+            continue
+        if name in sys.modules:  # imported by its parent package, found just now
             continue
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             continue

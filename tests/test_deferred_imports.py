@@ -105,6 +105,24 @@ def test_a_second_thread_waits_for_the_code_to_finish(tmp_path: Path) -> None:
     ]
 
 
+def test_a_module_its_parent_package_imports_is_left_as_imported(tmp_path: Path) -> None:
+    """Finding ``probe_parent.sub`` imports ``probe_parent``, which imports the
+    submodule: that module has run, and stays the one its importers hold."""
+    package = tmp_path / "probe_parent"
+    package.mkdir()
+    (package / "__init__.py").write_text("from . import sub\n")
+    (package / "sub.py").write_text("print('ran probe_parent.sub')\n")
+    driver = (
+        "import types\n"
+        "from relaydesk.deferred_imports import defer\n"
+        "defer('probe_parent.sub')\n"
+        "import probe_parent\n"
+        "module = sys.modules['probe_parent.sub']\n"
+        "print(type(module) is types.ModuleType, module is probe_parent.sub)\n"
+    )
+    assert _lines(tmp_path, driver) == ["ran probe_parent.sub", "True True"]
+
+
 def test_imported_or_unknown_modules_are_left_alone(tmp_path: Path) -> None:
     driver = (
         "import json\n"
