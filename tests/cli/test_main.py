@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 
 import pytest
 
-from relaydesk.cli import build_gui_parser, main, wants_subcommand
+from relaydesk.cli import SUBCOMMANDS, build_gui_parser, build_parser, main, wants_subcommand
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,23 @@ def test_mistyped_subcommand_is_named_in_the_error(capsys: pytest.CaptureFixture
     assert main(["lisen"]) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("relaydesk: error: COMMAND: invalid choice: 'lisen'")
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[str]:
+    (action,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return list(action.choices)
+
+
+def test_a_named_subcommand_gets_the_only_subparser_and_help_lists_them_all(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Building the others' parsers is start-up time a known command never shows."""
+    assert _commands(build_parser("send")) == ["send"]
+    assert _commands(build_parser(None)) == _commands(build_parser("lisen")) == list(SUBCOMMANDS)
+    with pytest.raises(SystemExit):
+        build_parser(None).parse_args(["--help"])
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in SUBCOMMANDS)
 
 
 def test_gui_start_does_not_import_the_subcommands() -> None:
