@@ -14,7 +14,11 @@ Each round times, process start to exit (wall clock, fresh processes):
 
 Bytecode is cached (in a temporary ``PYTHONPYCACHEPREFIX``, even when
 ``PYTHONDONTWRITEBYTECODE`` is set), as it is for an installed package, and
-one unmeasured run of each warms the caches. The order of the four rotates
+one unmeasured run of each warms the caches. The commands run on this
+interpreter: in a development venv (``pip install -e``) its ``site`` also
+runs the editable install's finder, which adds ~9 ms to ``python -c pass``
+and ~3 ms to ``--help``; the send imports those modules anyway, and a
+normal install measured the same (docs/performance.md). The order of the four rotates
 from round to round. It prints
 min/median/max of each and the ratios of the medians (goals: ``--help``
 under 80 ms, the send at most 1.3× hyco-ws). ``-X importtime`` shows where
