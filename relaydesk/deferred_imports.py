@@ -25,8 +25,10 @@ then on it is the ordinary module. Unlike :class:`importlib.util.LazyLoader`,
 which Python 3.11's ``import`` statement triggers by reading ``__spec__`` and
 which lets a second thread see a half-run module, the spec and the other
 import attributes are read without running the code, and a thread that uses
-the module while another runs its code waits for it (one lock, re-entrant
-so the module's own imports can reach it).
+the module while another runs its code waits for it (a lock per module,
+re-entrant so the module's own imports can reach it; two threads running
+two deferred modules at once do not wait for each other, so one module's
+code may wait on the other thread).
 
 Python's own libraries do the same: asyncio imports :mod:`inspect` (with
 :mod:`ast` and :mod:`dis`, ~4 ms) for coroutine checks and the reprs of
@@ -85,7 +87,8 @@ _IMPORT_ATTRIBUTES = frozenset(
     {"__name__", "__loader__", "__package__", "__spec__", "__path__", "__file__", "__cached__"}
 )
 
-_lock = threading.RLock()
+#: One lock per deferred module, held while its code runs.
+_locks: dict[str, threading.RLock] = {}
 #: Names of the deferred modules whose code is running (their own imports may reach them).
 _running: set[str] = set()
 
@@ -110,7 +113,7 @@ class _DeferredModule(types.ModuleType):
 def _run(module: types.ModuleType) -> None:
     """Run ``module``'s code once; other threads wait until it has run."""
     name = types.ModuleType.__getattribute__(module, "__name__")
-    with _lock:
+    with _locks[name]:
         if type(module) is not _DeferredModule or name in _running:
             return  # already run, or running in this thread (its own imports)
         _running.add(name)
@@ -144,6 +147,7 @@ def defer(*names: str) -> None:
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             continue
         module = importlib.util.module_from_spec(spec)
+        _locks[name] = threading.RLock()
         types.ModuleType.__setattr__(module, "__class__", _DeferredModule)
         sys.modules[name] = module
         parent, _, child = name.rpartition(".")

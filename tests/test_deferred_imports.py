@@ -123,6 +123,33 @@ def test_a_module_its_parent_package_imports_is_left_as_imported(tmp_path: Path)
     assert _lines(tmp_path, driver) == ["ran probe_parent.sub", "True True"]
 
 
+def test_two_threads_run_two_modules_at_once(tmp_path: Path) -> None:
+    """While one thread runs a deferred module's code, another thread runs
+    another's: the first module's code may wait on that thread."""
+    (tmp_path / "probe_meet.py").write_text("import threading\nb_done = threading.Event()\n")
+    (tmp_path / "probe_a.py").write_text("import probe_meet\nSAW_B = probe_meet.b_done.wait(10)\n")
+    (tmp_path / "probe_b.py").write_text("VALUE = 'b'\n")
+    driver = (
+        "import threading, time, probe_meet\n"
+        "from relaydesk.deferred_imports import defer\n"
+        "defer('probe_a', 'probe_b')\n"
+        "import probe_a, probe_b\n"
+        "seen = {}\n"
+        "first = threading.Thread(target=lambda: seen.update(a=probe_a.SAW_B))\n"
+        "first.start()\n"
+        "time.sleep(0.2)  # probe_a's code is waiting for probe_b's user\n"
+        "def use_b():\n"
+        "    seen['b'] = probe_b.VALUE\n"
+        "    probe_meet.b_done.set()\n"
+        "second = threading.Thread(target=use_b)\n"
+        "second.start()\n"
+        "first.join(30)\n"
+        "second.join(30)\n"
+        "print(sorted(seen.items()))\n"
+    )
+    assert _lines(tmp_path, driver) == ["[('a', True), ('b', 'b')]"]
+
+
 def test_imported_or_unknown_modules_are_left_alone(tmp_path: Path) -> None:
     driver = (
         "import json\n"
