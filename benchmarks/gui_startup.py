@@ -23,7 +23,14 @@ compiles on install; the bundle ships ``.pyc``): ``PYTHONDONTWRITEBYTECODE``
 is removed from the children's environment and one warm-up run of each
 fills the caches.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/gui_startup.py [--runs N]
+``--baseline DIR`` times another checkout's RelayDesk (e.g. ``git worktree
+add /tmp/old main``) in the same rounds, alternating bare, baseline and this
+checkout, so old and new see the same machine; the baseline child runs with
+its working directory in DIR, whose ``relaydesk`` package then comes first on
+``sys.path`` (each child prints where its package came from, and a mix-up
+stops the run).
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui_startup.py [--runs N] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -91,6 +98,9 @@ from relaydesk.gui import main_window
 _show = main_window.MainWindow.show
 _build = main_window.MainWindow.build
 
+import relaydesk
+print("FROM", relaydesk.__file__, flush=True)
+
 def show(self):
     _show(self)
     QApplication.processEvents()
@@ -111,12 +121,18 @@ sys.exit(main({argv!r}))
 )
 
 
-def time_child(code: str, env: dict[str, str]) -> dict[str, float]:
-    """Seconds from spawning ``python -c code`` until each marker it prints."""
+def time_child(
+    code: str, env: dict[str, str], cwd: str | None = None, package: str | None = None
+) -> dict[str, float]:
+    """Seconds from spawning ``python -c code`` (in ``cwd``) until each marker it prints.
+
+    ``package``: the directory the child's ``relaydesk`` package must come from.
+    """
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", code],
         env=env,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -127,6 +143,11 @@ def time_child(code: str, env: dict[str, str]) -> dict[str, float]:
         word = line.strip()
         if word in ("SHOWN", "READY"):
             marks[word] = time.perf_counter() - started
+        elif word.startswith("FROM "):
+            where = os.path.dirname(os.path.realpath(word[5:]))
+            if package is not None and where != os.path.realpath(package):
+                child.kill()
+                raise RuntimeError(f"the child ran {where}, not {package}")
         elif word.startswith("RSS "):
             marks["RSS"] = int(word.split()[1])
         elif word.startswith("CHILDREN "):
@@ -160,31 +181,41 @@ def main() -> int:
         help="how long the bare window and the demo window idle before their RSS is read",
     )
     parser.add_argument("--rss-runs", type=int, default=3, help="rounds of idle memory (0: none)")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="another checkout whose RelayDesk is timed in the same rounds (alternating)",
+    )
     args = parser.parse_args()
     idle_ms = int(args.idle_seconds * 1000)
     bare_code = BARE.format(idle_ms=0)
     relaydesk_code = RELAYDESK.format(idle_ms=0, argv=[])
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sides = [("RelayDesk", here)]
+    if args.baseline:
+        sides.insert(0, ("baseline", os.path.abspath(args.baseline)))
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["RELAYDESK_CONFIG_DIR"] = tmp
-        time_child(bare_code, env)  # warm the file and bytecode caches for both
-        time_child(relaydesk_code, env)
+        time_child(bare_code, env)  # warm the file and bytecode caches for all
+        for _name, root in sides:
+            time_child(relaydesk_code, env, root, os.path.join(root, "relaydesk"))
         bare: list[float] = []
-        shown: list[float] = []
-        ready: list[float] = []
+        shown: dict[str, list[float]] = {name: [] for name, _root in sides}
+        ready: dict[str, list[float]] = {name: [] for name, _root in sides}
         for _ in range(args.runs):
             bare.append(time_child(bare_code, env)["SHOWN"])
-            marks = time_child(relaydesk_code, env)
-            shown.append(marks["SHOWN"])
-            ready.append(marks["READY"])
-    for name, times in (
-        ("bare PySide6 window: shown", bare),
-        ("RelayDesk: window shown", shown),
-        ("RelayDesk: panes ready", ready),
-    ):
+            for name, root in sides:
+                marks = time_child(relaydesk_code, env, root, os.path.join(root, "relaydesk"))
+                shown[name].append(marks["SHOWN"])
+                ready[name].append(marks["READY"])
+    rows = [("bare PySide6 window: shown", bare)]
+    for name, _root in sides:
+        rows += [(f"{name}: window shown", shown[name]), (f"{name}: panes ready", ready[name])]
+    for name, times in rows:
         print(
-            f"{name:28s} {spread(times, 1000, ' ms')} ratio "
+            f"{name:30s} {spread(times, 1000, ' ms')} ratio "
             f"{statistics.median(times) / statistics.median(bare):.2f}× of medians, "
             f"{min(times) / min(bare):.2f}× of minimums"
         )

@@ -77,6 +77,14 @@ def run_gui(args: argparse.Namespace) -> int:
     if problem is not None:  # before Qt, which would abort with a misleading hint
         print(problem, file=sys.stderr)
         return NO_DISPLAY_EXIT
+    import gc
+
+    # Start-up makes modules, classes, widgets and their wrappers that live as
+    # long as the window: the ~70 automatic collections until the panes are
+    # built would walk them and free nothing (~5 ms). They are frozen after
+    # the build and collections resume (freeze_startup_objects).
+    collecting = gc.isenabled()
+    gc.disable()
     from PySide6.QtWidgets import QApplication
 
     from relaydesk.gui.app_logging import configure_logging
@@ -112,6 +120,8 @@ def run_gui(args: argparse.Namespace) -> int:
             return DISPLAY_LOST_EXIT
     finally:
         reporter.uninstall()
+        if collecting:  # in case start-up failed before the panes were built
+            gc.enable()
 
 
 async def main_coroutine(args: argparse.Namespace, reporter: object, window: Any = None) -> int:
@@ -178,7 +188,9 @@ def _log_started() -> None:
 
 
 def freeze_startup_objects() -> None:
-    """Exempt what start-up made from the garbage collector's scans (``gc.freeze``).
+    """Exempt what start-up made from the garbage collector's scans (``gc.freeze``),
+    and turn automatic collections back on (:func:`run_gui` turns them off
+    until the panes are built).
 
     Modules, the window and its widgets' wrappers live until the app quits,
     yet every full collection walked them all: a ~45 ms pause of the GUI
@@ -188,6 +200,7 @@ def freeze_startup_objects() -> None:
     import gc
 
     gc.freeze()
+    gc.enable()
 
 
 def collect_when_idle(window: Any) -> IdleCollector:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from relaydesk.gui.bridges.demo_bridge import DemoInfo
     from relaydesk.gui.panes.check_section import CheckSection
     from relaydesk.gui.panes.diagnose_section import DiagnoseSection
+    from relaydesk.gui.widgets.sign_in_panel import SignInPanel
     from relaydesk.profiles.model import Profile
     from relaydesk.relay.events import ErrorInfo, StateChanged
     from relaydesk.secrets import Secret
@@ -96,8 +97,6 @@ class MainWindow(QMainWindow):
         """Compose bridges, panes and timeline into the frame (once; needs the loop)."""
         if self.built:
             return
-        from PySide6.QtCore import Qt
-
         from relaydesk.gui.bridges.check_bridge import CheckBridge
         from relaydesk.gui.bridges.demo_bridge import DemoBridge
         from relaydesk.gui.bridges.diagnose_bridge import DiagnoseBridge
@@ -107,7 +106,6 @@ class MainWindow(QMainWindow):
         from relaydesk.gui.bridges.sign_in_bridge import SignInBridge
         from relaydesk.gui.bridges.workspace import Workspace
         from relaydesk.gui.models.timeline import TimelineModel
-        from relaydesk.gui.widgets.sign_in_panel import SignInPanel
 
         token_lifetime, config_dir, demo_data_dir = self._options
         self.listener_bridge = ListenerBridge(self)
@@ -123,14 +121,11 @@ class MainWindow(QMainWindow):
         self.workspace.attach_diagnose(self.diagnose_bridge)
         self.sign_in_bridge = SignInBridge(self)
         self.workspace.attach_sign_in(self.sign_in_bridge)
-        self.sign_in_panel = SignInPanel(self)
-        self.sign_in_panel.setWindowFlag(Qt.WindowType.Window)
+        self._sign_in_panel: SignInPanel | None = None
         self.sign_in_bridge.progress.connect(self._on_sign_in)
         self.sign_in_bridge.notice.connect(
             lambda text: self.statusBar().showMessage(f"Sign-in: {text}", 15000)
         )
-        self.sign_in_panel.cancel_requested.connect(self.sign_in_bridge.cancel)
-        self.sign_in_panel.close_requested.connect(self.sign_in_panel.hide)
         self.demo = DemoBridge(
             self.workspace, data_dir=demo_data_dir, token_lifetime=token_lifetime, parent=self
         )
@@ -301,6 +296,21 @@ class MainWindow(QMainWindow):
         who = ", ".join(accounts) if accounts else "nobody was signed in"
         self.statusBar().showMessage(f"Signed out: {who}", 15000)
 
+    @property
+    def sign_in_panel(self) -> SignInPanel:
+        """The sign-in window (code, Cancel), made when a person first signs in."""
+        if self._sign_in_panel is None:
+            from PySide6.QtCore import Qt
+
+            from relaydesk.gui.widgets.sign_in_panel import SignInPanel
+
+            panel = SignInPanel(self)
+            panel.setWindowFlag(Qt.WindowType.Window)
+            panel.cancel_requested.connect(self.sign_in_bridge.cancel)
+            panel.close_requested.connect(panel.hide)
+            self._sign_in_panel = panel
+        return self._sign_in_panel
+
     def _on_sign_in(self, progress: object) -> None:
         """A person signs in: show the non-modal sign-in window (code, Cancel)."""
         from PySide6.QtCore import QSize
@@ -359,11 +369,11 @@ class MainWindow(QMainWindow):
         )
         self.sender_pane.token_badge.copy_token_requested.connect(lambda: self.copy_token("sender"))
         self.timeline_view.export_path_chosen.connect(self.export_session)
-        inspector = self.listener_pane.inspector
-        inspector.replay_requested.connect(self.sender_pane.load_replay)
-        inspector.exported.connect(lambda path: self.show_status(f"HAR written to {path}"))
-        inspector.export_failed.connect(self.show_status)
-        self.listener_pane.settings.forward_changed.connect(ws.save_forward)
+        listener = self.listener_pane
+        listener.replay_requested.connect(self.sender_pane.load_replay)
+        listener.har_exported.connect(lambda path: self.show_status(f"HAR written to {path}"))
+        listener.har_export_failed.connect(self.show_status)
+        listener.forward_changed.connect(ws.save_forward)
 
     def _shortcuts(self) -> None:
         from PySide6.QtGui import QKeySequence, QShortcut
@@ -533,9 +543,8 @@ class MainWindow(QMainWindow):
             return
         with contextlib.suppress(ValueError):  # an address the form has not validated yet
             address = profile.parsed_address()
-            self.listener_pane.inspector.entity_path = address.entity_path
-            self.listener_pane.inspector.base_url = f"https://{address.namespace}"
-        self.listener_pane.settings.show_forward(profile.forward_to)
+            self.listener_pane.set_address(address.entity_path, f"https://{address.namespace}")
+        self.listener_pane.show_forward(profile.forward_to)
         self.profile_bar.set_current(profile.name)
         self.settings.setValue("last_profile", profile.name)
 

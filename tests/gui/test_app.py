@@ -313,6 +313,55 @@ def test_building_the_panes_loads_no_network_or_auth_library(tmp_path: Path) -> 
     assert out.stdout.splitlines()[0] == "[]"
 
 
+def test_what_the_first_window_does_not_show_is_made_when_first_used(tmp_path: Path) -> None:
+    """The HTTP inspector, the sender's HTTP tab, the behaviour settings and the
+    sign-in window are neither made nor imported with the panes; their tabs and
+    the Behaviour button are there, and selecting or pressing them makes them.
+    Automatic garbage collections are off while the panes are built and on again
+    after (import and behaviour check, not a timing one)."""
+    import os
+    import subprocess
+
+    code = (
+        "import gc, sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QWidget\n"
+        "from relaydesk.gui import main_window\n"
+        "build = main_window.MainWindow.build\n"
+        "def names(self):\n"
+        "    return sorted({type(w).__name__ for w in self.findChildren(QWidget)}\n"
+        "                  & {'HttpInspector', 'HttpTab', 'ListenerSettings', 'SignInPanel'})\n"
+        "def built(self):\n"
+        "    collecting = gc.isenabled()\n"
+        "    build(self)\n"
+        "    lazy = ('relaydesk.gui.widgets.http_inspector', 'relaydesk.gui.panes.http_tab',\n"
+        "            'relaydesk.gui.panes.listener_settings',\n"
+        "            'relaydesk.gui.models.http_capture', 'relaydesk.gui.widgets.sign_in_panel')\n"
+        "    print(sorted(set(lazy) & set(sys.modules)), names(self), collecting, flush=True)\n"
+        "    QTimer.singleShot(0, lambda: later(self))\n"
+        "def later(self):\n"
+        "    print(gc.isenabled(), flush=True)\n"
+        "    self.listener_pane.views.setCurrentIndex(1)\n"
+        "    self.sender_pane.tabs.setCurrentIndex(1)\n"
+        "    self.listener_pane.settings_toggle.click()\n"
+        "    print(names(self), type(self.listener_pane.views.currentWidget()).__name__,\n"
+        "          type(self.sender_pane.tabs.currentWidget()).__name__, flush=True)\n"
+        "    self.close()\n"
+        "main_window.MainWindow.build = built\n"
+        "from relaydesk.cli import main\n"
+        "sys.exit(main([]))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    at_ready, collecting_after, made = out.stdout.splitlines()[:3]
+    assert at_ready == "[] [] False"
+    assert collecting_after == "True"
+    assert made == "['HttpInspector', 'HttpTab', 'ListenerSettings'] HttpInspector HttpTab"
+
+
 def test_an_idle_demo_window_loads_no_relay_client_or_auth_library(tmp_path: Path) -> None:
     """With the demo profile in use and nobody connecting, the window needs no
     token: aiohttp, websockets, MSAL, requests and PyJWT stay out of its

@@ -4,17 +4,25 @@ and the HTTP inspector (one row per relayed request, :mod:`..widgets.http_inspec
 Widgets never await: the pane calls the bridge's plain methods and listens to
 its signals (architecture §4.7). Errors arrive as ``ErrorInfo`` and are shown
 in the state badge (cause, remedy, TrackingId); the timeline shows them too.
+
+What nobody sees at start-up is made when first needed, so the window is
+ready sooner (``benchmarks/gui_startup.py``): the behaviour settings when
+"Behaviour" is first pressed, the HTTP inspector when its tab is first
+selected, and the capture model behind it with the first HTTP request (or the
+inspector). Until then the pane keeps what they would show (the policy lives
+in the bridge; the address is kept here) and hands it over when they are made.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -23,11 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
-from relaydesk.gui.models.http_capture import HttpCaptureModel
 from relaydesk.gui.models.message_log import MessageLogModel
 from relaydesk.gui.panes.connections import ConnectionsView
-from relaydesk.gui.panes.listener_settings import ListenerSettings
-from relaydesk.gui.widgets.http_inspector import HttpInspector
+from relaydesk.gui.widgets.lazy_tab import LazyTab
 from relaydesk.gui.widgets.message_log_view import MessageLogView
 from relaydesk.gui.widgets.state_badge import StateBadge
 from relaydesk.gui.widgets.token_badge import TokenBadge
@@ -42,18 +48,43 @@ from relaydesk.relay.events import (
     TokenRenewed,
 )
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QScrollArea
+
+    from relaydesk.gui.models.http_capture import HttpCaptureModel
+    from relaydesk.gui.panes.listener_settings import ListenerSettings
+    from relaydesk.gui.widgets.http_inspector import HttpInspector
+
 __all__ = ["ListenerPane"]
 
 
 class ListenerPane(QWidget):
-    """Everything about this app's listener, driven by a :class:`ListenerBridge`."""
+    """Everything about this app's listener, driven by a :class:`ListenerBridge`.
+
+    Signals (the settings' and the inspector's, passed on: those are made
+    when first needed, the pane is there from the start):
+        forward_changed(str): a valid "Forward to" URL was entered ("" = none).
+        replay_requested(dict): the inspector's Replay, for the sender's HTTP tab.
+        har_exported(str): the path a HAR file was written to.
+        har_export_failed(str): why it could not be written.
+    """
+
+    forward_changed = Signal(str)
+    replay_requested = Signal(dict)
+    har_exported = Signal(str)
+    har_export_failed = Signal(str)
 
     def __init__(self, bridge: ListenerBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("listenerPane")
         self.bridge = bridge
         self.log_model = MessageLogModel(parent=self)
-        self.http_model = HttpCaptureModel(parent=self)
+        self._http_model: HttpCaptureModel | None = None
+        self._settings: ListenerSettings | None = None
+        self._settings_scroll: QScrollArea | None = None
+        #: The relay address requests come to, for the inspector's Replay and HAR.
+        self._entity_path = ""
+        self._base_url = "https://namespace"
         #: Said after each HTTP response this listener sends (e.g. that the relay
         #: holds it because of a demo fault); empty for nothing to add.
         self.response_note = ""
@@ -77,22 +108,13 @@ class ListenerPane(QWidget):
         self.settings_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.settings_toggle.setAccessibleName("Show listener behaviour settings")
         self.settings_toggle.setToolTip("Accept policy, auto-echo and the HTTP response")
-        self.settings = ListenerSettings(self.bridge.policy)
-        self.settings.policy_changed.connect(self.bridge.set_policy)
-        self.settings_scroll = QScrollArea()  # scrolls rather than growing the window
-        self.settings_scroll.setWidgetResizable(True)
-        self.settings_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.settings_scroll.setWidget(self.settings)
-        self.settings_scroll.setMinimumHeight(80)
-        self.settings_scroll.setVisible(False)
         self.connections = ConnectionsView()
         self.log_view = MessageLogView(self.log_model)
         self.log_view.setAccessibleName("Listener message log")
-        self.inspector = HttpInspector(self.http_model)
         self.views = QTabWidget()
         self.views.setAccessibleName("Listener views")
         self.views.addTab(self.log_view, "Messages")
-        self.views.addTab(self.inspector, "HTTP inspector")
+        self._inspector_tab = LazyTab(self.views, "HTTP inspector", self._make_inspector)
         self._layout(title)
 
     def _layout(self, title: QLabel) -> None:
@@ -102,10 +124,10 @@ class ListenerPane(QWidget):
         head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         lower = QSplitter(Qt.Orientation.Vertical)
         lower.setChildrenCollapsible(False)
-        lower.addWidget(self.settings_scroll)  # hidden until "Behaviour" is pressed
+        # The settings go first, above the connections, when "Behaviour" is pressed.
         lower.addWidget(self.connections)
         lower.addWidget(self.views)
-        lower.setStretchFactor(2, 1)
+        lower.setStretchFactor(1, 1)
         self.lower_splitter = lower
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -130,7 +152,82 @@ class ListenerPane(QWidget):
         bridge.message.connect(self._on_message)
         bridge.http.connect(self._on_http)
 
+    # --- made when first needed ----------------------------------------------------
+
+    @property
+    def settings(self) -> ListenerSettings:
+        """The behaviour settings (made now if "Behaviour" was never pressed)."""
+        if self._settings is None:
+            self._make_settings()
+        assert self._settings is not None
+        return self._settings
+
+    @property
+    def settings_scroll(self) -> QScrollArea:
+        """The scroll area the settings sit in, above the connections."""
+        if self._settings_scroll is None:
+            self._make_settings()
+        assert self._settings_scroll is not None
+        return self._settings_scroll
+
+    def _make_settings(self) -> None:
+        from PySide6.QtWidgets import QFrame, QScrollArea
+
+        from relaydesk.gui.panes.listener_settings import ListenerSettings
+
+        settings = ListenerSettings(self.bridge.policy)  # the policy in use, forward URL too
+        settings.policy_changed.connect(self.bridge.set_policy)
+        settings.forward_changed.connect(self.forward_changed)
+        scroll = QScrollArea()  # scrolls rather than growing the window
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(settings)
+        scroll.setMinimumHeight(80)
+        scroll.setVisible(self.settings_toggle.isChecked())
+        self.lower_splitter.insertWidget(0, scroll)
+        self._settings, self._settings_scroll = settings, scroll
+
+    @property
+    def http_model(self) -> HttpCaptureModel:
+        """The captured HTTP exchanges (made with the first request or the inspector)."""
+        if self._http_model is None:
+            from relaydesk.gui.models.http_capture import HttpCaptureModel
+
+            self._http_model = HttpCaptureModel(parent=self)
+        return self._http_model
+
+    @property
+    def inspector(self) -> HttpInspector:
+        """The HTTP inspector tab's page (made now if the tab was never selected)."""
+        return self._inspector_tab.page()
+
+    def _make_inspector(self) -> HttpInspector:
+        from relaydesk.gui.widgets.http_inspector import HttpInspector
+
+        inspector = HttpInspector(self.http_model)
+        inspector.entity_path = self._entity_path
+        inspector.base_url = self._base_url
+        inspector.replay_requested.connect(self.replay_requested)
+        inspector.exported.connect(self.har_exported)
+        inspector.export_failed.connect(self.har_export_failed)
+        return inspector
+
     # --- public --------------------------------------------------------------------
+
+    def set_address(self, entity_path: str, base_url: str) -> None:
+        """The relay address requests come to (the inspector's Replay and HAR use it)."""
+        self._entity_path, self._base_url = entity_path, base_url
+        inspector = self._inspector_tab.page_if_made
+        if inspector is not None:
+            inspector.entity_path = entity_path
+            inspector.base_url = base_url
+
+    def show_forward(self, url: str) -> None:
+        """Use and show the profile's "Forward to" URL (another profile became active)."""
+        if self._settings is not None:
+            self._settings.show_forward(url)
+        else:  # the settings load it from the bridge's policy when they are made
+            self.bridge.set_policy(replace(self.bridge.policy, forward_to=url))
 
     @property
     def state(self) -> ConnectionState:
@@ -152,7 +249,7 @@ class ListenerPane(QWidget):
     # --- slots ---------------------------------------------------------------------------
 
     def _toggle_settings(self, shown: bool) -> None:
-        self.settings_scroll.setVisible(shown)
+        self.settings_scroll.setVisible(shown)  # made on the first press
         arrow = Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         self.settings_toggle.setArrowType(arrow)
 

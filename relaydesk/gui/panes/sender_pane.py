@@ -9,12 +9,16 @@ nobody listens, Connect and the HTTP Send first show a warning (the relay
 would refuse with "no listener", §6, §7.1) and act on the second press; the
 warning is inline, never a blocking dialog. A count of 0, or one nobody has
 asked for yet, is asked for before warning (it may be seconds old).
+
+The HTTP tab's page is made when the tab is first selected (or a request is
+replayed into it): at start-up nobody sees it, and the window is ready sooner
+without its ~40 widgets (``benchmarks/gui_startup.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -33,11 +37,15 @@ from relaydesk.gui.bridges.sender_bridge import SenderBridge
 from relaydesk.gui.models.formatting import format_duration
 from relaydesk.gui.models.message_log import MessageLogModel
 from relaydesk.gui.panes.composer import Composer
-from relaydesk.gui.panes.http_tab import HttpTab
+from relaydesk.gui.widgets.lazy_tab import LazyTab
 from relaydesk.gui.widgets.message_log_view import MessageLogView
 from relaydesk.gui.widgets.state_badge import StateBadge
 from relaydesk.gui.widgets.token_badge import TokenBadge
 from relaydesk.relay.events import ConnectionState, ErrorInfo, Event, StateChanged
+
+if TYPE_CHECKING:
+    from relaydesk.gui.panes.http_tab import HttpTab
+    from relaydesk.relay.events import HttpResponseReceived
 
 __all__ = ["ASK_LINK", "SenderPane"]
 
@@ -86,7 +94,6 @@ class SenderPane(QWidget):
         self.rtt_label.setAccessibleName("Last round-trip time")
         self.log_view = MessageLogView(self.log_model)
         self.log_view.setAccessibleName("Sender message log")
-        self.http_tab = HttpTab()
         self.listeners_label = QLabel()
         self.listeners_label.setObjectName("listenerCountLabel")
         self.listeners_label.setAccessibleName("Listeners online")
@@ -117,7 +124,7 @@ class SenderPane(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Sender mode")
         self.tabs.addTab(ws_tab, "WebSocket")
-        self.tabs.addTab(self.http_tab, "HTTP")
+        self._http = LazyTab(self.tabs, "HTTP", self._make_http_tab)
         options = QHBoxLayout()
         options.addWidget(self.pin_check)
         options.addStretch(1)
@@ -134,19 +141,32 @@ class SenderPane(QWidget):
         bridge = self.bridge
         self.connect_button.clicked.connect(self._toggle)
         self.composer.send_requested.connect(self.send)
-        self.http_tab.send_requested.connect(bridge.request)
         self.pin_check.toggled.connect(self._update_options)
         bridge.state_changed.connect(self._on_state)
         bridge.error.connect(self._on_error)
         bridge.token_changed.connect(self.token_badge.set_token)
         bridge.message.connect(self._on_message)
         bridge.rtt.connect(self._on_rtt)
-        bridge.http_response.connect(self.http_tab.show_response)
+        bridge.http_response.connect(self._on_http_response)
         bridge.http_response.connect(self.log_model.append)
         bridge.http_failed.connect(self._on_http_failed)
         self.listeners_label.linkActivated.connect(lambda _link: self._want_count())
         bridge.listener_count.count_changed.connect(self._on_listener_count)
         bridge.listener_count.failed.connect(self._on_count_failed)
+
+    # --- the HTTP tab, made when first needed ------------------------------------------
+
+    @property
+    def http_tab(self) -> HttpTab:
+        """The HTTP tab's page (made now if the tab was never selected)."""
+        return self._http.page()
+
+    def _make_http_tab(self) -> HttpTab:
+        from relaydesk.gui.panes.http_tab import HttpTab
+
+        tab = HttpTab()
+        tab.send_requested.connect(self.bridge.request)
+        return tab
 
     # --- public ------------------------------------------------------------------------
 
@@ -171,8 +191,9 @@ class SenderPane(QWidget):
 
     def send(self) -> None:
         """Send the composed message (repeated if asked); Ctrl+Enter."""
-        if self.tabs.currentWidget() is self.http_tab:
-            spec = self.http_tab.spec()
+        http_tab = self._http.page_if_made
+        if http_tab is not None and self.tabs.currentWidget() is http_tab:
+            spec = http_tab.spec()
             self._unless_no_listener(lambda: self.bridge.request(spec))
             return
         payload = self.composer.payload()
@@ -197,7 +218,8 @@ class SenderPane(QWidget):
         self.state_badge.clear_error()
         self._show_state(self.state)
         self.rtt_label.clear()
-        self.http_tab.clear_response()
+        if self._http.made:
+            self.http_tab.clear_response()
         self._clear_warning()
 
     # --- listener count (§11) --------------------------------------------------------------
@@ -283,6 +305,9 @@ class SenderPane(QWidget):
     def _on_error(self, info: ErrorInfo) -> None:
         self.state_badge.set_state(self.state, error=info)
         self._show_state(self.state)
+
+    def _on_http_response(self, event: HttpResponseReceived) -> None:
+        self.http_tab.show_response(event)
 
     def _on_http_failed(self, info: ErrorInfo) -> None:
         note = self.timeout_note if info.status == 504 else ""
