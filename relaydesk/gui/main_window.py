@@ -544,7 +544,7 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(ValueError):  # an address the form has not validated yet
             address = profile.parsed_address()
             self.listener_pane.set_address(address.entity_path, f"https://{address.namespace}")
-        self.listener_pane.show_forward(profile.forward_to)
+        self.listener_pane.show_forward(profile)
         self.profile_bar.set_current(profile.name)
         self.settings.setValue("last_profile", profile.name)
 

@@ -150,6 +150,10 @@ class Profile:
         sender_same_as_listener: the sender uses the listener's identity and secret.
         forward_to: local base URL the listener forwards requests to
             (:mod:`relaydesk.relay.forwarding`); empty = it answers itself.
+        forward_ca_file: a PEM file of CAs trusted for an https/wss local app,
+            besides the system's; empty = the system's only.
+        forward_insecure: accept any certificate of the local app (a
+            development server's self-signed one); never the relay's.
         proxy: the proxy mode of every connection of this profile.
     """
 
@@ -159,6 +163,8 @@ class Profile:
     sender: IdentityConfig = field(default_factory=IdentityConfig)
     sender_same_as_listener: bool = False
     forward_to: str = ""
+    forward_ca_file: str = ""
+    forward_insecure: bool = False
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
 
     def identity(self, role: Role) -> IdentityConfig:
@@ -219,9 +225,9 @@ def _proxy_from(data: object) -> ProxyConfig:
     return ProxyConfig(**cast(dict[str, Any], values))
 
 
-def _flag(value: object) -> bool:
+def _flag(value: object, name: str) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("sender_same_as_listener is not true/false")
+        raise ValueError(f"{name} is not true/false")
     return value
 
 
@@ -248,8 +254,12 @@ def profile_from_json(text: str, *, source: str = "profile") -> Profile:
             address=data["address"],
             listener=_identity_from(data.get("listener", {}), "listener"),
             sender=_identity_from(data.get("sender", {}), "sender"),
-            sender_same_as_listener=_flag(data.get("sender_same_as_listener", False)),
+            sender_same_as_listener=_flag(
+                data.get("sender_same_as_listener", False), "sender_same_as_listener"
+            ),
             forward_to=_text(data.get("forward_to", ""), "forward_to"),
+            forward_ca_file=_text(data.get("forward_ca_file", ""), "forward_ca_file"),
+            forward_insecure=_flag(data.get("forward_insecure", False), "forward_insecure"),
             proxy=_proxy_from(data.get("proxy", {})),
         )
     except (ValueError, TypeError) as exc:

@@ -21,7 +21,7 @@ from pathlib import Path
 from relaydesk.errors import InvalidField
 from relaydesk.protocol.address import is_loopback_host
 
-__all__ = ["make_ssl_context"]
+__all__ = ["check_ca_file", "make_ssl_context"]
 
 
 def make_ssl_context(
@@ -43,10 +43,23 @@ def make_ssl_context(
     else:
         context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     if extra_ca_file is not None:
-        try:
-            context.load_verify_locations(cafile=str(extra_ca_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise InvalidField(
-                "ca_file", f"cannot load CA certificates from {extra_ca_file} ({exc})"
-            ) from None
+        _load_ca(context, extra_ca_file)
     return context
+
+
+def check_ca_file(path: str | Path, *, field: str = "ca_file") -> None:
+    """Check that ``path`` holds CA certificates (a form checks a field as typed).
+
+    Only that file is read, not the system store.
+
+    Raises:
+        InvalidField: naming ``field``, as :func:`make_ssl_context` would.
+    """
+    _load_ca(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), path, field=field)
+
+
+def _load_ca(context: ssl.SSLContext, path: str | Path, *, field: str = "ca_file") -> None:
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise InvalidField(field, f"cannot load CA certificates from {path} ({exc})") from None

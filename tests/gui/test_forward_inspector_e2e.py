@@ -84,3 +84,37 @@ async def test_forward_inspect_replay_and_keep_it_in_the_profile(
         window.resize(1366, 768)
         window.grab().save(str(tmp_path / "window.png"))
     assert window.listener_pane.state is ConnectionState.ONLINE
+
+
+@pytest.mark.asyncio
+async def test_an_https_local_app_is_reached_once_its_ca_is_trusted(window: MainWindow) -> None:
+    """The emulator itself serves https with a private CA: first refused (502, TLS),
+    then answered once "Trust CA" names that CA, and the profile keeps the choice."""
+    emulator = window.demo.emulator
+    pane = window.listener_pane
+    pane.settings_toggle.click()
+    settings = pane.settings
+    settings.forward_edit.setText(f"https://{emulator.namespace}/{emulator.tenant_id}/v2.0")
+    settings.forward_edit.editingFinished.emit()
+    await start_listener(window)
+    tab = window.sender_pane.http_tab
+    window.sender_pane.tabs.setCurrentWidget(tab)
+    tab.method_combo.setCurrentText("GET")
+    tab.suffix_edit.setText(".well-known/openid-configuration")
+    tab.send_button.click()
+    await until(lambda: tab.status_label.text().startswith("502"), "the TLS refusal")
+    assert "TLS" in tab.response_view.toPlainText()
+
+    settings.forward_ca_edit.setText(str(emulator.ca_file))
+    settings.forward_ca_edit.editingFinished.emit()
+    assert pane.bridge.policy.forward_ca_file == str(emulator.ca_file)
+    tab.send_button.click()
+    await until(lambda: tab.status_label.text().startswith("200"), "the local app's answer")
+    assert "token_endpoint" in tab.response_view.toPlainText()
+    workspace = window.workspace
+    await until(
+        lambda: (
+            workspace.store.load(workspace.profile.name).forward_ca_file == str(emulator.ca_file)
+        ),
+        "the profile saved with its CA file",
+    )

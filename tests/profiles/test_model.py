@@ -25,7 +25,9 @@ def test_json_round_trip_keeps_every_field() -> None:
     profile = sample_profile(
         listener=entra(authority_host="https://127.0.0.1:8443", scope="s", ca_file="/ca.pem"),
         sender_same_as_listener=True,
-        forward_to="http://127.0.0.1:8080",
+        forward_to="https://127.0.0.1:8443",
+        forward_ca_file="/home/me/dev-ca.pem",
+        forward_insecure=True,
         proxy=ProxyConfig(mode="explicit", url="http://proxy.corp:3128", username="alice"),
     )
     text = profile_to_json(profile)
@@ -58,6 +60,10 @@ def test_json_round_trip_keeps_every_field() -> None:
             "forward_to is not text",
         ),
         (
+            '{"format": "relaydesk.profile", "name": "a", "address": "b", "forward_insecure": 1}',
+            "forward_insecure is not true/false",
+        ),
+        (
             '{"format": "relaydesk.profile", "name": "a", "address": "b", "proxy": {"url": 1}}',
             "proxy.url is not text",
         ),
@@ -80,8 +86,11 @@ def test_unknown_json_fields_are_ignored() -> None:
 
 def test_a_profile_saved_before_forwarding_existed_forwards_nothing() -> None:
     document = json.loads(profile_to_json(sample_profile()))
-    del document["forward_to"]
-    assert profile_from_json(json.dumps(document)).forward_to == ""
+    for name in ("forward_to", "forward_ca_file", "forward_insecure"):
+        del document[name]
+    profile = profile_from_json(json.dumps(document))
+    forwarding = (profile.forward_to, profile.forward_ca_file, profile.forward_insecure)
+    assert forwarding == ("", "", False)
 
 
 def test_describe_never_needs_a_secret() -> None:

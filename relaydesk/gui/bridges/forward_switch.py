@@ -26,14 +26,25 @@ class ForwardSwitch:
         self._retired: list[Forwarder] = []
 
     def current(self) -> Forwarder | None:
-        """The forwarder for the URL set now (made on first use)."""
-        url = self._policy().forward_to.strip()
+        """The forwarder for the URL and TLS trust set now (made on first use).
+
+        Raises:
+            InvalidField: the policy's CA file can no longer be read (the
+                pane checked it when it was chosen); the request fails with it.
+        """
+        policy = self._policy()
+        url = policy.forward_to.strip()
         if not url:
             return None
-        if self._current is None or self._current.options.http_url != url:
+        options = ForwardOptions(
+            http_url=url,
+            ca_file=policy.forward_ca_file or None,
+            verify_tls=not policy.forward_insecure,
+        )
+        if self._current is None or self._current.options != options:
             if self._current is not None:
                 self._retired.append(self._current)  # requests in flight keep it
-            self._current = Forwarder(ForwardOptions(http_url=url), entity_path=self._entity)
+            self._current = Forwarder(options, entity_path=self._entity)
         return self._current
 
     def owner_of(self, connection_id: str) -> Forwarder | None:

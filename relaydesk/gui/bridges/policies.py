@@ -14,8 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, TypedDict
 
-__all__ = ["AcceptChoice", "HttpResponseSettings", "ListenerPolicy", "PolicySource"]
+__all__ = [
+    "AcceptChoice",
+    "ForwardFields",
+    "HttpResponseSettings",
+    "ListenerPolicy",
+    "PolicySource",
+    "forward_fields",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,37 @@ class ListenerPolicy:
     http: HttpResponseSettings = field(default_factory=HttpResponseSettings)
     forward_to: str = ""
     """A local base URL every request and WebSocket goes to; "" = answer here."""
+    forward_ca_file: str = ""
+    """Extra CAs (PEM) trusted for an https/wss local app; "" = the system's only."""
+    forward_insecure: bool = False
+    """Accept any certificate of the local app (development servers)."""
+
+
+class ForwardFields(TypedDict):
+    """The fields of a profile and of a policy that say where and how to forward:
+    the pane edits them together and the profile keeps them."""
+
+    forward_to: str
+    forward_ca_file: str
+    forward_insecure: bool
+
+
+class _Forwarding(Protocol):
+    @property
+    def forward_to(self) -> str: ...
+    @property
+    def forward_ca_file(self) -> str: ...
+    @property
+    def forward_insecure(self) -> bool: ...
+
+
+def forward_fields(source: _Forwarding) -> ForwardFields:
+    """The forwarding fields of a :class:`ListenerPolicy` or a profile, for ``replace``."""
+    return ForwardFields(
+        forward_to=source.forward_to,
+        forward_ca_file=source.forward_ca_file,
+        forward_insecure=source.forward_insecure,
+    )
 
 
 PolicySource = Callable[[], ListenerPolicy]

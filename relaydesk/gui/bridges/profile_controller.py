@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from relaydesk.gui.bridges.policies import forward_fields
 from relaydesk.gui.bridges.tasks import TaskGroupSlot
 from relaydesk.gui.bridges.workspace import Workspace
 from relaydesk.gui.errors import error_info
@@ -106,8 +107,8 @@ class ProfileController(QObject):
         """Store ``profile`` and its ``secrets`` (role → Secret), make it current, call ``then``."""
         current = self._workspace.profile
         if current is not None and current.name == profile.name:
-            # The listener's "Forward to" is not in the connection form: keep it.
-            profile = dataclasses.replace(profile, forward_to=current.forward_to)
+            # The listener's forwarding is not in the connection form: keep it.
+            profile = dataclasses.replace(profile, **forward_fields(current))
 
         async def action() -> str:
             from relaydesk.secrets import secret_key

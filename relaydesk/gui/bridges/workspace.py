@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
+from relaydesk.gui.bridges.policies import ListenerPolicy, forward_fields
 from relaydesk.gui.bridges.sender_bridge import SenderBridge
 from relaydesk.gui.bridges.session_secrets import SessionSecrets, open_secret_store
 from relaydesk.gui.bridges.tasks import TaskSlot
@@ -265,7 +266,7 @@ class Workspace(QObject):
             self._sender.listener_count.forget()
             self.switched.emit()
         self.profile = profile
-        self._listener.set_policy(replace(self._listener.policy, forward_to=profile.forward_to))
+        self._listener.set_policy(replace(self._listener.policy, **forward_fields(profile)))
         self.secrets_status = {
             "listener": listener_secret is not None,
             "sender": sender_secret is not None,
@@ -288,11 +289,12 @@ class Workspace(QObject):
         self.profile_activated.emit(profile)
         return profile
 
-    def save_forward(self, url: str) -> None:
-        """Keep the listener's "Forward to" URL in the current profile (never a secret)."""
-        if self.profile is None or self.profile.forward_to == url or self.store is None:
+    def save_forward(self, policy: ListenerPolicy) -> None:
+        """Keep the listener's forwarding (URL, TLS trust) in the profile (never a secret)."""
+        fields = forward_fields(policy)
+        if self.profile is None or forward_fields(self.profile) == fields or self.store is None:
             return
-        self.profile = replace(self.profile, forward_to=url)
+        self.profile = replace(self.profile, **fields)
         self._save_slot.start(self._save(self.profile))
 
     async def _save(self, profile: Profile) -> None:

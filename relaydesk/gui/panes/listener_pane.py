@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
+from relaydesk.gui.bridges.policies import forward_fields
 from relaydesk.gui.models.message_log import MessageLogModel
 from relaydesk.gui.panes.connections import ConnectionsView
 from relaydesk.gui.widgets.lazy_tab import LazyTab
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from relaydesk.gui.models.http_capture import HttpCaptureModel
     from relaydesk.gui.panes.listener_settings import ListenerSettings
     from relaydesk.gui.widgets.http_inspector import HttpInspector
+    from relaydesk.profiles.model import Profile
 
 __all__ = ["ListenerPane"]
 
@@ -63,13 +65,14 @@ class ListenerPane(QWidget):
 
     Signals (the settings' and the inspector's, passed on: those are made
     when first needed, the pane is there from the start):
-        forward_changed(str): a valid "Forward to" URL was entered ("" = none).
+        forward_changed(object): the :class:`ListenerPolicy` after a valid change of
+            where and how to forward ("Forward to", its TLS trust), for the profile.
         replay_requested(dict): the inspector's Replay, for the sender's HTTP tab.
         har_exported(str): the path a HAR file was written to.
         har_export_failed(str): why it could not be written.
     """
 
-    forward_changed = Signal(str)
+    forward_changed = Signal(object)
     replay_requested = Signal(dict)
     har_exported = Signal(str)
     har_export_failed = Signal(str)
@@ -222,12 +225,12 @@ class ListenerPane(QWidget):
             inspector.entity_path = entity_path
             inspector.base_url = base_url
 
-    def show_forward(self, url: str) -> None:
-        """Use and show the profile's "Forward to" URL (another profile became active)."""
+    def show_forward(self, profile: Profile) -> None:
+        """Use and show the profile's forwarding (another profile became active)."""
         if self._settings is not None:
-            self._settings.show_forward(url)
+            self._settings.show_forward(profile)
         else:  # the settings load it from the bridge's policy when they are made
-            self.bridge.set_policy(replace(self.bridge.policy, forward_to=url))
+            self.bridge.set_policy(replace(self.bridge.policy, **forward_fields(profile)))
 
     @property
     def state(self) -> ConnectionState:

@@ -4,30 +4,46 @@ Every edit makes a new frozen :class:`ListenerPolicy` and announces it
 (``policy_changed``); the pane hands it to the bridge, whose running listener
 reads the current one for each new sender (§5.3) and request (§7.3), so no
 restart is needed. "Forward to" takes a local base URL
-(:mod:`relaydesk.relay.forwarding`); it is checked as typed, applied and
-announced (``forward_changed``, saved in the profile) only when valid.
+(:mod:`relaydesk.relay.forwarding`) and, for an https local app, the TLS
+trust the CLI's ``--forward-ca``/``--forward-insecure`` give: a CA file, or
+any certificate (a development server's self-signed one). They are checked
+as typed, applied and announced (``forward_changed``, saved in the profile)
+only when valid. The file dialog is non-modal: widgets never block the loop.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
 
 from relaydesk.errors import InvalidField
-from relaydesk.gui.bridges.policies import AcceptChoice, HttpResponseSettings, ListenerPolicy
+from relaydesk.gui.bridges.policies import (
+    AcceptChoice,
+    HttpResponseSettings,
+    ListenerPolicy,
+    forward_fields,
+)
 from relaydesk.relay.forward_target import ForwardTarget
+from relaydesk.relay.tls import check_ca_file
+
+if TYPE_CHECKING:
+    from relaydesk.profiles.model import Profile
 
 __all__ = ["ListenerSettings", "parse_header_lines"]
 
@@ -53,20 +69,40 @@ def forward_problem(text: str) -> str | None:
     return None
 
 
+def ca_file_problem(text: str) -> str | None:
+    """Why ``text`` names no readable CA file, or ``None`` (empty = the system's CAs)."""
+    if not text.strip():
+        return None
+    try:
+        check_ca_file(Path(text.strip()).expanduser(), field="Trust CA")
+    except InvalidField as exc:
+        return exc.reason
+    return None
+
+
+def _is_https(url: str) -> bool:
+    try:
+        return ForwardTarget.parse(url, field="Forward to").secure
+    except InvalidField:
+        return False
+
+
 class ListenerSettings(QWidget):
     """Form for a :class:`ListenerPolicy`: shows one, announces each edited one.
 
     Signals:
         policy_changed(object): the :class:`ListenerPolicy` the form now shows.
-        forward_changed(str): a valid "Forward to" URL was entered ("" = none).
+        forward_changed(object): the :class:`ListenerPolicy` after a valid change
+            of where and how to forward (URL, CA file, any certificate).
     """
 
     policy_changed = Signal(object)
-    forward_changed = Signal(str)
+    forward_changed = Signal(object)
 
     def __init__(self, policy: ListenerPolicy, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._policy = policy
+        self._dialog: QFileDialog | None = None
         self._build_ui()
         self._load()
         self._connect()
@@ -103,6 +139,21 @@ class ListenerSettings(QWidget):
             "Forward every HTTP request and WebSocket to this local web app, "
             "instead of answering here"
         )
+        self.forward_ca_edit = QLineEdit()
+        self.forward_ca_edit.setAccessibleName("Local app's CA file")
+        self.forward_ca_edit.setPlaceholderText("CA file (PEM) — empty: the system's CAs")
+        self.forward_ca_edit.setToolTip(
+            "For an https local app whose certificate a private CA issued: "
+            "trust that CA's certificate file, besides the system's CAs"
+        )
+        self.forward_ca_button = QPushButton("Browse…")
+        self.forward_ca_button.setAccessibleName("Choose the local app's CA file")
+        self.forward_insecure_check = QCheckBox("Accept any certificate (development only)")
+        self.forward_insecure_check.setAccessibleName("Accept any local app certificate")
+        self.forward_insecure_check.setToolTip(
+            "Do not verify the https local app's certificate (a development server's "
+            "self-signed one). The relay's certificate is always verified."
+        )
         self.forward_error = QLabel()
         self.forward_error.setObjectName("fieldError")
         self.forward_error.setWordWrap(True)
@@ -115,7 +166,12 @@ class ListenerSettings(QWidget):
         form.addRow("Senders:", self.accept_combo)
         form.addRow("Reject with:", reject_row)
         form.addRow("", self.echo_check)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.forward_ca_edit, 1)
+        ca_row.addWidget(self.forward_ca_button)
         form.addRow("Forward to:", self.forward_edit)
+        form.addRow("Trust CA:", ca_row)
+        form.addRow("", self.forward_insecure_check)
         form.addRow("", self.forward_error)
         form.addRow("HTTP:", self.http_echo)
         form.addRow("Status:", self.http_status)
@@ -139,7 +195,7 @@ class ListenerSettings(QWidget):
             "\n".join(f"{k}: {v}" for k, v in policy.http.headers.items())
         )
         self.http_body.setText(policy.http.body.decode("utf-8", "replace"))
-        self.forward_edit.setText(policy.forward_to)
+        self._show_forward_fields(policy)
         self._update_enabled()
 
     def _connect(self) -> None:
@@ -153,6 +209,10 @@ class ListenerSettings(QWidget):
         self.http_body.textChanged.connect(self._store)
         self.forward_edit.textChanged.connect(self._check_forward)
         self.forward_edit.editingFinished.connect(self._apply_forward)
+        self.forward_ca_edit.textChanged.connect(self._check_forward)
+        self.forward_ca_edit.editingFinished.connect(self._apply_forward)
+        self.forward_ca_button.clicked.connect(self.choose_ca_file)
+        self.forward_insecure_check.toggled.connect(self._apply_forward)
 
     def _store(self) -> None:
         accept = AcceptChoice(
@@ -171,7 +231,7 @@ class ListenerSettings(QWidget):
                 accept=accept,
                 auto_echo=self.echo_check.isChecked(),
                 http=http,
-                forward_to=self._policy.forward_to,
+                **forward_fields(self._policy),
             )
         )
 
@@ -180,22 +240,73 @@ class ListenerSettings(QWidget):
         self._update_enabled()
         self.policy_changed.emit(policy)
 
-    def show_forward(self, url: str) -> None:
-        """Show the profile's "Forward to" URL (another profile became active)."""
-        self.forward_edit.setText(url)
-        self._announce(replace(self._policy, forward_to=url))
+    def show_forward(self, profile: Profile) -> None:
+        """Show and use the profile's forwarding (another profile became active)."""
+        policy = replace(self._policy, **forward_fields(profile))
+        self._policy = policy  # first: the widgets' signals below then change nothing
+        self._show_forward_fields(policy)
+        self._announce(policy)
 
-    def _check_forward(self, text: str) -> None:
-        problem = forward_problem(text)
-        self.forward_error.setText(f"Forward to: {problem}" if problem else "")
+    def choose_ca_file(self) -> None:
+        """Open a non-modal file dialog; the choice is applied when it arrives."""
+        dialog = QFileDialog(self, "The CA certificate of the local app")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters(["Certificates (*.pem *.crt *.cer)", "All files (*)"])
+        dialog.fileSelected.connect(self._ca_file_chosen)
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        # Deleted when closed, not with its parent (see Composer.choose_file).
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._forget_dialog)
+        self._dialog = dialog
+        dialog.show()
+
+    def _ca_file_chosen(self, path: str) -> None:
+        self.forward_ca_edit.setText(path)
+        self._apply_forward()
+
+    def _forget_dialog(self, *_result: object) -> None:
+        self._dialog = None
+
+    def _show_forward_fields(self, policy: ListenerPolicy) -> None:
+        self.forward_edit.setText(policy.forward_to)
+        self.forward_ca_edit.setText(policy.forward_ca_file)
+        self.forward_insecure_check.setChecked(policy.forward_insecure)
+        self._check_forward()
+
+    def _forward_problem(self) -> str | None:
+        problem = forward_problem(self.forward_edit.text())
+        if problem is not None:
+            return f"Forward to: {problem}"
+        problem = ca_file_problem(self.forward_ca_edit.text())
+        if problem is None:
+            return None
+        return (
+            f"Trust CA: {problem}. Choose the PEM certificate of the CA that issued the "
+            "local app's certificate, or leave it empty."
+        )
+
+    def _check_forward(self, *_changed: object) -> None:
+        problem = self._forward_problem()
+        self.forward_error.setText(problem or "")
         self.forward_error.setVisible(problem is not None)
+        https = _is_https(self.forward_edit.text())
+        for widget in (self.forward_ca_edit, self.forward_ca_button, self.forward_insecure_check):
+            widget.setEnabled(https)  # trust settings only matter for an https local app
 
-    def _apply_forward(self) -> None:
-        text = self.forward_edit.text().strip()
-        if forward_problem(text) is not None or text == self._policy.forward_to:
+    def _apply_forward(self, *_changed: object) -> None:
+        if self._forward_problem() is not None:
             return
-        self._announce(replace(self._policy, forward_to=text))
-        self.forward_changed.emit(text)
+        ca_text = self.forward_ca_edit.text().strip()
+        policy = replace(
+            self._policy,
+            forward_to=self.forward_edit.text().strip(),
+            forward_ca_file=str(Path(ca_text).expanduser()) if ca_text else "",
+            forward_insecure=self.forward_insecure_check.isChecked(),
+        )
+        if forward_fields(policy) == forward_fields(self._policy):
+            return
+        self._announce(policy)
+        self.forward_changed.emit(policy)
 
     def _update_enabled(self) -> None:
         rejecting = self.accept_combo.currentIndex() == 1

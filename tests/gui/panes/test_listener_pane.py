@@ -6,7 +6,9 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from relaydesk.gui.bridges.listener_bridge import ListenerBridge
+from relaydesk.gui.bridges.policies import ListenerPolicy
 from relaydesk.gui.panes.listener_pane import ListenerPane
+from relaydesk.profiles.model import Profile
 from relaydesk.relay.events import (
     ConnectionEnded,
     ConnectionState,
@@ -107,25 +109,29 @@ def test_the_inspector_is_made_when_its_tab_is_selected_with_what_came_before(qt
     assert (inspector.entity_path, inspector.base_url) == ("other", "https://other.example")
 
 
+def _profile(forward_to: str) -> Profile:
+    return Profile(name="p", address="sb://ns.example/hc", forward_to=forward_to)
+
+
 def test_the_settings_are_made_on_the_first_press_with_the_profiles_forward_url(qtbot) -> None:  # type: ignore[no-untyped-def]
     bridge = ListenerBridge()
     pane = ListenerPane(bridge)
     qtbot.addWidget(pane)
     pane.show()
-    pane.show_forward("http://127.0.0.1:9000")  # a profile became active
+    pane.show_forward(_profile("http://127.0.0.1:9000"))  # a profile became active
     assert bridge.policy.forward_to == "http://127.0.0.1:9000"
     assert "ListenerSettings" not in _class_names(pane)
     pane.settings_toggle.click()
     assert pane.settings.isVisible()
     assert pane.settings.forward_edit.text() == "http://127.0.0.1:9000"
     assert pane.lower_splitter.widget(0) is pane.settings_scroll  # above the connections
-    saved: list[str] = []
+    saved: list[ListenerPolicy] = []
     pane.forward_changed.connect(saved.append)
     pane.settings.forward_edit.setText("http://127.0.0.1:9001")
     pane.settings.forward_edit.editingFinished.emit()
-    assert saved == ["http://127.0.0.1:9001"]
+    assert [p.forward_to for p in saved] == ["http://127.0.0.1:9001"]
     assert bridge.policy.forward_to == "http://127.0.0.1:9001"
-    pane.show_forward("")  # made now: the settings show and announce it
+    pane.show_forward(_profile(""))  # made now: the settings show and announce it
     assert pane.settings.forward_edit.text() == "" and bridge.policy.forward_to == ""
     pane.settings_toggle.click()
     assert not pane.settings.isVisible()
