@@ -172,6 +172,9 @@ class FakeFileDialog:
     def setDefaultSuffix(self, _suffix: str) -> None:
         pass
 
+    def setNameFilters(self, _filters: list[str]) -> None:
+        pass
+
     def setWindowModality(self, modality: object) -> None:
         self.modality = modality
 

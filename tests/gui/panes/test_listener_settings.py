@@ -6,12 +6,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog
 
 from relaydesk.emulator.certs import ensure_certificates
 from relaydesk.gui.bridges.policies import ListenerPolicy
 from relaydesk.gui.panes.listener_settings import ListenerSettings, parse_header_lines
 from relaydesk.profiles.model import Profile
+from tests.gui.conftest import FakeFileDialog
 
 pytestmark = pytest.mark.gui
 
@@ -105,20 +105,25 @@ def test_an_https_local_apps_trust_is_checked_and_applied_with_the_url(  # type:
 
 
 def test_the_ca_file_dialog_is_non_modal_and_applies_the_choice(  # type: ignore[no-untyped-def]
-    qtbot, tmp_path: Path
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Wiring checked with the fake dialog (a real one has crashed Qt later in the run)."""
     from PySide6.QtCore import Qt
 
+    from relaydesk.gui.panes import listener_settings as settings_module
+
+    monkeypatch.setattr(settings_module, "QFileDialog", FakeFileDialog)
     files = ensure_certificates(tmp_path / "certs")
     settings = ListenerSettings(ListenerPolicy(forward_to="https://127.0.0.1:8443"))
     qtbot.addWidget(settings)
     seen: list[ListenerPolicy] = []
     settings.forward_changed.connect(seen.append)
     settings.forward_ca_button.click()
-    dialogs = [d for d in settings.findChildren(QFileDialog) if d.isVisible()]
-    assert len(dialogs) == 1 and dialogs[0].windowModality() == Qt.WindowModality.NonModal
-    dialogs[0].fileSelected.emit(str(files.ca_file))
-    dialogs[0].close()
+    dialog = FakeFileDialog.instances[-1]
+    assert dialog.shown and dialog.modality == Qt.WindowModality.NonModal
+    assert dialog.delete_on_close
+    dialog.fileSelected.emit(str(files.ca_file))
+    dialog.finished.emit(0)
     assert settings.forward_ca_edit.text() == str(files.ca_file)
     assert seen and seen[-1].forward_ca_file == str(files.ca_file)
 
