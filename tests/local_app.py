@@ -153,10 +153,16 @@ async def local_app(mount: str = "", port: int = 0) -> AsyncIterator[str]:
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = runner.addresses[0][1]
+    server = runner.server
     try:
         yield f"http://127.0.0.1:{port}{mount}"
     finally:
         await runner.cleanup()
+        # A connection accepted as the site stopped (asyncio 3.11) or still
+        # held by a client's pool is not closed by aiohttp: drop it.
+        for handler in server.connections if server is not None else []:
+            if handler.transport is not None:
+                handler.transport.abort()
 
 
 @contextlib.asynccontextmanager

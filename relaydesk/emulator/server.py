@@ -353,7 +353,11 @@ class Emulator:
         # aiohttp closes idle keep-alive connections with a TLS close_notify and
         # waits up to 30 s for the peer's; a client that pools connections and
         # never reads them (requests, under MSAL) never answers, so the socket
-        # would outlive the loop. The server is gone: drop what is left.
+        # would outlive the loop. A connection accepted while the site stopped
+        # (asyncio 3.11) is never closed by aiohttp at all. The server is gone:
+        # drop what is left, both kinds.
+        if server is not None:
+            transports += [h.transport for h in server.connections]
         for transport in transports:
             if transport is not None:
                 transport.abort()
