@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from relaydesk.gui.bridges.policies import PolicySource
+from relaydesk.gui.bridges.policies import ForwardFields, PolicySource, forward_fields
 from relaydesk.relay.forwarding import Forwarder, ForwardOptions
 
 __all__ = ["ForwardSwitch"]
@@ -23,6 +23,7 @@ class ForwardSwitch:
         self._policy = policy
         self._entity = entity_path
         self._current: Forwarder | None = None
+        self._fields: ForwardFields | None = None  # what _current was made for
         self._retired: list[Forwarder] = []
 
     def current(self) -> Forwarder | None:
@@ -32,19 +33,21 @@ class ForwardSwitch:
             InvalidField: the policy's CA file can no longer be read (the
                 pane checked it when it was chosen); the request fails with it.
         """
-        policy = self._policy()
-        url = policy.forward_to.strip()
-        if not url:
+        fields = forward_fields(self._policy())
+        if not fields["forward_to"].strip():
             return None
-        options = ForwardOptions(
-            http_url=url,
-            ca_file=policy.forward_ca_file or None,
-            verify_tls=not policy.forward_insecure,
-        )
-        if self._current is None or self._current.options != options:
+        if self._current is None or fields != self._fields:  # per request: no parsing here
+            forwarder = Forwarder(
+                ForwardOptions(
+                    http_url=fields["forward_to"].strip(),
+                    ca_file=fields["forward_ca_file"] or None,
+                    verify_tls=not fields["forward_insecure"],
+                ),
+                entity_path=self._entity,
+            )
             if self._current is not None:
                 self._retired.append(self._current)  # requests in flight keep it
-            self._current = Forwarder(options, entity_path=self._entity)
+            self._current, self._fields = forwarder, fields
         return self._current
 
     def owner_of(self, connection_id: str) -> Forwarder | None:
