@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from relaydesk.gui.models.formatting import format_size
+from relaydesk.gui.widgets.file_dialog import show_file_dialog
 
 __all__ = ["MAX_FILE_BYTES", "Composer"]
 
@@ -147,16 +148,9 @@ class Composer(QWidget):
 
     def choose_file(self) -> None:
         """Open a non-modal file dialog; the choice arrives through ``fileSelected``."""
-        dialog = QFileDialog(self, "Send a file as a binary message")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(self.load_file)
-        dialog.setWindowModality(Qt.WindowModality.NonModal)  # never blocks the loop
-        # Deleted when closed, not later with its parent: a file dialog torn down
-        # together with the window has crashed Qt (its file-system model thread).
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = show_file_dialog(self, "Send a file as a binary message", self.load_file)
         dialog.finished.connect(self._forget_dialog)
         self._dialog = dialog
-        dialog.show()
 
     # --- internals -----------------------------------------------------------------
 

@@ -17,11 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -39,6 +38,7 @@ from relaydesk.gui.bridges.policies import (
     ListenerPolicy,
     forward_fields,
 )
+from relaydesk.gui.widgets.file_dialog import show_file_dialog
 from relaydesk.relay.forward_target import ForwardTarget
 from relaydesk.relay.tls import check_ca_file
 
@@ -102,7 +102,6 @@ class ListenerSettings(QWidget):
     def __init__(self, policy: ListenerPolicy, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._policy = policy
-        self._dialog: QFileDialog | None = None
         self._build_ui()
         self._load()
         self._connect()
@@ -249,23 +248,16 @@ class ListenerSettings(QWidget):
 
     def choose_ca_file(self) -> None:
         """Open a non-modal file dialog; the choice is applied when it arrives."""
-        dialog = QFileDialog(self, "The CA certificate of the local app")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilters(["Certificates (*.pem *.crt *.cer)", "All files (*)"])
-        dialog.fileSelected.connect(self._ca_file_chosen)
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        # Deleted when closed, not with its parent (see Composer.choose_file).
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._forget_dialog)
-        self._dialog = dialog
-        dialog.show()
+        show_file_dialog(
+            self,
+            "The CA certificate of the local app",
+            self._ca_file_chosen,
+            name_filters=("Certificates (*.pem *.crt *.cer)", "All files (*)"),
+        )
 
     def _ca_file_chosen(self, path: str) -> None:
         self.forward_ca_edit.setText(path)
         self._apply_forward()
-
-    def _forget_dialog(self, *_result: object) -> None:
-        self._dialog = None
 
     def _show_forward_fields(self, policy: ListenerPolicy) -> None:
         self.forward_edit.setText(policy.forward_to)

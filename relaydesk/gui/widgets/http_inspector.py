@@ -38,6 +38,7 @@ from relaydesk.gui.models.http_capture import (
     detail_text,
     replay_fields,
 )
+from relaydesk.gui.widgets.file_dialog import show_file_dialog
 from relaydesk.relay.capture import Exchange
 
 __all__ = ["HttpInspector"]
@@ -163,16 +164,16 @@ class HttpInspector(QWidget):
 
     def choose_export(self) -> None:
         """Ask (non-modally) where to save the HAR file."""
-        dialog = QFileDialog(self, "Export the captured requests as HAR")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilter("HAR files (*.har)")
-        dialog.setDefaultSuffix("har")
-        dialog.fileSelected.connect(self.export_to)
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = show_file_dialog(
+            self,
+            "Export the captured requests as HAR",
+            self.export_to,
+            save=True,
+            name_filters=("HAR files (*.har)",),
+            default_suffix="har",
+        )
         dialog.finished.connect(self._forget_dialog)
         self._dialog = dialog
-        dialog.show()
 
     def export_to(self, path: str) -> None:
         """Write the capture as HAR 1.2 to ``path`` (atomically)."""

@@ -72,9 +72,9 @@ def test_choose_file_uses_a_non_modal_dialog(  # type: ignore[no-untyped-def]
 ) -> None:
     from PySide6.QtCore import Qt
 
-    from relaydesk.gui.panes import composer as composer_module
+    from relaydesk.gui.widgets import file_dialog
 
-    monkeypatch.setattr(composer_module, "QFileDialog", FakeFileDialog)
+    monkeypatch.setattr(file_dialog, "QFileDialog", FakeFileDialog)
     composer = Composer()
     qtbot.addWidget(composer)
     composer.mode_combo.setCurrentText("Binary file")

@@ -110,9 +110,9 @@ def test_the_ca_file_dialog_is_non_modal_and_applies_the_choice(  # type: ignore
     """Wiring checked with the fake dialog (a real one has crashed Qt later in the run)."""
     from PySide6.QtCore import Qt
 
-    from relaydesk.gui.panes import listener_settings as settings_module
+    from relaydesk.gui.widgets import file_dialog
 
-    monkeypatch.setattr(settings_module, "QFileDialog", FakeFileDialog)
+    monkeypatch.setattr(file_dialog, "QFileDialog", FakeFileDialog)
     files = ensure_certificates(tmp_path / "certs")
     settings = ListenerSettings(ListenerPolicy(forward_to="https://127.0.0.1:8443"))
     qtbot.addWidget(settings)
