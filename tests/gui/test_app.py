@@ -251,8 +251,6 @@ def test_the_first_paint_waits_for_nothing_heavy(tmp_path: Path) -> None:
 
     An import check, not a timing one: ``benchmarks/gui_startup.py`` measures.
     """
-    import os
-    import subprocess
 
     code = (
         "import sys\n"
@@ -272,12 +270,8 @@ def test_the_first_paint_waits_for_nothing_heavy(tmp_path: Path) -> None:
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
         "print(window.isVisible(), window.built, window.statusBar().currentMessage())\n"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(tmp_path))
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    loaded, state = out.stdout.splitlines()
+    lines = _run_app_code(code, tmp_path)
+    loaded, state = lines
     assert loaded == "[]"
     assert state == "True False Starting RelayDesk…"
 
@@ -286,8 +280,6 @@ def test_building_the_panes_loads_no_network_or_auth_library(tmp_path: Path) -> 
     """The panes are ready before websockets, aiohttp, msal or keyring are imported,
     or the token providers and profiles: they load when a session starts or a store
     opens, after "ready" (import check)."""
-    import os
-    import subprocess
 
     code = (
         "import sys\n"
@@ -305,12 +297,8 @@ def test_building_the_panes_loads_no_network_or_auth_library(tmp_path: Path) -> 
         "from relaydesk.cli import main\n"
         "sys.exit(main([]))\n"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(tmp_path))
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[0] == "[]"
+    lines = _run_app_code(code, tmp_path)
+    assert lines[0] == "[]"
 
 
 def test_what_the_first_window_does_not_show_is_made_when_first_used(tmp_path: Path) -> None:
@@ -319,8 +307,6 @@ def test_what_the_first_window_does_not_show_is_made_when_first_used(tmp_path: P
     the Behaviour button are there, and selecting or pressing them makes them.
     Automatic garbage collections are off while the panes are built and on again
     after (import and behaviour check, not a timing one)."""
-    import os
-    import subprocess
 
     code = (
         "import gc, sys\n"
@@ -351,12 +337,8 @@ def test_what_the_first_window_does_not_show_is_made_when_first_used(tmp_path: P
         "from relaydesk.cli import main\n"
         "sys.exit(main([]))\n"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(tmp_path))
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    at_ready, collecting_after, made = out.stdout.splitlines()[:3]
+    lines = _run_app_code(code, tmp_path)
+    at_ready, collecting_after, made = lines[:3]
     assert at_ready == "[] [] False"
     assert collecting_after == "True"
     assert made == "['HttpInspector', 'HttpTab', 'ListenerSettings'] HttpInspector HttpTab"
@@ -369,8 +351,6 @@ def test_an_idle_demo_window_loads_no_relay_client_or_auth_library(tmp_path: Pat
     are in memory, so keyring, secretstorage, jeepney and cryptography (~11 MiB)
     stay out too, and the status bar does not name a keyring it has not opened
     (import check)."""
-    import os
-    import subprocess
 
     code = (
         "import sys\n"
@@ -393,14 +373,24 @@ def test_an_idle_demo_window_loads_no_relay_client_or_auth_library(tmp_path: Pat
         "from relaydesk.cli import main\n"
         "sys.exit(main(['--demo']))\n"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(tmp_path))
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    loaded, count, secrets = out.stdout.splitlines()[:3]
+    lines = _run_app_code(code, tmp_path, timeout=120)
+    loaded, count, secrets = lines[:3]
     assert loaded == "[]"
     from relaydesk.gui.panes.sender_pane import ASK_LINK
 
     assert count == f"False {ASK_LINK}"
     assert secrets == "Secrets: OS keyring, checked on first use"
+
+
+def _run_app_code(code: str, config_dir: Path, timeout: float = 60) -> list[str]:
+    """Run ``code`` in a fresh offscreen Python (the app's start-up from scratch);
+    its stdout lines. Fails the test with its stderr when it does not exit 0."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RELAYDESK_CONFIG_DIR=str(config_dir))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()
